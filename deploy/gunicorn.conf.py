@@ -1,0 +1,18 @@
+"""gunicorn settings for Lectern (DESIGN.md section 1): one process, many threads, per web instance.
+
+Flask-SocketIO runs in threading mode with simple-websocket: every open WebSocket holds a thread, so `threads`
+bounds the live connections of one instance. Run more instances behind nginx (deploy/nginx.conf) with REDIS_URL
+set, rather than more workers in one instance (Socket.IO sessions are not shared between workers).
+"""
+
+import os
+
+bind = f"127.0.0.1:{os.environ.get('PORT', '5000')}"
+worker_class = "gthread"
+workers = 1
+threads = int(os.environ.get("LECTERN_THREADS", "100"))
+timeout = 120  # long uploads; WebSocket threads are not subject to it in gthread
+graceful_timeout = 20
+accesslog = "-"
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

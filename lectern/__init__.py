@@ -1,0 +1,68 @@
+"""Lectern: distance learning and live lectures for border-guard and customs academies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from lectern import config as config_module
+from lectern.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application. `config` overrides the environment (tests pass a plain dict)."""
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        instance_path=str(Path((config or {}).get("INSTANCE_PATH", ROOT / "instance")).resolve()),
+    )
+    app.config.from_mapping(config_module.load(Path(app.instance_path), config))
+    Path(app.config["LECTERN_STORAGE"]).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from lectern import errors, security
+    from lectern.cli import lectern_cli
+
+    errors.register(app)
+    security.register(app)
+    app.cli.add_command(lectern_cli)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from lectern.platform import services
+    from lectern.platform.locale import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "lectern" / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    socketio.init_app(app, async_mode="threading", message_queue=app.config["REDIS_URL"], manage_session=False)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.login_message = _l("Please sign in to open this page.")
+
+    @login_manager.user_loader
+    def load_user(token: str) -> Any:
+        return services.load_session_user(db.session, token)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lectern import health
+    from lectern.platform import admin, auth, home, templating
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(admin.bp)
+    templating.register(app)

@@ -1,0 +1,110 @@
+"""`flask lectern ...`: the administrator's commands."""
+
+from __future__ import annotations
+
+import getpass
+import zoneinfo
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from lectern.extensions import db
+from lectern.platform import demo, services
+from lectern.platform.models import Academy, Role, User
+
+lectern_cli = AppGroup("lectern", help="Lectern administration.")
+
+
+@lectern_cli.command("demo-data")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has academies.")
+def demo_data(if_empty: bool) -> None:
+    """Load the demo academies and users and print their passwords, once."""
+    if not demo.is_empty(db.session):
+        if if_empty:
+            click.echo("Demo data: the database already has academies; nothing loaded.")
+            return
+        raise click.ClickException("The database already has academies; demo data goes into an empty one only.")
+    credentials = demo.load(db.session)
+    db.session.commit()
+    click.echo("")
+    click.echo("Demo accounts (the passwords are shown this once; reset one with `flask lectern set-password`):")
+    click.echo(f"  {'username':<16} {'password':<14} {'role':<14} academy")
+    for c in credentials:
+        click.echo(f"  {c.username:<16} {c.password:<14} {c.role.value:<14} {c.academy}")
+    click.echo("")
+
+
+def _read_password(password: str | None) -> str:
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Repeat: "):
+            raise click.ClickException("The passwords differ.")
+    if len(password) < services.MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"Use at least {services.MIN_PASSWORD_LENGTH} characters.")
+    return password
+
+
+@lectern_cli.command("create-admin")
+@click.argument("username")
+@click.option("--academy", "academy_slug", required=True, help="Short name (slug) of the admin's academy.")
+@click.option("--first-name", default="Lectern")
+@click.option("--last-name", default="Administrator")
+@click.option("--email", default=None)
+@click.option("--password", default=None, help="Prompted for when left out.")
+def create_admin(
+    username: str, academy_slug: str, first_name: str, last_name: str, email: str | None, password: str | None
+) -> None:
+    """Create a global administrator."""
+    academy = db.session.scalar(select(Academy).where(Academy.slug == academy_slug))
+    if academy is None:
+        raise click.ClickException(f"No academy has the short name {academy_slug!r}.")
+    try:
+        services.create_user(
+            db.session,
+            None,
+            academy_id=academy.id,
+            username=username,
+            first_name=first_name,
+            last_name=last_name,
+            role=Role.GLOBAL_ADMIN,
+            password=_read_password(password),
+            email=email,
+        )
+    except services.DuplicateUser as exc:
+        raise click.ClickException(f"Another user already has this {exc.field}.") from exc
+    db.session.commit()
+    click.echo(f"Global administrator {username} created.")
+
+
+@lectern_cli.command("create-academy")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--city", required=True)
+@click.option("--country", required=True, help="ISO 3166 two-letter code.")
+@click.option("--timezone", "tz", required=True, help="IANA name, e.g. Europe/Riga.")
+@click.option("--language", default="en")
+def create_academy(slug: str, name: str, city: str, country: str, tz: str, language: str) -> None:
+    """Create an academy (the first one, before any administrator exists)."""
+    if tz not in zoneinfo.available_timezones():
+        raise click.ClickException(f"Unknown timezone {tz!r}.")
+    if db.session.scalar(select(Academy).where(Academy.slug == slug)) is not None:
+        raise click.ClickException(f"An academy with the short name {slug!r} exists.")
+    db.session.add(
+        Academy(slug=slug, name=name, city=city, country=country.upper(), timezone=tz, default_language=language)
+    )
+    db.session.commit()
+    click.echo(f"Academy {slug} created.")
+
+
+@lectern_cli.command("set-password")
+@click.argument("username")
+@click.option("--password", default=None, help="Prompted for when left out.")
+def set_password(username: str, password: str | None) -> None:
+    """Set a user's password (and sign them out everywhere)."""
+    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        raise click.ClickException(f"No user {username!r}.")
+    services.set_password(user, _read_password(password))
+    db.session.commit()
+    click.echo(f"Password of {username} changed.")

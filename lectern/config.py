@@ -1,0 +1,81 @@
+"""Configuration: embedded defaults, overridden by the environment, then by the test's plain dict.
+
+Secrets come only from the environment. For a developer's `make run` with no SECRET_KEY set, a random key is made
+once and kept in the instance folder, so sessions survive a restart without a secret ever living in the code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = {"en": "English", "ru": "Русский"}
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise RuntimeError("SECRET_KEY must be set in the environment when LECTERN_ENV=production")
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Create the file readable by its owner only before the key is written into it.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    log.warning("SECRET_KEY not set: generated a development key in %s", key_file)
+    return key
+
+
+def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the configuration mapping for an application whose instance folder is `instance_path`."""
+    overrides = dict(overrides or {})
+    env = os.environ
+    production = env.get("LECTERN_ENV", "development") == "production"
+    redis_url = overrides.get("REDIS_URL", env.get("REDIS_URL") or None)
+    config: dict[str, Any] = {
+        "LECTERN_ENV": "production" if production else "development",
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'lectern.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "LECTERN_STORAGE": env.get("LECTERN_STORAGE") or str(instance_path / "storage"),
+        "MAX_CONTENT_LENGTH": int(env.get("LECTERN_MAX_UPLOAD_MB", "512")) * 1024 * 1024,
+        # Sessions and remember-me cookies: not readable by scripts, not sent cross-site, HTTPS-only in production.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("LECTERN_SECURE_COOKIES", production),
+        "SESSION_COOKIE_NAME": "lectern_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _env_bool("LECTERN_SECURE_COOKIES", production),
+        "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+        "REMEMBER_COOKIE_NAME": "lectern_remember",
+        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; a long lecture must not expire it
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": LANGUAGES,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LECTERN_LOGIN_RATE_LIMIT": env.get("LECTERN_LOGIN_RATE_LIMIT", "10 per minute"),
+    }
+    config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = _secret_key(instance_path, production)
+    return config

@@ -1,0 +1,1 @@
+"""Academies, users, authentication, roles and their administration."""

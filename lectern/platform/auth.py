@@ -1,0 +1,120 @@
+"""Sign in and out, password change, profile, and the language switcher."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from lectern.extensions import db, limiter
+from lectern.platform import services
+from lectern.platform.forms import LanguageForm, LoginForm, PasswordChangeForm, ProfileForm
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: a login link must not send anyone elsewhere."""
+    if not target or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _username_key() -> str:
+    return "login-user:" + request.form.get("username", "").strip().lower()[:64]
+
+
+def _failed(response: Response) -> bool:
+    # Only failed attempts count against the limits: a classroom signing in together is not an attack.
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LECTERN_LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_username_key,
+    deduct_when=_failed,
+)
+@limiter.limit(
+    lambda: current_app.config.get("LECTERN_LOGIN_IP_RATE_LIMIT", "100 per minute"),
+    methods=["POST"],
+    deduct_when=_failed,
+)
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(db.session, form.username.data or "", form.password.data or "")
+        if user is None:
+            # The same words whether the account is unknown, the password wrong or the account suspended.
+            flash(_("Wrong username or password."), "error")
+            return render_template("platform/login.html", form=form), 200
+        db.session.commit()
+        language = session.get("language")
+        session.clear()  # nothing from before sign-in carries over, but the chosen language
+        if language:
+            session["language"] = language
+        login_user(user, remember=bool(form.remember.data))
+        return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+    return render_template("platform/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> ResponseReturnValue:
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password() -> ResponseReturnValue:
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data or "", form.new.data or "")
+        except services.WrongPassword:
+            form.current.errors = [_("This is not your current password.")]
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object(), remember=bool(request.cookies.get("lectern_remember")))
+            flash(_("Your password has been changed. Other devices have been signed out."), "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("platform/password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile() -> ResponseReturnValue:
+    form = ProfileForm(obj=current_user)
+    if request.method == "GET":
+        form.language.data = current_user.language or ""
+    if form.validate_on_submit():
+        current_user.first_name = form.first_name.data
+        current_user.last_name = form.last_name.data
+        current_user.language = form.language.data or None
+        db.session.commit()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("platform/profile.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+def language() -> ResponseReturnValue:
+    """Switch the interface language; signed-in users keep the choice in their profile."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["language"] = form.language.data
+        if current_user.is_authenticated:
+            current_user.language = form.language.data
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("home.index"))

@@ -1,0 +1,85 @@
+"""Demo academies and users, for a first look at Lectern. Passwords are random and returned once to print."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from lectern.extensions import DbSession
+from lectern.platform import services
+from lectern.platform.models import Academy, Role, User
+
+ACADEMIES = [
+    # slug, name, city, country, timezone, default language
+    ("rezekne", "State Border Guard College", "Rezekne", "LV", "Europe/Riga", "en"),
+    ("bishkek", "Border Service Training Centre", "Bishkek", "KG", "Asia/Bishkek", "ru"),
+    ("tashkent", "Higher Military Customs Institute", "Tashkent", "UZ", "Asia/Tashkent", "ru"),
+    ("dushanbe", "Border Troops Training Centre", "Dushanbe", "TJ", "Asia/Dushanbe", "ru"),
+    ("almaty", "Border Service Academy", "Almaty", "KZ", "Asia/Almaty", "ru"),
+]
+
+USERS = [
+    # username, first name, last name, role, academy slug, language
+    ("admin", "Global", "Administrator", Role.GLOBAL_ADMIN, "rezekne", "en"),
+    ("rezekne.admin", "Inese", "Kalniņa", Role.ACADEMY_ADMIN, "rezekne", "en"),
+    ("j.ozols", "Jānis", "Ozols", Role.INSTRUCTOR, "rezekne", "en"),
+    ("l.berzina", "Laura", "Bērziņa", Role.INSTRUCTOR, "rezekne", "ru"),
+    ("hall.bishkek", "Lecture hall", "Bishkek 1", Role.CLASSROOM, "bishkek", "ru"),
+    ("a.asanov", "Азамат", "Асанов", Role.CADET, "bishkek", "ru"),
+    ("b.toktogulova", "Бермет", "Токтогулова", Role.CADET, "bishkek", "ru"),
+    ("n.abdyldaev", "Нурлан", "Абдылдаев", Role.CADET, "bishkek", "ru"),
+    ("f.rahimov", "Фаррух", "Рахимов", Role.CADET, "dushanbe", "ru"),
+    ("m.nazarova", "Мадина", "Назарова", Role.CADET, "dushanbe", "ru"),
+    ("s.saidov", "Сухроб", "Саидов", Role.CADET, "dushanbe", "ru"),
+    ("d.yusupov", "Дилшод", "Юсупов", Role.CADET, "tashkent", "ru"),
+    ("n.karimova", "Нодира", "Каримова", Role.CADET, "tashkent", "ru"),
+    ("o.tursunov", "Отабек", "Турсунов", Role.CADET, "tashkent", "ru"),
+    ("a.zhaksylykov", "Арман", "Жаксылыков", Role.CADET, "almaty", "ru"),
+    ("a.bekova", "Айгерим", "Бекова", Role.CADET, "almaty", "ru"),
+    ("y.omarov", "Ерлан", "Омаров", Role.CADET, "almaty", "ru"),
+]
+
+
+@dataclass(frozen=True)
+class Credential:
+    username: str
+    password: str
+    role: Role
+    academy: str
+
+
+def is_empty(session: DbSession) -> bool:
+    return session.scalar(select(Academy.id).limit(1)) is None
+
+
+def load(session: DbSession) -> list[Credential]:
+    """Create the demo academies and users; return their credentials (the only time the passwords exist)."""
+    academies: dict[str, Academy] = {}
+    for slug, name, city, country, tz, lang in ACADEMIES:
+        academy = Academy(slug=slug, name=name, city=city, country=country, timezone=tz, default_language=lang)
+        session.add(academy)
+        academies[slug] = academy
+    session.flush()
+    credentials = []
+    for username, first, last, role, slug, lang in USERS:
+        password = secrets.token_urlsafe(9)
+        services.create_user(
+            session,
+            None,
+            academy_id=academies[slug].id,
+            username=username,
+            first_name=first,
+            last_name=last,
+            role=role,
+            password=password,
+            email=f"{username}@{slug}.example.org",
+            language=lang,
+        )
+        credentials.append(Credential(username, password, role, academies[slug].name))
+    return credentials
+
+
+def users(session: DbSession) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.id)))

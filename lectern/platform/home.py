@@ -1,0 +1,55 @@
+"""Each role's home page. Higher areas add panels to these pages (see `register_panel`), so this module never
+imports them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from lectern.platform.models import Role
+from lectern.platform.roles import role_required
+
+bp = Blueprint("home", __name__)
+
+# Role -> templates included on that role's home page, in registration order.
+_PANELS: dict[Role, list[str]] = {role: [] for role in Role}
+
+
+def register_panel(role: Role, template: str) -> None:
+    """Show `template` on the home page of `role` (called by the courses and lectures areas at start-up)."""
+    if template not in _PANELS[role]:
+        _PANELS[role].append(template)
+
+
+@bp.route("/")
+@login_required
+def index() -> ResponseReturnValue:
+    role = current_user.role
+    if role is Role.GLOBAL_ADMIN:
+        return redirect(url_for("admin.dashboard"))
+    if role is Role.ACADEMY_ADMIN:
+        return redirect(url_for("admin.academy", academy_id=current_user.academy_id))
+    if role is Role.INSTRUCTOR:
+        return redirect(url_for("home.teaching"))
+    if role is Role.CLASSROOM:
+        return redirect(url_for("home.hall"))
+    return redirect(url_for("home.learning"))
+
+
+@bp.route("/teaching")
+@role_required(Role.INSTRUCTOR)
+def teaching() -> ResponseReturnValue:
+    return render_template("platform/teaching.html", panels=_PANELS[Role.INSTRUCTOR])
+
+
+@bp.route("/learning")
+@role_required(Role.CADET)
+def learning() -> ResponseReturnValue:
+    return render_template("platform/learning.html", panels=_PANELS[Role.CADET])
+
+
+@bp.route("/hall")
+@role_required(Role.CLASSROOM)
+def hall() -> ResponseReturnValue:
+    return render_template("platform/hall.html", panels=_PANELS[Role.CLASSROOM])

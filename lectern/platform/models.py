@@ -1,0 +1,96 @@
+"""Academies (the tenants) and their users."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Annotated
+
+from flask_login import UserMixin
+from sqlalchemy import DateTime, Enum, ForeignKey, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lectern.extensions import Model
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+# Timestamps are stored in UTC, with the zone, and shown in the viewer's academy timezone.
+timestamp = Annotated[datetime, mapped_column(DateTime(timezone=True))]
+created_at = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now())]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    """A user's site role. Course roles (instructor, assistant of one course) come with the courses area."""
+
+    GLOBAL_ADMIN = "global_admin"
+    ACADEMY_ADMIN = "academy_admin"
+    INSTRUCTOR = "instructor"
+    CADET = "cadet"
+    CLASSROOM = "classroom"
+
+    @property
+    def is_admin(self) -> bool:
+        return self in (Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN)
+
+
+class Academy(Model):
+    """A training institution; every user, course and lecture belongs to one."""
+
+    __tablename__ = "academy"
+
+    id: Mapped[intpk]
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    timezone: Mapped[str] = mapped_column(String(64))  # an IANA name, e.g. Asia/Bishkek
+    default_language: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[created_at]
+
+    users: Mapped[list[User]] = relationship(back_populates="academy")
+
+    def __repr__(self) -> str:
+        return f"<Academy {self.slug}>"
+
+
+class User(UserMixin, Model):
+    """A person (or a lecture hall's shared screen) who signs in."""
+
+    __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
+
+    id: Mapped[intpk]
+    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=lambda roles: [r.value for r in roles])
+    )
+    language: Mapped[str | None] = mapped_column(String(8))  # None: follow the browser
+    password_hash: Mapped[str] = mapped_column(String(256))
+    # Bumped on password change: every session and remember-me cookie issued before it stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[created_at]
+    last_login_at: Mapped[timestamp | None]
+
+    academy: Mapped[Academy] = relationship(back_populates="users")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses to log in inactive (suspended) users
+        return self.active
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_id(self) -> str:
+        # An alternative token (Flask-Login docs, "Alternative Tokens"): the version makes old sessions invalid.
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role.value}>"

@@ -1,0 +1,310 @@
+"""Domain logic for academies and users. Takes a session and plain values, never the request."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lectern.extensions import DbSession
+from lectern.platform.models import Academy, Role, User, utcnow
+
+# A hash of nothing anyone knows: checked against when the username is unknown, so that an unknown username takes
+# as long to refuse as a wrong password and timing does not tell which accounts exist.
+_DUMMY_HASH = generate_password_hash("lectern-timing-equaliser")
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class PlatformError(Exception):
+    """Base of the platform area's domain errors; views turn them into messages or HTTP errors."""
+
+
+class NotFound(PlatformError):
+    """The object does not exist, or the user may not know that it does."""
+
+
+class Forbidden(PlatformError):
+    """The user may see the object but not do this to it."""
+
+
+class DuplicateUser(PlatformError):
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+class WrongPassword(PlatformError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    """Hash with Werkzeug's current default (scrypt)."""
+    return generate_password_hash(password)
+
+
+def authenticate(session: DbSession, username: str, password: str) -> User | None:
+    """Return the active user with these credentials, or None, in about the same time whatever the reason."""
+    user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def load_session_user(session: DbSession, token: str) -> User | None:
+    """Resolve a Flask-Login id token ("<id>:<session_version>") to its user, if still valid."""
+    user_id, _, version = token.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise WrongPassword()
+    set_password(user, new)
+
+
+def set_password(user: User, new: str) -> None:
+    """Set a new password and end every other session of the user."""
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+
+
+# --- who may administer whom ------------------------------------------------------------------------------------
+
+
+def manageable_roles(actor: User) -> list[Role]:
+    """The site roles `actor` may give to users."""
+    if actor.role is Role.GLOBAL_ADMIN:
+        return list(Role)
+    if actor.role is Role.ACADEMY_ADMIN:
+        return [r for r in Role if r is not Role.GLOBAL_ADMIN]
+    return []
+
+
+def visible_academies(session: DbSession, actor: User) -> Sequence[Academy]:
+    """Academies whose users `actor` administers."""
+    if actor.role is Role.GLOBAL_ADMIN:
+        return session.scalars(select(Academy).order_by(Academy.name)).all()
+    if actor.role is Role.ACADEMY_ADMIN:
+        return [actor.academy]
+    return []
+
+
+def get_academy_for(session: DbSession, actor: User, academy_id: int) -> Academy:
+    academy = session.get(Academy, academy_id)
+    if academy is None or academy not in visible_academies(session, actor):
+        raise NotFound()
+    return academy
+
+
+def get_user_for(session: DbSession, actor: User, user_id: int) -> User:
+    """The user `actor` may administer; NotFound for another academy's user so that its existence stays hidden."""
+    user = session.get(User, user_id)
+    if user is None or not actor.role.is_admin:
+        raise NotFound()
+    if actor.role is Role.ACADEMY_ADMIN and user.academy_id != actor.academy_id:
+        raise NotFound()
+    return user
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    query: str = ""
+    role: Role | None = None
+    academy_id: int | None = None
+
+
+def list_users(
+    session: DbSession, actor: User, flt: UserFilter, page: int, per_page: int = 50
+) -> tuple[list[User], int]:
+    """One page of the users `actor` administers, and the total count, with academies loaded in the same query."""
+    stmt = select(User)
+    if actor.role is Role.ACADEMY_ADMIN:
+        stmt = stmt.where(User.academy_id == actor.academy_id)
+    elif actor.role is not Role.GLOBAL_ADMIN:
+        return [], 0
+    if flt.academy_id is not None:
+        stmt = stmt.where(User.academy_id == flt.academy_id)
+    if flt.role is not None:
+        stmt = stmt.where(User.role == flt.role)
+    if flt.query:
+        like = f"%{flt.query.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(User.username).like(like),
+                func.lower(User.first_name).like(like),
+                func.lower(User.last_name).like(like),
+                func.lower(User.email).like(like),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    users = session.scalars(
+        stmt.options(joinedload(User.academy))
+        .order_by(User.last_name, User.first_name, User.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(users), total
+
+
+def _check_unique(session: DbSession, username: str, email: str | None, exclude_id: int | None = None) -> None:
+    taken = select(User.id).where(func.lower(User.username) == username.lower())
+    if exclude_id is not None:
+        taken = taken.where(User.id != exclude_id)
+    if session.scalar(taken) is not None:
+        raise DuplicateUser("username")
+    if email:
+        taken = select(User.id).where(func.lower(User.email) == email.lower())
+        if exclude_id is not None:
+            taken = taken.where(User.id != exclude_id)
+        if session.scalar(taken) is not None:
+            raise DuplicateUser("email")
+
+
+def _check_may_assign(session: DbSession, actor: User, academy_id: int, role: Role) -> Academy:
+    academy = get_academy_for(session, actor, academy_id)
+    if role not in manageable_roles(actor):
+        raise Forbidden()
+    return academy
+
+
+def create_user(
+    session: DbSession,
+    actor: User | None,
+    *,
+    academy_id: int,
+    username: str,
+    first_name: str,
+    last_name: str,
+    role: Role,
+    password: str,
+    email: str | None = None,
+    language: str | None = None,
+) -> User:
+    """Create a user; `actor` None means the command line, which may do anything."""
+    academy = (
+        _check_may_assign(session, actor, academy_id, role) if actor is not None else session.get(Academy, academy_id)
+    )
+    if academy is None:
+        raise NotFound()
+    username = username.strip().lower()
+    email = email.strip().lower() if email else None
+    _check_unique(session, username, email)
+    user = User(
+        academy=academy,
+        username=username,
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        role=role,
+        language=language or None,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(
+    session: DbSession,
+    actor: User,
+    user: User,
+    *,
+    academy_id: int,
+    username: str,
+    first_name: str,
+    last_name: str,
+    role: Role,
+    email: str | None,
+    language: str | None,
+    active: bool,
+) -> User:
+    if user.role not in manageable_roles(actor):
+        raise Forbidden()  # an academy administrator cannot change a global administrator
+    _check_may_assign(session, actor, academy_id, role)
+    if user.id == actor.id and (role is not actor.role or not active):
+        raise Forbidden()  # nobody demotes or suspends themselves and locks the door behind them
+    username = username.strip().lower()
+    email = email.strip().lower() if email else None
+    _check_unique(session, username, email, exclude_id=user.id)
+    user.academy_id = academy_id
+    user.username = username
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.role = role
+    user.email = email
+    user.language = language or None
+    if user.active and not active:
+        user.session_version += 1  # a suspension ends the sessions the user has open
+    user.active = active
+    session.flush()
+    return user
+
+
+def academy_user_counts(session: DbSession, academies: Sequence[Academy]) -> dict[int, dict[Role, int]]:
+    """Users per academy and role, in one query."""
+    ids = [a.id for a in academies]
+    counts: dict[int, dict[Role, int]] = {i: {} for i in ids}
+    if not ids:
+        return counts
+    rows = session.execute(
+        select(User.academy_id, User.role, func.count())
+        .where(User.academy_id.in_(ids))
+        .group_by(User.academy_id, User.role)
+    )
+    for academy_id, role, n in rows:
+        counts[academy_id][role] = n
+    return counts
+
+
+class DuplicateAcademy(PlatformError):
+    pass
+
+
+def save_academy(
+    session: DbSession,
+    actor: User,
+    academy: Academy | None,
+    *,
+    slug: str,
+    name: str,
+    city: str,
+    country: str,
+    timezone: str,
+    default_language: str,
+) -> Academy:
+    """Create (academy None) or edit an academy. Only global administrators create; an academy's own
+    administrator may edit it."""
+    if academy is None and actor.role is not Role.GLOBAL_ADMIN:
+        raise Forbidden()
+    if academy is not None:
+        get_academy_for(session, actor, academy.id)
+    slug = slug.strip().lower()
+    clash = select(Academy.id).where(Academy.slug == slug)
+    if academy is not None:
+        clash = clash.where(Academy.id != academy.id)
+    if session.scalar(clash) is not None:
+        raise DuplicateAcademy()
+    if academy is None:
+        academy = Academy()
+        session.add(academy)
+    academy.slug = slug
+    academy.name = name.strip()
+    academy.city = city.strip()
+    academy.country = country.strip().upper()
+    academy.timezone = timezone
+    academy.default_language = default_language
+    session.flush()
+    return academy

@@ -1,0 +1,205 @@
+"""Fixtures shared by every test: an application on each database backend, clients, and model factories.
+
+Database tests run once on SQLite and once on PostgreSQL: the `database` fixture is parametrised by backend,
+and everything that touches the database depends on it through `app`. With pytest-xdist every worker has its
+own SQLite file and its own PostgreSQL schema.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from lectern import create_app
+from lectern.extensions import db
+from tests import factories
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BACKENDS = [b.strip() for b in os.environ.get("LECTERN_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@dataclass
+class Database:
+    backend: str
+    url: str
+    engine_options: dict[str, Any] = field(default_factory=dict)
+
+
+def _pg_reachable(url: str) -> str | None:
+    try:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+    except sa.exc.OperationalError as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+_PG_PROBLEM: str | None = None
+if "postgresql" in BACKENDS:
+    _PG_PROBLEM = _pg_reachable(os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without CI, a developer with no PostgreSQL runs the SQLite half and is told so; in CI it fails."""
+    if _PG_PROBLEM is None or IN_CI:
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if _backend_of(item.nodeid) == "postgresql" else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _backend_of(nodeid: str) -> str | None:
+    match = re.search(r"\[(?:[^\]]*-)?(sqlite|postgresql)(?:-[^\]]*)?\]$", nodeid)
+    return match.group(1) if match else None
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    ran: Counter[str] = Counter()
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") == "call" or outcome == "error":
+                ran[_backend_of(report.nodeid) or "no database"] += 1
+    terminalreporter.write_sep("-", "tests run per database")
+    for name in ("sqlite", "postgresql", "no database"):
+        terminalreporter.write_line(f"{name:>12}: {ran.get(name, 0)}")
+    if _PG_PROBLEM is not None and not IN_CI:
+        terminalreporter.write_line(f"PostgreSQL unreachable, its runs were deselected: {_PG_PROBLEM}")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """One schema per backend (and per xdist worker), created from the models once per session."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "test.db"
+        database = Database("sqlite", f"sqlite:///{path}")
+    elif request.param == "postgresql":
+        if _PG_PROBLEM is not None:
+            pytest.fail(f"PostgreSQL is unreachable and CI is set: {_PG_PROBLEM}", pytrace=False)
+        schema = f"lectern_test_{worker}"
+        url = os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL)
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        database = Database("postgresql", url, {"connect_args": {"options": f"-csearch_path={schema}"}})
+    else:
+        raise pytest.UsageError(f"unknown backend {request.param!r} in LECTERN_TEST_BACKENDS")
+    app = _make_app(database, tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    yield database
+    if request.param == "postgresql":
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _make_app(database: Database, instance: Path, **overrides: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "INSTANCE_PATH": str(instance),
+        "LECTERN_STORAGE": str(instance / "storage"),
+        "SQLALCHEMY_DATABASE_URI": database.url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **database.engine_options},
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LECTERN_LOGIN_RATE_LIMIT": "1000 per minute",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+def _clear(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            tables = list(reversed(db.metadata.sorted_tables))
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_factory(database: Database, tmp_path: Path) -> Iterator[Any]:
+    """Make an application with extra configuration (rate limits, Redis) on the test's database."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        app = _make_app(database, tmp_path / f"instance{len(made)}", **overrides)
+        made.append(app)
+        return app
+
+    yield make
+    if made:
+        _clear(made[0])
+    for app in made[1:]:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory: Any) -> Flask:
+    return app_factory()  # type: ignore[no-any-return]
+
+
+class Client(FlaskClient):
+    """A test client that fills in the CSRF token the way a browser does: from the page the form is on."""
+
+    _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+    def csrf_token(self, page: str = "/login") -> str:
+        html = self.get(page).get_data(as_text=True)
+        match = self._TOKEN.search(html)
+        if match is None:
+            html = self.get("/login").get_data(as_text=True)
+            match = self._TOKEN.search(html)
+        assert match, "no CSRF token found"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict[str, Any] | None = None, *, page: str | None = None, **kwargs: Any) -> Any:
+        """POST `data` to `url` as the form on `page` (default: `url` itself) would."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token(page or url))
+        return self.post(url, data=data, **kwargs)
+
+    def login(self, username: str, password: str = factories.PASSWORD, **kwargs: Any) -> Any:
+        return self.submit("/login", {"username": username, "password": password}, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    app.test_client_class = Client
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app: Flask) -> factories.Factory:
+    return factories.Factory(app)
