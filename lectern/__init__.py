@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from lectern import config as config_module
 from lectern.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from lectern.urls import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(Path((config or {}).get("INSTANCE_PATH", ROOT / "instance")).resolve()),
     )
     app.config.from_mapping(config_module.load(Path(app.instance_path), config))
+    app.url_map.converters["id"] = IdConverter
     Path(app.config["LECTERN_STORAGE"]).mkdir(parents=True, exist_ok=True)
 
     _init_extensions(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from flask_babel import Babel
@@ -12,7 +13,8 @@ from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 # Named constraints, so that Alembic migrations are the same on SQLite and PostgreSQL and can be dropped by name.
@@ -46,3 +48,18 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 socketio = SocketIO()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_like_postgresql(dbapi_connection: Any, _record: Any) -> None:
+    """Make SQLite behave like PostgreSQL where users would notice: foreign keys enforced, and lower() that knows
+    Cyrillic and Latvian letters (SQLite's own folds ASCII only, so a search for "асанов" would miss "Асанов")."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value

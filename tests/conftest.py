@@ -92,7 +92,7 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     elif request.param == "postgresql":
         if _PG_PROBLEM is not None:
             pytest.fail(f"PostgreSQL is unreachable and CI is set: {_PG_PROBLEM}", pytrace=False)
-        schema = f"lectern_test_{worker}"
+        schema = f"lectern_test_{worker}_{os.getpid()}"  # concurrent runs on one server must not collide
         url = os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL)
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:

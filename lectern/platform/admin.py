@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from lectern.extensions import db
 from lectern.platform import services
@@ -41,7 +42,7 @@ def dashboard() -> ResponseReturnValue:
     return render_template("admin/dashboard.html", academies=academies, counts=counts)
 
 
-@bp.route("/academies/<int:academy_id>")
+@bp.route("/academies/<id:academy_id>")
 @role_required(*ADMINS)
 def academy(academy_id: int) -> ResponseReturnValue:
     item = _academy_or_404(academy_id)
@@ -58,7 +59,7 @@ def academy_new() -> ResponseReturnValue:
     return _save_academy(form, None)
 
 
-@bp.route("/academies/<int:academy_id>/edit", methods=["GET", "POST"])
+@bp.route("/academies/<id:academy_id>/edit", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def academy_edit(academy_id: int) -> ResponseReturnValue:
     item = _academy_or_404(academy_id)
@@ -115,9 +116,9 @@ def users() -> ResponseReturnValue:
 
 def _user_form(item: User | None) -> UserForm:
     form = UserForm(obj=item, require_password=item is None)
-    form.academy_id.choices = [(a.id, a.name) for a in services.visible_academies(db.session, current_user)]
+    form.academy_id.choices = [SelectChoice(a.id, a.name) for a in services.visible_academies(db.session, current_user)]
     allowed = services.manageable_roles(current_user)
-    form.role.choices = [(r.value, str(ROLE_LABELS[r])) for r in allowed]
+    form.role.choices = [SelectChoice(r.value, str(ROLE_LABELS[r])) for r in allowed]
     if request.method == "GET":
         if item is None:
             form.academy_id.data = current_user.academy_id
@@ -157,7 +158,7 @@ def user_new() -> ResponseReturnValue:
     return render_template("admin/user_form.html", form=form, user=None)
 
 
-@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>/edit", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def user_edit(user_id: int) -> ResponseReturnValue:
     item = _user_or_404(user_id)

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from lectern.config import LANGUAGES
 from lectern.platform.services import MIN_PASSWORD_LENGTH
@@ -49,10 +49,10 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-def _language_choices(with_browser: bool) -> list[tuple[str, str]]:
-    choices = [(code, name) for code, name in LANGUAGES.items()]
+def _language_choices(with_browser: bool) -> list[SelectChoice]:
+    choices = [SelectChoice(code, name) for code, name in LANGUAGES.items()]
     if with_browser:
-        choices.insert(0, ("", str(_l("As my browser"))))
+        choices.insert(0, SelectChoice("", str(_l("As my browser"))))
     return choices
 
 
@@ -97,7 +97,7 @@ class AcademyForm(FlaskForm):
         ],
         filters=[_strip],
     )
-    timezone = SelectField(_l("Time zone"), validators=[DataRequired()], choices=[(tz, tz) for tz in TIMEZONES])
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired()], choices=[SelectChoice(tz) for tz in TIMEZONES])
     default_language = SelectField(_l("Default language"), validators=[DataRequired()])
     submit = SubmitField(_l("Save"))
 
@@ -135,8 +135,8 @@ class UserForm(FlaskForm):
     def __init__(self, *args: Any, require_password: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.language.choices = _language_choices(with_browser=True)
-        self._require_password = require_password
-
-    def validate_password(self, field: PasswordField) -> None:
-        if self._require_password and not field.data:
-            raise ValidationError(_l("A new user needs a password."))
+        if require_password:
+            self.password.validators = [
+                DataRequired(message=_l("A new user needs a password.")),
+                *self.password.validators[1:],
+            ]
