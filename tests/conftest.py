@@ -153,9 +153,10 @@ def app_factory(database: Database, tmp_path: Path) -> Iterator[Any]:
         return app
 
     yield make
-    if made:
-        _clear(made[0])
-    for app in made[1:]:
+    ours = [a for a in made if a.config["SQLALCHEMY_DATABASE_URI"] == database.url]
+    if ours:
+        _clear(ours[0])
+    for app in made:
         with app.app_context():
             db.engine.dispose()
 

@@ -94,7 +94,7 @@ def test_user_list_runs_a_constant_number_of_queries(client, make, two_academies
         return len(statements)
 
     few = count_queries()
-    for n in range(15):
+    for _ in range(15):
         make.user(Role.CADET, make.academy())
     assert count_queries() == few
 
