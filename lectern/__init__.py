@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lectern import config as config_module
 from lectern.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
@@ -24,6 +25,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(config_module.load(Path(app.instance_path), config))
     app.url_map.converters["id"] = IdConverter
+    if proxies := app.config["LECTERN_PROXIES"]:
+        # Behind nginx: take the client's address and scheme from the proxy's headers (rate limits need them).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     Path(app.config["LECTERN_STORAGE"]).mkdir(parents=True, exist_ok=True)
 
     _init_extensions(app)

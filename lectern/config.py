@@ -74,6 +74,7 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LECTERN_LOGIN_RATE_LIMIT": env.get("LECTERN_LOGIN_RATE_LIMIT", "10 per minute"),
+        "LECTERN_PROXIES": int(env.get("LECTERN_PROXIES", "0")),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:
