@@ -65,10 +65,16 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lectern import health
+    from lectern.courses import catalogue, editing, lessons
+    from lectern.courses import templating as courses_templating
     from lectern.platform import admin, auth, home, templating
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(catalogue.bp)
+    app.register_blueprint(editing.bp)
+    app.register_blueprint(lessons.bp)
     templating.register(app)
+    courses_templating.register(app)

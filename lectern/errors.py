@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -28,7 +28,10 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("Access denied"), _("You do not have permission to open this page.")),
         404: (_("Page not found"), _("This page does not exist, or it is not available to you.")),
         405: (_("Method not allowed"), _("This page cannot be used this way.")),
-        413: (_("File too large"), _("The file is larger than this server accepts.")),
+        413: (
+            _("File too large"),
+            _("Files up to %(mb)d MB are accepted.", mb=current_app.config["MAX_CONTENT_LENGTH"] // 2**20),
+        ),
         429: (_("Too many attempts"), _("Too many attempts in a short time. Wait a minute and try again.")),
         500: (
             _("Something went wrong"),

@@ -22,23 +22,32 @@ class NavItem:
     kwargs: tuple[tuple[str, Any], ...] = ()
 
 
+# Links that higher areas add to the header (see `register_nav_item`), after the role's own.
+_EXTRA: list[tuple[frozenset[Role], NavItem]] = []
+
+
+def register_nav_item(roles: set[Role], item: NavItem) -> None:
+    """Add a header link for `roles` (called by the courses and lectures areas at start-up)."""
+    if (frozenset(roles), item) not in _EXTRA:
+        _EXTRA.append((frozenset(roles), item))
+
+
 def navigation(role: Role, academy_id: int) -> list[NavItem]:
-    """The header's links for a role; later areas extend the role home pages rather than this list."""
+    """The header's links for a role."""
     if role is Role.GLOBAL_ADMIN:
-        return [
-            NavItem("admin.dashboard", _l("Academies")),
-            NavItem("admin.users", _l("Users")),
-        ]
-    if role is Role.ACADEMY_ADMIN:
-        return [
+        own = [NavItem("admin.dashboard", _l("Academies")), NavItem("admin.users", _l("Users"))]
+    elif role is Role.ACADEMY_ADMIN:
+        own = [
             NavItem("admin.academy", _l("My academy"), (("academy_id", academy_id),)),
             NavItem("admin.users", _l("Users")),
         ]
-    if role is Role.INSTRUCTOR:
-        return [NavItem("home.teaching", _l("Teaching"))]
-    if role is Role.CLASSROOM:
-        return [NavItem("home.hall", _l("Lecture hall"))]
-    return [NavItem("home.learning", _l("My learning"))]
+    elif role is Role.INSTRUCTOR:
+        own = [NavItem("home.teaching", _l("Teaching"))]
+    elif role is Role.CLASSROOM:
+        own = [NavItem("home.hall", _l("Lecture hall"))]
+    else:
+        own = [NavItem("home.learning", _l("My learning"))]
+    return own + [item for roles, item in _EXTRA if role in roles]
 
 
 def register(app: Flask) -> None:

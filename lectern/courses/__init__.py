@@ -1,0 +1,1 @@
+"""Catalogue, course content and uploads, packages, enrolment and completion."""

@@ -1,0 +1,93 @@
+"""Who may see, follow, teach and edit a course. Every courses view asks here."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+
+from lectern.courses.models import Course, CourseRole, CourseShare, CourseStaff, Enrolment, Visibility
+from lectern.extensions import DbSession
+from lectern.platform.models import Role, User
+
+
+class CourseError(Exception):
+    """Base of the courses area's domain errors."""
+
+
+class NotFound(CourseError):
+    """No such object, or the user may not know it exists."""
+
+
+class Forbidden(CourseError):
+    """The user knows the object but may not do this."""
+
+
+def listed_condition(user: User) -> ColumnElement[bool]:
+    """SQL condition: courses that appear in `user`'s catalogue."""
+    if user.role is Role.GLOBAL_ADMIN:
+        return true()
+    own_academy = Course.academy_id == user.academy_id
+    shared_with_me = exists().where(CourseShare.course_id == Course.id, CourseShare.academy_id == user.academy_id)
+    staff = exists().where(CourseStaff.course_id == Course.id, CourseStaff.user_id == user.id)
+    return or_(
+        Course.visibility == Visibility.ALL,
+        and_(Course.visibility.in_([Visibility.ACADEMY, Visibility.SHARED]), own_academy),
+        and_(Course.visibility == Visibility.SHARED, shared_with_me),
+        and_(own_academy, true() if user.role is Role.ACADEMY_ADMIN else false()),
+        staff,
+    )
+
+
+def staff_role(session: DbSession, user: User, course: Course) -> CourseRole | None:
+    return session.scalar(
+        select(CourseStaff.role).where(CourseStaff.course_id == course.id, CourseStaff.user_id == user.id)
+    )
+
+
+def is_listed(session: DbSession, user: User, course: Course) -> bool:
+    return bool(session.scalar(select(Course.id).where(Course.id == course.id, listed_condition(user))))
+
+
+def can_edit(session: DbSession, user: User, course: Course) -> bool:
+    """Instructors of the course, administrators of its academy, global administrators."""
+    if user.role is Role.GLOBAL_ADMIN:
+        return True
+    if user.role is Role.ACADEMY_ADMIN and course.academy_id == user.academy_id:
+        return True
+    return staff_role(session, user, course) is CourseRole.INSTRUCTOR
+
+
+def can_teach(session: DbSession, user: User, course: Course) -> bool:
+    """Editors and assistants: they see every lesson and every participant's progress."""
+    return can_edit(session, user, course) or staff_role(session, user, course) is CourseRole.ASSISTANT
+
+
+def is_enrolled(session: DbSession, user: User, course: Course) -> bool:
+    return bool(
+        session.scalar(select(Enrolment.id).where(Enrolment.course_id == course.id, Enrolment.user_id == user.id))
+    )
+
+
+def can_follow(session: DbSession, user: User, course: Course) -> bool:
+    """May open the course's lessons and files."""
+    return is_enrolled(session, user, course) or can_teach(session, user, course)
+
+
+def may_create_courses(user: User) -> bool:
+    return user.role in (Role.INSTRUCTOR, Role.ACADEMY_ADMIN, Role.GLOBAL_ADMIN)
+
+
+def get_listed(session: DbSession, user: User, course_id: int) -> Course:
+    """The course if `user` may know it exists (listed, enrolled or teaching), else NotFound."""
+    course = session.get(Course, course_id)
+    if course is None:
+        raise NotFound()
+    if not (is_listed(session, user, course) or is_enrolled(session, user, course)):
+        raise NotFound()
+    return course
+
+
+def get_editable(session: DbSession, user: User, course_id: int) -> Course:
+    course = get_listed(session, user, course_id)
+    if not can_edit(session, user, course):
+        raise Forbidden()
+    return course

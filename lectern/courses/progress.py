@@ -1,0 +1,111 @@
+"""Completion: lessons done, module and course progress, the course's completion rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from lectern.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Module
+from lectern.extensions import DbSession
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done >= self.total
+
+
+def done_lessons(session: DbSession, user_id: int, course_id: int) -> set[int]:
+    return set(
+        session.scalars(
+            select(LessonCompletion.lesson_id)
+            .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+            .join(Module, Module.id == Lesson.module_id)
+            .where(LessonCompletion.user_id == user_id, Module.course_id == course_id)
+        )
+    )
+
+
+def course_progress(session: DbSession, user_id: int, course_ids: Sequence[int]) -> dict[int, Progress]:
+    """Progress of one user in several courses, in two queries."""
+    totals = dict(
+        session.execute(
+            select(Module.course_id, func.count(Lesson.id))
+            .join(Lesson, Lesson.module_id == Module.id)
+            .where(Module.course_id.in_(course_ids))
+            .group_by(Module.course_id)
+        ).all()
+    )
+    done = dict(
+        session.execute(
+            select(Module.course_id, func.count(LessonCompletion.lesson_id))
+            .join(Lesson, Lesson.module_id == Module.id)
+            .join(LessonCompletion, LessonCompletion.lesson_id == Lesson.id)
+            .where(Module.course_id.in_(course_ids), LessonCompletion.user_id == user_id)
+            .group_by(Module.course_id)
+        ).all()
+    )
+    return {cid: Progress(done.get(cid, 0), totals.get(cid, 0)) for cid in course_ids}
+
+
+def mark_done(session: DbSession, user_id: int, lesson: Lesson, now: datetime) -> bool:
+    """Record that the user did `lesson` (once); returns True if this completed the course."""
+    if session.get(LessonCompletion, (user_id, lesson.id)) is None:
+        session.add(LessonCompletion(user_id=user_id, lesson_id=lesson.id, completed_at=now))
+        session.flush()
+    course_id = lesson.module.course_id
+    if session.get(CourseCompletion, (user_id, course_id)) is not None:
+        return False
+    if course_progress(session, user_id, [course_id])[course_id].complete:
+        session.add(CourseCompletion(user_id=user_id, course_id=course_id, completed_at=now))
+        session.flush()
+        return True
+    return False
+
+
+def mark_undone(session: DbSession, user_id: int, lesson: Lesson) -> None:
+    done = session.get(LessonCompletion, (user_id, lesson.id))
+    if done is not None:
+        session.delete(done)
+    completion = session.get(CourseCompletion, (user_id, lesson.module.course_id))
+    if completion is not None:
+        session.delete(completion)
+    session.flush()
+
+
+def completed_at(session: DbSession, user_id: int, course: Course) -> datetime | None:
+    row = session.get(CourseCompletion, (user_id, course.id))
+    return row.completed_at if row else None
+
+
+def participants_progress(session: DbSession, course_id: int, user_ids: Sequence[int]) -> dict[int, Progress]:
+    """Progress of several users in one course, in two queries."""
+    total = (
+        session.scalar(
+            select(func.count(Lesson.id))
+            .join(Module, Module.id == Lesson.module_id)
+            .where(Module.course_id == course_id)
+        )
+        or 0
+    )
+    done = dict(
+        session.execute(
+            select(LessonCompletion.user_id, func.count(LessonCompletion.lesson_id))
+            .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+            .join(Module, Module.id == Lesson.module_id)
+            .where(Module.course_id == course_id, LessonCompletion.user_id.in_(user_ids))
+            .group_by(LessonCompletion.user_id)
+        ).all()
+    )
+    return {uid: Progress(done.get(uid, 0), total) for uid in user_ids}

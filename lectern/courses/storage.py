@@ -1,0 +1,140 @@
+"""Uploaded files: checked by their content, stored under LECTERN_STORAGE by SHA-256, served with range requests.
+
+The type is decided by the bytes, not the name: a renamed executable is refused even when it ends in ".pdf".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+CHUNK = 1024 * 1024
+
+VIDEO_TYPES = {"video/mp4", "video/webm"}
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+OFFICE_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".odp": "application/vnd.oasis.opendocument.presentation",
+}
+DOCUMENT_TYPES = {"application/pdf", "text/plain", *OFFICE_TYPES.values()}
+# Shown in the browser; everything else is downloaded.
+INLINE_TYPES = VIDEO_TYPES | IMAGE_TYPES | {"application/pdf", "text/plain"}
+
+
+class UploadError(Exception):
+    """The file cannot be accepted. `reason` is one of TOO_LARGE, EMPTY, WRONG_TYPE; views word it for users."""
+
+    TOO_LARGE = "too_large"
+    EMPTY = "empty"
+    WRONG_TYPE = "wrong_type"
+
+    def __init__(self, reason: str, limit: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.limit = limit
+
+
+def sniff(path: Path, filename: str) -> str | None:
+    """The content type of the file at `path` judged by its bytes (the name only picks among zip formats)."""
+    with path.open("rb") as fh:
+        head = fh.read(64)
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp":
+        return "video/mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head:
+        return "video/webm"
+    if head.startswith(b"PK\x03\x04"):
+        return _office_type(path, filename)
+    if _is_text(path):
+        return "text/plain"
+    return None
+
+
+def _office_type(path: Path, filename: str) -> str | None:
+    suffix = Path(filename).suffix.lower()
+    if suffix not in OFFICE_TYPES:
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except zipfile.BadZipFile:
+        return None
+    marker = "[Content_Types].xml" if suffix in {".docx", ".xlsx", ".pptx"} else "mimetype"
+    return OFFICE_TYPES[suffix] if marker in names else None
+
+
+def _is_text(path: Path) -> bool:
+    with path.open("rb") as fh:
+        sample = fh.read(64 * 1024)
+    if b"\x00" in sample:
+        return False
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the sample's end is still text.
+        return exc.start >= len(sample) - 3
+    return True
+
+
+@dataclass(frozen=True)
+class Saved:
+    sha256: str
+    size: int
+    content_type: str
+
+
+class Storage:
+    """Content-addressed file store: the same bytes uploaded twice are kept once."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        return self.root / "files" / sha256[:2] / sha256[2:4] / sha256
+
+    def save(self, stream: IO[bytes], filename: str, allowed: set[str], max_bytes: int) -> Saved:
+        """Copy `stream` into the store if its content is one of `allowed` types and at most `max_bytes` long."""
+        tmp_dir = self.root / "tmp"
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=tmp_dir)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise UploadError(UploadError.TOO_LARGE, max_bytes)
+                    digest.update(chunk)
+                    out.write(chunk)
+            if size == 0:
+                raise UploadError(UploadError.EMPTY)
+            content_type = sniff(tmp, filename)
+            if content_type is None or content_type not in allowed:
+                raise UploadError(UploadError.WRONG_TYPE)
+            sha = digest.hexdigest()
+            final = self.path(sha)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+            return Saved(sha, size, content_type)
+        finally:
+            tmp.unlink(missing_ok=True)
