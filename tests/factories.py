@@ -61,3 +61,39 @@ class Factory:
         }
         values.update(kw)
         return self.save(User(**values))
+
+    def course(self, academy_id: int, **kw: Any) -> Any:
+        return _course(self, academy_id, **kw)
+
+    def enrol(self, course_id: int, user_id: int) -> None:
+        from lectern.courses.models import Enrolment
+
+        self.save(Enrolment(course_id=course_id, user_id=user_id))
+
+    def staff(self, course_id: int, user_id: int, role: str = "instructor") -> None:
+        from lectern.courses.models import CourseRole, CourseStaff
+
+        self.save(CourseStaff(course_id=course_id, user_id=user_id, role=CourseRole(role)))
+
+
+def _course(factory: Factory, academy_id: int, **kw: Any) -> Any:
+    """A course with the given columns (and `modules`: a list of (title, [lesson kwargs])) committed at once."""
+    from lectern.courses.models import Course, Lesson, LessonKind, Module, Visibility
+
+    modules = kw.pop("modules", [])
+    values: dict[str, Any] = {
+        "title": f"Course {next(_seq)}",
+        "summary": "",
+        "language": "en",
+        "tags": "",
+        "visibility": Visibility.ALL,
+        "academy_id": academy_id,
+    }
+    values.update(kw)
+    item = Course(**values)
+    for m, (title, lessons) in enumerate(modules, start=1):
+        module = Module(title=title, position=m)
+        for n, lesson in enumerate(lessons, start=1):
+            module.lessons.append(Lesson(position=n, **{"kind": LessonKind.TEXT, "title": f"L{n}", **lesson}))
+        item.modules.append(module)
+    return factory.save(item)

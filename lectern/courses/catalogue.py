@@ -7,6 +7,7 @@ from functools import partial
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -139,7 +140,7 @@ def participants(course_id: int) -> ResponseReturnValue:
         else:
             added = services.enrol(db.session, item, users, EnrolmentMethod.MANUAL)
             db.session.commit()
-            flash(_("%(count)d cadets enrolled.", count=added), "success")
+            flash(ngettext("%(num)d cadet enrolled.", "%(num)d cadets enrolled.", added), "success")
         return redirect(url_for("courses.participants", course_id=item.id))
     enrolments = services.participants(db.session, item)
     found = progress.participants_progress(db.session, item.id, [e.user_id for e in enrolments])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -27,15 +28,19 @@ ALLOWED_FOR = {
 }
 
 
+def _zone() -> ZoneInfo:
+    # Flask-Babel hands out pytz zones, whose replace(tzinfo=...) gives the city's 19th-century local mean time.
+    return ZoneInfo(str(get_timezone()))
+
+
 def _local(value: datetime | None) -> datetime | None:
-    """A naive date and time typed in the academy's timezone, as an aware UTC instant (or the reverse)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=get_timezone())
+    """A date and time typed in the user's academy timezone, as an aware instant."""
+    return value.replace(tzinfo=_zone()) if value else None
 
 
 def _naive_local(value: datetime | None) -> datetime | None:
-    return value.astimezone(get_timezone()).replace(tzinfo=None) if value else None
+    """The reverse of `_local`, for filling the form."""
+    return value.astimezone(_zone()).replace(tzinfo=None) if value else None
 
 
 def _course_form(item: Course | None) -> CourseForm:

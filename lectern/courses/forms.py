@@ -94,7 +94,7 @@ class LessonForm(FlaskForm):
     )
     url = URLField(
         _l("Address of the page"),
-        validators=[Optional(), URL(require_tld=False), Length(max=2000)],
+        validators=[Length(max=2000)],  # required and checked only for link lessons: see validate_url
         filters=[_strip],
     )
     file = FileField(_l("File"))
@@ -105,11 +105,13 @@ class LessonForm(FlaskForm):
         self.kind.choices = [SelectChoice(k.value, str(label)) for k, label in LESSON_KIND_LABELS.items()]
 
     def validate_url(self, field: URLField) -> None:
-        if self.kind.data == LessonKind.LINK.value:
-            if not field.data:
-                raise ValidationError(_l("A link lesson needs the address of the page."))
-            if not field.data.lower().startswith(("http://", "https://")):
-                raise ValidationError(_l("Use an address that starts with http:// or https://."))
+        if self.kind.data != LessonKind.LINK.value:
+            return
+        if not field.data:
+            raise ValidationError(_l("A link lesson needs the address of the page."))
+        if not field.data.lower().startswith(("http://", "https://")):
+            raise ValidationError(_l("Use an address that starts with http:// or https://."))
+        URL(require_tld=False)(self, field)
 
 
 class EnrolKeyForm(FlaskForm):

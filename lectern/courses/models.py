@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Enum,
     ForeignKey,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lectern.extensions import Model
-from lectern.platform.models import Academy, User, created_at, intpk, timestamp
+from lectern.platform.models import Academy, User, UTCDateTime, created_at, intpk, timestamp
 
 
 def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
@@ -189,7 +188,7 @@ class LessonCompletion(Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("course_lesson.id", ondelete="CASCADE"), primary_key=True)
-    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class CourseCompletion(Model):
@@ -199,7 +198,7 @@ class CourseCompletion(Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), primary_key=True)
-    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ImportJob(Model):

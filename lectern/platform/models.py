@@ -7,15 +7,41 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, Enum, ForeignKey, String, func
+from sqlalchemy import DateTime, Dialect, Enum, ForeignKey, String, func
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lectern.extensions import Model
 
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant, stored in UTC and always read back timezone-aware, on PostgreSQL and on SQLite alike.
+
+    SQLite keeps no offset: without this an aware time written there comes back naive, and a time typed in Bishkek
+    would silently move by six hours.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: say which timezone it is in")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 intpk = Annotated[int, mapped_column(primary_key=True)]
-# Timestamps are stored in UTC, with the zone, and shown in the viewer's academy timezone.
-timestamp = Annotated[datetime, mapped_column(DateTime(timezone=True))]
-created_at = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now())]
+# Timestamps are stored in UTC and shown in the viewer's academy timezone.
+timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
+created_at = Annotated[datetime, mapped_column(UTCDateTime(), server_default=func.now())]
 
 
 def utcnow() -> datetime:
