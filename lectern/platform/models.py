@@ -8,8 +8,8 @@ from typing import Annotated
 
 from flask_login import UserMixin
 from sqlalchemy import DateTime, Dialect, Enum, ForeignKey, String, func
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from lectern.extensions import Model
 

@@ -92,10 +92,7 @@ def test_only_the_course_instructors_and_its_academy_admins_edit(client, make, a
     with app.app_context():
         module_id = db.session.scalar(select(Module.id))
     for method, url, data in _editing_urls(course.id, module_id, lesson_id):
-        if method == "GET":
-            response = client.get(url)
-        else:
-            response = client.submit(url, data, page=f"/courses/{course.id}")
+        response = client.get(url) if method == "GET" else client.submit(url, data, page=f"/courses/{course.id}")
         assert response.status_code == 403, (who, method, url, response.status_code)
     with app.app_context():
         assert db.session.get(Course, course.id).title == "Kyoto"
