@@ -171,6 +171,13 @@ class Client(FlaskClient):
 
     _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().open(*args, **kwargs)
+        # Werkzeug closes a large request body (spooled to a temporary file) only when following redirects.
+        if response.request is not None:
+            response.request.input_stream.close()
+        return response
+
     def csrf_token(self, page: str = "/login") -> str:
         html = self.get(page).get_data(as_text=True)
         match = self._TOKEN.search(html)
