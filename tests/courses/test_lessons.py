@@ -239,7 +239,7 @@ def test_teachers_see_lessons_without_completing_them(client, app, setup):
 
 
 def test_lesson_kinds_render(client, app, make, setup):
-    course, teacher, cadet, module_id = setup
+    course, teacher, _, module_id = setup
     client.login(teacher.username)
     client.submit(
         f"/courses/{course.id}/modules/{module_id}/lessons/new",
