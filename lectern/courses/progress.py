@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from lectern.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Module
 from lectern.extensions import DbSession
@@ -61,17 +63,21 @@ def course_progress(session: DbSession, user_id: int, course_ids: Sequence[int])
 
 def mark_done(session: DbSession, user_id: int, lesson: Lesson, now: datetime) -> bool:
     """Record that the user did `lesson` (once); returns True if this completed the course."""
-    if session.get(LessonCompletion, (user_id, lesson.id)) is None:
-        session.add(LessonCompletion(user_id=user_id, lesson_id=lesson.id, completed_at=now))
-        session.flush()
+    # Two tabs (or a double click) may record the same lesson at once: the second insert must not fail.
+    _insert_once(session, LessonCompletion, user_id=user_id, lesson_id=lesson.id, completed_at=now)
     course_id = lesson.module.course_id
     if session.get(CourseCompletion, (user_id, course_id)) is not None:
         return False
     if course_progress(session, user_id, [course_id])[course_id].complete:
-        session.add(CourseCompletion(user_id=user_id, course_id=course_id, completed_at=now))
-        session.flush()
-        return True
+        return _insert_once(session, CourseCompletion, user_id=user_id, course_id=course_id, completed_at=now)
     return False
+
+
+def _insert_once(session: DbSession, model: type[Any], **values: Any) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True if the row was new."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return bool(getattr(result, "rowcount", 0))
 
 
 def mark_undone(session: DbSession, user_id: int, lesson: Lesson) -> None:

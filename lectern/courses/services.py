@@ -383,7 +383,7 @@ def enrolled_courses(session: DbSession, user: User) -> list[Course]:
             select(Course)
             .join(Enrolment, Enrolment.course_id == Course.id)
             .where(Enrolment.user_id == user.id)
-            .options(joinedload(Course.academy))
+            .options(joinedload(Course.academy), joinedload(Course.category))
             .order_by(Course.title)
         )
     )

@@ -63,7 +63,8 @@ def load_session_user(session: DbSession, token: str) -> User | None:
     user_id, _, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = session.get(User, int(user_id))
+    # Every page shows the user's academy (name, timezone): load it with the user, not in a second query.
+    user = session.get(User, int(user_id), options=[joinedload(User.academy)])
     if user is None or user.session_version != int(version):
         return None
     return user
