@@ -57,7 +57,19 @@ def generate(url: str) -> tuple[int, int]:
         leaves = [Category(name=f"Topic {i}", parent_id=parents[i % 3].id) for i in range(12)]
         db.session.add_all(leaves)
         db.session.flush()
-        words = "document security x-ray risk analysis profiling migrants kyoto radiation customs border".split()
+        words = [
+            "document",
+            "security",
+            "x-ray",
+            "risk",
+            "analysis",
+            "profiling",
+            "migrants",
+            "kyoto",
+            "radiation",
+            "customs",
+            "border",
+        ]
         course_rows = [
             {
                 "academy_id": rng.choice(academies),
