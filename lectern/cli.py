@@ -6,9 +6,12 @@ import getpass
 import zoneinfo
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from lectern.courses import demo as courses_demo
+from lectern.courses.storage import Storage
 from lectern.extensions import db
 from lectern.platform import demo, services
 from lectern.platform.models import Academy, Role, User
@@ -26,7 +29,9 @@ def demo_data(if_empty: bool) -> None:
             return
         raise click.ClickException("The database already has academies; demo data goes into an empty one only.")
     credentials = demo.load(db.session)
+    courses = courses_demo.load(db.session, Storage(current_app.config["LECTERN_STORAGE"]))
     db.session.commit()
+    click.echo(f"Demo data: {len(credentials)} users in 5 academies, {len(courses)} courses.")
     click.echo("")
     click.echo("Demo accounts (the passwords are shown this once; reset one with `flask lectern set-password`):")
     click.echo(f"  {'username':<16} {'password':<14} {'role':<14} academy")

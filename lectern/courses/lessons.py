@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from lectern.courses import access, progress, services
@@ -89,7 +90,14 @@ def mark(course_id: int, lesson_id: int) -> ResponseReturnValue:
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         found = progress.course_progress(db.session, current_user.id, [course.id])[course.id]
-        return {"done": found.done, "total": found.total, "percent": found.percent, "completed": completed}
+        label = ngettext("%(done)d of %(num)d lesson", "%(done)d of %(num)d lessons", found.total, done=found.done)
+        return {
+            "done": found.done,
+            "total": found.total,
+            "percent": found.percent,
+            "completed": completed,
+            "label": f"{label} · {found.percent}%",
+        }
     if completed:
         flash(_("Congratulations: you have completed this course."), "success")
     return redirect(url_for("lessons.lesson", course_id=course.id, lesson_id=item.id))

@@ -97,7 +97,11 @@ function doneWhenWatched(video) {
     fetch(video.dataset.doneUrl, { method: "POST", body, headers: { Accept: "application/json" } })
       .then((r) => r.json())
       .then((data) => {
-        for (const meter of document.querySelectorAll(".progress meter")) meter.value = data.percent;
+        for (const bar of document.querySelectorAll(".progress")) {
+          bar.querySelector("meter").value = data.percent;
+          bar.querySelector("span").textContent = data.label;
+          bar.setAttribute("aria-valuenow", data.percent);
+        }
       })
       .catch(() => {});
   }, { once: true });

@@ -211,7 +211,13 @@ def test_videos_complete_when_watched_or_marked(client, app, setup):
         page=f"/courses/{course.id}/lessons/{video}",
         headers={"Accept": "application/json"},
     )
-    assert response.json == {"done": 1, "total": 3, "percent": 33, "completed": False}
+    assert response.json == {
+        "done": 1,
+        "total": 3,
+        "percent": 33,
+        "completed": False,
+        "label": "1 of 3 lessons · 33%",
+    }
     # The cadet may take it back.
     client.submit(f"/courses/{course.id}/lessons/{video}/done", {"done": "0"}, page=f"/courses/{course.id}")
     with app.app_context():

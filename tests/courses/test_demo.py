@@ -1,0 +1,206 @@
+"""The demo courses: loaded after the demo academies and users, complete, in both languages, with working media."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import av
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lectern.courses import demo
+from lectern.courses.demo_content import COURSES
+from lectern.courses.markdown import render
+from lectern.courses.models import (
+    Category,
+    Course,
+    CourseRole,
+    Enrolment,
+    Lesson,
+    LessonCompletion,
+    LessonKind,
+    Module,
+    Visibility,
+)
+from lectern.courses.progress import course_progress
+from lectern.courses.services import normalise_tags
+from lectern.courses.storage import Storage
+from lectern.extensions import db
+from lectern.platform import demo as platform_demo
+from lectern.platform import services as platform_services
+from lectern.platform.models import Role, User
+
+CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+LATIN = re.compile(r"[a-z]", re.IGNORECASE)
+# Hashing is deliberately slow and these tests never sign in: the demo users share one hash.
+_HASH = platform_services.hash_password("demo")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(platform_services, "hash_password", lambda password: _HASH)
+
+
+def _load(app: Flask) -> Storage:
+    storage = Storage(app.config["LECTERN_STORAGE"])
+    platform_demo.load(db.session)
+    courses = demo.load(db.session, storage)
+    db.session.commit()
+    assert len(courses) == len(COURSES)
+    return storage
+
+
+def _courses() -> list[Course]:
+    return list(
+        db.session.scalars(
+            select(Course)
+            .options(
+                selectinload(Course.modules).selectinload(Module.lessons).joinedload(Lesson.file),
+                selectinload(Course.staff),
+                selectinload(Course.shares),
+            )
+            .order_by(Course.id)
+        )
+    )
+
+
+def _words(markdown: str) -> int:
+    return len(re.sub(r"<[^>]+>", " ", str(render(markdown))).split())
+
+
+def test_courses_modules_and_lessons(app: Flask) -> None:
+    with app.app_context():
+        _load(app)
+        courses = _courses()
+        assert len(courses) >= 14
+        by_title = {c.title: c for c in courses}
+        topics: defaultdict[str, set[str]] = defaultdict(set)
+        for data in COURSES:
+            course = by_title[data.title]
+            assert course.language == data.language
+            topics[data.topic].add(course.language)
+        assert len(topics) == 7
+        assert all(languages == {"en", "ru"} for languages in topics.values()), topics
+
+        usernames = {u.id: u.username for u in db.session.scalars(select(User))}
+        for course in courses:
+            assert course.summary and course.category_id is not None
+            assert course.tags == normalise_tags(course.tags)
+            assert course.tags.startswith(",") and course.tags.endswith(",") and len(course.tag_list) >= 3
+            assert 2 <= len(course.modules) <= 4
+            assert [m.position for m in course.modules] == list(range(1, len(course.modules) + 1))
+            for module in course.modules:
+                assert 2 <= len(module.lessons) <= 4
+                assert [lesson.position for lesson in module.lessons] == list(range(1, len(module.lessons) + 1))
+            instructors = {usernames[s.user_id] for s in course.staff if s.role is CourseRole.INSTRUCTOR}
+            assert instructors == {"j.ozols" if course.language == "en" else "l.berzina"}
+            if course.visibility is Visibility.SHARED:
+                assert course.shares and course.academy_id not in {s.academy_id for s in course.shares}
+
+        owners = {c.academy.slug for c in courses}
+        assert owners == {"rezekne", "tashkent"}
+        assert {c.visibility for c in courses} <= {Visibility.ALL, Visibility.SHARED}
+        assert sum(c.self_enrol for c in courses) > len(courses) // 2
+        assert any(c.enrol_key == "KYOTO2026" for c in courses)
+        assert any(c.enrol_cap for c in courses)
+
+        categories = list(db.session.scalars(select(Category)))
+        assert any(c.parent_id is not None for c in categories)
+        assert any(c.parent_id is None for c in categories)
+
+
+def test_lesson_texts_render_and_are_in_the_course_language(app: Flask) -> None:
+    with app.app_context():
+        _load(app)
+        kinds: set[LessonKind] = set()
+        for course in _courses():
+            for module in course.modules:
+                for lesson in module.lessons:
+                    kinds.add(lesson.kind)
+                    if lesson.kind is LessonKind.LINK:
+                        assert lesson.url and lesson.url.startswith("https://")
+                    if lesson.kind is not LessonKind.TEXT:
+                        continue
+                    assert _words(lesson.body) > 100, lesson.title
+                    html = str(render(lesson.body))
+                    assert "<h2>" in html and "<strong>" in html, lesson.title
+                    letters = CYRILLIC if course.language == "ru" else LATIN
+                    others = LATIN if course.language == "ru" else CYRILLIC
+                    assert len(letters.findall(lesson.body)) > 3 * len(others.findall(lesson.body)), lesson.title
+        assert kinds == set(LessonKind)
+        assert "<table>" in str(render(COURSES[0].modules[1].lessons[1].body))
+
+
+def test_media_are_stored_and_play(app: Flask) -> None:
+    with app.app_context():
+        storage = _load(app)
+        lessons = list(db.session.scalars(select(Lesson).where(Lesson.file_id.is_not(None))))
+        videos = [x for x in lessons if x.kind is LessonKind.VIDEO]
+        files = [x for x in lessons if x.kind is LessonKind.FILE]
+        languages = {x.module.course.language for x in videos}
+        assert languages == {"en", "ru"}
+        assert files
+
+        for lesson in videos:
+            assert lesson.file is not None and lesson.file.content_type == "video/webm"
+            path = storage.path(lesson.file.sha256)
+            assert path.stat().st_size == lesson.file.size
+            assert lesson.module.course.title.startswith(("X-ray", "Анализ рентгеновских"))
+        video = videos[0].file
+        assert video is not None
+        with av.open(str(storage.path(video.sha256))) as container:
+            stream = container.streams.video[0]
+            assert stream.codec_context.name == "vp8"
+            decoded = 0
+            for frame in container.decode(stream):
+                assert (frame.width, frame.height) == (640, 360)
+                decoded += 1
+        assert decoded >= 6 * 25
+
+        for lesson in files:
+            assert lesson.file is not None and lesson.file.content_type == "application/pdf"
+            data = storage.path(lesson.file.sha256).read_bytes()
+            assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+            assert b"MRZ check digit practice sheet" in data
+
+
+def test_some_cadets_are_enrolled_with_progress(app: Flask) -> None:
+    with app.app_context():
+        _load(app)
+        cadets = {u.username: u for u in db.session.scalars(select(User).where(User.role == Role.CADET))}
+        enrolled = set(db.session.scalars(select(Enrolment.user_id)))
+        assert {cadets[name].id for name in ("a.asanov", "f.rahimov", "d.yusupov")} <= enrolled
+        assert len(enrolled) < len(cadets)  # others are left to enrol themselves
+
+        asanov = cadets["a.asanov"]
+        mine = list(db.session.scalars(select(Enrolment.course_id).where(Enrolment.user_id == asanov.id)))
+        progress = course_progress(db.session, asanov.id, mine)
+        assert any(0 < p.done < p.total for p in progress.values())
+        languages = set(db.session.scalars(select(Course.language).where(Course.id.in_(mine))))
+        assert languages == {"ru"}
+        done = db.session.scalars(select(LessonCompletion.user_id)).all()
+        assert set(done) == {asanov.id}
+
+
+def test_video_generation_is_valid_webm(tmp_path: Path) -> None:
+    path = tmp_path / "clip.webm"
+    demo.write_video(path, seconds=1)
+    assert path.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"
+    with av.open(str(path)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 25
+
+
+def test_pdf_is_well_formed() -> None:
+    data = demo.make_pdf(["Title (with parentheses)", "a \\ backslash"])
+    assert data.startswith(b"%PDF-1.4\n")
+    assert b"(Title \\(with parentheses\\)) Tj" in data
+    # The cross-reference table points at each object.
+    xref = int(data.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    assert data[xref:].startswith(b"xref\n0 7\n")
+    offsets = [int(line[:10]) for line in data[xref:].split(b"\n")[3:9]]
+    for number, offset in enumerate(offsets, 1):
+        assert data[offset:].startswith(b"%d 0 obj" % number)
