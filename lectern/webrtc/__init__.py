@@ -1,0 +1,1 @@
+"""Live lectures: scheduling, signalling and the forwarding relay (SFU) built on aiortc."""

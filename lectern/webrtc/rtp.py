@@ -1,0 +1,167 @@
+"""Pure functions for the relay's wire formats: VP8 keyframe detection, RTP header rewriting, NTP clock maths.
+
+Nothing here does I/O or imports aiortc, so every function is unit-tested on plain bytes and ints.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+SEQ_MOD = 1 << 16
+TS_MOD = 1 << 32
+# Seconds between the NTP epoch (1900) and the Unix epoch (1970).
+NTP_UNIX_DELTA = 2_208_988_800
+RTP_HEADER_SIZE = 12
+
+
+def seq_add(seq: int, delta: int) -> int:
+    """Add `delta` to a 16-bit RTP sequence number, wrapping at 2**16."""
+    return (seq + delta) % SEQ_MOD
+
+
+def ts_add(ts: int, delta: int) -> int:
+    """Add `delta` to a 32-bit RTP timestamp, wrapping at 2**32."""
+    return (ts + delta) % TS_MOD
+
+
+def seq_newer(a: int, b: int) -> bool:
+    """True when sequence number `a` comes after `b` (RFC 3550 serial-number arithmetic)."""
+    return a != b and ((a - b) % SEQ_MOD) < SEQ_MOD // 2
+
+
+def vp8_is_keyframe_start(payload: bytes) -> bool:
+    """Whether an RTP payload holds the first packet of a VP8 keyframe.
+
+    RFC 7741: the payload descriptor (X, N, S, PID and the optional I/L/T/K extension bytes) is followed by the
+    VP8 payload header, whose lowest bit P is 0 for a keyframe. That header is only present in the packet that
+    starts partition 0, so we require S=1 and PID=0 as well. Truncated or malformed payloads are not keyframes.
+    """
+    size = len(payload)
+    if size < 1:
+        return False
+    first = payload[0]
+    if not first & 0x10 or first & 0x07:  # S bit clear, or not partition 0
+        return False
+    pos = 1
+    if first & 0x80:  # X: an extension byte follows
+        if size < 2:
+            return False
+        ext = payload[1]
+        pos = 2
+        if ext & 0x80:  # I: PictureID, 7 or 15 bits (M bit says which)
+            if size <= pos:
+                return False
+            pos += 2 if payload[pos] & 0x80 else 1
+        if ext & 0x40:  # L: TL0PICIDX
+            pos += 1
+        if ext & 0x30:  # T or K: TID/Y/KEYIDX byte
+            pos += 1
+    if size <= pos:
+        return False
+    return not payload[pos] & 0x01
+
+
+@dataclass
+class StreamRewriter:
+    """One outgoing stream's SSRC, sequence number and timestamp state.
+
+    The output is the input shifted by two offsets. Shifting (rather than numbering packets as they go out) maps a
+    retransmitted or reordered input packet to the same output number, so the receiver's NACK and jitter logic see
+    the publisher's true order. After a gap we chose to make (packets dropped for a slow subscriber, or skipped
+    while waiting for a keyframe) `resync` moves the sequence offset so the output stays continuous: the receiver
+    must not NACK packets it was never going to get.
+    """
+
+    ssrc: int
+    next_seq: int
+    next_ts: int
+    clock_rate: int
+    seq_offset: int | None = None
+    ts_offset: int | None = None
+    last_in_ts: int = 0
+    last_out_ts: int = 0
+
+    def resync(self, in_seq: int, in_ts: int, elapsed: float | None = None) -> None:
+        """Start a continuous run at input packet (`in_seq`, `in_ts`).
+
+        The timestamp offset is kept across gaps in one source: the publisher's clock already advanced by the
+        time that passed. `elapsed` (seconds since the last output packet) is given when the source changed
+        (a new SSRC), so the output clock moves on by that real time instead of jumping.
+        """
+        self.seq_offset = (self.next_seq - in_seq) % SEQ_MOD
+        if self.ts_offset is None:
+            self.ts_offset = (self.next_ts - in_ts) % TS_MOD
+        elif elapsed is not None:
+            target = ts_add(self.last_out_ts, max(1, int(elapsed * self.clock_rate)))
+            self.ts_offset = (target - in_ts) % TS_MOD
+
+    def rewrite(self, in_seq: int, in_ts: int) -> tuple[int, int]:
+        """Map an input (sequence number, timestamp) to the output pair; call `resync` first."""
+        assert self.seq_offset is not None and self.ts_offset is not None
+        out_seq = (in_seq + self.seq_offset) % SEQ_MOD
+        out_ts = (in_ts + self.ts_offset) % TS_MOD
+        if out_seq == self.next_seq or seq_newer(out_seq, self.next_seq):
+            self.next_seq = seq_add(out_seq, 1)
+            self.last_in_ts = in_ts
+            self.last_out_ts = out_ts
+        return out_seq, out_ts
+
+    def out_ts_for(self, in_ts: int) -> int | None:
+        """The output timestamp for an input timestamp, or None before the first packet."""
+        if self.ts_offset is None:
+            return None
+        return (in_ts + self.ts_offset) % TS_MOD
+
+
+_HEADER = struct.Struct("!HIL")
+
+
+def rewrite_header(data: bytes, payload_type: int, seq: int, ts: int, ssrc: int) -> bytes:
+    """Return a serialized RTP packet with a new payload type, sequence number, timestamp and SSRC.
+
+    The version, padding, extension, CSRC count and marker bits and everything after the fixed header are kept.
+    """
+    if len(data) < RTP_HEADER_SIZE:
+        raise ValueError("RTP packet shorter than its fixed header")
+    out = bytearray(data)
+    out[1] = (data[1] & 0x80) | (payload_type & 0x7F)
+    _HEADER.pack_into(out, 2, seq, ts, ssrc)
+    return bytes(out)
+
+
+def ntp_to_unix(ntp: int) -> float:
+    """Convert a 64-bit NTP timestamp to Unix seconds."""
+    return (ntp >> 32) - NTP_UNIX_DELTA + (ntp & 0xFFFFFFFF) / TS_MOD
+
+
+def unix_to_ntp(seconds: float) -> int:
+    """Convert Unix seconds to a 64-bit NTP timestamp."""
+    whole = int(seconds)
+    frac = int((seconds - whole) * TS_MOD)
+    return ((whole + NTP_UNIX_DELTA) << 32) | (frac & 0xFFFFFFFF)
+
+
+def rtp_header_length(data: bytes) -> int:
+    """Length of an RTP packet's header: fixed part, CSRCs and the header extension block if any."""
+    if len(data) < RTP_HEADER_SIZE:
+        raise ValueError("RTP packet shorter than its fixed header")
+    length = RTP_HEADER_SIZE + 4 * (data[0] & 0x0F)
+    if data[0] & 0x10:
+        if len(data) < length + 4:
+            raise ValueError("RTP header extension truncated")
+        length += 4 + 4 * int.from_bytes(data[length + 2 : length + 4], "big")
+    if len(data) < length:
+        raise ValueError("RTP header longer than the packet")
+    return length
+
+
+def rtx_wrap(data: bytes, payload_type: int, seq: int, ssrc: int) -> bytes:
+    """Wrap a serialized RTP packet as an RFC 4588 retransmission: own PT/SSRC/sequence, original sequence first.
+
+    A NACK must be answered this way: resending the original packet with its own sequence number is dropped by
+    the receiver's SRTP replay protection.
+    """
+    length = rtp_header_length(data)
+    header = rewrite_header(data[:length], payload_type, seq, int.from_bytes(data[4:8], "big"), ssrc)
+    return header + data[2:4] + data[length:]

@@ -1,0 +1,167 @@
+"""Real aiortc peers over loopback for the relay tests: a synthetic publisher and decoding subscribers.
+
+No mocks: every peer is an RTCPeerConnection talking DTLS-SRTP to the relay over 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+import pytest
+from aiortc import (
+    AudioStreamTrack,
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+    VideoStreamTrack,
+)
+
+from lectern.webrtc.relay import RelayOptions
+from lectern.webrtc.relay_client import InProcessRelayClient
+from lectern.webrtc.relay_seams import allow_loopback
+
+WIDTH, HEIGHT, FPS = 320, 240, 30
+
+
+class NoiseVideoTrack(VideoStreamTrack):
+    """Frames with a band of noise sliding down a flat background, so the encoder has real work every frame.
+
+    Every frame is a fresh av.VideoFrame: aiortc marks the frame it was handed as a keyframe after a PLI, and a
+    reused frame would keep that mark forever (DESIGN.md section 3).
+    """
+
+    def __init__(self, width: int = WIDTH, height: int = HEIGHT) -> None:
+        super().__init__()
+        self.width, self.height = width, height
+        self._band = width * (height // 8)
+        self._noise = os.urandom(self._band * 4)
+        self._flat = bytes([96]) * (width * height)
+        self._chroma = bytes([128]) * (width * height // 4)
+        self._index = 0
+        self.produced: list[float] = []
+
+    def fps(self, since: float, until: float) -> float:
+        """Frames handed to the encoder per second in a window: the rate subscribers are compared with."""
+        return sum(1 for t in self.produced if since <= t < until) / (until - since)
+
+    async def recv(self) -> av.VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        self.produced.append(time.monotonic())
+        frame = av.VideoFrame(self.width, self.height, "yuv420p")
+        size = self.width * self.height
+        top = (self._index * self.width * 4) % (size - self._band)
+        noise_at = (self._index * 4099) % (self._band * 3)
+        self._index += 1
+        luma = self._flat[:top] + self._noise[noise_at : noise_at + self._band] + self._flat[top + self._band :]
+        frame.planes[0].update(luma)
+        frame.planes[1].update(self._chroma)
+        frame.planes[2].update(self._chroma)
+        frame.pts, frame.time_base = pts, time_base
+        return frame
+
+
+def new_pc() -> RTCPeerConnection:
+    """A peer connection that never asks a public STUN server."""
+    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
+
+
+@dataclass
+class Publisher:
+    pc: RTCPeerConnection
+    video_sender: RTCRtpSender
+    track: NoiseVideoTrack
+    keyframe_requests: list[float] = field(default_factory=list)
+
+
+async def start_publisher(client: InProcessRelayClient, lecture: str, peer: str = "pub") -> Publisher:
+    """Publish a synthetic VP8 + Opus stream to the relay."""
+    pc = new_pc()
+    track = NoiseVideoTrack()
+    video = pc.addTransceiver(track, direction="sendonly")
+    pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
+    publisher = Publisher(pc, video.sender, track)
+    # Observe the encoder being asked for a keyframe (seam covered in test_aiortc_seams.py).
+    original = video.sender._send_keyframe
+
+    def send_keyframe() -> None:
+        publisher.keyframe_requests.append(time.monotonic())
+        original()
+
+    video.sender._send_keyframe = send_keyframe
+    allow_loopback(pc)
+    await pc.setLocalDescription(await pc.createOffer())
+    answer = await asyncio.to_thread(client.publish, lecture, peer, pc.localDescription.sdp)
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+    return publisher
+
+
+@dataclass
+class Subscriber:
+    peer: str
+    pc: RTCPeerConnection
+    tracks: dict[str, MediaStreamTrack] = field(default_factory=dict)
+    frames: dict[str, list[float]] = field(default_factory=lambda: {"audio": [], "video": []})
+    sizes: set[tuple[int, int]] = field(default_factory=set)
+    joined_at: float = 0.0
+    readers: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def fps(self, since: float, until: float) -> float:
+        """Decoded video frames per second in a window."""
+        return sum(1 for t in self.frames["video"] if since <= t < until) / (until - since)
+
+    async def close(self) -> None:
+        for task in self.readers:
+            task.cancel()
+        await asyncio.gather(*self.readers, return_exceptions=True)
+        await self.pc.close()
+
+
+async def _read(sub: Subscriber, kind: str) -> None:
+    track = sub.tracks[kind]
+    while True:
+        frame = await track.recv()
+        if isinstance(frame, av.VideoFrame):
+            sub.sizes.add((frame.width, frame.height))
+        sub.frames[kind].append(time.monotonic())
+
+
+async def start_subscriber(
+    client: InProcessRelayClient, lecture: str, peer: str, read: bool = True, prepare: Any = None
+) -> Subscriber:
+    """Subscribe with a recvonly offer; decode what arrives unless `read` is False."""
+    pc = new_pc()
+    sub = Subscriber(peer, pc)
+    pc.addTransceiver("video", direction="recvonly")
+    pc.addTransceiver("audio", direction="recvonly")
+
+    @pc.on("track")
+    def on_track(track: MediaStreamTrack) -> None:
+        sub.tracks[track.kind] = track
+        if read:
+            sub.readers.append(asyncio.ensure_future(_read(sub, track.kind)))
+
+    if prepare is not None:
+        prepare(pc)
+    allow_loopback(pc)
+    await pc.setLocalDescription(await pc.createOffer())
+    sub.joined_at = time.monotonic()
+    answer = await asyncio.to_thread(client.subscribe, lecture, peer, pc.localDescription.sdp)
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+    return sub
+
+
+@pytest.fixture
+def relay_client() -> Iterator[InProcessRelayClient]:
+    """An in-process relay (its own loop thread) on loopback, with one open lecture "L1"."""
+    client = InProcessRelayClient(RelayOptions(loopback_only=True, queue_size=64))
+    client.open_lecture("L1")
+    yield client
+    client.shutdown()
