@@ -7,7 +7,7 @@ from functools import partial
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import get_locale, ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -45,6 +45,7 @@ def catalogue() -> ResponseReturnValue:
         academy_id=academy_id if academy_id in {a.id for a in academies} else None,
         language=language if language in ("en", "ru") else None,
         category_id=category_id if category_id in {c.id for c, _depth in tree} else None,
+        prefer_language=str(get_locale() or "") or None,
     )
     result = services.catalogue(db.session, current_user, query, page, PER_PAGE)
     return render_template(

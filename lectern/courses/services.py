@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lectern.courses.access import Forbidden, NotFound, can_edit, listed_condition, may_create_courses
@@ -54,6 +55,7 @@ class CatalogueQuery:
     academy_id: int | None = None
     language: str | None = None
     category_id: int | None = None
+    prefer_language: str | None = None  # listed first: a Russian-speaking cadet sees the Russian courses first
 
 
 @dataclass
@@ -97,6 +99,10 @@ def _descendants(session: DbSession, category_id: int) -> set[int]:
     return found
 
 
+def _preferred_first(language: str | None) -> list[Any]:
+    return [case((Course.language == language, 0), else_=1)] if language else []
+
+
 def catalogue(session: DbSession, user: User, query: CatalogueQuery, page: int, per_page: int = 20) -> CataloguePage:
     """One page of the courses `user` may find, in a fixed number of queries whatever their number."""
     stmt = select(Course).where(listed_condition(user))
@@ -115,7 +121,7 @@ def catalogue(session: DbSession, user: User, query: CatalogueQuery, page: int, 
     courses = list(
         session.scalars(
             stmt.options(joinedload(Course.academy), joinedload(Course.category))
-            .order_by(Course.title, Course.id)
+            .order_by(*_preferred_first(query.prefer_language), Course.title, Course.id)
             .limit(per_page)
             .offset((page - 1) * per_page)
         )

@@ -143,3 +143,15 @@ def test_list_pages_run_a_constant_number_of_queries(app, client, make, world, p
     few = _queries(app, client, path)
     add_courses(12)
     assert _queries(app, client, path) == few
+
+
+def test_courses_in_the_readers_language_come_first(client, make, world):
+    rezekne, *_ = world
+    make.course(rezekne.id, title="A course in English", language="en")
+    make.course(rezekne.id, title="Курс на русском", language="ru")
+    client.login(make.user(Role.CADET, rezekne, language="ru").username)
+    page = _titles(client)
+    assert page.index("Курс на русском") < page.index("A course in English")
+    client.submit("/language", {"language": "en"}, page="/courses/")
+    page = _titles(client)
+    assert page.index("A course in English") < page.index("Курс на русском")
