@@ -86,7 +86,8 @@ def category_tree(session: DbSession) -> list[tuple[Category, int]]:
     return out
 
 
-def _descendants(session: DbSession, category_id: int) -> set[int]:
+def descendants(session: DbSession, category_id: int) -> set[int]:
+    """The category and every category below it."""
     found = {category_id}
     rows = session.execute(select(Category.id, Category.parent_id)).all()
     changed = True
@@ -116,7 +117,7 @@ def catalogue(session: DbSession, user: User, query: CatalogueQuery, page: int, 
     if query.language:
         stmt = stmt.where(Course.language == query.language)
     if query.category_id is not None:
-        stmt = stmt.where(Course.category_id.in_(_descendants(session, query.category_id)))
+        stmt = stmt.where(Course.category_id.in_(descendants(session, query.category_id)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     courses = list(
         session.scalars(

@@ -30,6 +30,7 @@ def taught_courses() -> list[Any]:
 
 def register(app: Flask) -> None:
     register_nav_item(set(Role), NavItem("courses.catalogue", _l("Courses")))
+    register_nav_item({Role.GLOBAL_ADMIN}, NavItem("categories.index", _l("Categories")))
     register_panel(Role.CADET, "courses/_panel_learning.html")
     register_panel(Role.INSTRUCTOR, "courses/_panel_teaching.html")
     app.jinja_env.globals.update(
