@@ -65,7 +65,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lectern import health
-    from lectern.courses import catalogue, categories, editing, lessons
+    from lectern.courses import catalogue, categories, editing, lessons, package_views
     from lectern.courses import templating as courses_templating
     from lectern.platform import admin, auth, home, templating
 
@@ -77,5 +77,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(editing.bp)
     app.register_blueprint(lessons.bp)
     app.register_blueprint(categories.bp)
+    app.register_blueprint(package_views.bp)
     templating.register(app)
     courses_templating.register(app)

@@ -75,6 +75,11 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "RATELIMIT_HEADERS_ENABLED": True,
         "LECTERN_LOGIN_RATE_LIMIT": env.get("LECTERN_LOGIN_RATE_LIMIT", "10 per minute"),
         "LECTERN_PROXIES": int(env.get("LECTERN_PROXIES", "0")),
+        # Course packages: caps against zip bombs (total unpacked size, members, compression ratio per member).
+        "LECTERN_PACKAGE_MAX_BYTES": int(env.get("LECTERN_PACKAGE_MAX_MB", "2048")) * 1024 * 1024,
+        "LECTERN_PACKAGE_MAX_MEMBERS": 5000,
+        "LECTERN_PACKAGE_MAX_RATIO": 200,
+        "LECTERN_IMPORT_SYNC": False,  # tests import in the request; servers in a background thread
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -1,0 +1,445 @@
+"""Course packages through the HTTP stack, on both databases: export, import, new versions, refusals, progress."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import stat
+import string
+import time
+import zipfile
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from lectern.courses import package_views, services
+from lectern.courses.models import (
+    Course,
+    CourseStaff,
+    Enrolment,
+    ImportJob,
+    Lesson,
+    LessonCompletion,
+    LessonKind,
+    Module,
+    StoredFile,
+    Visibility,
+)
+from lectern.courses.packages import MESSAGES, Problem, read_package, write_package
+from lectern.courses.storage import DOCUMENT_TYPES, VIDEO_TYPES, Storage
+from lectern.extensions import db
+from lectern.platform.models import Role, User, utcnow
+
+MB = 1024 * 1024
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 64
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" * 20
+
+
+@pytest.fixture
+def app(app_factory: Any) -> Flask:
+    """The application with the packages blueprint (registered here until create_app does) and small limits."""
+    app = app_factory(LECTERN_IMPORT_SYNC=True, LECTERN_PACKAGE_MAX_BYTES=4 * MB, LECTERN_PACKAGE_MAX_MEMBERS=50)
+    if "packages" not in app.blueprints:
+        app.register_blueprint(package_views.bp)
+    return app  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def people(make):
+    home = make.academy(name="State Border Guard College")
+    other = make.academy(name="Border Service Training Centre", timezone="Asia/Bishkek")
+    return {
+        "teacher": make.user(Role.INSTRUCTOR, home),
+        "cadet": make.user(Role.CADET, home),
+        "stranger": make.user(Role.INSTRUCTOR, other),
+    }
+
+
+def _stored(store: Storage, data: bytes, name: str, allowed: set[str], user: User) -> StoredFile:
+    saved = store.save(io.BytesIO(data), name, allowed, 10 * MB)
+    item = StoredFile(
+        sha256=saved.sha256,
+        size=saved.size,
+        content_type=saved.content_type,
+        original_name=name,
+        uploaded_by_id=user.id,
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def build_course(app: Flask, teacher: User) -> int:
+    """A published course with text, video, link and file lessons in two modules (and one empty module)."""
+    with app.app_context():
+        store = Storage(app.config["LECTERN_STORAGE"])
+        user = db.session.get(User, teacher.id)
+        assert user is not None
+        fields = services.CourseFields(
+            "Document security", "Training of **trainers**", "ru", "Passports, ICAO", None, Visibility.ALL, [],
+            True, None, None, None, None,
+        )  # fmt: skip
+        course = services.create_course(db.session, user, fields)
+        first = services.add_module(db.session, course, "Security features")
+        services.add_lesson(db.session, first, kind=LessonKind.TEXT, title="Introduction", body="# Печать\n\nIntaglio.")
+        video = _stored(store, MP4, "uv inspection.mp4", VIDEO_TYPES, user)
+        services.add_lesson(db.session, first, kind=LessonKind.VIDEO, title="UV", body="Watch.", file=video)
+        services.add_lesson(db.session, first, kind=LessonKind.LINK, title="ICAO 9303", url="https://www.icao.int/")
+        second = services.add_module(db.session, course, "Handouts")
+        pdf = _stored(store, PDF, "checklist.pdf", DOCUMENT_TYPES, user)
+        services.add_lesson(db.session, second, kind=LessonKind.FILE, title="Checklist", file=pdf)
+        services.add_module(db.session, course, "Reading for later")
+        db.session.commit()
+        return course.id
+
+
+def snapshot(app: Flask, course_id: int) -> dict[str, Any]:
+    """What an export must carry over, with each file's bytes hashed from the store itself."""
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        assert course is not None
+        store = Storage(app.config["LECTERN_STORAGE"])
+
+        def file_of(lesson: Lesson) -> tuple[str, str, str] | None:
+            if lesson.file is None:
+                return None
+            digest = hashlib.sha256(store.path(lesson.file.sha256).read_bytes()).hexdigest()
+            return digest, lesson.file.content_type, lesson.file.original_name
+
+        modules = [
+            (m.title, [(x.kind, x.title, x.body, x.url, file_of(x)) for x in m.lessons])
+            for m in services.load_outline(db.session, course)
+        ]
+        return {
+            "title": course.title,
+            "summary": course.summary,
+            "language": course.language,
+            "tags": course.tags,
+            "modules": modules,
+        }
+
+
+def counts(app: Flask) -> dict[str, int]:
+    """Rows in every table but the import jobs' own (a failed job is recorded: that is the point of it)."""
+    with app.app_context():
+        return {
+            table.name: db.session.scalar(select(func.count()).select_from(table)) or 0
+            for table in db.metadata.sorted_tables
+            if table.name != ImportJob.__tablename__
+        }
+
+
+def export(client: Any, course_id: int) -> bytes:
+    with client.get(f"/courses/{course_id}/export") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "application/zip"
+        assert "attachment" in response.headers["Content-Disposition"]
+        return response.get_data()  # type: ignore[no-any-return]
+
+
+def upload(client: Any, data: bytes, target: int = 0, name: str = "course.zip", **kwargs: Any) -> Any:
+    form = {"package": (io.BytesIO(data), name), "target": str(target)}
+    return client.submit("/courses/import", form, page="/courses/import", **kwargs)
+
+
+def import_json(client: Any, data: bytes, target: int = 0) -> dict[str, Any]:
+    """Import through the XHR contract; returns the finished job's JSON state."""
+    response = upload(client, data, target, headers={"Accept": "application/json, text/html;q=0.9"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    job_url = response.get_json()["redirect"]
+    return client.get(job_url + ".json").get_json()  # type: ignore[no-any-return]
+
+
+# --- export and import -------------------------------------------------------------------------------------------
+
+
+def test_export_then_import_gives_the_same_course(client, app, people):
+    course_id = build_course(app, people["teacher"])
+    client.login(people["teacher"].username)
+    data = export(client, course_id)
+    assert zipfile.ZipFile(io.BytesIO(data)).namelist()[0] == "manifest.json"
+
+    job = import_json(client, data)
+    assert job["status"] == "done", job
+    new_id = int(job["redirect"].rsplit("/", 1)[1])
+    assert new_id != course_id
+    assert snapshot(app, new_id) == snapshot(app, course_id)
+    with app.app_context():
+        imported = db.session.get(Course, new_id)
+        assert imported is not None
+        assert imported.visibility is Visibility.DRAFT  # nothing is published unreviewed
+        assert imported.version == 1
+        staff = db.session.scalars(select(CourseStaff).where(CourseStaff.course_id == new_id)).all()
+        assert [(s.user_id, s.role.value) for s in staff] == [(people["teacher"].id, "instructor")]
+    # The new course exports to the same package but for its visibility.
+    with read_package(io.BytesIO(data)) as first, read_package(io.BytesIO(export(client, new_id))) as second:
+        assert (first.course.visibility, second.course.visibility) == ("all", "draft")
+        second.course.visibility = "all"
+        assert second == first
+
+
+def test_import_page_and_job_page(client, app, people):
+    course_id = build_course(app, people["teacher"])
+    client.login(people["teacher"].username)
+    page = client.get(f"/courses/import?course={course_id}").get_data(as_text=True)
+    assert 'class="js-upload"' in page and "upload-progress" in page and "<script>" not in page
+    assert f'<option selected value="{course_id}">' in page
+    response = upload(client, export(client, course_id), follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The course has been imported." in page
+    assert "has been created as a draft" in page
+
+
+def test_import_as_new_version_keeps_enrolments_and_completions_of_unchanged_lessons(client, app, people, make):
+    course_id = build_course(app, people["teacher"])
+    cadet = people["cadet"]
+    make.save(Enrolment(course_id=course_id, user_id=cadet.id))
+    with app.app_context():
+        outline = services.load_outline(db.session, db.session.get(Course, course_id))
+        before = {(m.position, x.position): x.id for m in outline for x in m.lessons}
+        for lesson_id in before.values():
+            db.session.add(LessonCompletion(user_id=cadet.id, lesson_id=lesson_id, completed_at=utcnow()))
+        db.session.commit()
+    client.login(people["teacher"].username)
+    with read_package(io.BytesIO(export(client, course_id))) as package:
+        package.course.title = "Document security, 2nd edition"
+        package.modules[0].lessons[1].title = "UV and IR inspection"  # changed: its completions go
+        package.modules[1].lessons.append(package.modules[0].lessons.pop(2))  # moved: a new lesson
+        package.modules.pop()  # the empty module goes
+        out = io.BytesIO()
+        write_package(package, out)
+
+    job = import_json(client, out.getvalue(), target=course_id)
+    assert job["status"] == "done", job
+    assert job["redirect"].endswith(f"/courses/{course_id}")
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        assert course is not None
+        assert (course.title, course.version, course.visibility) == (
+            "Document security, 2nd edition",
+            2,
+            Visibility.ALL,
+        )
+        after = {(m.position, x.position): x for m in services.load_outline(db.session, course) for x in m.lessons}
+        assert [(k, x.title) for k, x in sorted(after.items())] == [
+            ((1, 1), "Introduction"),
+            ((1, 2), "UV and IR inspection"),
+            ((2, 1), "Checklist"),
+            ((2, 2), "ICAO 9303"),
+        ]
+        kept = {before[(1, 1)], before[(2, 1)]}
+        assert {after[(1, 1)].id, after[(2, 1)].id} == kept  # updated in place
+        done = set(db.session.scalars(select(LessonCompletion.lesson_id).where(LessonCompletion.user_id == cadet.id)))
+        assert done == kept
+        assert db.session.scalar(select(func.count()).where(Enrolment.course_id == course_id)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Module).where(Module.course_id == course_id)) == 2
+
+
+def test_the_import_runs_in_a_background_thread_and_the_page_follows_it(client, app, people):
+    app.config["LECTERN_IMPORT_SYNC"] = False
+    course_id = build_course(app, people["teacher"])
+    client.login(people["teacher"].username)
+    response = upload(client, export(client, course_id), headers={"Accept": "application/json"})
+    job_url = response.get_json()["redirect"]
+    page = client.get(job_url).get_data(as_text=True)
+    assert "js/import.js" in page or "The course has been imported." in page
+    deadline, seen = time.monotonic() + 30, []
+    while time.monotonic() < deadline:
+        state = client.get(job_url + ".json").get_json()
+        seen.append(state["progress"])
+        if state["status"] in ("done", "failed"):
+            break
+        time.sleep(0.02)
+    package_views.wait_for_imports(30)
+    assert state["status"] == "done", state
+    assert seen == sorted(seen) and seen[-1] == 100
+    new_id = int(state["redirect"].rsplit("/", 1)[1])
+    assert snapshot(app, new_id) == snapshot(app, course_id)
+
+
+def test_a_running_job_page_polls_with_its_own_script(client, app, people, make):
+    job = make.save(ImportJob(user_id=people["teacher"].id, academy_id=people["teacher"].academy_id, filename="x.zip"))
+    client.login(people["teacher"].username)
+    page = client.get(f"/courses/import/{job.id}").get_data(as_text=True)
+    assert f'data-poll-url="/courses/import/{job.id}.json"' in page
+    assert '<script src="/static/js/import.js" defer></script>' in page
+    assert client.get(f"/courses/import/{job.id}.json").get_json() == {
+        "status": "pending",
+        "progress": 0,
+        "problems": [],
+    }
+
+
+# --- bad packages ------------------------------------------------------------------------------------------------
+
+
+def _zip(members: dict[str, bytes | str], link: str | None = None, stored: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            if name == link:
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            zf.writestr(info, data)
+    return buffer.getvalue()
+
+
+def _manifest(lessons: list[dict[str, Any]] | None = None, **top: Any) -> str:
+    lessons = lessons if lessons is not None else [{"kind": "text", "title": "Intro", "body": "lessons/01.md"}]
+    data = {
+        "format": "lectern-course",
+        "version": 1,
+        "course": {"title": "Risk analysis in customs clearance", "language": "en"},
+        "modules": [{"title": "One", "lessons": lessons}],
+    }
+    return json.dumps(data | top)
+
+
+VIDEO_LESSON = [{"kind": "video", "title": "V", "file": "media/v.mp4"}]
+BAD_PACKAGES = {
+    "damaged zip": (
+        _zip({"manifest.json": _manifest(), "lessons/01.md": "x" * 5000}, stored=True).replace(b"x" * 99, b"y" * 99, 1),
+        "lessons/01.md: damaged, cannot be unpacked",
+    ),
+    "missing manifest": (_zip({"lessons/01.md": "# Hello"}), "manifest.json: missing: a package starts with"),
+    "invalid JSON": (
+        _zip({"manifest.json": '{"format": "lectern-course",\n "version": 1,,}'}),
+        "manifest.json: not valid JSON: Expecting property name enclosed in double quotes (line 2, column 15)",
+    ),
+    "unknown field": (
+        _zip({"manifest.json": _manifest([{"kind": "text", "title": "T", "colour": "red"}])}),
+        "manifest.json: modules[0].lessons[0]: unknown field “colour”",
+    ),
+    "missing file": (
+        _zip({"manifest.json": _manifest()}),
+        "manifest.json: modules[0].lessons[0].body: refers to “lessons/01.md”, which is not in the package",
+    ),
+    "../ path": (
+        _zip({"manifest.json": _manifest(), "lessons/01.md": "x", "../../evil.sh": "rm -rf /"}),
+        "../../evil.sh: path “../../evil.sh” leads out of the package",
+    ),
+    "absolute path": (
+        _zip({"manifest.json": _manifest([{"kind": "text", "title": "T", "body": "/etc/passwd"}])}),
+        "manifest.json: modules[0].lessons[0].body: path “/etc/passwd” leads out of the package",
+    ),
+    "symlink": (
+        _zip({"manifest.json": _manifest(), "lessons/01.md": "/etc/passwd"}, link="lessons/01.md"),
+        "lessons/01.md: is a symbolic link",
+    ),
+    "too many members": (
+        _zip({"manifest.json": _manifest(), **{f"lessons/{n:02d}.md": "x" for n in range(60)}}),
+        "holds 61 files, more than the 50 allowed",
+    ),
+    "total size": (
+        _zip({"manifest.json": _manifest(), **{f"media/{n}": os.urandom(MB) for n in range(5)}}),
+        "unpacks to more than 4 MB",
+    ),
+    "ratio bomb": (
+        _zip({"manifest.json": _manifest(VIDEO_LESSON), "media/v.mp4": bytes(3 * MB)}),
+        "media/v.mp4: compressed more than 200 to 1: refused as a possible zip bomb",
+    ),
+    "not UTF-8": (
+        _zip({"manifest.json": _manifest(), "lessons/01.md": b"Gr\xfc\xdfe"}),
+        "lessons/01.md: not UTF-8 text (byte 0xfc at position 2)",
+    ),
+    "media not matching its kind": (
+        _zip({"manifest.json": _manifest(VIDEO_LESSON), "media/v.mp4": PDF}),
+        "media/v.mp4: is not an MP4 or WebM video, but modules[0].lessons[0] is a video lesson",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_PACKAGES)
+def test_bad_packages_are_refused_with_their_problem_and_change_nothing(client, app, people, case):
+    data, message = BAD_PACKAGES[case]
+    build_course(app, people["teacher"])
+    client.login(people["teacher"].username)
+    before = counts(app)
+    response = upload(client, data, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code in (200, 422)
+    assert message in page.replace("&#34;", '"').replace("&#39;", "'"), page
+    assert counts(app) == before
+
+
+def test_a_file_that_is_not_a_zip_gets_a_clear_message_never_a_500(client, app, people):
+    client.login(people["teacher"].username)
+    before = counts(app)
+    response = upload(client, b"%PDF-1.4 a handout", name="handout.pdf")
+    assert response.status_code == 422
+    assert "handout.pdf is not a zip file." in response.get_data(as_text=True)
+    xhr = upload(client, b"", name="empty.zip", headers={"Accept": "application/json, text/html;q=0.9"})
+    assert xhr.status_code == 422 and xhr.mimetype == "text/html"  # the form, to replace the page's <main>
+    assert counts(app) == before
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ImportJob)) == 0
+
+
+def test_every_problem_code_has_a_translation_that_formats(app):
+    with app.test_request_context():
+        for code, english in MESSAGES.items():
+            if code == "other":  # stored text, shown as it is
+                continue
+            names = {name for _, name, _, _ in string.Formatter().parse(english) if name}
+            problem = Problem(code, "f", "w", dict.fromkeys(names, "x"))
+            assert code in package_views.PROBLEM_TEXTS, code
+            text = package_views.problem_text(problem)
+            assert text.startswith("f: w: ") and "%(" not in text, text
+        assert package_views.problem_text(Problem.from_json("an old message")) == "an old message"
+
+
+# --- who may ----------------------------------------------------------------------------------------------------
+
+
+def test_a_cadet_can_neither_export_nor_import(client, app, people):
+    course_id = build_course(app, people["teacher"])
+    client.login(people["cadet"].username)
+    assert client.get(f"/courses/{course_id}/export").status_code == 403
+    assert client.get("/courses/import").status_code == 403
+    before = counts(app)
+    assert upload(client, b"PK\x05\x06" + bytes(18)).status_code == 403
+    assert counts(app) == before
+
+
+def test_another_academys_instructor_cannot_export_or_replace_the_course(client, app, people):
+    course_id = build_course(app, people["teacher"])
+    client.login(people["teacher"].username)
+    data = export(client, course_id)
+    client = app.test_client()  # another browser
+    client.login(people["stranger"].username)
+    assert client.get(f"/courses/{course_id}/export").status_code in (403, 404)
+    page = client.get("/courses/import").get_data(as_text=True)
+    assert f'value="{course_id}"' not in page  # not offered as a target
+    before = counts(app)
+    assert upload(client, data, target=course_id).status_code == 422  # nor accepted when forced
+    assert counts(app) == before
+
+
+def test_only_the_owner_sees_an_import_job(client, app, people):
+    course_id = build_course(app, people["teacher"])
+    client.login(people["teacher"].username)
+    job_url = upload(client, export(client, course_id), headers={"Accept": "application/json"}).get_json()["redirect"]
+    assert client.get(job_url).status_code == 200
+    client = app.test_client()  # another browser
+    client.login(people["stranger"].username)
+    assert client.get(job_url).status_code == 404
+    assert client.get(job_url + ".json").status_code == 404
+    assert client.get("/courses/import/999999").status_code == 404
+
+
+def test_export_with_a_file_missing_from_the_store_is_refused_politely(client, app, people):
+    course_id = build_course(app, people["teacher"])
+    with app.app_context():
+        sha = db.session.scalar(select(StoredFile.sha256).where(StoredFile.original_name == "checklist.pdf"))
+        assert sha is not None
+        Storage(app.config["LECTERN_STORAGE"]).path(sha).unlink()
+    client.login(people["teacher"].username)
+    response = client.get(f"/courses/{course_id}/export", follow_redirects=True)
+    assert response.status_code == 200
+    assert "its file checklist.pdf is missing" in response.get_data(as_text=True)
