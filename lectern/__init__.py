@@ -68,6 +68,8 @@ def _register_blueprints(app: Flask) -> None:
     from lectern.courses import catalogue, categories, editing, lessons, package_views
     from lectern.courses import templating as courses_templating
     from lectern.platform import admin, auth, home, templating
+    from lectern.webrtc import lectures
+    from lectern.webrtc import templating as lectures_templating
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
@@ -78,5 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(lessons.bp)
     app.register_blueprint(categories.bp)
     app.register_blueprint(package_views.bp)
+    app.register_blueprint(lectures.bp)
     templating.register(app)
     courses_templating.register(app)
+    lectures_templating.register(app)

@@ -80,6 +80,11 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "LECTERN_PACKAGE_MAX_MEMBERS": 5000,
         "LECTERN_PACKAGE_MAX_RATIO": 200,
         "LECTERN_IMPORT_SYNC": False,  # tests import in the request; servers in a background thread
+        # Live lectures. ICE servers for browsers and the relay, as JSON: [{"urls": "turn:turn.example.org:3478",
+        # "username": "...", "credential": "..."}]. None by default: on one network, host candidates suffice.
+        "LECTERN_ICE_SERVERS": env.get("LECTERN_ICE_SERVERS", "[]"),
+        # Relay host candidates on 127.0.0.1 only: tests and benchmarks on one machine.
+        "LECTERN_RELAY_LOOPBACK": _env_bool("LECTERN_RELAY_LOOPBACK", False),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     Boolean,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -18,12 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lectern.extensions import Model
-from lectern.platform.models import Academy, User, UTCDateTime, created_at, intpk, timestamp
-
-
-def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
-    """A string column holding the enum's values: the same on SQLite and PostgreSQL, no native type to migrate."""
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])
+from lectern.platform.models import Academy, User, UTCDateTime, created_at, intpk, string_enum, timestamp
 
 
 class Visibility(enum.StrEnum):
@@ -76,7 +70,7 @@ class Course(Model):
     language: Mapped[str] = mapped_column(String(8), default="en")
     # Normalised: lower-case, comma-separated, with a comma at each end so that ",tag," matches whole tags.
     tags: Mapped[str] = mapped_column(String(500), default="")
-    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility), default=Visibility.DRAFT, index=True)
+    visibility: Mapped[Visibility] = mapped_column(string_enum(Visibility), default=Visibility.DRAFT, index=True)
     self_enrol: Mapped[bool] = mapped_column(Boolean, default=False)
     enrol_key: Mapped[str | None] = mapped_column(String(64))
     enrol_cap: Mapped[int | None] = mapped_column(Integer)
@@ -117,7 +111,7 @@ class CourseStaff(Model):
 
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True, index=True)
-    role: Mapped[CourseRole] = mapped_column(_enum(CourseRole), default=CourseRole.INSTRUCTOR)
+    role: Mapped[CourseRole] = mapped_column(string_enum(CourseRole), default=CourseRole.INSTRUCTOR)
 
     course: Mapped[Course] = relationship(back_populates="staff")
     user: Mapped[User] = relationship()
@@ -157,7 +151,7 @@ class Lesson(Model):
     id: Mapped[intpk]
     module_id: Mapped[int] = mapped_column(ForeignKey("course_module.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    kind: Mapped[LessonKind] = mapped_column(_enum(LessonKind))
+    kind: Mapped[LessonKind] = mapped_column(string_enum(LessonKind))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown: the lesson (text) or its introduction
     url: Mapped[str | None] = mapped_column(String(2000))  # LINK lessons
@@ -174,7 +168,7 @@ class Enrolment(Model):
     id: Mapped[intpk]
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    method: Mapped[EnrolmentMethod] = mapped_column(_enum(EnrolmentMethod), default=EnrolmentMethod.MANUAL)
+    method: Mapped[EnrolmentMethod] = mapped_column(string_enum(EnrolmentMethod), default=EnrolmentMethod.MANUAL)
     created_at: Mapped[created_at]
 
     course: Mapped[Course] = relationship()

@@ -17,6 +17,16 @@ from lectern.platform.models import Role
 from lectern.platform.templating import NavItem, register_nav_item
 
 
+# Templates that higher areas show on a course's page (the lectures area lists the course's lectures there).
+_COURSE_PANELS: list[str] = []
+
+
+def register_course_panel(template: str) -> None:
+    """Show `template` in the side column of every course page; it sees `course`, `enrolled` and `teaching`."""
+    if template not in _COURSE_PANELS:
+        _COURSE_PANELS.append(template)
+
+
 def my_courses() -> list[tuple[Any, progress.Progress]]:
     """The signed-in user's enrolled courses with their progress, for the cadet's home page."""
     courses = services.enrolled_courses(db.session, current_user)
@@ -38,5 +48,6 @@ def register(app: Flask) -> None:
         taught_courses=taught_courses,
         visibility_labels=VISIBILITY_LABELS,
         lesson_kind_labels=LESSON_KIND_LABELS,
+        course_panels=_COURSE_PANELS,
     )
     app.jinja_env.filters["markdown"] = render

@@ -44,6 +44,11 @@ timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
 created_at = Annotated[datetime, mapped_column(UTCDateTime(), server_default=func.now())]
 
 
+def string_enum(cls: type[enum.Enum], length: int = 20) -> Enum:
+    """A string column holding the enum's values: the same on SQLite and PostgreSQL, no native type to migrate."""
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -93,9 +98,7 @@ class User(UserMixin, Model):
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, values_callable=lambda roles: [r.value for r in roles])
-    )
+    role: Mapped[Role] = mapped_column(string_enum(Role))
     language: Mapped[str | None] = mapped_column(String(8))  # None: follow the browser
     password_hash: Mapped[str] = mapped_column(String(256))
     # Bumped on password change: every session and remember-me cookie issued before it stops working.

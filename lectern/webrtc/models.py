@@ -1,0 +1,92 @@
+"""Live lectures: their schedule, invitations, attendance and chat."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lectern.courses.models import Course
+from lectern.extensions import Model
+from lectern.platform.models import User, UTCDateTime, created_at, intpk, string_enum, timestamp
+
+
+class LectureStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+class Lecture(Model):
+    """A live lecture of a course, at a set time."""
+
+    __tablename__ = "lecture"
+
+    id: Mapped[intpk]
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    duration_minutes: Mapped[int] = mapped_column(default=90)
+    status: Mapped[LectureStatus] = mapped_column(string_enum(LectureStatus), default=LectureStatus.SCHEDULED)
+    started_at: Mapped[timestamp | None]
+    ended_at: Mapped[timestamp | None]
+    # Who may publish besides the host (a cadet or a lecture hall given the floor); None: nobody.
+    floor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[created_at]
+
+    course: Mapped[Course] = relationship()
+    invited_courses: Mapped[list[LectureInvite]] = relationship(cascade="all, delete-orphan")
+    invited_halls: Mapped[list[LectureHall]] = relationship(cascade="all, delete-orphan")
+
+
+class LectureInvite(Model):
+    """The cadets of another course are invited too."""
+
+    __tablename__ = "lecture_invite"
+
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lecture.id", ondelete="CASCADE"), primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), primary_key=True)
+
+    course: Mapped[Course] = relationship()
+
+
+class LectureHall(Model):
+    """A lecture-hall (classroom) account invited to join, usually at another academy."""
+
+    __tablename__ = "lecture_hall"
+
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lecture.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+
+    user: Mapped[User] = relationship()
+
+
+class Attendance(Model):
+    """One stay of a participant in a lecture room: from joining to leaving (a reconnect starts a new one)."""
+
+    __tablename__ = "lecture_attendance"
+
+    id: Mapped[intpk]
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lecture.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    left_at: Mapped[timestamp | None]
+
+    user: Mapped[User] = relationship()
+
+
+class ChatMessage(Model):
+    __tablename__ = "lecture_chat"
+
+    id: Mapped[intpk]
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lecture.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,321 @@
+"""Live lectures: who may join and in which part, scheduling, attendance and chat. Session and plain values in,
+never the request."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from lectern.courses import access as course_access
+from lectern.courses.models import Course, CourseStaff, Enrolment
+from lectern.extensions import DbSession
+from lectern.platform.models import Role, User
+from lectern.webrtc.models import Attendance, ChatMessage, Lecture, LectureHall, LectureInvite, LectureStatus
+
+MAX_CHAT = 1000
+MAX_DURATION = 8 * 60
+
+
+class LectureError(Exception):
+    """Base of the lectures' domain errors."""
+
+
+class NotFound(LectureError):
+    pass
+
+
+class Forbidden(LectureError):
+    pass
+
+
+class Invalid(LectureError):
+    """Bad values; `field` names the one at fault."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+class Part(enum.StrEnum):
+    """What a user is in a lecture room."""
+
+    HOST = "host"  # the course's instructors and assistants: publish, give the floor, mute, remove, end
+    CADET = "cadet"  # enrolled in the course or an invited one: receive, raise a hand, publish with the floor
+    HALL = "hall"  # an invited lecture-hall screen: like a cadet, usually given the floor to answer back
+    OBSERVER = "observer"  # administrators of the course's academy: receive only
+
+
+def part_of(session: DbSession, user: User, lecture: Lecture) -> Part | None:
+    """The user's part in the lecture, or None if they may not join it."""
+    course = lecture.course
+    if course_access.staff_role(session, user, course) is not None:
+        return Part.HOST
+    if user.role is Role.CLASSROOM:
+        return Part.HALL if session.get(LectureHall, (lecture.id, user.id)) is not None else None
+    if user.role is Role.GLOBAL_ADMIN or (user.role is Role.ACADEMY_ADMIN and user.academy_id == course.academy_id):
+        return Part.OBSERVER
+    courses = [lecture.course_id, *(i.course_id for i in lecture.invited_courses)]
+    enrolled = session.scalar(
+        select(Enrolment.id).where(Enrolment.user_id == user.id, Enrolment.course_id.in_(courses)).limit(1)
+    )
+    return Part.CADET if enrolled else None
+
+
+def get_lecture(session: DbSession, user: User, lecture_id: int) -> tuple[Lecture, Part]:
+    lecture = session.get(Lecture, lecture_id)
+    if lecture is None:
+        raise NotFound()
+    part = part_of(session, user, lecture)
+    if part is None:
+        raise NotFound()
+    return lecture, part
+
+
+# --- scheduling --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LectureFields:
+    title: str
+    description: str
+    starts_at: datetime
+    duration_minutes: int
+    invited_course_ids: list[int]
+    hall_ids: list[int]
+
+
+def invitable_courses(session: DbSession, user: User, course: Course) -> Sequence[Course]:
+    """Other courses whose cadets `user` may invite: the courses they may find in the catalogue."""
+    return session.scalars(
+        select(Course)
+        .where(course_access.listed_condition(user), Course.id != course.id)
+        .options(joinedload(Course.academy))
+        .order_by(Course.title)
+    ).all()
+
+
+def lecture_halls(session: DbSession) -> Sequence[User]:
+    """Every active lecture-hall account: lectures go from one academy to the halls of the others."""
+    return session.scalars(
+        select(User)
+        .where(User.role == Role.CLASSROOM, User.active.is_(True))
+        .options(joinedload(User.academy))
+        .order_by(User.last_name)
+    ).all()
+
+
+def _apply(session: DbSession, user: User, lecture: Lecture, fields: LectureFields) -> None:
+    if not fields.title.strip():
+        raise Invalid("title")
+    if not 5 <= fields.duration_minutes <= MAX_DURATION:
+        raise Invalid("duration_minutes")
+    if fields.starts_at.tzinfo is None:
+        raise Invalid("starts_at")
+    allowed_courses = {c.id for c in invitable_courses(session, user, lecture.course)}
+    if not set(fields.invited_course_ids) <= allowed_courses:
+        raise Invalid("invited_courses")
+    halls = {u.id for u in lecture_halls(session)}
+    if not set(fields.hall_ids) <= halls:
+        raise Invalid("halls")
+    lecture.title = fields.title.strip()
+    lecture.description = fields.description.strip()
+    lecture.starts_at = fields.starts_at
+    lecture.duration_minutes = fields.duration_minutes
+    lecture.invited_courses = [LectureInvite(course_id=c) for c in sorted(set(fields.invited_course_ids))]
+    lecture.invited_halls = [LectureHall(user_id=u) for u in sorted(set(fields.hall_ids))]
+
+
+def schedule(session: DbSession, user: User, course: Course, fields: LectureFields) -> Lecture:
+    """Schedule a lecture of `course`; only its instructors (and its academy's administrators) may."""
+    if not course_access.can_edit(session, user, course):
+        raise Forbidden()
+    lecture = Lecture(course=course, created_by_id=user.id, invited_courses=[], invited_halls=[])
+    session.add(lecture)
+    _apply(session, user, lecture, fields)
+    session.flush()
+    return lecture
+
+
+def reschedule(session: DbSession, user: User, lecture: Lecture, fields: LectureFields) -> Lecture:
+    if not course_access.can_edit(session, user, lecture.course):
+        raise Forbidden()
+    if lecture.status is not LectureStatus.SCHEDULED:
+        raise Invalid("status")
+    # The old invitations go before the new ones are added: same primary keys.
+    lecture.invited_courses.clear()
+    lecture.invited_halls.clear()
+    session.flush()
+    _apply(session, user, lecture, fields)
+    session.flush()
+    return lecture
+
+
+def cancel(session: DbSession, user: User, lecture: Lecture) -> None:
+    if not course_access.can_edit(session, user, lecture.course):
+        raise Forbidden()
+    if lecture.status is LectureStatus.SCHEDULED:
+        lecture.status = LectureStatus.CANCELLED
+
+
+def ends_at(lecture: Lecture) -> datetime:
+    return lecture.starts_at + timedelta(minutes=lecture.duration_minutes)
+
+
+def _attendable(user: User) -> object:
+    """SQL condition: lectures `user` may join (without administrators' observer rights)."""
+    my_courses = select(Enrolment.course_id).where(Enrolment.user_id == user.id)
+    return or_(
+        Lecture.course_id.in_(my_courses),
+        exists().where(LectureInvite.lecture_id == Lecture.id, LectureInvite.course_id.in_(my_courses)),
+        exists().where(LectureHall.lecture_id == Lecture.id, LectureHall.user_id == user.id),
+        exists().where(CourseStaff.course_id == Lecture.course_id, CourseStaff.user_id == user.id),
+    )
+
+
+def upcoming(session: DbSession, user: User, now: datetime, limit: int = 20) -> list[Lecture]:
+    """Live and future lectures of the user, soonest first, with their courses, in one query."""
+    return list(
+        session.scalars(
+            select(Lecture)
+            .where(
+                _attendable(user),  # type: ignore[arg-type]
+                Lecture.status.in_([LectureStatus.SCHEDULED, LectureStatus.LIVE]),
+                Lecture.starts_at > now - timedelta(minutes=MAX_DURATION),
+            )
+            .options(joinedload(Lecture.course).joinedload(Course.academy))
+            .order_by(Lecture.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+def for_calendar(session: DbSession, user: User, since: datetime) -> list[Lecture]:
+    """Every lecture of the user from `since` on, cancelled ones included (calendars should drop them)."""
+    return list(
+        session.scalars(
+            select(Lecture)
+            .where(_attendable(user), Lecture.starts_at >= since)  # type: ignore[arg-type]
+            .options(joinedload(Lecture.course))
+            .order_by(Lecture.starts_at)
+        )
+    )
+
+
+def course_lectures(session: DbSession, course: Course) -> list[Lecture]:
+    return list(
+        session.scalars(select(Lecture).where(Lecture.course_id == course.id).order_by(Lecture.starts_at.desc()))
+    )
+
+
+# --- the lecture itself ------------------------------------------------------------------------------------------
+
+
+def start(session: DbSession, lecture: Lecture, now: datetime) -> None:
+    if lecture.status in (LectureStatus.ENDED, LectureStatus.CANCELLED):
+        raise Invalid("status")
+    if lecture.status is LectureStatus.SCHEDULED:
+        lecture.status = LectureStatus.LIVE
+        lecture.started_at = now
+
+
+def end(session: DbSession, lecture: Lecture, now: datetime) -> None:
+    """End the lecture: everyone still in the room leaves now."""
+    if lecture.status is not LectureStatus.LIVE:
+        raise Invalid("status")
+    lecture.status = LectureStatus.ENDED
+    lecture.ended_at = now
+    lecture.floor_user_id = None
+    session.execute(
+        update(Attendance)
+        .where(Attendance.lecture_id == lecture.id, Attendance.left_at.is_(None))
+        .values(left_at=now)
+    )
+
+
+def arrive(session: DbSession, lecture: Lecture, user: User, now: datetime) -> Attendance:
+    stay = Attendance(lecture_id=lecture.id, user_id=user.id, joined_at=now)
+    session.add(stay)
+    session.flush()
+    return stay
+
+
+def depart(session: DbSession, attendance_id: int, now: datetime) -> None:
+    session.execute(
+        update(Attendance).where(Attendance.id == attendance_id, Attendance.left_at.is_(None)).values(left_at=now)
+    )
+
+
+@dataclass(frozen=True)
+class Presence:
+    user: User
+    first_joined: datetime
+    last_left: datetime | None
+    minutes: int
+
+
+def attendance(session: DbSession, lecture: Lecture, now: datetime) -> list[Presence]:
+    """Each participant's present minutes: their stays merged (two tabs count once) and clipped to the time the
+    lecture was live."""
+    stays = session.scalars(
+        select(Attendance)
+        .where(Attendance.lecture_id == lecture.id)
+        .options(joinedload(Attendance.user))
+        .order_by(Attendance.user_id, Attendance.joined_at)
+    ).all()
+    opened = lecture.started_at or lecture.starts_at
+    closed = lecture.ended_at or now
+    by_user: dict[int, list[Attendance]] = {}
+    for stay in stays:
+        by_user.setdefault(stay.user_id, []).append(stay)
+    result = []
+    for user_stays in by_user.values():
+        intervals = sorted((max(s.joined_at, opened), min(s.left_at or closed, closed)) for s in user_stays)
+        total = timedelta()
+        current_start, current_end = None, None
+        for begin, finish in intervals:
+            if finish <= begin:
+                continue
+            if current_end is None or begin > current_end:
+                if current_end is not None and current_start is not None:
+                    total += current_end - current_start
+                current_start, current_end = begin, finish
+            else:
+                current_end = max(current_end, finish)
+        if current_end is not None and current_start is not None:
+            total += current_end - current_start
+        left = [s.left_at for s in user_stays]
+        result.append(
+            Presence(
+                user=user_stays[0].user,
+                first_joined=user_stays[0].joined_at,
+                last_left=None if None in left else max(x for x in left if x is not None),
+                minutes=int(total.total_seconds() // 60),
+            )
+        )
+    return sorted(result, key=lambda p: (p.user.last_name, p.user.first_name))
+
+
+def say(session: DbSession, lecture: Lecture, user: User, text: str, now: datetime) -> ChatMessage:
+    body = " ".join(text.split()) if "\n" not in text else text.strip()
+    if not body or len(body) > MAX_CHAT:
+        raise Invalid("text")
+    message = ChatMessage(lecture_id=lecture.id, user_id=user.id, body=body, created_at=now)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def chat_history(session: DbSession, lecture: Lecture, limit: int = 200) -> list[ChatMessage]:
+    rows = session.scalars(
+        select(ChatMessage)
+        .where(ChatMessage.lecture_id == lecture.id)
+        .options(joinedload(ChatMessage.user))
+        .order_by(ChatMessage.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))

@@ -1,0 +1,35 @@
+"""What the lectures area adds to other areas' pages: upcoming lectures on home and course pages, a header link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from lectern.courses.templating import register_course_panel
+from lectern.extensions import db
+from lectern.platform.home import register_panel
+from lectern.platform.models import Role, utcnow
+from lectern.platform.templating import NavItem, register_nav_item
+from lectern.webrtc import services
+from lectern.webrtc.lectures import upcoming_for_current_user
+from lectern.webrtc.models import LectureStatus
+
+
+def register(app: Flask) -> None:
+    for role in (Role.CADET, Role.INSTRUCTOR, Role.CLASSROOM):
+        register_panel(role, "webrtc/_upcoming.html")
+    register_course_panel("webrtc/_course_lectures.html")
+    register_nav_item({Role.CADET, Role.INSTRUCTOR, Role.CLASSROOM}, NavItem("lectures.calendar_page", _l("Lectures")))
+
+    def course_lectures(course: Any) -> list[Any]:
+        return services.course_lectures(db.session, course)
+
+    app.jinja_env.globals.update(
+        upcoming_lectures=upcoming_for_current_user,
+        course_lectures=course_lectures,
+        LectureStatus=LectureStatus,
+        lecture_ends_at=services.ends_at,
+        now_utc=utcnow,
+    )
