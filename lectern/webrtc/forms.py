@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lectern.webrtc.services import MAX_DURATION
 
@@ -13,12 +13,10 @@ from lectern.webrtc.services import MAX_DURATION
 class LectureForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("What it is about"), validators=[Optional(), Length(max=5000)])
-    starts_at = DateTimeLocalField(_l("Starts at"), validators=[DataRequired()])
+    starts_at = DateTimeLocalField(_l("Starts at"), validators=[InputRequired()])
     duration_minutes = IntegerField(
-        _l("Duration in minutes"), default=90, validators=[DataRequired(), NumberRange(min=5, max=MAX_DURATION)]
+        _l("Duration in minutes"), default=90, validators=[InputRequired(), NumberRange(min=5, max=MAX_DURATION)]
     )
-    invited_courses = SelectMultipleField(
-        _l("Also invite the cadets of"), coerce=int, validators=[Optional()]
-    )
+    invited_courses = SelectMultipleField(_l("Also invite the cadets of"), coerce=int, validators=[Optional()])
     halls = SelectMultipleField(_l("Lecture halls"), coerce=int, validators=[Optional()])
     submit = SubmitField(_l("Save"))

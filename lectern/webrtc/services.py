@@ -135,8 +135,9 @@ def schedule(session: DbSession, user: User, course: Course, fields: LectureFiel
     if not course_access.can_edit(session, user, course):
         raise Forbidden()
     lecture = Lecture(course=course, created_by_id=user.id, invited_courses=[], invited_halls=[])
+    with session.no_autoflush:  # a half-filled lecture must not be written by the checks' own queries
+        _apply(session, user, lecture, fields)
     session.add(lecture)
-    _apply(session, user, lecture, fields)
     session.flush()
     return lecture
 
@@ -231,9 +232,7 @@ def end(session: DbSession, lecture: Lecture, now: datetime) -> None:
     lecture.ended_at = now
     lecture.floor_user_id = None
     session.execute(
-        update(Attendance)
-        .where(Attendance.lecture_id == lecture.id, Attendance.left_at.is_(None))
-        .values(left_at=now)
+        update(Attendance).where(Attendance.lecture_id == lecture.id, Attendance.left_at.is_(None)).values(left_at=now)
     )
 
 
