@@ -14,7 +14,8 @@ from lectern.courses import demo as courses_demo
 from lectern.courses.storage import Storage
 from lectern.extensions import db
 from lectern.platform import demo, services
-from lectern.platform.models import Academy, Role, User
+from lectern.platform.models import Academy, Role, User, utcnow
+from lectern.webrtc import demo as lectures_demo
 
 lectern_cli = AppGroup("lectern", help="Lectern administration.")
 
@@ -30,8 +31,9 @@ def demo_data(if_empty: bool) -> None:
         raise click.ClickException("The database already has academies; demo data goes into an empty one only.")
     credentials = demo.load(db.session)
     courses = courses_demo.load(db.session, Storage(current_app.config["LECTERN_STORAGE"]))
+    lectures = lectures_demo.load(db.session, courses, utcnow())
     db.session.commit()
-    click.echo(f"Demo data: {len(credentials)} users in 5 academies, {len(courses)} courses.")
+    click.echo(f"Demo data: {len(credentials)} users in 5 academies, {len(courses)} courses, {len(lectures)} lectures.")
     click.echo("")
     click.echo("Demo accounts (the passwords are shown this once; reset one with `flask lectern set-password`):")
     click.echo(f"  {'username':<16} {'password':<14} {'role':<14} academy")

@@ -196,3 +196,13 @@ def test_calendar_feed(client, make, app, world):
         set_password(db.session.get(User, cadet.id), "a new password here")
         db.session.commit()
     assert client.get(url.replace("http://localhost", "").replace("&amp;", "&")).status_code == 404
+
+
+def test_demo_data_schedules_lectures_with_halls_invited(app, runner):
+    assert runner.invoke(args=["lectern", "demo-data"]).exit_code == 0
+    with app.app_context():
+        lectures = db.session.scalars(select(Lecture).order_by(Lecture.starts_at)).all()
+        assert len(lectures) >= 7
+        first = lectures[0]
+        assert first.starts_at - datetime.now(UTC) < timedelta(minutes=15)
+        assert first.invited_halls and first.status is LectureStatus.SCHEDULED
