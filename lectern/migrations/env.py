@@ -5,6 +5,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy.types import TypeDecorator
 
 config = context.config
 # Keep the application's (and pytest's) loggers: Alembic's default would disable them.
@@ -13,6 +14,14 @@ logger = logging.getLogger("alembic.env")
 
 db = current_app.extensions["migrate"].db
 config.set_main_option("sqlalchemy.url", db.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+
+
+def render_item(type_, obj, autogen_context):
+    """Write our column types (UTCDateTime...) as the plain SQLAlchemy types they store as: migrations must not
+    import the application's code, which changes after them."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
 
 
 def run_migrations_offline():
@@ -31,6 +40,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("render_item", render_item)
     with db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
         with context.begin_transaction():
