@@ -154,14 +154,7 @@ def _course(
 
 def _stored_file(session: DbSession, name: str, media: dict[str, Saved], uploader: User) -> StoredFile:
     """A StoredFile row for a generated file, as an upload of it by the course's instructor would make."""
-    saved = media[name]
-    row = StoredFile(
-        sha256=saved.sha256,
-        size=saved.size,
-        content_type=saved.content_type,
-        original_name=name,
-        uploaded_by_id=uploader.id,
-    )
+    row = services.file_row(media[name], name, uploader.id)
     session.add(row)
     session.flush()
     return row

@@ -192,13 +192,7 @@ def _upload_error(exc: UploadError, filename: str) -> str:
 def _store_upload(kind: LessonKind, upload: FileStorage) -> StoredFile:
     name = (upload.filename or "upload")[-255:]
     saved = storage().save(upload.stream, name, ALLOWED_FOR[kind], current_app.config["MAX_CONTENT_LENGTH"])
-    stored = StoredFile(
-        sha256=saved.sha256,
-        size=saved.size,
-        content_type=saved.content_type,
-        original_name=name,
-        uploaded_by_id=current_user.id,
-    )
+    stored = services.file_row(saved, name, current_user.id)
     db.session.add(stored)
     db.session.flush()
     return stored

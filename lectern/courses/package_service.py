@@ -185,9 +185,7 @@ def import_package(
         if path not in files:
             s = saved[path]
             name = path.rsplit("/", 1)[-1][-255:]
-            files[path] = StoredFile(
-                sha256=s.sha256, size=s.size, content_type=s.content_type, original_name=name, uploaded_by_id=actor.id
-            )
+            files[path] = services.file_row(s, name, actor.id)
         return files[path]
 
     if target_course is None:

@@ -25,6 +25,7 @@ from lectern.courses.models import (
     StoredFile,
     Visibility,
 )
+from lectern.courses.storage import Saved
 from lectern.extensions import DbSession
 from lectern.platform.models import Academy, Role, User, utcnow
 
@@ -291,6 +292,17 @@ def add_lesson(
     session.add(lesson)
     session.flush()
     return lesson
+
+
+def file_row(saved: Saved, name: str, uploader_id: int | None) -> StoredFile:
+    """The row that records a file put in the store (by an upload, an import or the demo data)."""
+    return StoredFile(
+        sha256=saved.sha256,
+        size=saved.size,
+        content_type=saved.content_type,
+        original_name=name[-255:],
+        uploaded_by_id=uploader_id,
+    )
 
 
 def delete_course(session: DbSession, user: User, course: Course) -> None:
