@@ -51,6 +51,11 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    from lectern.webrtc.namespace import LectureNamespace
+
+    # `socketio` is module-level and create_app runs many times (tests): register the namespace once.
+    if not any(isinstance(h, LectureNamespace) for h in socketio.namespace_handlers):
+        socketio.on_namespace(LectureNamespace("/lecture"))
     socketio.init_app(app, async_mode="threading", message_queue=app.config["REDIS_URL"], manage_session=False)
 
     login_manager.init_app(app)

@@ -16,7 +16,6 @@ from lectern.platform.home import register_panel
 from lectern.platform.models import Role
 from lectern.platform.templating import NavItem, register_nav_item
 
-
 # Templates that higher areas show on a course's page (the lectures area lists the course's lectures there).
 _COURSE_PANELS: list[str] = []
 

@@ -1,0 +1,401 @@
+"""The lecture room's Socket.IO namespace, `/lecture`: the protocol of signalling.py, checked and carried out.
+
+Every event is validated by `signalling.parse` first, then checked against the sender's part in the lecture its
+socket joined (services.part_of, read again from the database), then done with one commit. Relay peer ids are
+made here from the socket id: a browser can never name a peer, so it cannot signal for anyone else. A refused
+message gets an `error` event and a failed ack, to its sender only; nobody else notices.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from flask import current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import Namespace, emit, join_room
+
+from lectern.extensions import db
+from lectern.platform.models import User, utcnow
+from lectern.webrtc import services, signalling
+from lectern.webrtc.models import ChatMessage, Lecture, LectureStatus
+from lectern.webrtc.relay import RelayError
+from lectern.webrtc.relay_provider import ice_servers, relay
+from lectern.webrtc.room_state import Rooms, Seat
+from lectern.webrtc.services import Part
+
+logger = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+_depth = threading.local()
+CHAT_HISTORY = 200
+
+
+class Refused(Exception):
+    """A well-formed message the sender may not send now; the text is shown to them."""
+
+
+def room_of(lecture_id: int) -> str:
+    """The Socket.IO room of a lecture."""
+    return f"lecture-{lecture_id}"
+
+
+def relay_id(lecture_id: int, slot: str) -> str:
+    """The relay's lecture for a slot: the host's `main` and the floor holder's `floor` publish side by side."""
+    return f"{lecture_id}:{slot}"
+
+
+def rooms() -> Rooms:
+    """This application's seats (per app: tests make many apps in one process, with reused lecture ids)."""
+    state = current_app.extensions.get("lectern_rooms")
+    if state is None:
+        state = current_app.extensions.setdefault("lectern_rooms", Rooms())
+    return state
+
+
+@contextmanager
+def _db_scope() -> Iterator[None]:
+    """Remove the session when the outermost handler ends: handler threads are reused. A server-side disconnect
+    runs the target's disconnect handler inside ours, on the same session, so only the outermost one removes it."""
+    _depth.n = getattr(_depth, "n", 0) + 1
+    try:
+        yield
+    finally:
+        _depth.n -= 1
+        if _depth.n == 0:
+            db.session.remove()
+
+
+def _fail(event: str, message: str) -> dict[str, Any]:
+    emit("error", {"event": event, "message": message})
+    return {"ok": False, "error": message}
+
+
+def handles(event: str) -> Callable[[F], F]:
+    """Wrap a handler: parse the payload, turn refusals into an error event and a failed ack, clean up."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def handler(self: LectureNamespace, data: Any = None, *extra: Any) -> dict[str, Any]:
+            with _db_scope():
+                try:
+                    if extra:
+                        raise signalling.SignallingError("the message must be one object")
+                    return fn(self, signalling.parse(event, data))
+                except signalling.SignallingError as exc:
+                    return _fail(event, str(exc))
+                except Refused as exc:
+                    db.session.rollback()
+                    return _fail(event, str(exc))
+                except RelayError as exc:
+                    db.session.rollback()
+                    return _fail(event, _("The media connection was refused: %(reason)s", reason=str(exc)))
+                except Exception:
+                    # Never a stack trace for the user, and the socket stays usable.
+                    logger.exception("lecture event %s failed", event)
+                    db.session.rollback()
+                    return _fail(event, _("Something went wrong. Please try again."))
+
+        return handler  # type: ignore[return-value]
+
+    return wrap
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def chat_entry(message: ChatMessage) -> dict[str, Any]:
+    """A chat message as the room sees it."""
+    return {
+        "id": message.id,
+        "user": message.user_id,
+        "name": message.user.full_name,
+        "text": message.body,
+        "at": _iso(message.created_at),
+    }
+
+
+class LectureNamespace(Namespace):
+    """`/lecture`: one Socket.IO room per lecture; see signalling.py for the protocol."""
+
+    # -- connection --
+
+    def on_connect(self, auth: Any = None) -> None:
+        """Only signed-in users may open the socket."""
+        if not current_user.is_authenticated:
+            raise ConnectionRefusedError(_("Please sign in to open this page."))
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        """Record the departure, free the relay peers, tell the room."""
+        seat = rooms().pop(request.sid)  # type: ignore[attr-defined]
+        if seat is None:
+            return
+        with _db_scope():
+            self._vacate(seat)
+            lecture = db.session.get(Lecture, seat.lecture_id)
+            self._broadcast_participants(seat.lecture_id, lecture.floor_user_id if lecture else None)
+
+    # -- helpers --
+
+    def _seat(self) -> Seat:
+        seat = rooms().get(request.sid)  # type: ignore[attr-defined]
+        if seat is None:
+            raise Refused(_("Join the lecture first."))
+        return seat
+
+    def _context(self, *allowed: Part) -> tuple[Seat, Lecture, Part]:
+        """The sender's seat, lecture and current part, refused unless the part is one of `allowed`."""
+        seat = self._seat()
+        lecture = db.session.get(Lecture, seat.lecture_id)
+        user = db.session.get(User, seat.user_id)
+        part = services.part_of(db.session, user, lecture) if lecture and user else None
+        if lecture is None or part is None or (allowed and part not in allowed):
+            raise Refused(_("not allowed"))
+        return seat, lecture, part
+
+    def _vacate(self, seat: Seat) -> None:
+        """Close a seat: departure recorded (committed), its relay peers gone."""
+        services.depart(db.session, seat.attendance_id, utcnow())
+        db.session.commit()
+        for (_direction, slot), peer in list(seat.peers.items()):
+            try:
+                relay().leave(relay_id(seat.lecture_id, slot), peer)
+            except RelayError:
+                logger.warning("relay peer %s did not leave cleanly", peer)
+        seat.peers.clear()
+
+    def _broadcast_participants(self, lecture_id: int, floor_user_id: int | None) -> None:
+        emit("participants", rooms().participants(lecture_id, floor_user_id), to=room_of(lecture_id))
+
+    def _drop_peer(self, seat: Seat, direction: str, slot: str) -> None:
+        peer = seat.peers.pop((direction, slot), None)
+        if peer is not None:
+            relay().leave(relay_id(seat.lecture_id, slot), peer)
+
+    def _drop_floor_publishers(self, lecture_id: int, user_id: int) -> None:
+        for seat in rooms().seats_of(lecture_id, user_id):
+            self._drop_peer(seat, "publish", "floor")
+
+    def _set_floor(self, lecture: Lecture, user_id: int | None) -> None:
+        old = lecture.floor_user_id
+        lecture.floor_user_id = user_id
+        db.session.commit()
+        if old is not None and old != user_id:
+            self._drop_floor_publishers(lecture.id, old)
+        for seat in rooms().seats_of(lecture.id, user_id) if user_id is not None else []:
+            seat.hand = False  # the floor answers the raised hand
+        emit("floor", {"user": user_id}, to=room_of(lecture.id))
+        self._broadcast_participants(lecture.id, user_id)
+
+    # -- joining --
+
+    @handles("join")
+    def on_join(self, msg: signalling.Join) -> dict[str, Any]:
+        """Enter a lecture room: attendance starts, the room learns, the ack carries the room's state."""
+        try:
+            lecture, part = services.get_lecture(db.session, current_user, msg.lecture)
+        except services.NotFound:
+            raise Refused(_("You may not join this lecture.")) from None
+        if lecture.status in (LectureStatus.ENDED, LectureStatus.CANCELLED):
+            raise Refused(_("This lecture is over."))
+        state = rooms()
+        if state.was_removed(lecture.id, current_user.id):
+            raise Refused(_("You were removed from this lecture."))
+        sid = request.sid  # type: ignore[attr-defined]
+        previous = state.pop(sid)
+        if previous is not None:
+            self._vacate(previous)
+        stay = services.arrive(db.session, lecture, current_user, utcnow())
+        db.session.commit()
+        seat = Seat(sid, current_user.id, current_user.full_name, lecture.id, part, stay.id)
+        state.add(seat)
+        join_room(room_of(lecture.id))
+        self._broadcast_participants(lecture.id, lecture.floor_user_id)
+        return {
+            "ok": True,
+            "part": part.value,
+            "me": {"id": current_user.id, "name": current_user.full_name},
+            "lecture": {
+                "id": lecture.id,
+                "title": lecture.title,
+                "status": lecture.status.value,
+                "started_at": _iso(lecture.started_at),
+            },
+            "participants": state.participants(lecture.id, lecture.floor_user_id),
+            "chat": [chat_entry(m) for m in services.chat_history(db.session, lecture, CHAT_HISTORY)],
+            "floor": lecture.floor_user_id,
+            "hands": state.hands(lecture.id),
+            "ice_servers": ice_servers(current_app),
+        }
+
+    # -- the host's controls --
+
+    def _go_live(self, lecture: Lecture) -> None:
+        if lecture.status is LectureStatus.LIVE:
+            return
+        try:
+            services.start(db.session, lecture, utcnow())
+        except services.Invalid:
+            raise Refused(_("This lecture is over.")) from None
+        db.session.commit()
+        emit("live", {"started_at": _iso(lecture.started_at)}, to=room_of(lecture.id))
+
+    @handles("start")
+    def on_start(self, msg: signalling.Empty) -> dict[str, Any]:
+        """The host opens the lecture."""
+        _seat, lecture, _part = self._context(Part.HOST)
+        self._go_live(lecture)
+        return {"ok": True, "started_at": _iso(lecture.started_at)}
+
+    @handles("end")
+    def on_end(self, msg: signalling.Empty) -> dict[str, Any]:
+        """The host ends the lecture for everyone: attendance closed, relay closed, sockets disconnected."""
+        _seat, lecture, _part = self._context(Part.HOST)
+        now = utcnow()
+        if lecture.status is LectureStatus.SCHEDULED:
+            services.start(db.session, lecture, now)
+        services.end(db.session, lecture, now)
+        db.session.commit()
+        emit("ended", {}, to=room_of(lecture.id))
+        for slot in signalling.SLOTS:
+            relay().close_lecture(relay_id(lecture.id, slot))
+        for seat in rooms().seats(lecture.id):
+            rooms().pop(seat.sid)
+            seat.peers.clear()  # the relay lectures are closed already
+            if seat.sid != request.sid:  # type: ignore[attr-defined]
+                self.disconnect(seat.sid)
+        # The host's own socket stays until its browser, told by "ended", closes it: disconnecting it here
+        # would lose this ack.
+        return {"ok": True}
+
+    @handles("floor")
+    def on_floor(self, msg: signalling.Target) -> dict[str, Any]:
+        """The host gives the floor to someone in the room, or takes it back (null)."""
+        _seat, lecture, _part = self._context(Part.HOST)
+        if msg.user is not None and not rooms().seats_of(lecture.id, msg.user):
+            raise Refused(_("This participant is not in the room."))
+        self._set_floor(lecture, msg.user)
+        return {"ok": True, "floor": msg.user}
+
+    @handles("mute")
+    def on_mute(self, msg: signalling.Target) -> dict[str, Any]:
+        """The host asks a participant's browser to turn its microphone off."""
+        _seat, lecture, _part = self._context(Part.HOST)
+        targets = rooms().seats_of(lecture.id, msg.user or 0)
+        if not targets:
+            raise Refused(_("This participant is not in the room."))
+        for target in targets:
+            emit("muted", {}, to=target.sid)
+        return {"ok": True}
+
+    @handles("remove")
+    def on_remove(self, msg: signalling.Target) -> dict[str, Any]:
+        """The host sends a participant out; they cannot come back to this lecture."""
+        seat, lecture, _part = self._context(Part.HOST)
+        user_id = msg.user or 0
+        if user_id == seat.user_id:
+            raise Refused(_("not allowed"))
+        rooms().remember_removed(lecture.id, user_id)
+        if lecture.floor_user_id == user_id:
+            self._set_floor(lecture, None)
+        targets = rooms().seats_of(lecture.id, user_id)
+        for target in targets:
+            rooms().pop(target.sid)
+            self._vacate(target)
+        for target in targets:
+            emit("removed", {}, to=target.sid)
+            self.disconnect(target.sid)
+        self._broadcast_participants(lecture.id, lecture.floor_user_id)
+        return {"ok": True}
+
+    # -- media --
+
+    @handles("publish")
+    def on_publish(self, msg: signalling.Offer) -> dict[str, Any]:
+        """Main: the host (the lecture goes live). Floor: the floor holder. The relay answers the offer."""
+        seat, lecture, part = self._context()
+        if msg.slot == "main":
+            if part is not Part.HOST:
+                raise Refused(_("not allowed"))
+            self._go_live(lecture)
+        elif lecture.floor_user_id != seat.user_id or part is Part.OBSERVER:
+            raise Refused(_("You do not have the floor."))
+        elif lecture.status is not LectureStatus.LIVE:
+            raise Refused(_("The lecture has not started yet."))
+        target = relay_id(lecture.id, msg.slot)
+        relay().open_lecture(target)
+        self._drop_peer(seat, "publish", msg.slot)  # a re-publish from this socket replaces the old one
+        peer = seat.peer_id("publish", msg.slot)
+        answer = relay().publish(target, peer, msg.sdp)
+        seat.peers[("publish", msg.slot)] = peer
+        return {"ok": True, "sdp": answer}
+
+    @handles("unpublish")
+    def on_unpublish(self, msg: signalling.Slot) -> dict[str, Any]:
+        """Stop this socket's publisher in a slot."""
+        seat = self._seat()
+        self._drop_peer(seat, "publish", msg.slot)
+        return {"ok": True}
+
+    @handles("subscribe")
+    def on_subscribe(self, msg: signalling.Offer) -> dict[str, Any]:
+        """Anyone in the room receives a slot (an audio-only offer too); re-subscribing replaces the old one."""
+        seat, lecture, _part = self._context()
+        target = relay_id(lecture.id, msg.slot)
+        relay().open_lecture(target)
+        self._drop_peer(seat, "subscribe", msg.slot)
+        peer = seat.peer_id("subscribe", msg.slot)
+        answer = relay().subscribe(target, peer, msg.sdp)
+        seat.peers[("subscribe", msg.slot)] = peer
+        return {"ok": True, "sdp": answer}
+
+    @handles("ice")
+    def on_ice(self, msg: signalling.Candidate) -> dict[str, Any]:
+        """A trickled candidate for one of this socket's own peers (and no one else's)."""
+        seat = self._seat()
+        peer = seat.peers.get((msg.direction, msg.slot))
+        if peer is None:
+            raise Refused(_("There is no such connection to add a candidate to."))
+        relay().add_ice_candidate(
+            relay_id(seat.lecture_id, msg.slot), peer, msg.candidate, msg.sdp_mid, msg.sdp_mline_index
+        )
+        return {"ok": True}
+
+    # -- the room --
+
+    @handles("chat")
+    def on_chat(self, msg: signalling.Chat) -> dict[str, Any]:
+        """Say something to the room; it is kept for the chat history."""
+        seat, lecture, _part = self._context()
+        user = db.session.get(User, seat.user_id)
+        try:
+            message = services.say(db.session, lecture, user, msg.text, utcnow())  # type: ignore[arg-type]
+        except services.Invalid:
+            raise Refused(_("This message cannot be sent.")) from None
+        db.session.commit()
+        entry = chat_entry(message)
+        emit("chat", entry, to=room_of(lecture.id))
+        return {"ok": True, "id": entry["id"]}
+
+    @handles("hand")
+    def on_hand(self, msg: signalling.Hand) -> dict[str, Any]:
+        """Raise or lower a hand."""
+        seat, lecture, _part = self._context()
+        seat.hand = msg.raised
+        self._broadcast_participants(lecture.id, lecture.floor_user_id)
+        return {"ok": True}
+
+    @handles("quality")
+    def on_quality(self, msg: signalling.Quality) -> dict[str, Any]:
+        """The browser's own link quality; the room hears of it at most once a second."""
+        seat = self._seat()
+        seat.quality = {"rtt_ms": msg.rtt_ms, "loss": msg.loss, "kbps": msg.kbps}
+        if rooms().quality_due(seat.lecture_id):
+            lecture = db.session.get(Lecture, seat.lecture_id)
+            self._broadcast_participants(seat.lecture_id, lecture.floor_user_id if lecture else None)
+        return {"ok": True}

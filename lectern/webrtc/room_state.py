@@ -1,0 +1,121 @@
+"""What the lecture namespace remembers about its open sockets, per web process: plain data, no Flask.
+
+Socket.IO sessions belong to one process (DESIGN.md section 1: one gunicorn worker per instance), so this state is
+kept in memory. With several instances behind Redis, each instance knows only its own sockets: chat and room
+broadcasts cross instances through the message queue, the participant list and removals do not.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from lectern.webrtc.services import Part
+
+QUALITY_INTERVAL = 1.0  # seconds between participant-list broadcasts caused by quality reports
+
+
+@dataclass
+class Seat:
+    """One socket in one lecture room."""
+
+    sid: str
+    user_id: int
+    name: str
+    lecture_id: int
+    part: Part
+    attendance_id: int
+    hand: bool = False
+    quality: dict[str, float | None] | None = None
+    # (direction, slot) -> the relay peer id, made here from the sid, never taken from the client.
+    peers: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def peer_id(self, direction: str, slot: str) -> str:
+        """The relay peer id of this socket's publisher or subscriber in `slot`."""
+        return f"{self.sid}:{direction}:{slot}"
+
+
+class Rooms:
+    """Every seat of this process, the users removed from each lecture, and the quality-broadcast clock.
+
+    Handlers run on many threads at once (async_mode="threading"), hence the lock.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seats: dict[str, Seat] = {}
+        self._removed: dict[int, set[int]] = {}
+        self._quality_sent: dict[int, float] = {}
+
+    def add(self, seat: Seat) -> None:
+        """Seat a socket (replacing what it had)."""
+        with self._lock:
+            self._seats[seat.sid] = seat
+
+    def get(self, sid: str) -> Seat | None:
+        """The seat of a socket, if it has joined a lecture."""
+        with self._lock:
+            return self._seats.get(sid)
+
+    def pop(self, sid: str) -> Seat | None:
+        """Forget a socket; returns its seat so the caller can close what it held."""
+        with self._lock:
+            return self._seats.pop(sid, None)
+
+    def seats(self, lecture_id: int) -> list[Seat]:
+        """The seats in one lecture, in joining order."""
+        with self._lock:
+            return [s for s in self._seats.values() if s.lecture_id == lecture_id]
+
+    def seats_of(self, lecture_id: int, user_id: int) -> list[Seat]:
+        """The sockets (tabs) of one user in one lecture."""
+        return [s for s in self.seats(lecture_id) if s.user_id == user_id]
+
+    def remember_removed(self, lecture_id: int, user_id: int) -> None:
+        """The user may not come back to this lecture."""
+        with self._lock:
+            self._removed.setdefault(lecture_id, set()).add(user_id)
+
+    def was_removed(self, lecture_id: int, user_id: int) -> bool:
+        """Whether the host sent this user out of this lecture."""
+        with self._lock:
+            return user_id in self._removed.get(lecture_id, set())
+
+    def quality_due(self, lecture_id: int) -> bool:
+        """True at most once a second per lecture: quality reports must not flood the room with lists."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._quality_sent.get(lecture_id, -QUALITY_INTERVAL) < QUALITY_INTERVAL:
+                return False
+            self._quality_sent[lecture_id] = now
+            return True
+
+    def participants(self, lecture_id: int, floor_user_id: int | None) -> list[dict[str, Any]]:
+        """The room's participant list: one entry per user (several tabs count once)."""
+        people: dict[int, dict[str, Any]] = {}
+        for seat in self.seats(lecture_id):
+            entry = people.get(seat.user_id)
+            if entry is None:
+                people[seat.user_id] = {
+                    "id": seat.user_id,
+                    "name": seat.name,
+                    "part": seat.part.value,
+                    "hand": seat.hand,
+                    "quality": seat.quality,
+                    "floor": seat.user_id == floor_user_id,
+                }
+            else:
+                entry["hand"] = entry["hand"] or seat.hand
+                entry["quality"] = seat.quality or entry["quality"]
+        order = {Part.HOST: 0, Part.HALL: 1, Part.CADET: 2, Part.OBSERVER: 3}
+        return sorted(people.values(), key=lambda p: (order[Part(p["part"])], p["name"]))
+
+    def hands(self, lecture_id: int) -> list[int]:
+        """Users with a raised hand, in joining order."""
+        raised: list[int] = []
+        for seat in self.seats(lecture_id):
+            if seat.hand and seat.user_id not in raised:
+                raised.append(seat.user_id)
+        return raised
