@@ -56,6 +56,9 @@ def _init_extensions(app: Flask) -> None:
     # `socketio` is module-level and create_app runs many times (tests): register the namespace once.
     if not any(isinstance(h, LectureNamespace) for h in socketio.namespace_handlers):
         socketio.on_namespace(LectureNamespace("/lecture"))
+    # Flask-SocketIO keeps a queue manager made for an earlier app in its options even when the next app has
+    # none (tests make many apps in one process): start from a clean slate.
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(app, async_mode="threading", message_queue=app.config["REDIS_URL"], manage_session=False)
 
     login_manager.init_app(app)
