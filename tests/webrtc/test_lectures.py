@@ -206,3 +206,7 @@ def test_demo_data_schedules_lectures_with_halls_invited(app, runner):
         first = lectures[0]
         assert first.starts_at - datetime.now(UTC) < timedelta(minutes=15)
         assert first.invited_halls and first.status is LectureStatus.SCHEDULED
+        # Its course has cadets, who can join it.
+        from lectern.courses.models import Enrolment
+
+        assert db.session.scalars(select(Enrolment).where(Enrolment.course_id == first.course_id)).first()
