@@ -39,6 +39,11 @@ class Refused(Exception):
     """A well-formed message the sender may not send now; the text is shown to them."""
 
 
+class Final(Refused):
+    """A refusal that trying again cannot change (removed, the lecture is over): the ack says `final`, and the
+    browser leaves the room with the text instead of showing it as a passing notice."""
+
+
 def room_of(lecture_id: int) -> str:
     """The Socket.IO room of a lecture."""
     return f"lecture-{lecture_id}"
@@ -70,9 +75,9 @@ def _db_scope() -> Iterator[None]:
             db.session.remove()
 
 
-def _fail(event: str, message: str) -> dict[str, Any]:
+def _fail(event: str, message: str, *, final: bool = False) -> dict[str, Any]:
     emit("error", {"event": event, "message": message})
-    return {"ok": False, "error": message}
+    return {"ok": False, "error": message, "final": True} if final else {"ok": False, "error": message}
 
 
 def handles(event: str) -> Callable[[F], F]:
@@ -90,7 +95,7 @@ def handles(event: str) -> Callable[[F], F]:
                     return _fail(event, str(exc))
                 except Refused as exc:
                     db.session.rollback()
-                    return _fail(event, str(exc))
+                    return _fail(event, str(exc), final=isinstance(exc, Final))
                 except RelayError as exc:
                     db.session.rollback()
                     return _fail(event, _("The media connection was refused: %(reason)s", reason=str(exc)))
@@ -200,12 +205,12 @@ class LectureNamespace(Namespace):
         try:
             lecture, part = services.get_lecture(db.session, current_user, msg.lecture)
         except services.NotFound:
-            raise Refused(_("You may not join this lecture.")) from None
+            raise Final(_("You may not join this lecture.")) from None
         if lecture.status in (LectureStatus.ENDED, LectureStatus.CANCELLED):
-            raise Refused(_("This lecture is over."))
+            raise Final(_("This lecture is over."))
         state = rooms()
         if state.was_removed(lecture.id, current_user.id):
-            raise Refused(_("You were removed from this lecture."))
+            raise Final(_("You were removed from this lecture."))
         sid = request.sid  # type: ignore[attr-defined]
         previous = state.pop(sid)
         if previous is not None:

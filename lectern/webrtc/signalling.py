@@ -5,7 +5,9 @@ and answers a `SignallingError` with an `error` event, so a malformed message ne
 affects another participant. Messages never name their sender: the server knows who is on the socket, so nobody
 can signal for someone else.
 
-Client -> server (every event is acknowledged with a dict: {"ok": true, ...} or {"ok": false, "error": "..."}):
+Client -> server (every event is acknowledged with a dict: {"ok": true, ...} or {"ok": false, "error": "..."};
+a refusal that retrying cannot change (removed, the lecture is over, not invited) adds "final": true, and the
+browser then leaves the room):
 
     join      {"lecture": int}                       -> {"ok", "part", "me", "lecture", "participants", "chat",
                                                          "floor", "hands", "ice_servers"}

@@ -87,7 +87,9 @@
   function call(event, data) {
     return socket.timeout(20000).emitWithAck(event, data || {}).then(function (ack) {
       if (!ack || !ack.ok) {
-        throw new Error((ack && ack.error) || t("failed"));
+        var err = new Error((ack && ack.error) || t("failed"));
+        err.final = !!(ack && ack.final);
+        throw err;
       }
       return ack;
     });
@@ -97,11 +99,24 @@
     notice(err && err.message ? err.message : t("failed"));
   }
 
+  // Opens once this socket has joined the lecture: a click that comes sooner (Start lecture, Raise hand) waits for
+  // it, or the server would refuse it as coming from no one in the room. A lost connection closes it again.
+  var joined = gate();
+  function gate() {
+    var g = { open: false };
+    g.promise = new Promise(function (resolve) { g.resolve = resolve; });
+    return g;
+  }
+
   socket.on("connect", function () {
     setConnection("connected");
-    state.joining = join().catch(fail);
+    state.joining = join().catch(function (err) {
+      if (err.final) over(err.message); // removed, or the lecture is over: nothing to retry
+      else fail(err);
+    });
   });
   socket.on("disconnect", function (reason) {
+    if (joined.open) joined = gate();
     if (state.over) return;
     setConnection(reason === "io server disconnect" ? "offline" : "reconnecting");
   });
@@ -128,6 +143,8 @@
 
   function join() {
     return call("join", { lecture: lectureId }).then(function (ack) {
+      joined.open = true;
+      joined.resolve();
       state.me = ack.me;
       state.floor = ack.floor;
       if (ack.ice_servers) iceServers = ack.ice_servers;
@@ -140,7 +157,11 @@
       if (!isHost) work.push(subscribe("main"));
       work.push(subscribe("floor"));
       if (isHost && state.publishing) work.push(publish("main"));
-      return Promise.all(work).then(function () { onFloor(ack.floor); });
+      // The floor holder back after a reconnect: onFloor sees no change, so publish again here.
+      if (!isHost && state.floorMine && ack.floor === ack.me.id) work.push(publish("floor"));
+      // state.floor, not ack.floor: a "floor" event may have come while the subscriptions were being set up, and
+      // the ack's older value would hide the tile it has just shown.
+      return Promise.all(work).then(function () { onFloor(state.floor); });
     });
   }
 
@@ -197,6 +218,10 @@
     if (a.srcObject !== audio) a.srcObject = audio;
     a.muted = mine; // never hear yourself back through the relay
     if (slot === "main") $("stage-empty").hidden = true;
+    play(a);
+  }
+
+  function play(a) {
     var played = a.play();
     if (played && played.catch) {
       played.catch(function () { $("sound-button").hidden = false; }); // autoplay policy: needs a click
@@ -363,6 +388,9 @@
       // Back to the relay's floor stream (it was hidden behind our own preview).
       var tracks = state.subs.floor.getReceivers().map(function (r) { return r.track; });
       $("floor-video").srcObject = new MediaStream(tracks.filter(function (x) { return x.kind === "video"; }));
+      // The first play() ran when this page joined, often before any click, and autoplay may have refused it;
+      // the host has clicked since (Give floor), so try again now that there is someone to hear.
+      if (user !== null && user !== undefined && a.paused) play(a);
     }
     $("floor-tile").hidden = user === null || user === undefined;
     var holder = (state.people || []).filter(function (p) { return p.id === user; })[0];
@@ -394,6 +422,7 @@
     }
     show("mic-button", media);
     show("camera-button", media);
+    show("hand-button", !state.floorMine); // the floor answered the hand: nothing to raise while speaking
     label("mic-button", state.micOn ? t("micOff") : t("micOn"), state.micOn);
     label("camera-button", state.camOn ? t("cameraOff") : t("cameraOn"), state.camOn);
     label("hand-button", state.hand ? t("lower") : t("raise"), state.hand);
@@ -544,7 +573,7 @@
     var el = $(id);
     if (el) el.addEventListener("click", function () {
       el.disabled = true;
-      Promise.resolve().then(handler).catch(fail).then(function () { el.disabled = false; });
+      joined.promise.then(handler).catch(fail).then(function () { el.disabled = false; });
     });
   }
 
@@ -571,16 +600,17 @@
     if (state.audioOnly) $("stage-video").srcObject = null;
     return Promise.all(work);
   });
-  on("sound-button", function () {
+  // Not through on(): play() must run in the click itself (autoplay policy), not after waiting for the join.
+  $("sound-button").addEventListener("click", function () {
     $("sound-button").hidden = true;
-    return Promise.all([$("stage-audio").play(), $("floor-audio").play()]).catch(function () {});
+    Promise.all([$("stage-audio").play(), $("floor-audio").play()]).catch(function () {});
   });
   $("chat-form").addEventListener("submit", function (e) {
     e.preventDefault();
     var input = $("chat-text");
     var text = input.value.trim();
     if (!text) return;
-    call("chat", { text: text }).then(function () { input.value = ""; }, fail);
+    joined.promise.then(function () { return call("chat", { text: text }); }).then(function () { input.value = ""; }, fail);
   });
   window.addEventListener("pagehide", function () { stopEverything(); });
   updateControls();

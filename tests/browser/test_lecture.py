@@ -1,11 +1,13 @@
 """A live lecture in Chromium with a fake camera and microphone: the instructor publishes through Lectern's relay,
-a cadet in a second browser context sees and hears it; chat, raised hand, screen sharing and the end round-trip."""
+a cadet in a second browser context sees and hears it; chat, raised hand, screen sharing and the end round-trip.
+Then two academies face to face: a lecture hall given the floor publishes back, the instructor and a cadet see and
+hear it; the host's mute, take-back and remove controls reach the other browsers."""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +16,7 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, expect, sync_playwright
 
 from lectern.platform.models import Role, utcnow
-from lectern.webrtc.models import Lecture
+from lectern.webrtc.models import Lecture, LectureHall
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_roles import sign_in
@@ -59,9 +61,15 @@ class Watched:
 
 
 @pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[Watched]]:
-    made = [Watched(browser), Watched(browser)]
-    yield made
+def watch(browser: Browser) -> Iterator[Callable[[], Watched]]:
+    """Makes watched browser contexts; closes them after the test and fails it on any CSP violation or error."""
+    made: list[Watched] = []
+
+    def new() -> Watched:
+        made.append(Watched(browser))
+        return made[-1]
+
+    yield new
     for w in made:
         w.close()
     problems = [p for w in made for p in w.problems]
@@ -69,8 +77,13 @@ def contexts(browser: Browser) -> Iterator[list[Watched]]:
         pytest.fail("The room broke the CSP or threw:\n" + "\n".join(problems), pytrace=False)
 
 
-AUDIO_BYTES = """async () => {
-  const pc = window.lectern.pcs.main;
+@pytest.fixture
+def contexts(watch: Callable[[], Watched]) -> list[Watched]:
+    return [watch(), watch()]
+
+
+AUDIO_BYTES = """async (slot) => {
+  const pc = window.lectern.pcs[slot];
   if (!pc) return 0;
   let bytes = 0;
   (await pc.getStats()).forEach((s) => {
@@ -79,8 +92,8 @@ AUDIO_BYTES = """async () => {
   return bytes;
 }"""
 
-VIDEO_PLAYING = """() => {
-  const v = document.getElementById("stage-video");
+VIDEO_PLAYING = """(id) => {
+  const v = document.getElementById(id);
   return v.videoWidth > 0 && v.currentTime > 0 && !v.paused;
 }"""
 
@@ -91,20 +104,20 @@ SENT_VIDEO_LABEL = """() => {
 }"""
 
 
-def advancing(page: Page) -> None:
-    """The cadet's stage video plays and its time moves on."""
-    page.wait_for_function(VIDEO_PLAYING, timeout=15_000)
-    before = page.evaluate("() => document.getElementById('stage-video').currentTime")
+def advancing(page: Page, video: str = "stage-video") -> None:
+    """A received video (the stage, or the floor tile) plays and its time moves on."""
+    page.wait_for_function(VIDEO_PLAYING, arg=video, timeout=15_000)
+    before = page.evaluate("(id) => document.getElementById(id).currentTime", video)
     page.wait_for_function(
-        "(before) => document.getElementById('stage-video').currentTime > before + 0.5", arg=before, timeout=10_000
+        "([id, before]) => document.getElementById(id).currentTime > before + 0.5", arg=[video, before], timeout=10_000
     )
 
 
-def audio_grows(page: Page) -> None:
-    """Audio bytes keep arriving on the cadet's main subscription (polled: the CSP forbids string evaluation)."""
-    first = page.evaluate(AUDIO_BYTES)
+def audio_grows(page: Page, slot: str = "main") -> None:
+    """Audio bytes keep arriving on a subscription (polled: the CSP forbids string evaluation)."""
+    first = page.evaluate(AUDIO_BYTES, slot)
     deadline = time.monotonic() + 10
-    while page.evaluate(AUDIO_BYTES) < first + 2000:
+    while page.evaluate(AUDIO_BYTES, slot) < first + 2000:
         assert time.monotonic() < deadline, "no audio arrives"
         page.wait_for_timeout(200)
 
@@ -182,6 +195,118 @@ def test_a_live_lecture_in_two_browsers(
         expect(pupil.locator("#connection-state")).to_have_text(re.compile("Disconnected"))
     finally:
         for w in contexts:
+            w.close()
+        client: Any = app.extensions.get("lectern_relay")
+        if client is not None:
+            client.shutdown()
+
+
+FLOOR_PUBLISHING = """() => {
+  const pc = window.lectern.pubs.floor;
+  return !!pc && pc.connectionState === "connected" && pc.getSenders().filter((s) => s.track).length === 2;
+}"""
+
+MIC_ENABLED = """() => {
+  const stream = window.lectern.state.camera;
+  const track = stream && stream.getAudioTracks()[0];
+  return track ? track.enabled : null;
+}"""
+
+
+def test_a_lecture_hall_takes_the_floor(
+    app: Flask, live_server: str, watch: Callable[[], Watched], make: factories.Factory, database: Database
+) -> None:
+    app.config["LECTERN_RELAY_LOOPBACK"] = True
+    academy, other = make.academy(), make.academy(name="Border Guard College", city="Almaty", country="KZ")
+    course = make.course(academy.id, title="Document security")
+    teacher = make.user(Role.INSTRUCTOR, academy, first_name="Ilze", last_name="Ozola", language="en")
+    cadet = make.user(Role.CADET, academy, first_name="Aibek", last_name="Asanov", language="en")
+    hall = make.user(Role.CLASSROOM, other, first_name="Hall", last_name="B-12", language="en")
+    make.staff(course.id, teacher.id)
+    make.enrol(course.id, cadet.id)
+    lecture = make.save(
+        Lecture(course_id=course.id, title="Forged passports: live", starts_at=utcnow() - timedelta(minutes=5))
+    )
+    make.save(LectureHall(lecture_id=lecture.id, user_id=hall.id))
+    room = f"{live_server}/lectures/{lecture.id}/room"
+    watched = [watch() for _ in range(3)]
+    host, screen, pupil = (w.page for w in watched)
+    try:
+        sign_in(host, live_server, teacher.username, factories.PASSWORD)
+        host.goto(room)
+        host.get_by_role("button", name="Start lecture").click()
+        expect(host.locator("#lecture-status")).to_have_text("Live", timeout=15_000)
+
+        # The other academy's lecture hall joins, sees the instructor and raises its hand.
+        sign_in(screen, live_server, hall.username, factories.PASSWORD)
+        screen.goto(room)
+        advancing(screen)
+        sign_in(pupil, live_server, cadet.username, factories.PASSWORD)
+        pupil.goto(room)
+        expect(pupil.locator("#lecture-status")).to_have_text("Live")
+        screen.get_by_role("button", name="Raise hand").click()
+        row = host.locator(f'#participants li[data-user="{hall.id}"]')
+        expect(row).to_contain_text("Lecture hall")
+        expect(row).to_contain_text("Hand raised")
+
+        # The instructor gives it the floor: the hall publishes its camera and microphone to the floor slot.
+        row.get_by_role("button", name="Give floor").click()
+        expect(row).to_contain_text("Has the floor")
+        expect(row).not_to_contain_text("Hand raised")  # the floor answers the hand
+        screen.wait_for_function(FLOOR_PUBLISHING, timeout=15_000)
+        expect(screen.get_by_role("button", name="Microphone off")).to_be_visible()
+        expect(screen.locator("#hand-button")).to_be_hidden()
+        expect(screen.locator("#floor-tile")).to_be_visible()
+
+        # The instructor sees and hears the hall in the floor tile; so does the cadet.
+        expect(host.locator("#floor-tile")).to_be_visible()
+        expect(host.locator("#floor-name")).to_have_text("Hall B-12")
+        advancing(host, "floor-video")
+        audio_grows(host, "floor")
+        heard = "() => { const a = document.getElementById('floor-audio'); return !a.muted && !a.paused; }"
+        assert host.evaluate(heard) is True
+        relay: Any = app.extensions["lectern_relay"]
+        floor_slot = f"{lecture.id}:floor"
+        assert set(relay.stats(floor_slot)["publisher"]["tracks"]) == {"audio", "video"}
+        advancing(pupil, "floor-video")
+        advancing(pupil)  # the instructor's stage goes on beside it
+
+        host.wait_for_timeout(3500)  # one quality report, so the dots have colour in the screenshots
+        host.screenshot(path=str(ARTIFACTS / f"{database.backend}-lecture-floor-host.png"))
+        screen.screenshot(path=str(ARTIFACTS / f"{database.backend}-lecture-floor-hall.png"))
+
+        # Mute: the hall's microphone track is switched off, and its button says so.
+        assert screen.evaluate(MIC_ENABLED) is True
+        row.get_by_role("button", name="Mute").click()
+        expect(screen.locator("#room-notice")).to_have_text("The instructor turned your microphone off.")
+        expect(screen.locator("#mic-button")).to_have_attribute("aria-pressed", "false")
+        expect(screen.locator("#mic-button")).to_have_text("Microphone on")
+        assert screen.evaluate(MIC_ENABLED) is False
+
+        # The instructor takes the floor back: the hall stops publishing, every page hides the tile.
+        row.get_by_role("button", name="Take floor back").click()
+        expect(row.get_by_role("button", name="Give floor")).to_be_visible()
+        expect(row).not_to_contain_text("Has the floor")
+        expect(host.locator("#floor-tile")).to_be_hidden()
+        expect(pupil.locator("#floor-tile")).to_be_hidden()
+        expect(screen.locator("#floor-tile")).to_be_hidden()
+        expect(screen.locator("#mic-button")).to_be_hidden()
+        expect(screen.get_by_role("button", name="Raise hand")).to_be_visible()
+        screen.wait_for_function("() => !window.lectern.pubs.floor && !window.lectern.state.camera")
+        assert relay.stats(floor_slot)["publisher"] is None
+
+        # Remove: the cadet is sent out and cannot come back.
+        cadet_row = host.locator(f'#participants li[data-user="{cadet.id}"]')
+        cadet_row.get_by_role("button", name="Remove").click()
+        expect(pupil.locator("#room-over-text")).to_have_text("The instructor removed you from this lecture.")
+        expect(pupil.locator("#connection-state")).to_have_text("Disconnected")
+        expect(host.locator("#participants li")).to_have_count(2)
+        pupil.reload()
+        expect(pupil.locator("#room-over-text")).to_have_text("You were removed from this lecture.")
+        expect(pupil.locator("#connection-state")).to_have_text("Disconnected")
+        expect(host.locator("#participants li")).to_have_count(2)
+    finally:
+        for w in watched:
             w.close()
         client: Any = app.extensions.get("lectern_relay")
         if client is not None:
