@@ -1,0 +1,412 @@
+"""Users CSV in the column layout of Moodle's "Upload users": read and check it, write it, make passwords. Pure.
+
+The columns are ``username, firstname, lastname, email`` (required), ``password, lang, institution`` (the academy)
+and numbered ``cohort1..``, ``course1..``, ``role1..`` (``roleN`` is the role in ``courseN``). Header names are
+case-insensitive; the delimiter may be a comma, a semicolon (Excel in Russian locales) or a tab.
+
+This module checks what the file alone can tell: encoding, delimiter, columns, each row's fields, and duplicates
+within the file. It knows nothing of the database: whether a username or e-mail is already taken, and whether
+a cohort, course or academy (``institution``) exists and the administrator may use it, are the caller's checks, made
+in the same transaction that applies the rows.
+
+Every problem carries a stable ``code`` and ``params`` beside its short English ``message``, so the view can show
+a translated text.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import itertools
+import re
+import secrets
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from email_validator import EmailNotValidError, validate_email
+
+from lectern.config import LANGUAGES
+
+# The same rules as services.MIN_PASSWORD_LENGTH and forms.USERNAME_RE (a test keeps them equal). Imported, they
+# would tie this pure module to the database and form layers, and services importing it would make a cycle.
+MIN_PASSWORD_LENGTH = 10
+USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+
+REQUIRED = ("username", "firstname", "lastname", "email")
+OPTIONAL = ("password", "lang", "institution")
+DELIMITERS = (",", ";", "\t")  # ties go to the first
+_NUMBERED = re.compile(r"(cohort|course|role)([1-9][0-9]{0,2})")
+# The model's column sizes; cohort and course names have no column here, 255 is Moodle's own bound.
+MAX_LENGTH = {"username": 64, "firstname": 100, "lastname": 100, "email": 254, "password": 256, "institution": 200}
+OTHER_MAX_LENGTH = 255
+# Moodle's role short names, and ours. "cadet" in a course means an enrolment, the other two a staff place.
+COURSE_ROLES = {
+    "student": "cadet",
+    "editingteacher": "instructor",
+    "teacher": "assistant",
+    "cadet": "cadet",
+    "instructor": "instructor",
+    "assistant": "assistant",
+}
+# Excel runs a cell starting with one of these as a formula: exported values get a quote before them (OWASP's
+# advice on CSV injection), and the reader takes that quote away again so that a round trip keeps the value.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# No 0/O/o, 1/l/I/i: passwords are read off paper and typed by hand.
+_READABLE = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@dataclasses.dataclass(frozen=True)
+class FileProblem:
+    """Something wrong with the whole file (encoding, delimiter, columns); `line` where one line is to blame."""
+
+    code: str
+    message: str
+    line: int | None = None
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict, compare=False, hash=False)
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+@dataclasses.dataclass(frozen=True)
+class RowProblem:
+    """Something wrong in one row: its physical line in the file, and the column (empty: the whole row)."""
+
+    line: int
+    field: str
+    message: str
+    code: str = "invalid"
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict, compare=False, hash=False)
+
+    def __str__(self) -> str:
+        return f"line {self.line}, {self.field}: {self.message}" if self.field else f"line {self.line}: {self.message}"
+
+
+@dataclasses.dataclass(frozen=True)
+class CsvRow:
+    """A row that passed every check this module can make. Username and e-mail are lower-cased, as services keep
+    them; `courses` pairs a course's short name or title with one of "cadet", "instructor", "assistant"."""
+
+    line: int
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    password: str | None
+    language: str | None
+    institution: str | None
+    cohorts: tuple[str, ...] = ()
+    courses: tuple[tuple[str, str], ...] = ()
+
+
+@dataclasses.dataclass
+class CsvResult:
+    """The rows that passed and every problem found (file-level first, then by line). Apply only when `ok`."""
+
+    rows: list[CsvRow]
+    problems: list[RowProblem | FileProblem]
+    delimiter: str
+    columns: list[str]
+    filename: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def problems_by_line(self) -> dict[int, list[RowProblem]]:
+        """Row problems grouped by line, for a preview that lists each row's outcome."""
+        grouped: dict[int, list[RowProblem]] = defaultdict(list)
+        for problem in self.problems:
+            if isinstance(problem, RowProblem):
+                grouped[problem.line].append(problem)
+        return dict(grouped)
+
+
+def read_users_csv(data: bytes, *, filename: str = "") -> CsvResult:
+    """Read and check an uploaded users file. Never raises for any input: what is wrong becomes a problem."""
+    result = CsvResult(rows=[], problems=[], delimiter=",", columns=[], filename=filename)
+    text = _decode(data, filename, result.problems)
+    if text is not None:
+        _read(text, result)
+    result.problems.sort(key=lambda p: (isinstance(p, RowProblem), p.line or 0))
+    return result
+
+
+def _decode(data: bytes, filename: str, problems: list[RowProblem | FileProblem]) -> str | None:
+    """UTF-8, with or without a BOM. Anything else is named, not guessed at: a wrong guess would store wrong names."""
+
+    def fail(code: str, message: str, line: int | None = None, **params: object) -> None:
+        problems.append(FileProblem(code, message, line, params))
+
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or filename.lower().endswith((".xlsx", ".xls", ".ods")):
+        fail("spreadsheet", "this is a spreadsheet, not CSV: save it as CSV UTF-8")
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > len(data[:200]) // 4:
+        # Excel's "Unicode Text" is UTF-16: many NUL bytes, one before or after each Latin letter.
+        fail("encoding", "the file is UTF-16: save it as CSV UTF-8", encoding="UTF-16")
+    elif b"\x00" in data:
+        fail("binary", "the file is not text", line=data.count(b"\n", 0, data.index(b"\x00")) + 1)
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            legacy = _legacy_encoding(data)
+            hint = f" (it looks like {legacy})" if legacy else ""
+            fail("encoding", f"the file is not UTF-8{hint}: save it as CSV UTF-8", line, encoding=legacy or "")
+            return None
+        if not text.strip():
+            fail("empty", "the file is empty")
+            return None
+        return text
+    return None
+
+
+def _legacy_encoding(data: bytes) -> str | None:
+    """Name the Russian single-byte encoding the bytes look like, or None. Both put letters at 0xC0-0xFF, cases
+    swapped; ordinary text has far more small letters than capitals, so the busier half tells which."""
+    high = [b for b in data if b >= 0x80]
+    letters = [b for b in high if b >= 0xC0 or b in (0xA8, 0xB8, 0xA3, 0xB3)]  # Ё/ё in either
+    # Cyrillic words are runs of high bytes; Latin-1 accents (é in "été") stand alone between ASCII letters.
+    pairs = sum(1 for a, b in itertools.pairwise(data) if a >= 0x80 and b >= 0x80)
+    if not high or len(letters) < 0.8 * len(high) or 2 * pairs < len(high):
+        return None
+    lower_in_top_half = sum(1 for b in letters if b >= 0xE0)
+    return "Windows-1251" if 2 * lower_in_top_half >= len(letters) else "KOI8-R"
+
+
+def _clean(cell: str) -> str:
+    # NFC: macOS writes letters such as Й decomposed, and the same name must find the same user.
+    cell = unicodedata.normalize("NFC", cell.strip())
+    if cell.startswith("'") and cell[1:2] in _FORMULA_START:
+        cell = cell[1:]
+    return cell
+
+
+def _read(text: str, result: CsvResult) -> None:
+    start = 1  # the physical line where the next record begins; a quoted cell may hold line breaks
+    header: list[str] | None = None
+    candidates: list[CsvRow | None] = []
+    keys: dict[str, dict[str, list[int]]] = {"username": defaultdict(list), "email": defaultdict(list)}
+    try:
+        # Chosen on the header alone: names and titles in the rows may hold commas.
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        result.delimiter = max(DELIMITERS, key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=result.delimiter)
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue  # blank lines, and the ";;;;" rows Excel leaves
+            if header is None:
+                header = [cell.strip().lower() for cell in record]
+                while header and not header[-1]:
+                    header.pop()  # Excel pads the header with empty cells when a row is wider
+                result.columns = header
+                if not _check_header(header, line, result):
+                    return
+                continue
+            row = _check_row(line, record, header, result.problems)
+            candidates.append(row)
+            values = dict(zip(header, record, strict=False))
+            for key in keys:
+                value = _clean(values.get(key, "")).lower()
+                if value:
+                    keys[key][value].append(line)
+    except csv.Error as exc:
+        # csv refuses only what it cannot read at all (a cell over its size limit): no row of such a file is kept.
+        result.problems.append(FileProblem("malformed", f"the file cannot be read as CSV ({exc})", start))
+        return
+    if header is None:
+        result.problems.append(FileProblem("empty", "the file is empty"))
+        return
+    duplicated: set[int] = set()
+    for key, label in (("username", "username"), ("email", "e-mail")):
+        for value, lines in keys[key].items():
+            if len(lines) > 1:
+                params = {"value": value, "lines": ", ".join(map(str, lines))}
+                message = f"the same {label} is on lines {params['lines']}"
+                duplicated.update(lines)
+                result.problems.extend(RowProblem(n, key, message, f"duplicate_{key}", params) for n in lines)
+    result.rows = [row for row in candidates if row is not None and row.line not in duplicated]
+    if not candidates:
+        result.problems.append(FileProblem("no_rows", "the file has a header but no users"))
+
+
+def _check_header(header: list[str], line: int, result: CsvResult) -> bool:
+    """Report what is wrong with the header; False when rows cannot be read under it at all."""
+
+    def fail(code: str, message: str, **params: object) -> None:
+        result.problems.append(FileProblem(code, message.format(**params), line, params))
+
+    if len(header) == 1 and (other := re.findall(r"[^\w]", header[0])):
+        # One column holding several names: another delimiter (|, space), or the whole line in quotes.
+        sep = max(set(other), key=other.count)
+        fail(
+            "wrong_delimiter",
+            "wrong delimiter: the columns seem separated by {delimiter!r}; use commas, semicolons or tabs",
+            delimiter=sep,
+        )
+        return False
+    if "" in header:
+        fail("unnamed_column", "column {number} has no name", number=header.index("") + 1)
+        return False
+    if twice := sorted({name for name in header if header.count(name) > 1}):
+        fail("duplicate_columns", "columns named twice: {columns}", columns=", ".join(twice))
+        return False
+    if unknown := [name for name in header if name not in REQUIRED + OPTIONAL and not _NUMBERED.fullmatch(name)]:
+        # Reported, and rows still read so that the preview shows their problems too.
+        fail("unknown_columns", "unknown columns: {columns}", columns=", ".join(unknown))
+    if missing := [name for name in REQUIRED if name not in header]:
+        fail("missing_columns", "required columns missing: {columns}", columns=", ".join(missing))
+        return False
+    return True
+
+
+def _check_row(
+    line: int, record: list[str], header: list[str], problems: list[RowProblem | FileProblem]
+) -> CsvRow | None:
+    """Check one row; its problems go to `problems`, and it comes back only when it has none."""
+    found: list[RowProblem] = []
+
+    def fail(column: str, code: str, message: str, **params: object) -> None:
+        # The message is a template over the params (values typed by users are never formatted themselves).
+        found.append(RowProblem(line, column, message.format(**params), code, params))
+
+    if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
+        fail(
+            "",
+            "too_many_cells",
+            "the row has {cells} cells, the header {columns}",
+            cells=len(record),
+            columns=len(header),
+        )
+    values = {name: _clean(cell) for name, cell in zip(header, record, strict=False)}
+    # Passwords are kept exactly as typed: only the stripping of an Excel formula guard would change them.
+    raw_password = dict(zip(header, record, strict=False)).get("password", "")
+    values["password"] = raw_password if raw_password.strip() else ""
+
+    for name, value in values.items():
+        limit = MAX_LENGTH.get(name, OTHER_MAX_LENGTH)
+        if len(value) > limit:
+            fail(name, "too_long", "too long: at most {max} characters", max=limit)
+    too_long = {p.field for p in found}
+    for name in REQUIRED:
+        if not values.get(name):
+            fail(name, "required", "required")
+
+    username = values.get("username", "").lower()
+    if username and "username" not in too_long and not USERNAME_RE.fullmatch(username):
+        fail("username", "bad_username", "use Latin letters, digits, dots, hyphens and underscores")
+    email = values.get("email", "")
+    if email and "email" not in too_long:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            fail("email", "bad_email", "not an e-mail address ({reason})", reason=str(exc))
+    password = values["password"] or None
+    if password and len(password) < MIN_PASSWORD_LENGTH:
+        fail("password", "short_password", "too short: at least {min} characters", min=MIN_PASSWORD_LENGTH)
+    language = values.get("lang", "").lower() or None
+    if language and language not in LANGUAGES:
+        fail(
+            "lang",
+            "unknown_language",
+            "unknown language {value!r}: use {allowed}",
+            value=language,
+            allowed=", ".join(LANGUAGES),
+        )
+
+    numbered: dict[str, dict[int, str]] = defaultdict(dict)
+    for name, value in values.items():
+        if (match := _NUMBERED.fullmatch(name)) and value:
+            numbered[match.group(1)][int(match.group(2))] = value
+    courses = []
+    for n in sorted(numbered["course"].keys() | numbered["role"].keys()):
+        course, role = numbered["course"].get(n), numbered["role"].get(n, "student")
+        if course is None:
+            fail(f"role{n}", "role_without_course", "a role without a course (course{number} is empty)", number=n)
+        elif role.lower() not in COURSE_ROLES:
+            fail(
+                f"role{n}",
+                "unknown_role",
+                "unknown role {value!r}: use {allowed}",
+                value=role,
+                allowed=", ".join(COURSE_ROLES),
+            )
+        else:
+            courses.append((course, COURSE_ROLES[role.lower()]))
+
+    problems.extend(found)
+    if found:
+        return None
+    return CsvRow(
+        line=line,
+        username=username,
+        first_name=values["firstname"],
+        last_name=values["lastname"],
+        email=email.lower(),
+        password=password,
+        language=language,
+        institution=values.get("institution") or None,
+        cohorts=tuple(numbered["cohort"][n] for n in sorted(numbered["cohort"])),
+        courses=tuple(courses),
+    )
+
+
+def generate_password() -> str:
+    """A random password that is easy to read and type: groups of four like ``Kp7x-m3Rq-tz9W``, no look-alikes.
+
+    Three groups from a 55-character alphabet are about 69 bits; more groups if MIN_PASSWORD_LENGTH grows.
+    """
+    groups = max(3, -(-(MIN_PASSWORD_LENGTH + 1) // 5))
+    return "-".join("".join(secrets.choice(_READABLE) for _ in range(4)) for _ in range(groups))
+
+
+def _write(header: list[str], rows: Iterable[Iterable[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")  # what Excel writes and expects
+    writer.writerow(header)
+    writer.writerows(rows)
+    # The BOM tells Excel the file is UTF-8; without it Cyrillic names open as mojibake.
+    return out.getvalue().encode("utf-8-sig")
+
+
+def passwords_csv(pairs: list[tuple[str, str]]) -> bytes:
+    """The generated passwords, offered once as a download: ``username,password``, UTF-8 with a BOM.
+
+    Passwords are written exactly: generated ones never start with a formula character, and a guard would change them.
+    """
+    return _write(["username", "password"], pairs)
+
+
+def _column_order(name: str) -> tuple[int, int, int]:
+    # The fixed columns, then the cohorts, then each course beside its role.
+    fixed = REQUIRED + OPTIONAL
+    if name in fixed:
+        return (0, fixed.index(name), 0)
+    match = _NUMBERED.fullmatch(name)
+    if match is None:
+        raise ValueError(f"not a column of the users CSV: {name!r}")
+    kind = match.group(1)
+    return (1 if kind == "cohort" else 2, int(match.group(2)), kind == "role")
+
+
+def _guard(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def users_to_csv(rows: Iterable[Mapping[str, str]]) -> bytes:
+    """Export users in the upload's own layout (Moodle's column names as keys: username, firstname, ..., cohort1).
+
+    Columns are the required four plus every other key the rows use, in Moodle's order; UTF-8 with a BOM. Raises
+    ValueError for a key that is not a column of the layout (a caller's mistake, not the user's).
+    """
+    rows = list(rows)
+    names = set(REQUIRED).union(*(row.keys() for row in rows))
+    header = sorted(names, key=_column_order)
+    return _write(
+        header,
+        ([row.get(n, "") if n == "password" else _guard(row.get(n, "")) for n in header] for row in rows),
+    )
