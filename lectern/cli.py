@@ -15,6 +15,7 @@ from lectern.courses.storage import Storage
 from lectern.extensions import db
 from lectern.platform import demo, services
 from lectern.platform.models import Academy, Role, User, utcnow
+from lectern.platform.rules import MIN_PASSWORD_LENGTH
 from lectern.webrtc import demo as lectures_demo
 
 lectern_cli = AppGroup("lectern", help="Lectern administration.")
@@ -47,8 +48,8 @@ def _read_password(password: str | None) -> str:
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Repeat: "):
             raise click.ClickException("The passwords differ.")
-    if len(password) < services.MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"Use at least {services.MIN_PASSWORD_LENGTH} characters.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
     return password
 
 

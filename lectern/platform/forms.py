@@ -12,9 +12,8 @@ from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, Stri
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from lectern.config import LANGUAGES
-from lectern.platform.services import MIN_PASSWORD_LENGTH
+from lectern.platform.rules import MIN_PASSWORD_LENGTH, USERNAME_RE
 
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$", re.IGNORECASE)
 TIMEZONES = sorted(zoneinfo.available_timezones())
 
 
@@ -114,7 +113,11 @@ class UserForm(FlaskForm):
         validators=[
             DataRequired(),
             Length(max=64),
-            Regexp(USERNAME_RE, message=_l("Use Latin letters, digits, dots, hyphens and underscores.")),
+            Regexp(
+                USERNAME_RE.pattern + "$",
+                flags=re.IGNORECASE,
+                message=_l("Use Latin letters, digits, dots, hyphens and underscores."),
+            ),
         ],
         filters=[_strip],
     )

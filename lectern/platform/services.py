@@ -16,8 +16,6 @@ from lectern.platform.models import Academy, Role, User, utcnow
 # as long to refuse as a wrong password and timing does not tell which accounts exist.
 _DUMMY_HASH = generate_password_hash("lectern-timing-equaliser")
 
-MIN_PASSWORD_LENGTH = 10
-
 
 class PlatformError(Exception):
     """Base of the platform area's domain errors; views turn them into messages or HTTP errors."""

@@ -28,11 +28,7 @@ from collections.abc import Iterable, Mapping
 from email_validator import EmailNotValidError, validate_email
 
 from lectern.config import LANGUAGES
-
-# The same rules as services.MIN_PASSWORD_LENGTH and forms.USERNAME_RE (a test keeps them equal). Imported, they
-# would tie this pure module to the database and form layers, and services importing it would make a cycle.
-MIN_PASSWORD_LENGTH = 10
-USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+from lectern.platform.rules import MIN_PASSWORD_LENGTH, USERNAME_RE
 
 REQUIRED = ("username", "firstname", "lastname", "email")
 OPTIONAL = ("password", "lang", "institution")
