@@ -45,14 +45,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from lectern.platform import services
     from lectern.platform.locale import select_locale, select_timezone
+    from lectern.webrtc.namespace import LectureNamespace
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "lectern" / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    from lectern.webrtc.namespace import LectureNamespace
-
     # `socketio` is module-level and create_app runs many times (tests): register the namespace once.
     if not any(isinstance(h, LectureNamespace) for h in socketio.namespace_handlers):
         socketio.on_namespace(LectureNamespace("/lecture"))
