@@ -1,9 +1,13 @@
 """The forwarding path of the relay: a publisher's tracks fan out, unchanged but re-addressed, to subscribers.
 
 No decoding and no re-encoding: packets are serialized once per distinct subscriber header layout, then each
-subscriber gets its own SSRC, sequence numbers and timestamps patched into the 12-byte fixed header. The fan-out
-only appends to bounded per-subscriber queues; each subscriber has its own writer task, so a stalled one can never
-hold up the publisher's receive loop or anyone else.
+subscriber gets its own SSRC, sequence numbers and timestamps patched into the 12-byte fixed header.
+
+The fan-out never awaits. When a subscriber has nothing queued and its transport can take a datagram now (a plain
+UDP pair whose socket is not backed up: `relay_seams.DirectRtpSender`), the fan-out rewrites, SRTP-protects and
+sends the packet itself, with no task switch. Otherwise it appends to the subscriber's bounded queue, drained by
+that subscriber's writer task through aiortc's own send path; a stalled subscriber fills its queue, loses it and
+restarts at the next keyframe, and can never hold up the publisher's receive loop or anyone else.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from aiortc.rtp import (
     RtpPacket,
     unwrap_rtx,
 )
+from pylibsrtp import Error as SrtpError
 
 from lectern.webrtc import relay_seams as seams
 from lectern.webrtc.rtp import (
@@ -98,16 +103,16 @@ class Source:
         self.packets_in += 1
         keyframe = self.kind == "video" and vp8_is_keyframe_start(packet.payload)
         templates: dict[tuple[object, ...], bytes] = {}
+        kind, seq, ts, epoch = self.kind, packet.sequence_number, packet.timestamp, self.epoch
         for sub in self.subscribers:
-            out = sub.tracks.get(self.kind)
+            out = sub.tracks.get(kind)
             if out is None:
                 continue
-            key = (out.mid, out.ext_key)
-            data = templates.get(key)
+            data = templates.get(out.template_key)
             if data is None:
                 packet.extensions.mid = out.mid
-                data = templates[key] = packet.serialize(out.ext_map)
-            sub.enqueue(out, data, mime, packet.sequence_number, packet.timestamp, keyframe, self.epoch)
+                data = templates[out.template_key] = packet.serialize(out.ext_map)
+            sub.enqueue(out, data, mime, seq, ts, keyframe, epoch)
 
     def on_rtcp(self, packet: AnyRtcpPacket) -> None:
         """Remember the publisher's NTP/RTP mapping from its Sender Reports."""
@@ -159,7 +164,9 @@ class OutTrack:
     ext_key: tuple[tuple[str, int], ...]
     ext_map: HeaderExtensionsMap
     rewriter: StreamRewriter
-    history: list[tuple[int, bytes] | None]
+    # Per output sequence number modulo the size: (sequence number, template, payload type, timestamp). The packet
+    # itself is rebuilt only if a NACK asks for it, so a send does not have to keep a copy.
+    history: list[tuple[int, bytes, int, int] | None]
     # RFC 4588 retransmission stream, when the subscriber negotiated one.
     rtx_pt: int | None = None
     rtx_ssrc: int = 0
@@ -175,6 +182,15 @@ class OutTrack:
     nacks_answered: int = 0
     plis_received: int = 0
     plis_forwarded: int = 0
+    # Packets libsrtp refused on the direct path (see `DirectRtpSender.send`): dropped, never retried.
+    srtp_errors: int = 0
+    # Where the fan-out sends this track's packets synchronously; set by `Subscriber.start`.
+    direct: seams.DirectRtpSender | None = None
+    # Subscribers with the same key share one serialized template per incoming packet.
+    template_key: tuple[str, tuple[tuple[str, int], ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.template_key = (self.mid, self.ext_key)
 
     @classmethod
     def create(cls, transceiver: RTCRtpTransceiver, history_size: int) -> OutTrack:
@@ -212,6 +228,16 @@ class OutTrack:
 
     def prepare(self, data: bytes, mime: str, in_seq: int, in_ts: int, keyframe: bool, epoch: int) -> bytes | None:
         """Rewrite one queued packet for this subscriber, or None when it must be skipped."""
+        header = self.advance(data, mime, in_seq, in_ts, keyframe, epoch)
+        if header is None:
+            return None
+        return rewrite_header(data, header[0], header[1], header[2], self.rewriter.ssrc)
+
+    def advance(
+        self, data: bytes, mime: str, in_seq: int, in_ts: int, keyframe: bool, epoch: int
+    ) -> tuple[int, int, int] | None:
+        """Account for one packet about to be sent: keyframe gate, sequence/timestamp mapping, NACK history and
+        counters. Returns its (payload type, sequence number, timestamp), or None when it must be skipped."""
         pt = self.pt_by_mime.get(mime)
         if pt is None:
             return None
@@ -230,12 +256,12 @@ class OutTrack:
             rw.resync(in_seq, in_ts)
             self.need_resync = False
         out_seq, out_ts = rw.rewrite(in_seq, in_ts)
-        out = rewrite_header(data, pt, out_seq, out_ts, rw.ssrc)
-        self.history[out_seq % len(self.history)] = (out_seq, out)
+        history = self.history
+        history[out_seq % len(history)] = (out_seq, data, pt, out_ts)
         self.packets += 1
-        self.octets += len(out) - 12
+        self.octets += len(data) - 12
         self.last_send = time.monotonic()
-        return out
+        return pt, out_seq, out_ts
 
     def sender_info(self) -> RtcpSenderInfo:
         """Sender Report contents for now.
@@ -279,7 +305,9 @@ class OutTrack:
         entry = self.history[seq % len(self.history)]
         if entry is None or entry[0] != seq or self.rtx_pt is None:
             return None
-        data = rtx_wrap(entry[1], self.rtx_pt, self.rtx_seq, self.rtx_ssrc)
+        _, template, pt, ts = entry
+        original = rewrite_header(template, pt, seq, ts, self.rewriter.ssrc)
+        data = rtx_wrap(original, self.rtx_pt, self.rtx_seq, self.rtx_ssrc)
         self.rtx_seq = seq_add(self.rtx_seq, 1)
         return data
 
@@ -295,6 +323,8 @@ class Subscriber:
     queue: deque[tuple[OutTrack, bytes, str, int, int, bool, int]] = field(default_factory=deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    # True while the writer task drains the queue: the fan-out must not overtake a packet it holds.
+    writing: bool = False
     dropped: int = 0
     overflows: int = 0
     # Nothing is queued until DTLS is up: packets sent earlier would be lost, and the keyframe with them.
@@ -302,9 +332,15 @@ class Subscriber:
 
     def start(self) -> None:
         """Start the writer task, hook the senders' RTCP, and start forwarding once DTLS is connected."""
+        directs: dict[int, seams.DirectRtpSender] = {}
         for out in self.tracks.values():
             seams.hook_sender_rtcp(out.sender, self._rtcp_handler(out))
             seams.hook_sender_reports(out.sender, out.fill_reports)
+            transport = out.sender.transport
+            direct = directs.get(id(transport))
+            if direct is None:
+                direct = directs[id(transport)] = seams.DirectRtpSender(transport)
+            out.direct = direct
         self.task = asyncio.ensure_future(self._write())
         transports = {out.sender.transport for out in self.tracks.values()}
         for transport in transports:
@@ -322,13 +358,22 @@ class Subscriber:
         self.ready = ready
 
     def enqueue(self, out: OutTrack, data: bytes, mime: str, seq: int, ts: int, key: bool, epoch: int) -> None:
-        """Queue a packet; on overflow drop everything queued and restart video at the next keyframe."""
+        """Send a packet now if nothing is queued ahead of it and the transport takes it; otherwise queue it, and
+        on overflow drop everything queued and restart video at the next keyframe."""
         if not self.ready:
             return
-        if len(self.queue) >= self.queue_size:
+        queue = self.queue
+        if not queue and not self.writing:
+            direct = out.direct
+            if direct is not None and direct.writable(len(data)):
+                header = out.advance(data, mime, seq, ts, key, epoch)
+                if header is not None and not direct.send(data, header[0], header[1], header[2], out.rewriter.ssrc):
+                    out.srtp_errors += 1
+                return
+        if len(queue) >= self.queue_size:
             self.dropped += len(self.queue) + 1
             self.overflows += 1
-            self.queue.clear()
+            queue.clear()
             for track in self.tracks.values():
                 track.need_resync = True
                 if track.kind == "video":
@@ -336,7 +381,7 @@ class Subscriber:
                     if track.source is not None:
                         track.source.request_keyframe()
             return
-        self.queue.append((out, data, mime, seq, ts, key, epoch))
+        queue.append((out, data, mime, seq, ts, key, epoch))
         self.wake.set()
 
     async def _write(self) -> None:
@@ -345,12 +390,18 @@ class Subscriber:
             while True:
                 await self.wake.wait()
                 self.wake.clear()
+                self.writing = True
                 while queue:
                     out, data, mime, seq, ts, key, epoch = queue.popleft()
                     packet = out.prepare(data, mime, seq, ts, key, epoch)
                     if packet is not None:
-                        await seams.send_rtp(out.sender, packet)
+                        try:
+                            await seams.send_rtp(out.sender, packet)
+                        except SrtpError:
+                            out.srtp_errors += 1  # e.g. a sequence number already sent: drop it, keep writing
+                self.writing = False
         except ConnectionError:
+            self.writing = False
             self.ready = False
             logger.info("subscriber %s: transport closed", self.peer_id)
         except asyncio.CancelledError:
@@ -388,6 +439,7 @@ class Subscriber:
                 "nacks_answered": t.nacks_answered,
                 "plis_received": t.plis_received,
                 "plis_forwarded": t.plis_forwarded,
+                "srtp_errors": t.srtp_errors,
             }
             for kind, t in self.tracks.items()
         }

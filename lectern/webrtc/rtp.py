@@ -115,6 +115,8 @@ class StreamRewriter:
 
 
 _HEADER = struct.Struct("!HIL")
+# Byte 1 (marker + payload type) through the SSRC: the fields a relay rewrites, packed in one call.
+_HEADER_FROM_BYTE1 = struct.Struct("!BHIL")
 
 
 def rewrite_header(data: bytes, payload_type: int, seq: int, ts: int, ssrc: int) -> bytes:
@@ -128,6 +130,21 @@ def rewrite_header(data: bytes, payload_type: int, seq: int, ts: int, ssrc: int)
     out[1] = (data[1] & 0x80) | (payload_type & 0x7F)
     _HEADER.pack_into(out, 2, seq, ts, ssrc)
     return bytes(out)
+
+
+def rewrite_header_into(
+    buf: bytearray | memoryview, data: bytes, payload_type: int, seq: int, ts: int, ssrc: int
+) -> int:
+    """`rewrite_header` without allocating: copy `data` into `buf` (a bytearray or a writable memoryview, such as
+    one over the SRTP session's C buffer) and patch the header there in one `pack_into`. Returns the packet's
+    length; `buf` must hold at least that many bytes.
+    """
+    size = len(data)
+    if size < RTP_HEADER_SIZE:
+        raise ValueError("RTP packet shorter than its fixed header")
+    buf[0:size] = data
+    _HEADER_FROM_BYTE1.pack_into(buf, 1, (data[1] & 0x80) | (payload_type & 0x7F), seq, ts, ssrc)
+    return size
 
 
 def ntp_to_unix(ntp: int) -> float:

@@ -7,17 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import queue
+import socket
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import aioice
 import aiortc
+import pylibsrtp
+from aioice.candidate import Candidate
+from aioice.ice import CandidatePair, StunProtocol
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
-from aiortc.rtcdtlstransport import RTCDtlsTransport
+from aiortc.rtcdtlstransport import RTCDtlsTransport, State
+from aiortc.rtcicetransport import RTCIceTransport
 from aiortc.rtp import HeaderExtensionsMap, RtcpSenderInfo, RtpPacket, unwrap_rtx
 
 from lectern.webrtc import relay_seams
+from lectern.webrtc.rtp import rewrite_header
 
 
 def _params(func: Callable[..., Any]) -> list[str]:
@@ -85,6 +93,94 @@ def test_send_path() -> None:
     assert _params(unwrap_rtx) == ["rtx", "payload_type", "ssrc"]
 
 
+def test_direct_send_path_is_what_aiortc_does_for_udp() -> None:
+    # DirectRtpSender replays RTCDtlsTransport._send_rtp -> RTCIceTransport._send (= Connection.send) ->
+    # Connection.sendto -> StunProtocol.send_data -> DatagramTransport.sendto, synchronously.
+    send_rtp = _source(RTCDtlsTransport._send_rtp)
+    assert "if self._state != State.CONNECTED:" in send_rtp
+    assert "data = self._tx_srtp.protect(data)" in send_rtp and "await self.transport._send(data)" in send_rtp
+    assert "self.__tx_bytes += len(data)" in send_rtp and "self.__tx_packets += 1" in send_rtp
+    assert "self._send = self._connection.send" in _source(RTCIceTransport.__init__)
+    assert "await self.sendto(data, 1)" in _source(aioice.Connection.send)
+    sendto = _source(aioice.Connection.sendto)
+    assert "active_pair = self._nominated.get(component)" in sendto
+    assert "await active_pair.protocol.send_data(data, active_pair.remote_addr)" in sendto
+    send_data = _source(StunProtocol.send_data).strip().splitlines()
+    assert send_data[-1].strip() == "self.transport.sendto(data, addr)" and len(send_data) == 2
+    assert "self._nominated: dict[int, CandidatePair] = {}" in _source(aioice.Connection.__init__)
+    assert isinstance(CandidatePair.remote_addr, property)
+    assert "self.protocol = protocol" in _source(CandidatePair.__init__)
+    assert State.CONNECTED.name == "CONNECTED"
+    # pylibsrtp: the C handle behind Session.protect, and the trailer room it reserves.
+    assert "func(self._srtp[0], self._cdata, len_p)" in _source(pylibsrtp.Session._Session__process)
+    assert relay_seams.SRTP_MAX_TRAILER == pylibsrtp.SRTP_MAX_TRAILER_LEN
+    assert relay_seams.srtp_lib.srtp_protect is pylibsrtp.lib.srtp_protect
+
+
+class _FakeDtls:
+    """The attributes DirectRtpSender reads from an RTCDtlsTransport (test_instance_attributes checks the real
+    one has them), around a real aioice pair and a real SRTP session."""
+
+    def __init__(self, pair: CandidatePair, srtp: pylibsrtp.Session) -> None:
+        self._state = State.CONNECTED
+        self._tx_srtp = srtp
+        self.transport = SimpleNamespace(_connection=SimpleNamespace(_nominated={1: pair}))
+        setattr(self, "_RTCDtlsTransport__tx_bytes", 0)  # noqa: B010
+        setattr(self, "_RTCDtlsTransport__tx_packets", 0)  # noqa: B010
+
+
+def test_direct_rtp_sender_sends_what_aiortc_would() -> None:
+    key = os.urandom(30)
+    tx = pylibsrtp.Session(pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND))
+    reference = pylibsrtp.Session(pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND))
+    rx = pylibsrtp.Session(pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_INBOUND))
+    template = RtpPacket(payload_type=96, marker=1, sequence_number=7, timestamp=9, ssrc=1, payload=b"x" * 1000)
+    data = template.serialize()
+
+    async def check() -> None:
+        loop = asyncio.get_running_loop()
+        sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sink.bind(("127.0.0.1", 0))
+        sink.settimeout(2)
+        udp, protocol = await loop.create_datagram_endpoint(
+            lambda: StunProtocol(SimpleNamespace(protocol_lost=lambda _: None)),  # type: ignore[arg-type]
+            local_addr=("127.0.0.1", 0),
+        )
+        remote = Candidate("1", 1, "udp", 1, "127.0.0.1", sink.getsockname()[1], "host")
+        dtls = _FakeDtls(CandidatePair(protocol, remote), tx)
+        direct = relay_seams.DirectRtpSender(dtls)  # type: ignore[arg-type]
+        assert direct.writable(len(data))
+        assert not direct.writable(relay_seams.DIRECT_MAX_PACKET + 1)
+        assert direct.send(data, 100, 1234, 5678, 42)
+        wire = await asyncio.to_thread(sink.recv, 2048)
+        plain = rewrite_header(data, 100, 1234, 5678, 42)
+        assert wire == reference.protect(plain)  # byte for byte what aiortc's path would have sent
+        assert rx.unprotect(wire) == plain
+        assert vars(dtls)["_RTCDtlsTransport__tx_packets"] == 1
+        assert vars(dtls)["_RTCDtlsTransport__tx_bytes"] == len(wire)
+        # libsrtp refuses a sequence number it has already protected: counted and dropped, not raised.
+        assert not direct.send(data, 100, 1234, 5678, 42) and direct.errors == 1
+        # Every reason to leave it to aiortc's path.
+        setattr(dtls, "_send_rtp", None)  # noqa: B010  # an instance override (instrumentation, a test double)
+        assert not direct.writable(len(data))
+        delattr(dtls, "_send_rtp")
+        dtls._state = State.CLOSED
+        assert not direct.writable(len(data))
+        dtls._state = State.CONNECTED
+        turn_like = CandidatePair(SimpleNamespace(transport=udp), remote)  # type: ignore[arg-type]
+        dtls.transport._connection._nominated[1] = turn_like
+        assert not direct.writable(len(data))
+        dtls.transport._connection._nominated[1] = CandidatePair(protocol, remote)
+        assert direct.writable(len(data))
+        udp.close()
+        await asyncio.sleep(0)
+        dtls.transport._connection._nominated[1] = CandidatePair(protocol, remote)
+        assert not direct.writable(len(data))  # a closing socket
+        sink.close()
+
+    asyncio.run(check())
+
+
 def test_codec_negotiation_fields() -> None:
     set_remote = _source(RTCPeerConnection.setRemoteDescription)
     assert "transceiver._codecs = common" in set_remote
@@ -107,6 +203,13 @@ def test_instance_attributes() -> None:
         transceiver: RTCRtpTransceiver = pc.addTransceiver("video")
         sender, receiver = transceiver.sender, transceiver.receiver
         assert isinstance(sender._ssrc, int) and isinstance(sender._rtx_ssrc, int)
+        # What DirectRtpSender reads from the real DTLS transport (the test above uses a stand-in).
+        dtls = sender.transport
+        assert isinstance(dtls, RTCDtlsTransport) and dtls._state == State.NEW and dtls._tx_srtp is None
+        assert vars(dtls)["_RTCDtlsTransport__tx_bytes"] == 0 and vars(dtls)["_RTCDtlsTransport__tx_packets"] == 0
+        assert "_send_rtp" not in vars(dtls)
+        assert dtls.transport._connection._nominated == {}
+        assert relay_seams.DirectRtpSender(dtls).writable(100) is False
         assert isinstance(receiver._RTCRtpReceiver__decoder_queue, queue.Queue)
         assert isinstance(transceiver._codecs, list) and isinstance(transceiver._headerExtensions, list)
         gatherer = sender.transport.transport.iceGatherer

@@ -319,3 +319,58 @@ def test_floor_handover_keeps_subscribers_streams(relay_client: InProcessRelayCl
         await second.pc.close()
 
     asyncio.run(scenario())
+
+
+def test_direct_path_and_queue_path_interleave_in_order(
+    relay_client: InProcessRelayClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Media normally leaves from the fan-out itself (DirectRtpSender); when the direct path is unavailable it
+    goes through the queue and aiortc's send path. Switching back and forth keeps the sequence continuous."""
+    from lectern.webrtc import relay_seams
+
+    received: list[RtpPacket] = []
+    queued_sends: list[bytes] = []
+    original_send_rtp = relay_seams.send_rtp
+
+    async def counting_send_rtp(sender: Any, data: bytes) -> None:
+        queued_sends.append(data)
+        await original_send_rtp(sender, data)
+
+    monkeypatch.setattr(relay_seams, "send_rtp", counting_send_rtp)
+
+    def capture_video(pc: RTCPeerConnection) -> None:
+        receiver = pc.getTransceivers()[0].receiver
+        original = receiver._handle_rtp_packet
+
+        async def handle(packet: RtpPacket, arrival_time_ms: int) -> None:
+            received.append(packet)
+            await original(packet, arrival_time_ms)
+
+        receiver._handle_rtp_packet = handle
+
+    async def scenario() -> None:
+        pub = await start_publisher(relay_client, "L1")
+        sub = await start_subscriber(relay_client, "L1", "cadet", prepare=capture_video)
+        await asyncio.sleep(1.5)
+        relay_sub = relay_client.relay.lectures["L1"].subscribers["cadet"]
+        direct = relay_sub.tracks["video"].direct
+        assert direct is not None and direct is relay_sub.tracks["audio"].direct  # one per (bundled) transport
+        assert received and queued_sends == []  # everything so far went the direct way
+        frames = len(sub.frames["video"])
+
+        direct.writable = lambda size: False  # type: ignore[method-assign]
+        await asyncio.sleep(0.7)
+        assert len(queued_sends) > 20  # the writer task carried the stream meanwhile
+        del direct.writable
+        through_queue = len(queued_sends)
+        await asyncio.sleep(0.7)
+        assert len(queued_sends) == through_queue  # and the fan-out took over again
+        assert len(sub.frames["video"]) - frames >= 0.7 * FPS
+        seqs = [p.sequence_number for p in received if p.ssrc == received[0].ssrc]  # leave out any RTX
+        assert all((b - a) % 65536 == 1 for a, b in itertools.pairwise(seqs))
+        stats = relay_client.stats("L1")["subscribers"]["cadet"]
+        assert stats["packets_dropped"] == 0 and stats["tracks"]["video"]["srtp_errors"] == 0
+        await sub.close()
+        await pub.pc.close()
+
+    asyncio.run(scenario())

@@ -9,6 +9,7 @@ from lectern.webrtc.rtp import (
     StreamRewriter,
     ntp_to_unix,
     rewrite_header,
+    rewrite_header_into,
     rtp_header_length,
     rtx_wrap,
     seq_add,
@@ -118,6 +119,20 @@ def test_rewrite_header_changes_only_the_addressing() -> None:
     assert RtpPacket.parse(rewrite_header(_packet(marker=0), 100, 1, 1, 1)).marker == 0
     with pytest.raises(ValueError):
         rewrite_header(b"\x80\x60", 1, 1, 1, 1)
+
+
+@pytest.mark.parametrize("marker", [0, 1])
+def test_rewrite_header_into_matches_rewrite_header(marker: int) -> None:
+    data = _packet(marker=marker)
+    buf = bytearray(b"\xff" * 64)  # reused, dirty and larger than the packet
+    size = rewrite_header_into(buf, data, 100, 65535, 2**32 - 1, 42)
+    assert size == len(data)
+    assert bytes(buf[:size]) == rewrite_header(data, 100, 65535, 2**32 - 1, 42)
+    assert buf[size:] == b"\xff" * (64 - size)  # nothing written past the packet
+    view = memoryview(bytearray(64))
+    assert bytes(view[: rewrite_header_into(view, data, 127, 1, 2, 3)]) == rewrite_header(data, 127, 1, 2, 3)
+    with pytest.raises(ValueError):
+        rewrite_header_into(buf, b"\x80\x60", 1, 1, 1, 1)
 
 
 def test_rtx_wrap_round_trips_through_aiortc() -> None:
