@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_socketio import Namespace, emit, join_room
+from flask_socketio import Namespace, emit, join_room, leave_room
 
 from lectern.extensions import db
 from lectern.platform.models import User, utcnow
@@ -156,6 +156,10 @@ class LectureNamespace(Namespace):
     def _context(self, *allowed: Part) -> tuple[Seat, Lecture, Part]:
         """The sender's seat, lecture and current part, refused unless the part is one of `allowed`."""
         seat = self._seat()
+        # The socket outlives the page: a suspension or a password change (which ends the Flask-Login session,
+        # see services.load_session_user) must end its rights too, at the next message.
+        if not current_user.is_authenticated or current_user.id != seat.user_id or not current_user.active:
+            raise Final(_("You may not join this lecture."))
         lecture = db.session.get(Lecture, seat.lecture_id)
         user = db.session.get(User, seat.user_id)
         part = services.part_of(db.session, user, lecture) if lecture and user else None
@@ -164,7 +168,9 @@ class LectureNamespace(Namespace):
         return seat, lecture, part
 
     def _vacate(self, seat: Seat) -> None:
-        """Close a seat: departure recorded (committed), its relay peers gone."""
+        """Close a seat: departure recorded (committed), its relay peers gone, and the socket out of the lecture's
+        room, so it hears nothing more of it."""
+        leave_room(room_of(seat.lecture_id), sid=seat.sid)
         services.depart(db.session, seat.attendance_id, utcnow())
         db.session.commit()
         for (_direction, slot), peer in list(seat.peers.items()):

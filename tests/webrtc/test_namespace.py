@@ -18,7 +18,7 @@ from flask_socketio import SocketIOTestClient
 from sqlalchemy import select
 
 from lectern.extensions import db, socketio
-from lectern.platform.models import Role
+from lectern.platform.models import Role, User
 from lectern.webrtc.models import Attendance, Lecture, LectureHall, LectureInvite, LectureStatus
 from lectern.webrtc.relay_seams import allow_loopback
 from tests import factories
@@ -348,3 +348,31 @@ def test_media_flows_through_the_namespace(app: Flask, world: Any, aio: Loop) ->
             aio.loop.call_soon_threadsafe(task.cancel)
         for pc in (pub, sub, weak):
             aio.run(pc.close())
+
+
+def test_a_suspended_user_loses_the_open_socket(app: Flask, world: Any) -> None:
+    _lecture, people = world
+    cadet = joined(app, world, "cadet")
+    assert ask(cadet, "chat", {"text": "before"})["ok"]
+    with app.app_context():
+        user = db.session.get(User, people["cadet"].id)
+        user.active = False
+        user.session_version += 1  # what suspending does
+        db.session.commit()
+    ack = ask(cadet, "chat", {"text": "after"})
+    assert ack["ok"] is False and ack.get("final") is True
+    assert ask(cadet, "hand", {"raised": True})["ok"] is False
+
+
+def test_a_socket_that_moves_to_another_lecture_hears_no_more_of_the_first(
+    app: Flask, world: Any, make: factories.Factory
+) -> None:
+    lecture, people = world
+    second = make.save(
+        Lecture(course_id=lecture.course_id, title="Second", starts_at=datetime(2026, 12, 2, 8, tzinfo=UTC))
+    )
+    host, cadet = joined(app, world, "host"), joined(app, world, "cadet")
+    assert ask(cadet, "join", {"lecture": second.id})["ok"]
+    inbox(cadet)
+    assert ask(host, "chat", {"text": "only for the first lecture"})["ok"]
+    assert received(cadet, "chat") == []
