@@ -18,6 +18,7 @@ from lectern.courses.views_common import editable_course, listed_course, or_http
 from lectern.extensions import db
 from lectern.platform.models import Role, utcnow
 
+MAX_PAGE = 10_000  # a page number from the address bar must not overflow the database' OFFSET
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
 PER_PAGE = 20
@@ -34,7 +35,7 @@ REFUSALS = {
 @bp.route("/")
 @login_required
 def catalogue() -> ResponseReturnValue:
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     academies = services.catalogue_academies(db.session)
     tree = services.category_tree(db.session)
     academy_id = request.args.get("academy", type=int)
@@ -134,7 +135,7 @@ def participants(course_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         if not may_enrol:
             abort(403)
-        ids = request.form.getlist("user_ids", type=int)
+        ids = [i for i in request.form.getlist("user_ids", type=int) if 0 < i < 2**31]
         users = [or_http(partial(services.user_for_enrolment, db.session, item, uid)) for uid in ids]
         if not users:
             flash(_("Choose at least one cadet."), "error")

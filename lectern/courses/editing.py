@@ -49,7 +49,8 @@ def _course_form(item: Course | None) -> CourseForm:
         SelectChoice(c.id, "\u2003" * depth + c.name) for c, depth in services.category_tree(db.session)
     ]
     academies = services.catalogue_academies(db.session)
-    form.shared_with.choices = [SelectChoice(a.id, a.name) for a in academies if a.id != current_user.academy_id]
+    own = item.academy_id if item is not None else current_user.academy_id
+    form.shared_with.choices = [SelectChoice(a.id, a.name) for a in academies if a.id != own]
     if request.method == "GET" and item is not None:
         form.visibility.data = item.visibility.value
         form.tags.data = ", ".join(item.tag_list)
@@ -201,7 +202,12 @@ def _store_upload(kind: LessonKind, upload: FileStorage) -> StoredFile:
 def _save_lesson(item: Course, module: Module, lesson: Lesson | None) -> ResponseReturnValue:
     form = LessonForm(obj=lesson)
     if request.method == "GET":
-        form.kind.data = (lesson.kind if lesson else LessonKind(request.args.get("kind", "text"))).value
+        wanted = request.args.get("kind", "text")
+        form.kind.data = (
+            lesson.kind.value
+            if lesson
+            else (wanted if wanted in {k.value for k in LessonKind} else LessonKind.TEXT.value)
+        )
     if form.validate_on_submit():
         kind = LessonKind(form.kind.data)
         upload = form.file.data if isinstance(form.file.data, FileStorage) and form.file.data.filename else None

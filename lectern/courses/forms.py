@@ -23,6 +23,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 
 from lectern.config import LANGUAGES
 from lectern.courses.models import LessonKind, Visibility
+from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
 
 
 def _strip(value: Any) -> Any:
@@ -42,6 +43,11 @@ LESSON_KIND_LABELS = {
     LessonKind.VIDEO: _l("Video"),
     LessonKind.LINK: _l("Link"),
 }
+
+
+def _check_year(field: DateTimeLocalField) -> None:
+    if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(_l("Choose a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
 
 
 class CourseForm(FlaskForm):
@@ -74,7 +80,11 @@ class CourseForm(FlaskForm):
         self.language.choices = [SelectChoice(code, name) for code, name in LANGUAGES.items()]
         self.visibility.choices = [SelectChoice(v.value, str(label)) for v, label in VISIBILITY_LABELS.items()]
 
+    def validate_enrol_opens_at(self, field: DateTimeLocalField) -> None:
+        _check_year(field)
+
     def validate_enrol_closes_at(self, field: DateTimeLocalField) -> None:
+        _check_year(field)
         if field.data and self.enrol_opens_at.data and field.data <= self.enrol_opens_at.data:
             raise ValidationError(_l("Enrolment must close after it opens."))
 

@@ -64,16 +64,16 @@ def course_progress(session: DbSession, user_id: int, course_ids: Sequence[int])
 def mark_done(session: DbSession, user_id: int, lesson: Lesson, now: datetime) -> bool:
     """Record that the user did `lesson` (once); returns True if this completed the course."""
     # Two tabs (or a double click) may record the same lesson at once: the second insert must not fail.
-    _insert_once(session, LessonCompletion, user_id=user_id, lesson_id=lesson.id, completed_at=now)
+    insert_once(session, LessonCompletion, user_id=user_id, lesson_id=lesson.id, completed_at=now)
     course_id = lesson.module.course_id
     if session.get(CourseCompletion, (user_id, course_id)) is not None:
         return False
     if course_progress(session, user_id, [course_id])[course_id].complete:
-        return _insert_once(session, CourseCompletion, user_id=user_id, course_id=course_id, completed_at=now)
+        return insert_once(session, CourseCompletion, user_id=user_id, course_id=course_id, completed_at=now)
     return False
 
 
-def _insert_once(session: DbSession, model: type[Any], **values: Any) -> bool:
+def insert_once(session: DbSession, model: type[Any], **values: Any) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True if the row was new."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     result = session.execute(insert(model).values(**values).on_conflict_do_nothing())

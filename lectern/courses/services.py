@@ -25,6 +25,7 @@ from lectern.courses.models import (
     StoredFile,
     Visibility,
 )
+from lectern.courses.progress import insert_once
 from lectern.courses.storage import Saved
 from lectern.extensions import DbSession
 from lectern.platform.models import Academy, Role, User, utcnow
@@ -321,10 +322,11 @@ def enrol(session: DbSession, course: Course, users: Iterable[User], method: Enr
     have = set(
         session.scalars(select(Enrolment.user_id).where(Enrolment.course_id == course.id, Enrolment.user_id.in_(ids)))
     )
+    added = 0
     for user_id in sorted(ids - have):
-        session.add(Enrolment(course_id=course.id, user_id=user_id, method=method))
-    session.flush()
-    return len(ids - have)
+        # Two clicks, or two administrators, may enrol the same cadet at once: the second insert does nothing.
+        added += insert_once(session, Enrolment, course_id=course.id, user_id=user_id, method=method)
+    return added
 
 
 def enrolment_count(session: DbSession, course: Course) -> int:

@@ -14,6 +14,7 @@ from lectern.platform.forms import AcademyForm, UserForm
 from lectern.platform.models import Academy, Role, User
 from lectern.platform.roles import ROLE_LABELS, role_required
 
+MAX_PAGE = 10_000  # a page number from the address bar must not overflow the database' OFFSET
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 ADMINS = (Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN)
@@ -95,7 +96,7 @@ def users() -> ResponseReturnValue:
     academies = services.visible_academies(db.session, current_user)
     role = request.args.get("role", "")
     academy_id = request.args.get("academy", type=int)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     flt = services.UserFilter(
         query=request.args.get("q", "").strip()[:100],
         role=Role(role) if role in Role._value2member_map_ else None,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
 from lectern.webrtc.services import MAX_DURATION
 
 
@@ -20,3 +21,7 @@ class LectureForm(FlaskForm):
     invited_courses = SelectMultipleField(_l("Also invite the cadets of"), coerce=int, validators=[Optional()])
     halls = SelectMultipleField(_l("Lecture halls"), coerce=int, validators=[Optional()])
     submit = SubmitField(_l("Save"))
+
+    def validate_starts_at(self, field: DateTimeLocalField) -> None:
+        if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(_l("Choose a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))

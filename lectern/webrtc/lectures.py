@@ -155,6 +155,11 @@ def room(lecture_id: int) -> ResponseReturnValue:
     )
 
 
+def _cell(text: str) -> str:
+    """A name as a spreadsheet shows it, never runs it: a leading = + - @ would make it a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 @bp.route("/lectures/<id:lecture_id>/attendance")
 @login_required
 def attendance(lecture_id: int) -> ResponseReturnValue:
@@ -170,8 +175,8 @@ def attendance(lecture_id: int) -> ResponseReturnValue:
             writer.writerow(
                 [
                     row.user.username,
-                    row.user.last_name,
-                    row.user.first_name,
+                    _cell(row.user.last_name),
+                    _cell(row.user.first_name),
                     row.user.academy_id,
                     row.first_joined.isoformat(),
                     row.last_left.isoformat() if row.last_left else "",

@@ -15,6 +15,7 @@ from lectern.courses import access as course_access
 from lectern.courses.models import Course, CourseStaff, Enrolment
 from lectern.extensions import DbSession
 from lectern.platform.models import Role, User
+from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
 from lectern.webrtc.models import Attendance, ChatMessage, Lecture, LectureHall, LectureInvite, LectureStatus
 
 MAX_CHAT = 1000
@@ -114,7 +115,7 @@ def _apply(session: DbSession, user: User, lecture: Lecture, fields: LectureFiel
         raise Invalid("title")
     if not 5 <= fields.duration_minutes <= MAX_DURATION:
         raise Invalid("duration_minutes")
-    if fields.starts_at.tzinfo is None:
+    if fields.starts_at.tzinfo is None or not FIRST_YEAR <= fields.starts_at.year <= LAST_YEAR:
         raise Invalid("starts_at")
     allowed_courses = {c.id for c in invitable_courses(session, user, lecture.course)}
     if not set(fields.invited_course_ids) <= allowed_courses:

@@ -367,7 +367,7 @@ def test_a_suspended_user_loses_the_open_socket(app: Flask, world: Any) -> None:
 def test_a_socket_that_moves_to_another_lecture_hears_no_more_of_the_first(
     app: Flask, world: Any, make: factories.Factory
 ) -> None:
-    lecture, people = world
+    lecture, _people = world
     second = make.save(
         Lecture(course_id=lecture.course_id, title="Second", starts_at=datetime(2026, 12, 2, 8, tzinfo=UTC))
     )
