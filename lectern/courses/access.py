@@ -47,18 +47,18 @@ def is_listed(session: DbSession, user: User, course: Course) -> bool:
     return bool(session.scalar(select(Course.id).where(Course.id == course.id, listed_condition(user))))
 
 
+def _administers(user: User, course: Course) -> bool:
+    return user.role is Role.GLOBAL_ADMIN or (user.role is Role.ACADEMY_ADMIN and course.academy_id == user.academy_id)
+
+
 def can_edit(session: DbSession, user: User, course: Course) -> bool:
     """Instructors of the course, administrators of its academy, global administrators."""
-    if user.role is Role.GLOBAL_ADMIN:
-        return True
-    if user.role is Role.ACADEMY_ADMIN and course.academy_id == user.academy_id:
-        return True
-    return staff_role(session, user, course) is CourseRole.INSTRUCTOR
+    return _administers(user, course) or staff_role(session, user, course) is CourseRole.INSTRUCTOR
 
 
 def can_teach(session: DbSession, user: User, course: Course) -> bool:
     """Editors and assistants: they see every lesson and every participant's progress."""
-    return can_edit(session, user, course) or staff_role(session, user, course) is CourseRole.ASSISTANT
+    return _administers(user, course) or staff_role(session, user, course) is not None
 
 
 def is_enrolled(session: DbSession, user: User, course: Course) -> bool:

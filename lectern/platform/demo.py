@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lectern.extensions import DbSession
 from lectern.platform import services
-from lectern.platform.models import Academy, Role, User
+from lectern.platform.models import Academy, Role
 
 ACADEMIES = [
     # slug, name, city, country, timezone, default language
@@ -79,7 +79,3 @@ def load(session: DbSession) -> list[Credential]:
         )
         credentials.append(Credential(username, password, role, academies[slug].name))
     return credentials
-
-
-def users(session: DbSession) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.id)))
