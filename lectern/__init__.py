@@ -72,7 +72,16 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lectern import health
-    from lectern.courses import catalogue, categories, editing, lessons, package_views
+    from lectern.courses import (
+        catalogue,
+        categories,
+        editing,
+        lessons,
+        package_views,
+        quiz_bank_views,
+        quiz_grading_views,
+        quiz_views,
+    )
     from lectern.courses import templating as courses_templating
     from lectern.platform import admin, auth, home, templating
     from lectern.webrtc import lectures
@@ -87,6 +96,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(lessons.bp)
     app.register_blueprint(categories.bp)
     app.register_blueprint(package_views.bp)
+    app.register_blueprint(quiz_bank_views.bp)
+    app.register_blueprint(quiz_views.bp)
+    app.register_blueprint(quiz_grading_views.bp)
     app.register_blueprint(lectures.bp)
     templating.register(app)
     courses_templating.register(app)

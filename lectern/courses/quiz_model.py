@@ -108,3 +108,83 @@ class QuizFormatError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
+
+
+# --- storage as JSON ----------------------------------------------------------------------------------------------
+# The bank keeps each question as one JSON document, and every attempt keeps a copy of the version it was asked in.
+# JSON has no infinity (PostgreSQL refuses Python's "Infinity"), so an open end of a numeric range is stored as null.
+
+_SIMPLE = ("name", "text_format", "category", "default_mark", "general_feedback", "shuffle", "case_sensitive")
+
+
+def _finite(x: float | None) -> float | None:
+    return None if x is None or x in (float("inf"), float("-inf")) else x
+
+
+def to_data(question: Question) -> dict[str, object]:
+    """A JSON-ready dict of `question`; `from_data` reads it back equal."""
+    data: dict[str, object] = {"type": question.type.value, "text": question.text}
+    data.update({key: getattr(question, key) for key in _SIMPLE})
+    data["choices"] = [[c.text, c.fraction, c.feedback] for c in question.choices]
+    data["answers"] = [[a.text, a.fraction, a.feedback] for a in question.answers]
+    data["numeric"] = [
+        [n.value, n.tolerance, n.fraction, n.feedback, n.low is not None, _finite(n.low), _finite(n.high)]
+        for n in question.numeric
+    ]
+    data["pairs"] = [[p.left, p.right] for p in question.pairs]
+    data["correct"] = question.correct
+    data["true_feedback"], data["false_feedback"] = question.true_feedback, question.false_feedback
+    data["tags"] = list(question.tags)
+    return data
+
+
+def _bound(x: object, default: float) -> float:
+    return default if x is None else float(x)  # type: ignore[arg-type]
+
+
+def from_data(data: dict[str, object]) -> Question:
+    """The question stored by `to_data`."""
+    get = data.get
+    numeric = tuple(
+        NumericAnswer(
+            value=float(value),
+            tolerance=float(tolerance),
+            fraction=float(fraction),
+            feedback=str(feedback),
+            low=_bound(low, float("-inf")) if ranged else None,
+            high=_bound(high, float("inf")) if ranged else None,
+        )
+        for value, tolerance, fraction, feedback, ranged, low, high in get("numeric", [])  # type: ignore[attr-defined]
+    )
+    return Question(
+        type=QuestionType(str(get("type"))),
+        text=str(get("text", "")),
+        name=str(get("name", "")),
+        text_format=str(get("text_format", "markdown")),
+        category=str(get("category", "")),
+        default_mark=float(get("default_mark", 1.0)),  # type: ignore[arg-type]
+        general_feedback=str(get("general_feedback", "")),
+        shuffle=bool(get("shuffle", True)),
+        choices=tuple(Choice(str(t), float(f), str(fb)) for t, f, fb in get("choices", [])),  # type: ignore[attr-defined]
+        answers=tuple(TextAnswer(str(t), float(f), str(fb)) for t, f, fb in get("answers", [])),  # type: ignore[attr-defined]
+        case_sensitive=bool(get("case_sensitive", False)),
+        numeric=numeric,
+        pairs=tuple(Pair(str(left), str(right)) for left, right in get("pairs", [])),  # type: ignore[attr-defined]
+        correct=None if get("correct") is None else bool(get("correct")),
+        true_feedback=str(get("true_feedback", "")),
+        false_feedback=str(get("false_feedback", "")),
+        tags=tuple(str(t) for t in get("tags", [])),  # type: ignore[attr-defined]
+    )
+
+
+def same_shape(old: Question, new: Question) -> bool:
+    """Whether responses stored against `old` mean the same against `new` (a corrected question can be
+    regraded): the same type and the same number of choices, stems and options, which responses index."""
+    from lectern.courses.quiz_grading import matching_options, matching_stems
+
+    return (
+        old.type is new.type
+        and len(old.choices) == len(new.choices)
+        and len(matching_stems(old)) == len(matching_stems(new))
+        and len(matching_options(old)) == len(matching_options(new))
+    )
