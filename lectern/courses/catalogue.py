@@ -78,7 +78,6 @@ def course(course_id: int) -> ResponseReturnValue:
     enrolled = access.is_enrolled(db.session, current_user, item)
     teaching = access.can_teach(db.session, current_user, item)
     done = progress.done_lessons(db.session, current_user.id, item.id) if enrolled else set()
-    total = sum(len(m.lessons) for m in outline)
     return render_template(
         "courses/course.html",
         course=item,
@@ -87,7 +86,7 @@ def course(course_id: int) -> ResponseReturnValue:
         teaching=teaching,
         editing=access.can_edit(db.session, current_user, item),
         done=done,
-        progress=progress.Progress(len(done), total),
+        progress=progress.course_progress(db.session, current_user.id, [item.id])[item.id],
         completed_at=progress.completed_at(db.session, current_user.id, item) if enrolled else None,
         key_form=EnrolKeyForm(),
         can_self_enrol=current_user.role is Role.CADET and item.self_enrol and not enrolled,

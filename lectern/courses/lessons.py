@@ -45,7 +45,7 @@ def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
         next=flat[index + 1] if index + 1 < len(flat) else None,
         enrolled=enrolled,
         done=done,
-        progress=progress.Progress(len(done), len(flat)),
+        progress=progress.course_progress(db.session, current_user.id, [course.id])[course.id],
         editing=access.can_edit(db.session, current_user, course),
     )
 

@@ -1,4 +1,7 @@
-"""Completion: lessons done, module and course progress, the course's completion rule."""
+"""Completion: lessons done, module and course progress, the course's completion rule.
+
+The rule: every lesson done and every quiz that the course requires passed. Progress counts both.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lectern.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Module
+from lectern.courses.quiz_models import Quiz, QuizPass
 from lectern.extensions import DbSession
 
 
@@ -58,14 +62,41 @@ def course_progress(session: DbSession, user_id: int, course_ids: Sequence[int])
             .group_by(Module.course_id)
         ).all()
     )
-    return {cid: Progress(done.get(cid, 0), totals.get(cid, 0)) for cid in course_ids}
+    quiz_totals = dict(
+        session.execute(
+            select(Quiz.course_id, func.count(Quiz.id))
+            .where(Quiz.course_id.in_(course_ids), _required())
+            .group_by(Quiz.course_id)
+        ).all()
+    )
+    quiz_done = dict(
+        session.execute(
+            select(Quiz.course_id, func.count(QuizPass.quiz_id))
+            .join(QuizPass, QuizPass.quiz_id == Quiz.id)
+            .where(Quiz.course_id.in_(course_ids), _required(), QuizPass.user_id == user_id)
+            .group_by(Quiz.course_id)
+        ).all()
+    )
+    return {
+        cid: Progress(done.get(cid, 0) + quiz_done.get(cid, 0), totals.get(cid, 0) + quiz_totals.get(cid, 0))
+        for cid in course_ids
+    }
+
+
+def _required() -> Any:
+    """The quizzes a course's completion rule counts: published, with a pass mark, marked as required."""
+    return Quiz.required_for_completion.is_(True) & Quiz.published.is_(True) & Quiz.pass_percent.is_not(None)
 
 
 def mark_done(session: DbSession, user_id: int, lesson: Lesson, now: datetime) -> bool:
     """Record that the user did `lesson` (once); returns True if this completed the course."""
     # Two tabs (or a double click) may record the same lesson at once: the second insert must not fail.
     insert_once(session, LessonCompletion, user_id=user_id, lesson_id=lesson.id, completed_at=now)
-    course_id = lesson.module.course_id
+    return check_course_completion(session, user_id, lesson.module.course_id, now)
+
+
+def check_course_completion(session: DbSession, user_id: int, course_id: int, now: datetime) -> bool:
+    """Record the course's completion if its rule is met now; True if this completed it."""
     if session.get(CourseCompletion, (user_id, course_id)) is not None:
         return False
     if course_progress(session, user_id, [course_id])[course_id].complete:
@@ -114,4 +145,13 @@ def participants_progress(session: DbSession, course_id: int, user_ids: Sequence
             .group_by(LessonCompletion.user_id)
         ).all()
     )
-    return {uid: Progress(done.get(uid, 0), total) for uid in user_ids}
+    total += session.scalar(select(func.count(Quiz.id)).where(Quiz.course_id == course_id, _required())) or 0
+    passed = dict(
+        session.execute(
+            select(QuizPass.user_id, func.count(QuizPass.quiz_id))
+            .join(Quiz, Quiz.id == QuizPass.quiz_id)
+            .where(Quiz.course_id == course_id, _required(), QuizPass.user_id.in_(user_ids))
+            .group_by(QuizPass.user_id)
+        ).all()
+    )
+    return {uid: Progress(done.get(uid, 0) + passed.get(uid, 0), total) for uid in user_ids}

@@ -1,0 +1,111 @@
+"""Attempts as a service: starting, saving answers, finishing, deadlines, grades, passes, regrading."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from lectern.courses import quiz_attempts
+from lectern.courses.access import NotFound
+from lectern.courses.quiz_models import Attempt, AttemptState, Quiz
+from lectern.extensions import db
+from lectern.platform.models import Role, User, utcnow
+from tests.courses.quiz_helpers import make_bank, make_quiz
+
+RIGHT = {0: 0, 1: [0, 1], 2: True, 3: "riga", 4: "3,145", 5: {"0": 0, "1": 1}, 6: "Check the photo."}
+
+
+@pytest.fixture
+def setup(app: Any, make: Any) -> dict[str, Any]:
+    academy = make.academy()
+    teacher = make.user(Role.INSTRUCTOR, academy)
+    cadet = make.user(Role.CADET, academy)
+    other = make.user(Role.CADET, academy)
+    course = make.course(academy.id)
+    make.staff(course.id, teacher.id)
+    make.enrol(course.id, cadet.id)
+    make.enrol(course.id, other.id)
+    ids = make_bank(app, course.id)
+    return {"course": course, "cadet": cadet, "other": other, "teacher": teacher, "ids": ids}
+
+
+def _quiz(app: Any, setup: dict[str, Any], **settings: Any) -> int:
+    return make_quiz(app, setup["course"].id, setup["ids"], **settings)
+
+
+def test_a_full_attempt_is_graded_with_the_essay_waiting(app: Any, setup: dict[str, Any]) -> None:
+    quiz_id = _quiz(app, setup, pass_percent=50.0)
+    now = utcnow()
+    with app.app_context():
+        quiz, cadet = db.session.get(Quiz, quiz_id), db.session.get(User, setup["cadet"].id)
+        attempt = quiz_attempts.start(db.session, quiz, cadet, now)
+        assert [a.position for a in attempt.answers] == list(range(7))
+        for position, value in RIGHT.items():
+            quiz_attempts.save_answer(db.session, attempt.id, cadet, position, value, 1, now)
+        assert quiz_attempts.finish(db.session, attempt, now)
+        assert not quiz_attempts.finish(db.session, attempt, now)  # twice is harmless
+        attempt = db.session.get(Attempt, attempt.id)
+        assert attempt.state is AttemptState.FINISHED
+        assert attempt.mark == 6.0 and attempt.max_mark == 7.0
+        assert attempt.needs_grading
+        assert quiz_attempts.quiz_grades(db.session, quiz)[cadet.id] is None  # the essay is not marked yet
+        essay = attempt.answers[6]
+        teacher = db.session.get(User, setup["teacher"].id)
+        quiz_attempts.grade_by_hand(db.session, essay, 0.5, "Good start", teacher, now)
+        assert quiz_attempts.quiz_grades(db.session, quiz)[cadet.id] == pytest.approx(100 * 6.5 / 7, abs=0.01)
+        assert quiz_attempts.passes(db.session, cadet.id, [quiz_id]) == {quiz_id}
+
+
+def test_an_older_save_never_overwrites_a_newer_one(app: Any, setup: dict[str, Any]) -> None:
+    quiz_id = _quiz(app, setup)
+    now = utcnow()
+    with app.app_context():
+        quiz, cadet = db.session.get(Quiz, quiz_id), db.session.get(User, setup["cadet"].id)
+        attempt = quiz_attempts.start(db.session, quiz, cadet, now)
+        assert quiz_attempts.save_answer(db.session, attempt.id, cadet, 0, 1, 5, now).seq == 5
+        assert quiz_attempts.save_answer(db.session, attempt.id, cadet, 0, 2, 3, now).seq == 5
+        db.session.expire_all()
+        assert db.session.get(Attempt, attempt.id).answers[0].response == 1
+
+
+def test_another_cadet_cannot_save_into_an_attempt(app: Any, setup: dict[str, Any]) -> None:
+    quiz_id = _quiz(app, setup)
+    with app.app_context():
+        quiz, cadet = db.session.get(Quiz, quiz_id), db.session.get(User, setup["cadet"].id)
+        attempt = quiz_attempts.start(db.session, quiz, cadet, utcnow())
+        other = db.session.get(User, setup["other"].id)
+        with pytest.raises(NotFound):
+            quiz_attempts.save_answer(db.session, attempt.id, other, 0, 0, 1, utcnow())
+
+
+def test_after_the_deadline_answers_are_refused_and_the_attempt_is_finished(app: Any, setup: dict[str, Any]) -> None:
+    quiz_id = _quiz(app, setup, time_limit_minutes=5)
+    start = utcnow()
+    with app.app_context():
+        quiz, cadet = db.session.get(Quiz, quiz_id), db.session.get(User, setup["cadet"].id)
+        attempt = quiz_attempts.start(db.session, quiz, cadet, start)
+        assert attempt.deadline == start + timedelta(minutes=5)
+        quiz_attempts.save_answer(db.session, attempt.id, cadet, 0, 0, 1, start + timedelta(minutes=4))
+        with pytest.raises(quiz_attempts.AttemptClosed):
+            quiz_attempts.save_answer(db.session, attempt.id, cadet, 1, [0], 1, start + timedelta(minutes=6))
+        db.session.expire_all()
+        attempt = db.session.get(Attempt, attempt.id)
+        assert attempt.state is AttemptState.FINISHED and attempt.mark == 1.0
+
+
+def test_the_attempt_limit_and_an_extra_attempt(app: Any, setup: dict[str, Any]) -> None:
+    from lectern.courses.quiz_models import QuizOverride
+
+    quiz_id = _quiz(app, setup, attempts_allowed=1)
+    now = utcnow()
+    with app.app_context():
+        quiz, cadet = db.session.get(Quiz, quiz_id), db.session.get(User, setup["cadet"].id)
+        quiz_attempts.finish(db.session, quiz_attempts.start(db.session, quiz, cadet, now), now)
+        with pytest.raises(quiz_attempts.QuizRefused) as refused:
+            quiz_attempts.start(db.session, quiz, cadet, now)
+        assert refused.value.reason is quiz_attempts.Refusal.NO_ATTEMPTS_LEFT
+        db.session.add(QuizOverride(quiz_id=quiz_id, user_id=cadet.id, extra_attempts=1))
+        db.session.commit()
+        assert quiz_attempts.start(db.session, quiz, cadet, now).number == 2
