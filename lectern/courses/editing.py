@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
@@ -17,7 +13,7 @@ from lectern.courses import access, services
 from lectern.courses.forms import CourseForm, LessonForm, ModuleForm
 from lectern.courses.models import Course, Lesson, LessonKind, Module, StoredFile, Visibility
 from lectern.courses.storage import DOCUMENT_TYPES, IMAGE_TYPES, VIDEO_TYPES, UploadError
-from lectern.courses.views_common import editable_course, or_http, storage
+from lectern.courses.views_common import editable_course, from_local, or_http, storage, to_local
 from lectern.extensions import db
 
 bp = Blueprint("course_edit", __name__, url_prefix="/courses")
@@ -26,21 +22,6 @@ ALLOWED_FOR = {
     LessonKind.FILE: DOCUMENT_TYPES | IMAGE_TYPES,
     LessonKind.VIDEO: VIDEO_TYPES,
 }
-
-
-def _zone() -> ZoneInfo:
-    # Flask-Babel hands out pytz zones, whose replace(tzinfo=...) gives the city's 19th-century local mean time.
-    return ZoneInfo(str(get_timezone()))
-
-
-def _local(value: datetime | None) -> datetime | None:
-    """A date and time typed in the user's academy timezone, as an aware instant."""
-    return value.replace(tzinfo=_zone()) if value else None
-
-
-def _naive_local(value: datetime | None) -> datetime | None:
-    """The reverse of `_local`, for filling the form."""
-    return value.astimezone(_zone()).replace(tzinfo=None) if value else None
 
 
 def _course_form(item: Course | None) -> CourseForm:
@@ -56,8 +37,8 @@ def _course_form(item: Course | None) -> CourseForm:
         form.tags.data = ", ".join(item.tag_list)
         form.category_id.data = item.category_id or 0
         form.shared_with.data = [s.academy_id for s in item.shares]
-        form.enrol_opens_at.data = _naive_local(item.enrol_opens_at)
-        form.enrol_closes_at.data = _naive_local(item.enrol_closes_at)
+        form.enrol_opens_at.data = to_local(item.enrol_opens_at)
+        form.enrol_closes_at.data = to_local(item.enrol_closes_at)
     elif request.method == "GET":
         form.language.data = current_user.language or "en"
     return form
@@ -75,8 +56,8 @@ def _fields(form: CourseForm) -> services.CourseFields:
         self_enrol=bool(form.self_enrol.data),
         enrol_key=form.enrol_key.data or None,
         enrol_cap=form.enrol_cap.data,
-        enrol_opens_at=_local(form.enrol_opens_at.data),
-        enrol_closes_at=_local(form.enrol_closes_at.data),
+        enrol_opens_at=from_local(form.enrol_opens_at.data),
+        enrol_closes_at=from_local(form.enrol_closes_at.data),
     )
 
 

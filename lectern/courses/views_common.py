@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
+from flask_babel import get_timezone
 from flask_login import current_user
 
 from lectern.courses import access
@@ -44,3 +47,18 @@ def followed_course(course_id: int) -> Course:
 
 def storage() -> Storage:
     return Storage(current_app.config["LECTERN_STORAGE"])
+
+
+def local_zone() -> ZoneInfo:
+    # Flask-Babel hands out pytz zones, whose replace(tzinfo=...) gives the city's 19th-century local mean time.
+    return ZoneInfo(str(get_timezone()))
+
+
+def from_local(value: datetime | None) -> datetime | None:
+    """A date and time typed in the user's academy timezone, as an aware instant."""
+    return value.replace(tzinfo=local_zone()) if value else None
+
+
+def to_local(value: datetime | None) -> datetime | None:
+    """The reverse of `from_local`, for filling a form."""
+    return value.astimezone(local_zone()).replace(tzinfo=None) if value else None
