@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
         lessons,
         package_views,
         quiz_bank_views,
+        quiz_edit_views,
         quiz_grading_views,
         quiz_views,
     )
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(package_views.bp)
     app.register_blueprint(quiz_bank_views.bp)
     app.register_blueprint(quiz_views.bp)
+    app.register_blueprint(quiz_edit_views.bp)
     app.register_blueprint(quiz_grading_views.bp)
     app.register_blueprint(lectures.bp)
     templating.register(app)

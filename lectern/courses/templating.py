@@ -8,9 +8,10 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lectern.courses import progress, services
+from lectern.courses import progress, quiz_attempts, quiz_render, services
 from lectern.courses.forms import LESSON_KIND_LABELS, VISIBILITY_LABELS
 from lectern.courses.markdown import render
+from lectern.courses.quiz_edit_forms import GRADING_METHOD_LABELS, QUESTION_TYPE_LABELS
 from lectern.extensions import db
 from lectern.platform.home import register_panel
 from lectern.platform.models import Role
@@ -37,6 +38,17 @@ def taught_courses() -> list[Any]:
     return services.taught_courses(db.session, current_user)
 
 
+def course_quizzes(course: Any, editing: bool) -> list[Any]:
+    """The quizzes listed on a course's page: all of them for its editors, the published ones for others."""
+    return quiz_attempts.quizzes_of(db.session, course.id, published_only=not editing)
+
+
+def quiz_passes(course: Any) -> set[int]:
+    """The signed-in cadet's passed quizzes of the course."""
+    ids = [q.id for q in quiz_attempts.quizzes_of(db.session, course.id, published_only=True)]
+    return quiz_attempts.passes(db.session, current_user.id, ids)
+
+
 def register(app: Flask) -> None:
     register_nav_item(set(Role), NavItem("courses.catalogue", _l("Courses")))
     register_nav_item({Role.GLOBAL_ADMIN}, NavItem("categories.index", _l("Categories")))
@@ -48,5 +60,12 @@ def register(app: Flask) -> None:
         visibility_labels=VISIBILITY_LABELS,
         lesson_kind_labels=LESSON_KIND_LABELS,
         course_panels=_COURSE_PANELS,
+        course_quizzes=course_quizzes,
+        quiz_passes=quiz_passes,
+        question_type_labels=QUESTION_TYPE_LABELS,
+        grading_method_labels=GRADING_METHOD_LABELS,
     )
     app.jinja_env.filters["markdown"] = render
+    app.jinja_env.filters["question_text"] = quiz_render.text
+    app.jinja_env.filters["question_inline"] = quiz_render.inline
+    register_course_panel("courses/quizzes/_course_panel.html")
