@@ -11,6 +11,7 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -50,6 +51,10 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
+    return [SelectChoice(str(value), label) for value, label in labels.items()]
+
+
 def _in_range(form: FlaskForm, field: DateTimeLocalField) -> None:
     _check_year(field)
 
@@ -71,7 +76,7 @@ class QuizForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=100)],
         description=_l("0 means unlimited."),
     )
-    grading_method = SelectField(_l("Grading method"), choices=list(GRADING_METHOD_LABELS.items()))
+    grading_method = SelectField(_l("Grading method"), choices=_choices(GRADING_METHOD_LABELS))
     pass_percent = DecimalField(
         _l("Pass mark (%)"),
         places=None,
@@ -81,9 +86,9 @@ class QuizForm(FlaskForm):
     required_for_completion = BooleanField(_l("The course is completed only when this quiz is passed"))
     shuffle_questions = BooleanField(_l("Shuffle the questions"))
     shuffle_answers = BooleanField(_l("Shuffle the answers within questions"), default=True)
-    review_marks = SelectField(_l("Cadets see their marks"), choices=list(REVIEW_LABELS.items()))
-    review_feedback = SelectField(_l("Cadets see the feedback"), choices=list(REVIEW_LABELS.items()))
-    review_correct = SelectField(_l("Cadets see the right answers"), choices=list(REVIEW_LABELS.items()))
+    review_marks = SelectField(_l("Cadets see their marks"), choices=_choices(REVIEW_LABELS))
+    review_feedback = SelectField(_l("Cadets see the feedback"), choices=_choices(REVIEW_LABELS))
+    review_correct = SelectField(_l("Cadets see the right answers"), choices=_choices(REVIEW_LABELS))
 
     def validate_closes_at(self, field: DateTimeLocalField) -> None:
         if field.data and self.opens_at.data and field.data <= self.opens_at.data:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
 from sqlalchemy import func, select
+from wtforms import SelectChoice
 
 from lectern.courses.quiz_edit_forms import AddRandomForm, QuizForm, SlotMarkForm
 from lectern.courses.quiz_models import BankQuestion, QuestionCategory, Quiz, QuizSlot, ReviewWhen
@@ -120,7 +121,7 @@ def questions(course_id: int, quiz_id: int) -> ResponseReturnValue:
         ).all()
     )
     random_form = AddRandomForm()
-    random_form.category_id.choices = [(c.id, f"{c.name} ({counts.get(c.id, 0)})") for c in categories]
+    random_form.category_id.choices = [SelectChoice(c.id, f"{c.name} ({counts.get(c.id, 0)})") for c in categories]
     used = {s.question_id for s in quiz.slots if s.question_id}
     return render_template(
         "courses/quizzes/questions.html",
@@ -175,7 +176,7 @@ def add_random(course_id: int, quiz_id: int) -> ResponseReturnValue:
     quiz = editable_quiz(course_id, quiz_id)
     form = AddRandomForm()
     form.category_id.choices = [
-        (c.id, c.name)
+        SelectChoice(c.id, c.name)
         for c in db.session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course_id))
     ]
     if not form.validate_on_submit():

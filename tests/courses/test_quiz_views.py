@@ -1,0 +1,270 @@
+"""Taking a quiz through HTTP: the quiz page, starting, saving answers as JSON, submitting, the review; building a
+quiz's settings and questions; and the refusals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from lectern.courses.quiz_models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizSlot
+from lectern.extensions import db
+from lectern.platform.models import Role, utcnow
+from tests.courses.quiz_helpers import make_bank, make_quiz
+
+
+@pytest.fixture
+def world(app: Any, make: Any) -> dict[str, Any]:
+    academy = make.academy()
+    teacher = make.user(Role.INSTRUCTOR, academy)
+    assistant = make.user(Role.INSTRUCTOR, academy)
+    cadet = make.user(Role.CADET, academy)
+    other = make.user(Role.CADET, academy)
+    outsider = make.user(Role.CADET, academy)  # not enrolled
+    course = make.course(academy.id)
+    make.staff(course.id, teacher.id)
+    make.staff(course.id, assistant.id, "assistant")
+    make.enrol(course.id, cadet.id)
+    make.enrol(course.id, other.id)
+    ids = make_bank(app, course.id)
+    quiz_id = make_quiz(app, course.id, ids, pass_percent=50.0)
+    return {
+        "course": course,
+        "teacher": teacher,
+        "assistant": assistant,
+        "cadet": cadet,
+        "other": other,
+        "outsider": outsider,
+        "ids": ids,
+        "quiz": quiz_id,
+    }
+
+
+def _urls(world: dict[str, Any]) -> dict[str, str]:
+    base = f"/courses/{world['course'].id}/quizzes"
+    return {"quiz": f"{base}/{world['quiz']}", "start": f"{base}/{world['quiz']}/start", "attempts": f"{base}/attempts"}
+
+
+def _start(client: Any, world: dict[str, Any]) -> int:
+    urls = _urls(world)
+    response = client.submit(urls["start"], page=urls["quiz"])
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def _save(client: Any, world: dict[str, Any], attempt_id: int, position: int, value: Any, seq: int = 1) -> Any:
+    urls = _urls(world)
+    token = client.csrf_token(urls["quiz"])
+    return client.post(
+        f"{urls['attempts']}/{attempt_id}/answers",
+        json={"position": position, "response": value, "seq": seq},
+        headers={"X-CSRFToken": token},
+    )
+
+
+def test_a_cadet_takes_the_quiz_and_sees_the_review(app: Any, client: Any, world: dict[str, Any]) -> None:
+    client.login(world["cadet"].username)
+    urls = _urls(world)
+    page = client.get(urls["quiz"]).get_data(as_text=True)
+    assert "Start the quiz" in page
+    attempt_id = _start(client, world)
+    html = client.get(f"{urls['attempts']}/{attempt_id}").get_data(as_text=True)
+    assert 'data-save-url="' in html and "2 + 2 = ?" in html and "js/quiz.js" in html
+    answers = {0: 0, 1: [0, 1], 2: True, 3: "Рига", 4: "3,14", 5: {"0": 0, "1": 1}, 6: "Check the photo."}
+    for position, value in answers.items():
+        reply = _save(client, world, attempt_id, position, value)
+        assert reply.status_code == 200, reply.get_data(as_text=True)
+        assert reply.get_json()["seq"] == 1
+    # A reload shows every saved answer.
+    html = client.get(f"{urls['attempts']}/{attempt_id}").get_data(as_text=True)
+    assert 'value="Рига"' in html and 'value="3,14"' in html and "Check the photo." in html
+    finished = client.submit(f"{urls['attempts']}/{attempt_id}/submit", page=f"{urls['attempts']}/{attempt_id}")
+    assert finished.status_code == 302 and finished.headers["Location"].endswith("/review")
+    again = client.submit(f"{urls['attempts']}/{attempt_id}/submit", page=urls["quiz"])
+    assert again.status_code == 302  # twice is harmless
+    review = client.get(f"{urls['attempts']}/{attempt_id}/review").get_data(as_text=True)
+    assert "Waiting for your instructor" in review  # the essay
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.state is AttemptState.FINISHED and attempt.mark == 6.0
+
+
+def test_the_form_without_javascript_saves_its_answers_on_submit(app: Any, client: Any, world: dict[str, Any]) -> None:
+    client.login(world["cadet"].username)
+    urls = _urls(world)
+    attempt_id = _start(client, world)
+    page = f"{urls['attempts']}/{attempt_id}"
+    data = {"q0": "0", "q1": ["0", "1"], "q1-shown": "1", "q2": "true", "q3": "Riga", "q4": "3.14", "q5-0": "0"}
+    client.submit(f"{page}/submit", data, page=page)
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.mark == pytest.approx(5.5)  # matching half right, the essay blank
+
+
+def test_bad_answers_are_400_with_a_message(client: Any, world: dict[str, Any]) -> None:
+    client.login(world["cadet"].username)
+    attempt_id = _start(client, world)
+    reply = _save(client, world, attempt_id, 0, 99)
+    assert reply.status_code == 400 and "no choice 99" in reply.get_json()["message"]
+    assert _save(client, world, attempt_id, 0, "x" * 10, seq=-1).status_code == 400
+    assert _save(client, world, attempt_id, 99, 0).status_code == 404
+    urls = _urls(world)
+    token = client.csrf_token(urls["quiz"])
+    not_json = client.post(f"{urls['attempts']}/{attempt_id}/answers", data="{", headers={"X-CSRFToken": token})
+    assert not_json.status_code == 400
+    no_token = client.post(f"{urls['attempts']}/{attempt_id}/answers", json={"position": 0, "response": 0, "seq": 1})
+    assert no_token.status_code == 400
+
+
+def test_another_cadet_cannot_see_or_answer_an_attempt(app: Any, client: Any, world: dict[str, Any]) -> None:
+    client.login(world["cadet"].username)
+    attempt_id = _start(client, world)
+    client.submit("/logout", page="/courses/")
+    client.login(world["other"].username)
+    urls = _urls(world)
+    assert client.get(f"{urls['attempts']}/{attempt_id}").status_code == 404
+    assert client.get(f"{urls['attempts']}/{attempt_id}/review").status_code == 404
+    assert _save(client, world, attempt_id, 0, 0).status_code == 404
+    assert client.submit(f"{urls['attempts']}/{attempt_id}/submit", page=urls["quiz"]).status_code == 404
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).state is AttemptState.IN_PROGRESS
+
+
+def test_answers_after_the_deadline_are_refused(app: Any, client: Any, world: dict[str, Any]) -> None:
+    with app.app_context():
+        db.session.get(Quiz, world["quiz"]).time_limit_minutes = 10
+        db.session.commit()
+    client.login(world["cadet"].username)
+    attempt_id = _start(client, world)
+    assert _save(client, world, attempt_id, 0, 0).status_code == 200
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        attempt.deadline = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    reply = _save(client, world, attempt_id, 1, [0])
+    assert reply.status_code == 409 and reply.get_json()["error"] == "closed"
+    urls = _urls(world)
+    assert client.get(f"{urls['attempts']}/{attempt_id}").headers["Location"].endswith("/review")
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.state is AttemptState.FINISHED and attempt.mark == 1.0  # what was saved in time
+
+
+def test_no_attempt_beyond_the_limit(app: Any, client: Any, world: dict[str, Any]) -> None:
+    with app.app_context():
+        db.session.get(Quiz, world["quiz"]).attempts_allowed = 1
+        db.session.commit()
+    client.login(world["cadet"].username)
+    urls = _urls(world)
+    attempt_id = _start(client, world)
+    client.submit(f"{urls['attempts']}/{attempt_id}/submit", page=urls["quiz"])
+    refused = client.submit(urls["start"], page=urls["quiz"], follow_redirects=True)
+    assert "You have no attempts left." in refused.get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.scalars(select(Attempt)).all()) == 1
+
+
+def test_who_sees_the_quiz(app: Any, client: Any, world: dict[str, Any]) -> None:
+    urls = _urls(world)
+    client.login(world["outsider"].username)
+    assert client.get(urls["quiz"]).status_code == 403
+    assert client.submit(urls["start"], page="/learning").status_code == 403
+    client.submit("/logout", page="/courses/")
+    with app.app_context():
+        db.session.get(Quiz, world["quiz"]).published = False
+        db.session.commit()
+    client.login(world["cadet"].username)
+    assert client.get(urls["quiz"]).status_code == 404  # a draft does not exist for cadets
+    client.submit("/logout", page="/courses/")
+    client.login(world["assistant"].username)
+    assert client.get(urls["quiz"]).status_code == 200
+    assert client.get(f"/courses/{world['course'].id}/quizzes/{world['quiz']}/settings").status_code == 403
+
+
+def test_an_instructor_builds_a_quiz(app: Any, client: Any, world: dict[str, Any]) -> None:
+    course_id = world["course"].id
+    client.login(world["teacher"].username)
+    created = client.submit(
+        f"/courses/{course_id}/quizzes/new",
+        {
+            "title": "Checkpoint",
+            "published": "y",
+            "time_limit_minutes": "15",
+            "attempts_allowed": "2",
+            "grading_method": "average",
+            "pass_percent": "60",
+            "required_for_completion": "y",
+            "shuffle_answers": "y",
+            "review_marks": "after_attempt",
+            "review_feedback": "after_attempt",
+            "review_correct": "after_close",
+        },
+    )
+    assert created.status_code == 302, created.get_data(as_text=True)
+    quiz_id = int(created.headers["Location"].split("/")[-2])
+    questions = f"/courses/{course_id}/quizzes/{quiz_id}/questions"
+    client.submit(f"{questions}/add", {"question_id": [str(world["ids"][0]), str(world["ids"][1])]}, page=questions)
+    with app.app_context():
+        category_id = db.session.scalar(select(QuizSlot.question_id).where(QuizSlot.quiz_id == quiz_id))
+        from lectern.courses.quiz_models import BankQuestion
+
+        category_id = db.session.get(BankQuestion, world["ids"][2]).category_id
+    client.submit(f"{questions}/random", {"category_id": str(category_id), "count": "2"}, page=questions)
+    page = client.get(questions).get_data(as_text=True)
+    assert "A random question from Top/Default" in page
+    with app.app_context():
+        quiz = db.session.get(Quiz, quiz_id)
+        assert quiz.time_limit_minutes == 15 and quiz.pass_percent == 60.0 and quiz.required_for_completion
+        assert [s.question_id is not None for s in quiz.slots] == [True, True, False, False]
+        slot_ids = [s.id for s in quiz.slots]
+    client.submit(
+        f"/courses/{course_id}/quizzes/{quiz_id}/slots/{slot_ids[1]}/move", {"direction": "up"}, page=questions
+    )
+    client.submit(f"/courses/{course_id}/quizzes/{quiz_id}/slots/{slot_ids[3]}/remove", page=questions)
+    client.submit(f"/courses/{course_id}/quizzes/{quiz_id}/slots/{slot_ids[0]}/mark", {"mark": "2.5"}, page=questions)
+    with app.app_context():
+        quiz = db.session.get(Quiz, quiz_id)
+        assert [s.id for s in quiz.slots] == [slot_ids[1], slot_ids[0], slot_ids[2]]
+        assert quiz.slots[1].mark == 2.5
+    # A question of another course's bank cannot be added.
+    other_course = world["course"].id + 1000
+    assert other_course
+    refused = client.submit(f"{questions}/add", {"question_id": "999999"}, page=questions)
+    assert refused.status_code == 404
+
+
+def test_a_random_question_is_drawn_per_attempt_and_kept_on_reload(
+    app: Any, client: Any, world: dict[str, Any]
+) -> None:
+    with app.app_context():
+        quiz = db.session.get(Quiz, world["quiz"])
+        category_id = quiz.slots[0].question.category_id
+        quiz.slots = [QuizSlot(position=0, category_id=category_id, mark=1.0)]
+        db.session.commit()
+    client.login(world["cadet"].username)
+    attempt_id = _start(client, world)
+    urls = _urls(world)
+    first = client.get(f"{urls['attempts']}/{attempt_id}").get_data(as_text=True)
+    assert client.get(f"{urls['attempts']}/{attempt_id}").get_data(as_text=True) == first
+    with app.app_context():
+        answers = db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id)).all()
+        assert len(answers) == 1 and answers[0].question_id in world["ids"]
+
+
+def test_passing_a_required_quiz_completes_the_course(app: Any, client: Any, world: dict[str, Any]) -> None:
+    with app.app_context():
+        quiz = db.session.get(Quiz, world["quiz"])
+        quiz.required_for_completion = True
+        quiz.slots = quiz.slots[:1]
+        db.session.commit()
+    client.login(world["cadet"].username)
+    course_page = f"/courses/{world['course'].id}"
+    assert "Completed on" not in client.get(course_page).get_data(as_text=True)
+    attempt_id = _start(client, world)
+    _save(client, world, attempt_id, 0, 0)
+    urls = _urls(world)
+    client.submit(f"{urls['attempts']}/{attempt_id}/submit", page=urls["quiz"])
+    page = client.get(course_page).get_data(as_text=True)
+    assert "Passed" in page and "Completed on" in page
