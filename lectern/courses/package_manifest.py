@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from lectern.courses.package_quizzes import MISSING, Bank, QuizChecker, QuizEntry, bank_manifest, quiz_manifest
 from lectern.courses.storage import CHUNK, DOCUMENT_TYPES, IMAGE_TYPES, VIDEO_TYPES
 
 FORMAT = "lectern-course"
@@ -27,12 +28,12 @@ VISIBILITIES = ("draft", "academy", "shared", "all")  # the values of models.Vis
 MEDIA_TYPES = {"video": VIDEO_TYPES, "file": DOCUMENT_TYPES | IMAGE_TYPES}
 
 # Each object's fields: True when required.
-TOP_FIELDS = {"format": True, "version": True, "course": True, "modules": True, "quizzes": False}
+TOP_FIELDS = {"format": True, "version": True, "course": True, "modules": True, "bank": False, "quizzes": False}
 COURSE_FIELDS = {"title": True, "summary": False, "language": False, "tags": False, "visibility": False}
 MODULE_FIELDS = {"title": True, "lessons": True}
 LESSON_FIELDS = {"kind": True, "title": True, "body": False, "url": False, "file": False}
 
-_MISSING = object()
+_MISSING = MISSING
 
 
 @dataclass
@@ -80,6 +81,8 @@ class Package:
     course: CourseInfo
     modules: list[ModuleEntry] = field(default_factory=list)
     media: dict[str, Media] = field(default_factory=dict)
+    bank: Bank | None = None  # the question bank; None when the package has none
+    quizzes: list[QuizEntry] = field(default_factory=list)
     workdir: Path | None = field(default=None, compare=False, repr=False)
 
     def close(self) -> None:
@@ -129,6 +132,7 @@ class ManifestChecker:
         languages: frozenset[str],
     ) -> None:
         self.add, self.members, self.refused, self.languages = add, members, refused, languages
+        self.quizzes = QuizChecker(add, members, refused)
 
     def package(self, data: Any) -> tuple[Package, list[tuple[LessonEntry, str]]] | None:
         """The package (media not unpacked yet, lesson bodies empty) and each lesson's body path; None when the
@@ -142,7 +146,8 @@ class ManifestChecker:
         version = top.get("version", VERSION)
         if type(version) is not int or version != VERSION:
             self.add("wrong_version", "version", expected=VERSION, found=str(version)[:100])
-        self.typed(top.get("quizzes", _MISSING), "quizzes", list, "list")  # reserved for quizzes: contents ignored
+        self.quizzes.check(top.get("bank", _MISSING), top.get("quizzes", _MISSING))
+        package.quizzes = self.quizzes.quizzes
         if (course := self.object(top.get("course", _MISSING), "course", COURSE_FIELDS)) is not None:
             package.course = self.course(course)
         for m, raw in enumerate(self.typed(top.get("modules", _MISSING), "modules", list, "list") or []):
@@ -309,10 +314,15 @@ def write_package(package: Package, out_file: str | Path | IO[bytes]) -> None:
                 entry["file"] = lesson.file
             lessons.append(entry)
         modules.append({"title": module.title, "lessons": lessons})
-    manifest = {"format": FORMAT, "version": VERSION, "course": course, "modules": modules}
+    manifest: dict[str, Any] = {"format": FORMAT, "version": VERSION, "course": course, "modules": modules}
+    bank, gift = bank_manifest(package.bank) if package.bank is not None else (None, {})
+    if bank is not None:
+        manifest["bank"] = bank
+    if package.quizzes:
+        manifest["quizzes"] = [quiz_manifest(quiz) for quiz in package.quizzes]
     with zipfile.ZipFile(out_file, "w") as zf:
         zf.writestr(_info(MANIFEST), json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-        for path, body in bodies.items():
+        for path, body in {**bodies, **gift}.items():
             zf.writestr(_info(path), body.encode("utf-8"))
         for media in package.media.values():
             # Video and images are compressed already: storing them saves time and loses nothing.

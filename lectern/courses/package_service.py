@@ -18,7 +18,7 @@ from typing import IO, Any, cast
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from lectern.courses import access, services
+from lectern.courses import access, package_quiz_service, services
 from lectern.courses.models import (
     Course,
     CourseRole,
@@ -70,7 +70,8 @@ def _media_name(stored: StoredFile) -> str:
 
 
 def package_of(session: DbSession, course: Course, storage: Storage) -> Package:
-    """The package describing `course`: its settings, modules, lessons and their files in the store."""
+    """The package describing `course`: its settings, modules, lessons and their files in the store, its question
+    bank and its quizzes."""
     info = CourseInfo(course.title, course.summary, course.language, course.tag_list, course.visibility.value)
     package = Package(info)
     by_sha: dict[str, str] = {}
@@ -92,6 +93,7 @@ def package_of(session: DbSession, course: Course, storage: Storage) -> Package:
             url = lesson.url if lesson.kind is LessonKind.LINK else None
             entry.lessons.append(LessonEntry(lesson.kind.value, lesson.title, lesson.body or "", url, path))
         package.modules.append(entry)
+    package.bank, package.quizzes = package_quiz_service.bank_and_quizzes(session, course)
     return package
 
 
@@ -171,7 +173,8 @@ def import_package(
 
     A new course is a draft whose instructor is `actor`. A new version replaces the target's modules and lessons
     and bumps its version; its settings, staff and enrolments stay. A lesson whose title is unchanged at the same
-    module and lesson position is updated in place, so the cadets' completions of it are kept.
+    module and lesson position is updated in place, so the cadets' completions of it are kept. The question bank and
+    quizzes are written by `package_quiz_service.import_quizzes`, which keeps the quizzes cadets have attempted.
     `progress` hears about the storing of media only: it runs before the first database write.
     """
     if target_course is None and not access.may_create_courses(actor):
@@ -217,6 +220,7 @@ def import_package(
         modules.append(module)
     course.modules = modules
     session.flush()
+    package_quiz_service.import_quizzes(session, course, package.bank, package.quizzes)
     return course
 
 

@@ -81,8 +81,23 @@ PROBLEM_TEXTS = {
     "more_problems": _l("%(count)s more problems not listed"),
     "not_allowed": _l("you may not edit the course this package was to replace"),
     "internal": _l("the import failed on the server; it has been logged. Try again later."),
+    "gift": _l("%(message)s"),  # the GIFT parser's own words, after the file and line
+    "out_of_range": _l("must be from %(low)s to %(high)s"),
+    "bad_date": _l("“%(value)s” is not a date and time with a timezone, such as 2026-05-04T09:00:00Z"),
+    "one_of": _l("needs either “%(first)s” or “%(second)s”, not both"),
+    "not_for_slot": _l("“%(name)s” is used by random slots only"),
+    "count_mismatch": _l("lists %(found)s questions, but the bank's files hold %(expected)s"),
+    "no_question": _l("question %(index)s is not in the bank, which holds %(count)s"),
+    "unknown_category": _l("category “%(path)s” is not in the bank"),
 }  # "other": a message stored before problems had codes, shown as it was stored
-TYPE_TEXTS = {"object": _l("an object"), "list": _l("a list"), "text": _l("text")}
+TYPE_TEXTS = {
+    "object": _l("an object"),
+    "list": _l("a list"),
+    "text": _l("text"),
+    "bool": _l("true or false"),
+    "integer": _l("a whole number"),
+    "number": _l("a number"),
+}
 
 
 def problem_text(problem: Problem) -> str:

@@ -9,12 +9,13 @@ A package is a zip holding:
      "modules": [{"title": "...", "lessons": [
          {"kind": "text|file|video|link", "title": "...", "body": "lessons/01-02-intro.md",
           "url": "https://... (link lessons)", "file": "media/clip.mp4 (file and video lessons)"}]}],
-     "quizzes": [...]}
+     "bank": {...}, "quizzes": [...]}
 
-  ``summary``, ``tags``, ``visibility``, ``body``, ``url`` and ``file`` may be left out. ``quizzes`` is reserved:
-  the quizzes area will list GIFT files under ``quizzes/`` there; until then an optional list is accepted and ignored.
+  ``summary``, ``tags``, ``visibility``, ``body``, ``url`` and ``file`` may be left out; so may ``bank`` and
+  ``quizzes``, the course's question bank and quizzes, described in `lectern.courses.package_quizzes`.
 - ``lessons/*.md``: lesson bodies in Markdown (UTF-8);
-- ``media/*``: the files of file and video lessons, checked by their content.
+- ``media/*``: the files of file and video lessons, checked by their content;
+- ``quizzes/bank.gift``: the question bank in GIFT (UTF-8), its problems reported by line.
 
 Reading collects every problem it finds (as `Problem` codes with parameters, so that views can translate them) and
 raises them together in one `PackageError`. Zip bombs are refused from the central directory's sizes and again while
@@ -122,10 +123,25 @@ MESSAGES = {
     "more_problems": "{count} more problems not listed",
     "not_allowed": "you may not edit the course this package was to replace",
     "internal": "the import failed on the server; it has been logged",
+    "gift": "{message}",  # a GIFT problem, in the parser's words; `where` is its line
+    "out_of_range": "must be from {low} to {high}",
+    "bad_date": "'{value}' is not a date and time with a timezone, such as 2026-05-04T09:00:00Z",
+    "one_of": "needs either '{first}' or '{second}', not both",
+    "not_for_slot": "'{name}' is used by random slots only",
+    "count_mismatch": "lists {found} questions, but the bank's files hold {expected}",
+    "no_question": "question {index} is not in the bank, which holds {count}",
+    "unknown_category": "category '{path}' is not in the bank",
     "other": "{text}",  # a message stored before problems had codes
 }
 # Parameter values of wrong_type: views translate these words too.
-TYPE_NAMES = {"object": "an object", "list": "a list", "text": "text"}
+TYPE_NAMES = {
+    "object": "an object",
+    "list": "a list",
+    "text": "text",
+    "bool": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+}
 
 
 @dataclass
@@ -259,9 +275,13 @@ class _Reader:
             raise _Stop
         package, bodies = found
         self.base = self.unpacked  # progress counts the lessons and media, not the manifest
-        self.planned = max(1, sum(self.members[p].file_size for p in {*(p for _, p in bodies), *package.media}))
+        quizzes = checker.quizzes
+        planned = {*(p for _, p in bodies), *package.media, *quizzes.files}
+        self.planned = max(1, sum(self.members[p].file_size for p in planned))
         for lesson, path in bodies:
             lesson.body = self._text(path) or ""
+        texts = {path: text for path in quizzes.files if (text := self._text(path)) is not None}
+        package.bank = quizzes.bank(texts, self.add)
         for path, kinds in media_kinds(package).items():
             self._media(package, path, kinds)
         return package

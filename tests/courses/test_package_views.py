@@ -10,13 +10,15 @@ import stat
 import string
 import time
 import zipfile
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from lectern.courses import package_views, services
+from lectern.courses import package_quizzes, package_views, quiz_attempts, services
 from lectern.courses.models import (
     Course,
     CourseStaff,
@@ -30,9 +32,11 @@ from lectern.courses.models import (
     Visibility,
 )
 from lectern.courses.packages import MESSAGES, Problem, read_package, write_package
+from lectern.courses.quiz_models import Attempt, BankQuestion, QuestionCategory, Quiz, QuizSlot, ReviewWhen
 from lectern.courses.storage import DOCUMENT_TYPES, VIDEO_TYPES, Storage
 from lectern.extensions import db
 from lectern.platform.models import Role, User, utcnow
+from tests.courses.quiz_helpers import SAMPLE_GIFT, make_bank, make_quiz
 
 MB = 1024 * 1024
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 64
@@ -238,6 +242,171 @@ def test_import_as_new_version_keeps_enrolments_and_completions_of_unchanged_les
         assert done == kept
         assert db.session.scalar(select(func.count()).where(Enrolment.course_id == course_id)) == 1
         assert db.session.scalar(select(func.count()).select_from(Module).where(Module.course_id == course_id)) == 2
+
+
+# --- quizzes -----------------------------------------------------------------------------------------------------
+
+QUIZ_GIFT = (
+    SAMPLE_GIFT
+    + """
+::Visa:: A Schengen C visa allows a stay of at most how many days in any 180? {#90}
+"""
+)
+
+
+def build_quizzes(app: Flask, course_id: int) -> dict[str, int]:
+    """A bank in three categories (one empty) and two quizzes: every setting set, fixed and random slots."""
+    ids = make_bank(app, course_id, QUIZ_GIFT, category="Top/Documents")
+    more = make_bank(app, course_id, "::Stamp:: An entry stamp is put on a free page. {T}", category="Top/Customs")
+    with app.app_context():
+        db.session.add(QuestionCategory(course_id=course_id, name="Top"))
+        db.session.add(QuestionCategory(course_id=course_id, name="Top/Empty"))
+        row = db.session.get(BankQuestion, ids[1])
+        assert row is not None
+        row.data = {**row.data, "default_mark": 2.5, "shuffle": False}
+        db.session.commit()
+        documents = db.session.scalar(select(QuestionCategory.id).where(QuestionCategory.name == "Top/Documents"))
+    final = make_quiz(
+        app,
+        course_id,
+        [ids[0], more[0], ids[3]],
+        title="Final test",
+        intro="Read *carefully*.",
+        opens_at=datetime(2026, 5, 4, 9, 0, tzinfo=UTC),
+        closes_at=datetime(2036, 5, 30, 18, 30, tzinfo=UTC),
+        time_limit_minutes=15,
+        attempts_allowed=3,
+        grading_method="average",
+        shuffle_questions=True,
+        shuffle_answers=True,
+        pass_percent=60.0,
+        required_for_completion=True,
+        review_marks=ReviewWhen.AFTER_CLOSE,
+        review_feedback=ReviewWhen.NEVER,
+        review_correct=ReviewWhen.AFTER_ATTEMPT,
+    )
+    practice = make_quiz(app, course_id, [ids[2]], title="Practice", published=False)
+    with app.app_context():
+        quiz = db.session.get(Quiz, final)
+        assert quiz is not None
+        quiz.slots[1].mark = 2.0
+        quiz.slots += [QuizSlot(position=3 + n, category_id=documents, mark=0.5) for n in range(3)]
+        db.session.commit()
+    return {"final": final, "practice": practice}
+
+
+def quiz_snapshot(app: Flask, course_id: int) -> dict[str, Any]:
+    """The bank and quizzes of a course, by paths and names rather than ids."""
+    with app.app_context():
+        categories = {
+            c.id: c.name
+            for c in db.session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course_id))
+        }
+        questions = {
+            q.id: (categories[q.category_id], q.name, q.type, {**q.data, "category": "", "name": ""})
+            for q in db.session.scalars(select(BankQuestion).where(BankQuestion.course_id == course_id))
+        }
+        quizzes = []
+        for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id == course_id).order_by(Quiz.id)):
+            settings = {name: getattr(quiz, name) for name in package_quizzes.SETTINGS}
+            slots = [
+                (s.position, s.mark, questions[s.question_id][:2] if s.question_id else categories[s.category_id or 0])
+                for s in quiz.slots
+            ]
+            quizzes.append((settings, slots))
+        return {"categories": sorted(categories.values()), "questions": sorted(questions.values()), "quizzes": quizzes}
+
+
+def test_export_then_import_carries_the_bank_and_quizzes(client, app, people):
+    course_id = build_course(app, people["teacher"])
+    build_quizzes(app, course_id)
+    client.login(people["teacher"].username)
+    data = export(client, course_id)
+    assert "quizzes/bank.gift" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    job = import_json(client, data)
+    assert job["status"] == "done", job
+    new_id = int(job["redirect"].rsplit("/", 1)[1])
+    original, copy = quiz_snapshot(app, course_id), quiz_snapshot(app, new_id)
+    assert copy == original
+    assert original["categories"] == ["Top", "Top/Customs", "Top/Documents", "Top/Empty"]
+    assert len(original["questions"]) == 9 and len(original["quizzes"]) == 2
+    assert [s[2] for s in original["quizzes"][0][1]][-3:] == ["Top/Documents"] * 3
+    assert original["quizzes"][0][0]["required_for_completion"] is True
+    # The copy exports to the same bank and quizzes.
+    with read_package(io.BytesIO(data)) as first, read_package(io.BytesIO(export(client, new_id))) as second:
+        assert (second.bank, second.quizzes) == (first.bank, first.quizzes)
+
+
+def test_malformed_gift_in_a_package_is_reported_by_line_and_imports_nothing(client, app, people):
+    course_id = build_course(app, people["teacher"])
+    build_quizzes(app, course_id)
+    client.login(people["teacher"].username)
+    source = zipfile.ZipFile(io.BytesIO(export(client, course_id)))
+    gift = source.read("quizzes/bank.gift").decode()
+    lines = gift.split("\n")
+    broken = next(n for n, line in enumerate(lines) if line.startswith("::Sum::"))
+    close = next(n for n in range(broken, len(lines)) if lines[n] == "}")
+    lines[close] = ""  # the block is never closed
+    members = {name: source.read(name) for name in source.namelist()}
+    members["quizzes/bank.gift"] = "\n".join(lines)
+    before = counts(app)
+    job = import_json(client, _zip(members))
+    assert job["status"] == "failed"
+    assert len(job["problems"]) == 1
+    assert job["problems"][0].startswith(f"quizzes/bank.gift: line {broken + 1}: "), job["problems"]
+    assert counts(app) == before
+
+
+def test_new_version_without_attempts_replaces_the_bank_and_quizzes(client, app, people):
+    course_id = build_course(app, people["teacher"])
+    build_quizzes(app, course_id)
+    client.login(people["teacher"].username)
+    with read_package(io.BytesIO(export(client, course_id))) as package:
+        assert package.bank is not None
+        package.bank.questions = package.bank.questions[:2]
+        package.quizzes = [package_quizzes.QuizEntry("Only", slots=[package_quizzes.SlotEntry(1.0, question=1)])]
+        out = io.BytesIO()
+        write_package(package, out)
+    job = import_json(client, out.getvalue(), target=course_id)
+    assert job["status"] == "done", job
+    got = quiz_snapshot(app, course_id)
+    assert len(got["questions"]) == 2
+    assert [(q[0]["title"], len(q[1])) for q in got["quizzes"]] == [("Only", 1)]
+
+
+def test_new_version_with_attempts_keeps_them_and_versions_changed_questions(client, app, people, make):
+    course_id = build_course(app, people["teacher"])
+    quizzes = build_quizzes(app, course_id)
+    cadet = people["cadet"]
+    make.save(Enrolment(course_id=course_id, user_id=cadet.id))
+    with app.app_context():
+        quiz = db.session.get(Quiz, quizzes["final"])
+        user = db.session.get(User, cadet.id)
+        assert quiz is not None and user is not None
+        attempt = quiz_attempts.start(db.session, quiz, user, utcnow())
+        attempt_id, before_slots = attempt.id, quiz_snapshot(app, course_id)["quizzes"]
+    client.login(people["teacher"].username)
+    with read_package(io.BytesIO(export(client, course_id))) as package:
+        assert package.bank is not None
+        sky = next(n for n, q in enumerate(package.bank.questions) if q.name == "Sky")
+        package.bank.questions[sky] = replace(package.bank.questions[sky], text="The sky is green.", correct=False)
+        package.bank.questions.append(replace(package.bank.questions[0], name="New one"))
+        package.quizzes.append(package_quizzes.QuizEntry("Added", slots=[package_quizzes.SlotEntry(1.0, question=9)]))
+        package.quizzes[0].time_limit_minutes = 99  # ignored: the quiz has attempts
+        out = io.BytesIO()
+        write_package(package, out)
+    job = import_json(client, out.getvalue(), target=course_id)
+    assert job["status"] == "done", job
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id) is not None
+        rows = {q.name: q for q in db.session.scalars(select(BankQuestion).where(BankQuestion.course_id == course_id))}
+        assert rows["Sky"].version == 2 and rows["Sky"].data["correct"] is False
+        assert rows["Sum"].version == 1 and "New one" in rows
+        assert len(rows) == 10
+    got = quiz_snapshot(app, course_id)
+    assert got["quizzes"][:2] == before_slots
+    assert got["quizzes"][0][0]["time_limit_minutes"] == 15
+    assert got["quizzes"][2][0]["title"] == "Added" and got["quizzes"][2][1] == [(0, 1.0, ("Top/Customs", "New one"))]
 
 
 def test_the_import_runs_in_a_background_thread_and_the_page_follows_it(client, app, people):

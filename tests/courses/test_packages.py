@@ -10,14 +10,17 @@ import stat
 import struct
 import warnings
 import zipfile
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lectern.courses import packages
+from lectern.courses import package_quizzes, packages
 from lectern.courses.models import LessonKind, Visibility
+from lectern.courses.package_quizzes import Bank, QuizEntry, SlotEntry
 from lectern.courses.packages import (
     CourseInfo,
     LessonEntry,
@@ -29,6 +32,8 @@ from lectern.courses.packages import (
     read_package,
     write_package,
 )
+from lectern.courses.quiz_gift import parse_gift
+from lectern.courses.quiz_models import ReviewWhen
 
 MB = 1024 * 1024
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00" + bytes(range(256)) * 64
@@ -148,10 +153,144 @@ def test_kinds_and_visibilities_match_the_models():
     assert set(packages.VISIBILITIES) == {v.value for v in Visibility}
 
 
-def test_quizzes_list_is_accepted_and_ignored():
-    with read_package(package_zip(manifest(quizzes=[{"file": "quizzes/one.gift"}]))) as got:
-        assert got.course.title == "Risk analysis"
+BANK_GIFT = """$CATEGORY: Top/Documents
+::MRZ:: How many lines has the MRZ of a passport? {=2 ~3 ~1}
+
+::Features:: Which are security features? {~%50%Intaglio ~%50%OVD ~%-100%Staples}
+
+$CATEGORY: Top/Documents/Chip
+::Chip:: The chip holds the photo. {T}
+"""
+
+
+def quiz_sample() -> Package:
+    """A package with a bank of three questions in two categories (and an empty one) and two quizzes."""
+    package = sample()
+    questions = parse_gift(BANK_GIFT).questions
+    questions[1] = replace(questions[1], default_mark=2.5, shuffle=False)
+    package.bank = Bank(["Top", "Top/Customs", "Top/Documents", "Top/Documents/Chip"], questions)
+    package.quizzes = [
+        QuizEntry(
+            "Final test",
+            intro="Read *carefully*.",
+            published=True,
+            opens_at=datetime(2026, 5, 4, 9, 0, tzinfo=UTC),
+            closes_at=datetime(2026, 5, 30, 18, 30, tzinfo=UTC),
+            time_limit_minutes=15,
+            attempts_allowed=3,
+            grading_method="average",
+            shuffle_questions=True,
+            shuffle_answers=False,
+            pass_percent=60.0,
+            required_for_completion=True,
+            review_marks="after_close",
+            review_feedback="never",
+            review_correct="after_attempt",
+            slots=[SlotEntry(2.0, question=1), SlotEntry(1.0, category="Top/Documents", count=2)],
+        ),
+        QuizEntry("Practice", slots=[SlotEntry(1.0, question=0), SlotEntry(0.5, question=2)]),
+    ]
+    return package
+
+
+def test_bank_and_quizzes_round_trip(tmp_path):
+    out = tmp_path / "course.zip"
+    write_package(quiz_sample(), out)
+    names = zipfile.ZipFile(out).namelist()
+    assert "quizzes/bank.gift" in names
+    with read_package(out) as got:
+        assert got == quiz_sample()
+    data = json.loads(zipfile.ZipFile(out).read("manifest.json"))
+    assert data["quizzes"][0]["slots"] == [
+        {"question": 1, "mark": 2.0},
+        {"random": "Top/Documents", "count": 2, "mark": 1.0},
+    ]
+    assert data["quizzes"][0]["opens_at"] == "2026-05-04T09:00:00Z"
+    gift = zipfile.ZipFile(out).read("quizzes/bank.gift").decode()
+    assert "$CATEGORY: Top/Documents/Chip" in gift
+    assert parse_gift(gift).questions[2].category == "Top/Documents/Chip"
+
+
+def test_a_package_without_quizzes_has_neither_key(tmp_path):
+    out = tmp_path / "course.zip"
+    write_package(sample(), out)
+    data = json.loads(zipfile.ZipFile(out).read("manifest.json"))
+    assert "bank" not in data and "quizzes" not in data
+
+
+def test_quiz_entries_need_only_title_and_slots():
+    bank = {"files": ["quizzes/bank.gift"]}
+    quizzes = [{"title": "Q", "slots": [{"question": 0}, {"random": "Documents", "count": 2}]}]
+    with read_package(package_zip(manifest(bank=bank, quizzes=quizzes), {"quizzes/bank.gift": BANK_GIFT})) as got:
+        assert got.bank is not None and [q.name for q in got.bank.questions] == ["MRZ", "Features", "Chip"]
+        assert got.bank.questions[0].category == "Top/Documents"
+        assert got.quizzes == [
+            QuizEntry("Q", slots=[SlotEntry(1.0, question=0), SlotEntry(1.0, category="Top/Documents", count=2)])
+        ]
+
+
+def test_malformed_gift_in_a_package_is_named_by_file_and_line():
+    bad = BANK_GIFT + "\n::Broken:: What is {=this ~that\n"
+    data = manifest(bank={"files": ["quizzes/bank.gift"]}, quizzes=[{"title": "Q", "slots": [{"question": 0}]}])
+    found = problems(package_zip(data, {"quizzes/bank.gift": bad}))
+    assert len(found) == 1 and found[0].startswith("quizzes/bank.gift: line 9: "), found
+
+
+@pytest.mark.parametrize(
+    ("quiz", "expected"),
+    [
+        ({"slots": []}, "quizzes[0]: missing field 'title'"),
+        ({"title": "Q", "slots": [{"question": 7}]}, "quizzes[0].slots[0].question: question 7 is not in the bank"),
+        ({"title": "Q", "slots": [{"question": 0, "random": "Top"}]}, "needs either 'question' or 'random'"),
+        ({"title": "Q", "slots": [{"question": 0, "count": 2}]}, "count: 'count' is used by random slots only"),
+        ({"title": "Q", "slots": [{"random": "Top/Nowhere"}]}, "category 'Top/Nowhere' is not in the bank"),
+        ({"title": "Q", "slots": [{"question": "0"}]}, "slots[0].question: must be a whole number"),
+        ({"title": "Q", "slots": [], "time_limit_minutes": 0}, "time_limit_minutes: must be from 1 to 100000"),
+        ({"title": "Q", "slots": [], "pass_percent": 101}, "pass_percent: must be from 0 to 100"),
+        ({"title": "Q", "slots": [], "attempts_allowed": 1.5}, "attempts_allowed: must be a whole number"),
+        ({"title": "Q", "slots": [], "published": "yes"}, "quizzes[0].published: must be true or false"),
+        ({"title": "Q", "slots": [], "grading_method": "best"}, "'best' is not one of: highest, average"),
+        ({"title": "Q", "slots": [], "review_marks": "soon"}, "'soon' is not one of: never, after_attempt"),
+        ({"title": "Q", "slots": [], "opens_at": "2026-05-04 09:00"}, "opens_at: '2026-05-04 09:00' is not a date"),
+        ({"title": "Q", "slots": [], "colour": "red"}, "quizzes[0]: unknown field 'colour'"),
+        ({"title": "Q", "slots": [{"question": 0, "mark": -1}]}, "slots[0].mark: must be from 0 to 1000"),
+    ],
+)
+def test_quiz_entries_are_checked(quiz, expected):
+    data = manifest(bank={"files": ["quizzes/bank.gift"]}, quizzes=[quiz])
+    found = problems(package_zip(data, {"quizzes/bank.gift": BANK_GIFT}))
+    assert any(expected in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("bank", "expected"),
+    [
+        ({"files": ["quizzes/none.gift"]}, "bank.files[0]: refers to 'quizzes/none.gift', which is not in"),
+        ({"files": ["lessons/01.md"]}, "bank.files[0]: 'lessons/01.md' must be under quizzes/"),
+        ({"files": "quizzes/bank.gift"}, "bank.files: must be a list"),
+        ({"files": ["quizzes/bank.gift"], "questions": [{}]}, "bank.questions: lists 1 questions, but the bank"),
+        ({"files": ["quizzes/bank.gift"], "questions": [{"mark": "x"}] * 3}, "questions[0].mark: must be a number"),
+        ({"categories": ["Top"]}, "bank: missing field 'files'"),
+        ([], "manifest.json: bank: must be an object"),
+    ],
+)
+def test_bank_entry_is_checked(bank, expected):
+    found = problems(package_zip(manifest(bank=bank), {"quizzes/bank.gift": BANK_GIFT}))
+    assert any(expected in p for p in found), found
     assert problems(package_zip(manifest(quizzes="quizzes/one.gift"))) == ["manifest.json: quizzes: must be a list"]
+
+
+def test_bank_file_must_be_utf8():
+    data = manifest(bank={"files": ["quizzes/bank.gift"]})
+    assert problems(package_zip(data, {"quizzes/bank.gift": b"Gr\xfc\xdfe {T}"})) == [
+        "quizzes/bank.gift: not UTF-8 text (byte 0xfc at position 2)"
+    ]
+
+
+def test_review_choices_match_the_model():
+    assert set(package_quizzes.REVIEW_CHOICES) == {r.value for r in ReviewWhen}
+    assert package_quizzes.category_path(" top / Documents ") == "Top/Documents"
+    assert package_quizzes.category_path("") == "Top"
 
 
 def test_problem_codes_all_have_english_text():
@@ -429,6 +568,24 @@ lessons = st.fixed_dictionaries(
     {"kind": st.sampled_from([*packages.KINDS, "quiz"]) | json_values, "title": st.text(max_size=5) | json_values},
     optional={"body": path_texts | json_values, "file": path_texts, "url": st.just("https://x.org") | json_values},
 )
+gift_paths = st.sampled_from(["quizzes/bank.gift", "quizzes/bad.gift", "quizzes/none.gift", "media/a.pdf"])
+banks = st.fixed_dictionaries(
+    {"files": st.lists(gift_paths, max_size=3) | json_values},
+    optional={
+        "categories": st.lists(st.text(max_size=8), max_size=3) | json_values,
+        "questions": st.lists(st.fixed_dictionaries({}, optional={"mark": json_values, "shuffle": json_values})),
+    },
+)
+slots = st.fixed_dictionaries(
+    {}, optional={"question": st.integers(-2, 5) | json_values, "random": st.text(max_size=8), "count": json_values}
+)
+quiz_lists = st.lists(
+    st.fixed_dictionaries(
+        {"title": st.text(max_size=5) | json_values, "slots": st.lists(slots, max_size=4) | json_values},
+        optional={key: json_values for key in package_quizzes.SETTINGS if key != "title"},
+    ),
+    max_size=3,
+)
 manifests = st.fixed_dictionaries(
     {
         "format": st.just("lectern-course") | json_values,
@@ -436,7 +593,7 @@ manifests = st.fixed_dictionaries(
         "course": st.fixed_dictionaries({"title": st.text(max_size=5)}, optional={"tags": json_values}) | json_values,
         "modules": st.lists(st.fixed_dictionaries({"title": st.text(max_size=5), "lessons": st.lists(lessons)})),
     },
-    optional={"quizzes": json_values, "colour": json_values},
+    optional={"quizzes": json_values | quiz_lists, "bank": json_values | banks, "colour": json_values},
 )
 
 
@@ -465,7 +622,8 @@ def test_damaged_packages_are_read_or_refused(data):
 @settings(max_examples=150, deadline=None)
 @given(json_values | manifests)
 def test_arbitrary_manifests_are_read_or_refused(value):
-    members = {"lessons/01.md": "# Hello", "media/a.pdf": PDF, "media/v.mp4": MP4}
+    members = {"lessons/01.md": "# Hello", "media/a.pdf": PDF, "media/v.mp4": MP4, "quizzes/bank.gift": BANK_GIFT}
+    members["quizzes/bad.gift"] = "::A:: {=x ~y\n\n{T}"
     _read_or_refuse(make_zip({"manifest.json": json.dumps(value), **members}))
 
 
