@@ -8,9 +8,10 @@ import zoneinfo
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lectern.courses import demo as courses_demo
+from lectern.courses.quiz_models import Quiz
 from lectern.courses.storage import Storage
 from lectern.extensions import db
 from lectern.platform import demo, services
@@ -34,7 +35,11 @@ def demo_data(if_empty: bool) -> None:
     courses = courses_demo.load(db.session, Storage(current_app.config["LECTERN_STORAGE"]))
     lectures = lectures_demo.load(db.session, courses, utcnow())
     db.session.commit()
-    click.echo(f"Demo data: {len(credentials)} users in 5 academies, {len(courses)} courses, {len(lectures)} lectures.")
+    quizzes = db.session.scalar(select(func.count()).select_from(Quiz)) or 0
+    click.echo(
+        f"Demo data: {len(credentials)} users in 5 academies, {len(courses)} courses, {quizzes} quizzes, "
+        f"{len(lectures)} lectures."
+    )
     click.echo("")
     click.echo("Demo accounts (the passwords are shown this once; reset one with `flask lectern set-password`):")
     click.echo(f"  {'username':<16} {'password':<14} {'role':<14} academy")

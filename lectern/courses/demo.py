@@ -1,22 +1,27 @@
 """Demo courses for a first look at Lectern: a category tree, seven training topics in English and Russian, a
-generated video and PDF, and a few cadets enrolled with some progress.
+generated video and PDF, quizzes in six of the courses, and a few cadets enrolled with some progress and finished
+quiz attempts.
 
 Runs right after lectern.platform.demo.load() in the same session, so the academies and users exist. The texts
-live in lectern.courses.demo_content; this module only turns them into rows, through the courses services.
+live in lectern.courses.demo_content and lectern.courses.quiz_demo; this module only turns them into rows, through
+the courses services. The quiz attempts go through lectern.courses.quiz_attempts, as a cadet's would, and that
+service commits each step: the loading is still guarded by the database being empty (`flask lectern demo-data`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tempfile
 from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
 import av
 from sqlalchemy import select
 
-from lectern.courses import progress, services
+from lectern.courses import progress, quiz_attempts, quiz_grading, services
 from lectern.courses import storage as storage_module
 from lectern.courses.demo_content import (
     CATEGORIES,
@@ -36,6 +41,10 @@ from lectern.courses.models import (
     Module,
     StoredFile,
 )
+from lectern.courses.quiz_demo import ATTEMPTS, ESSAYS, QUIZZES, WRONG_SHORT, QuizData
+from lectern.courses.quiz_gift import parse_gift
+from lectern.courses.quiz_model import Question, QuestionType, to_data
+from lectern.courses.quiz_models import Attempt, BankQuestion, QuestionCategory, Quiz, QuizSlot
 from lectern.courses.storage import Saved, Storage
 from lectern.extensions import DbSession
 from lectern.platform.models import Academy, Role, User, utcnow
@@ -51,7 +60,7 @@ MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 INSTRUCTORS = {"en": "j.ozols", "ru": "l.berzina"}
 # A few cadets enrolled by hand in Russian courses; the others are left to enrol themselves.
 ENROLMENTS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("documents", "ru"): ("a.asanov", "f.rahimov", "d.yusupov"),
+    ("documents", "ru"): ("a.asanov", "f.rahimov", "d.yusupov", "b.toktogulova", "m.nazarova"),
     ("xray", "ru"): ("a.asanov", "d.yusupov"),
 }
 # (cadet, course, how many of its first lessons are done), so that "My courses" shows progress.
@@ -71,6 +80,8 @@ def load(session: DbSession, storage: Storage) -> list[Course]:
     for data in COURSES:
         courses[data.topic, data.language] = _course(session, data, academies, users, categories, media)
     _enrol(session, courses, users)
+    quizzes = {(q.topic, q.language): _quiz(session, courses[q.topic, q.language], q) for q in QUIZZES}
+    _attempts(session, quizzes, users)
     return list(courses.values())
 
 
@@ -174,6 +185,113 @@ def _enrol(session: DbSession, courses: dict[tuple[str, str], Course], users: di
         )
         for lesson in lessons:
             progress.mark_done(session, users[username].id, lesson, now)
+
+
+# --- quizzes -----------------------------------------------------------------------------------------------------
+
+
+def _quiz(session: DbSession, course: Course, data: QuizData) -> Quiz:
+    """The course's bank from the quiz's GIFT, and the quiz: every question once, but those of the random category,
+    of which `random_count` are drawn per attempt."""
+    result = parse_gift(data.gift)
+    if result.problems:
+        raise ValueError(f"demo quiz {data.title!r}: {result.problems}")
+    categories: dict[str, QuestionCategory] = {"Top": QuestionCategory(course_id=course.id, name="Top")}
+    for question in result.questions:
+        if question.category not in categories:
+            categories[question.category] = QuestionCategory(course_id=course.id, name=question.category)
+    session.add_all(categories.values())
+    session.flush()
+    rows = [
+        BankQuestion(
+            course_id=course.id,
+            category_id=categories[q.category].id,
+            name=q.name,
+            type=q.type,
+            data=to_data(q),
+        )
+        for q in result.questions
+    ]
+    session.add_all(rows)
+    session.flush()
+    quiz = Quiz(
+        course_id=course.id,
+        title=data.title,
+        intro=data.intro,
+        published=True,
+        time_limit_minutes=data.time_limit_minutes,
+        attempts_allowed=data.attempts_allowed,
+        grading_method="highest",
+        shuffle_answers=True,
+        pass_percent=data.pass_percent,
+        required_for_completion=data.required_for_completion,
+    )
+    fixed = [row for row in rows if row.category.name != data.random_category]
+    quiz.slots = [QuizSlot(position=n, question_id=row.id, mark=1.0) for n, row in enumerate(fixed)]
+    if data.random_category is not None:
+        category = categories[data.random_category]
+        quiz.slots += [
+            QuizSlot(position=len(fixed) + n, category_id=category.id, mark=1.0) for n in range(data.random_count)
+        ]
+    session.add(quiz)
+    session.flush()
+    return quiz
+
+
+def _answer(question: Question, right: bool, language: str) -> object:
+    """A response as a browser sends it: right, or wrong (partly right, for a multiple-answer question)."""
+    kind = question.type
+    if kind is QuestionType.SINGLE:
+        fractions = [c.fraction for c in question.choices]
+        return fractions.index(max(fractions)) if right else fractions.index(min(fractions))
+    if kind is QuestionType.MULTIPLE:
+        good = [n for n, c in enumerate(question.choices) if c.fraction > 0]
+        bad = [n for n, c in enumerate(question.choices) if c.fraction <= 0]
+        return good if right else [good[0], bad[0]]
+    if kind is QuestionType.TRUE_FALSE:
+        return question.correct if right else not question.correct
+    if kind is QuestionType.SHORT:
+        return question.answers[0].text if right else WRONG_SHORT[language]
+    if kind is QuestionType.NUMERICAL:
+        value = question.numeric[0].value
+        return str(int(value) if value.is_integer() else value) if right else str(int(value) + 3)
+    if kind is QuestionType.MATCHING:
+        options = quiz_grading.matching_options(question)
+        stems = quiz_grading.matching_stems(question)
+        chosen = {n: options.index(pair.right) for n, pair in enumerate(stems)}
+        if not right:  # the first two left items swapped
+            chosen[0], chosen[1] = chosen[1], chosen[0]
+        return {str(k): v for k, v in chosen.items()}
+    return ESSAYS[language]
+
+
+def _attempts(session: DbSession, quizzes: dict[tuple[str, str], Quiz], users: dict[str, User]) -> None:
+    """Finished attempts of a few cadets, a few days ago, answered question by question as in the browser; the
+    instructor has marked the essays of some of them."""
+    now = utcnow()
+    for day, (username, key, skills) in enumerate(ATTEMPTS):
+        quiz, cadet = quizzes[key], users[username]
+        for number, skill in enumerate(skills):
+            began = now - timedelta(days=len(ATTEMPTS) - day, hours=2 * (len(skills) - number))
+            attempt = quiz_attempts.start(session, quiz, cadet, began)
+            for answer in attempt.answers:
+                seed = hashlib.sha256(f"{username}:{number}:{answer.position}".encode()).digest()
+                right = seed[0] / 256 < skill
+                response = _answer(answer.question, right, key[1])
+                at = began + timedelta(minutes=1 + answer.position)
+                quiz_attempts.save_answer(session, attempt.id, cadet, answer.position, response, 1, at)
+            quiz_attempts.finish(session, attempt, began + timedelta(minutes=13))
+            if number == 0 and skill >= 0.7:
+                _mark_essays(session, attempt.id, users[INSTRUCTORS[key[1]]], began + timedelta(days=1))
+
+
+def _mark_essays(session: DbSession, attempt_id: int, instructor: User, at: datetime) -> None:
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        return
+    for answer in attempt.answers:
+        if answer.state == "needs_grading":
+            quiz_attempts.grade_by_hand(session, answer, 0.75 * answer.max_mark, "", instructor, at)
 
 
 # --- generated media ---------------------------------------------------------------------------------------------

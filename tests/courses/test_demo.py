@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import av
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from lectern.courses import demo
+from lectern.courses import demo, quiz_attempts
 from lectern.courses.demo_content import COURSES
 from lectern.courses.markdown import render
 from lectern.courses.models import (
@@ -27,12 +28,16 @@ from lectern.courses.models import (
     Visibility,
 )
 from lectern.courses.progress import course_progress
+from lectern.courses.quiz_demo import ATTEMPTS, QUIZZES
+from lectern.courses.quiz_gift import parse_gift
+from lectern.courses.quiz_model import QuestionType
+from lectern.courses.quiz_models import Attempt, AttemptState, BankQuestion, Quiz, QuizPass
 from lectern.courses.services import normalise_tags
 from lectern.courses.storage import Storage
 from lectern.extensions import db
 from lectern.platform import demo as platform_demo
 from lectern.platform import services as platform_services
-from lectern.platform.models import Role, User
+from lectern.platform.models import Role, User, utcnow
 
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 LATIN = re.compile(r"[a-z]", re.IGNORECASE)
@@ -186,6 +191,59 @@ def test_some_cadets_are_enrolled_with_progress(app: Flask) -> None:
         assert set(done) == {asanov.id}
 
 
+def test_every_demo_gift_parses_with_every_question_type():
+    for data in QUIZZES:
+        result = parse_gift(data.gift)
+        assert result.problems == [], (data.title, result.problems)
+        assert 8 <= len(result.questions) <= 12, data.title
+        types = {q.type for q in result.questions}
+        assert types == set(QuestionType) - {QuestionType.DESCRIPTION}, data.title
+        assert sum(q.type is QuestionType.ESSAY for q in result.questions) == 1
+        assert any(c.fraction < 0 for q in result.questions for c in q.choices)  # partial credit, with penalties
+        letters = CYRILLIC if data.language == "ru" else LATIN
+        others = LATIN if data.language == "ru" else CYRILLIC
+        text = " ".join(q.text for q in result.questions)
+        assert len(letters.findall(text)) > 3 * len(others.findall(text)), data.title
+
+
+def test_quizzes_in_both_languages_with_finished_attempts(app: Flask) -> None:
+    with app.app_context():
+        _load(app)
+        quizzes = list(db.session.scalars(select(Quiz).order_by(Quiz.id)))
+        assert len(quizzes) == len(QUIZZES)
+        languages = [q.course.language for q in quizzes]
+        assert languages.count("en") >= 3 and languages.count("ru") >= 3
+        for quiz in quizzes:
+            assert quiz.published and quiz.time_limit_minutes == 15 and quiz.attempts_allowed in (2, 3)
+            assert quiz.grading_method == "highest" and quiz.pass_percent == 60 and quiz.shuffle_answers
+            bank = db.session.scalar(select(func.count()).where(BankQuestion.course_id == quiz.course_id))
+            assert 8 <= (bank or 0) <= 12
+        assert any(q.required_for_completion for q in quizzes)
+        random = [q for q in quizzes if any(s.category_id is not None for s in q.slots)]
+        assert random and all(sum(s.category_id is not None for s in q.slots) == 3 for q in random)
+
+        attempts = list(db.session.scalars(select(Attempt)))
+        assert len(attempts) == sum(len(skills) for _, _, skills in ATTEMPTS)
+        assert all(a.state is AttemptState.FINISHED and a.mark is not None for a in attempts)
+        assert all(any(x.response is not None for x in a.answers) for a in attempts)
+        assert len({a.percent for a in attempts}) > 3  # a spread of grades for the statistics
+        assert any(a.needs_grading for a in attempts) and not all(a.needs_grading for a in attempts)
+        assert db.session.scalar(select(func.count()).select_from(QuizPass))
+
+
+def test_a_demo_cadet_can_start_the_demo_quiz(app: Flask) -> None:
+    with app.app_context():
+        _load(app)
+        cadet = db.session.scalar(select(User).where(User.username == "f.rahimov"))
+        quiz = next(
+            q for q in db.session.scalars(select(Quiz)) if q.course.language == "ru" and q.attempts_allowed == 3
+        )
+        assert cadet is not None
+        assert quiz_attempts.refusal(db.session, quiz, cadet, utcnow()) is None
+        attempt = quiz_attempts.start(db.session, quiz, cadet, utcnow())
+        assert attempt.number == 3 and len(attempt.answers) == 11
+
+
 def test_video_generation_is_valid_webm(tmp_path: Path) -> None:
     path = tmp_path / "clip.webm"
     demo.write_video(path, seconds=1)
@@ -204,3 +262,13 @@ def test_pdf_is_well_formed() -> None:
     offsets = [int(line[:10]) for line in data[xref:].split(b"\n")[3:9]]
     for number, offset in enumerate(offsets, 1):
         assert data[offset:].startswith(b"%d 0 obj" % number)
+
+
+def test_demo_data_command_counts_the_quizzes(app: Flask, runner: Any) -> None:
+    result = runner.invoke(args=["lectern", "demo-data"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(COURSES)} courses, {len(QUIZZES)} quizzes, " in result.output
+    again = runner.invoke(args=["lectern", "demo-data", "--if-empty"])
+    assert again.exit_code == 0 and "nothing loaded" in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Quiz)) == len(QUIZZES)
