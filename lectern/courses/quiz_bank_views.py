@@ -19,6 +19,7 @@ from wtforms import SelectChoice
 from lectern.courses import quiz_attempts, quiz_bank, quiz_render
 from lectern.courses.models import Course
 from lectern.courses.quiz_forms import (
+    EXAMPLES,
     QUESTION_TYPE_LABELS,
     CategoryForm,
     ImportConfirmForm,
@@ -38,33 +39,6 @@ from lectern.platform.models import utcnow
 bp = Blueprint("quiz_bank", __name__, url_prefix="/courses")
 
 IMPORT_MAX_BYTES = 2 * 2**20  # a question file; far above what a course's bank holds
-
-# What "New question" puts in the editor for each type: a small, correct example to change.
-EXAMPLES = {
-    QuestionType.SINGLE: (
-        "::Passport issuer::Which organisation sets the standard for machine readable passports? {\n"
-        "\t=ICAO#Document 9303.\n\t~Interpol#Interpol keeps a database of lost and stolen documents.\n"
-        "\t~The World Customs Organization\n}"
-    ),
-    QuestionType.MULTIPLE: (
-        "::Security features::Which of these are security features of a passport's data page? {\n"
-        "\t~%50%A hologram\n\t~%50%Microprinting\n\t~%-100%The holder's signature colour\n}"
-    ),
-    QuestionType.TRUE_FALSE: "::MRZ lines::The machine readable zone of a passport has two lines.{TRUE}",
-    QuestionType.SHORT: (
-        "::Capital of Latvia::Which city is the capital of Latvia? {\n\t=Riga\n\t=Rīga\n\t=%50%Riga city\n}"
-    ),
-    QuestionType.NUMERICAL: (
-        "::MRZ line length::How many characters has each line of a passport's machine readable zone? {#\n"
-        "\t=44:0\n\t=%50%40..50#Close: count them again.\n}"
-    ),
-    QuestionType.MATCHING: (
-        "::Documents::Match each document with what it is for. {\n"
-        "\t=Passport -> Travel abroad\n\t=Visa -> Permission to enter\n\t=TIR carnet -> Goods in transit\n}"
-    ),
-    QuestionType.ESSAY: "::Profiling::Describe the behaviour indicators you look for at a first-line check.{}",
-    QuestionType.DESCRIPTION: "::Introduction::The next questions are about travel documents.",
-}
 
 
 @bp.context_processor
@@ -256,7 +230,7 @@ def new_question(course_id: int) -> ResponseReturnValue:
         if kind not in {t.value for t in QuestionType}:
             db.session.commit()
             return render_template("courses/quizzes/question_new.html", course=course)
-        form.gift.data = EXAMPLES[QuestionType(kind)]
+        form.gift.data = str(EXAMPLES[QuestionType(kind)])
         chosen = _category_arg(course)
         if chosen is not None:
             form.category_id.data = chosen.id

@@ -32,6 +32,34 @@ IMPORT_FORMAT_LABELS = {
     "aiken": _l("Aiken"),
 }
 
+# What "New question" puts in the editor for each type: a small, correct example to change. Translators: keep
+# the GIFT syntax ({ } = ~ # :: -> %50%) exactly; translate only the words.
+EXAMPLES = {
+    QuestionType.SINGLE: _l(
+        "::Passport issuer::Which organisation sets the standard for machine readable passports? {\n"
+        "\t=ICAO#Document 9303.\n\t~Interpol#Interpol keeps a database of lost and stolen documents.\n"
+        "\t~The World Customs Organization\n}"
+    ),
+    QuestionType.MULTIPLE: _l(
+        "::Security features::Which of these are security features of a passport's data page? {\n"
+        "\t~%50%A hologram\n\t~%50%Microprinting\n\t~%-100%The holder's signature colour\n}"
+    ),
+    QuestionType.TRUE_FALSE: _l("::MRZ lines::The machine readable zone of a passport has two lines.{TRUE}"),
+    QuestionType.SHORT: _l(
+        "::Capital of Latvia::Which city is the capital of Latvia? {\n\t=Riga\n\t=Rīga\n\t=%50%Riga city\n}"
+    ),
+    QuestionType.NUMERICAL: _l(
+        "::MRZ line length::How many characters has each line of a passport's machine readable zone? {#\n"
+        "\t=44:0\n\t=%50%40..50#Close: count them again.\n}"
+    ),
+    QuestionType.MATCHING: _l(
+        "::Documents::Match each document with what it is for. {\n"
+        "\t=Passport -> Travel abroad\n\t=Visa -> Permission to enter\n\t=TIR carnet -> Goods in transit\n}"
+    ),
+    QuestionType.ESSAY: _l("::Profiling::Describe the behaviour indicators you look for at a first-line check.{}"),
+    QuestionType.DESCRIPTION: _l("::Introduction::The next questions are about travel documents."),
+}
+
 GIFT_LENGTH = 100_000  # one question, however long its feedback
 
 

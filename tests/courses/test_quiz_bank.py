@@ -319,3 +319,13 @@ def test_categories_are_per_course(course):
     db.session.commit()
     assert names(course) == ["Top"]
     assert db.session.scalar(select(func.count()).select_from(QuestionCategory)) == 3
+
+
+@pytest.mark.parametrize("kind", list(QuestionType))
+def test_every_new_question_example_parses_to_one_question_of_its_type(app, kind):
+    from lectern.courses.quiz_forms import EXAMPLES
+
+    with app.test_request_context():
+        result = parse_gift(str(EXAMPLES[kind]))
+    assert result.problems == []
+    assert [q.type for q in result.questions] == [kind]
