@@ -19,19 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from lectern.courses.forms import _check_year
-from lectern.courses.quiz_model import QuestionType
 from lectern.courses.quiz_models import ReviewWhen
-
-QUESTION_TYPE_LABELS = {
-    QuestionType.SINGLE: _l("Single choice"),
-    QuestionType.MULTIPLE: _l("Multiple choice"),
-    QuestionType.TRUE_FALSE: _l("True/false"),
-    QuestionType.SHORT: _l("Short answer"),
-    QuestionType.NUMERICAL: _l("Numerical"),
-    QuestionType.MATCHING: _l("Matching"),
-    QuestionType.ESSAY: _l("Essay"),
-    QuestionType.DESCRIPTION: _l("Description"),
-}
 
 GRADING_METHOD_LABELS = {
     "highest": _l("Highest grade"),

@@ -11,7 +11,8 @@ from flask_login import current_user
 from lectern.courses import progress, quiz_attempts, quiz_render, services
 from lectern.courses.forms import LESSON_KIND_LABELS, VISIBILITY_LABELS
 from lectern.courses.markdown import render
-from lectern.courses.quiz_edit_forms import GRADING_METHOD_LABELS, QUESTION_TYPE_LABELS
+from lectern.courses.quiz_edit_forms import GRADING_METHOD_LABELS
+from lectern.courses.quiz_forms import QUESTION_TYPE_LABELS
 from lectern.extensions import db
 from lectern.platform.home import register_panel
 from lectern.platform.models import Role
