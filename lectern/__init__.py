@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
         quiz_bank_views,
         quiz_edit_views,
         quiz_grading_views,
+        quiz_templating,
         quiz_views,
     )
     from lectern.courses import templating as courses_templating
@@ -104,4 +105,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(lectures.bp)
     templating.register(app)
     courses_templating.register(app)
+    quiz_templating.register(app)
     lectures_templating.register(app)
