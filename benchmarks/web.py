@@ -11,23 +11,19 @@ each page's throughput as a ratio of the bare endpoint's (`/healthz`: one databa
 from __future__ import annotations
 
 import argparse
-import http.client
-import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._common import PASSWORD, cookie_of, server
 
 COURSES, CADETS, ENROLMENTS_EACH = 1000, 5000, 3
-PASSWORD = "benchmark password"
 
 
 def generate(url: str) -> tuple[int, int]:
@@ -137,34 +133,6 @@ def generate(url: str) -> tuple[int, int]:
     return course_id, lesson_id
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def sign_in(port: int) -> str:
-    """Sign in as cadet00000 through the real login form; return the Cookie header."""
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    conn.request("GET", "/login")
-    response = conn.getresponse()
-    html = response.read().decode()
-    cookie = response.getheader("Set-Cookie", "").split(";")[0]
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert token, "no CSRF token on the login page"
-    body = urllib.parse.urlencode({"csrf_token": token.group(1), "username": "cadet00000", "password": PASSWORD})
-    conn.request(
-        "POST",
-        "/login",
-        body,
-        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
-    )
-    response = conn.getresponse()
-    response.read()
-    assert response.status == 302, f"login failed: {response.status}"
-    return response.getheader("Set-Cookie", "").split(";")[0]
-
-
 def wrk(url: str, cookie: str, seconds: int, connections: int) -> tuple[float, float, float, int]:
     """Requests/s, p50 ms, p99 ms and non-2xx count for one URL."""
     out = subprocess.run(
@@ -198,35 +166,20 @@ def main() -> None:
     print(
         f"generated {COURSES} courses, {CADETS} cadets in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})"
     )
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark", "LECTERN_STORAGE": str(tmp / "storage")}
-    env["LECTERN_LOGIN_RATE_LIMIT"] = "1000 per minute"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-         "--access-logfile", "/dev/null", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        cookie = sign_in(port)
-        base = f"http://127.0.0.1:{port}"
-        pages = [
-            ("bare (/healthz)", "/healthz"),
-            ("catalogue", "/courses/"),
-            ("catalogue search", "/courses/?q=risk&language=en"),
-            ("course page", f"/courses/{course_id}"),
-            ("lesson page", f"/courses/{course_id}/lessons/{lesson_id}"),
-        ]
-        wrk(base + "/courses/", cookie, 2, args.connections)  # warm up
-        rows = [(name, *wrk(base + path, cookie, args.seconds, args.connections)) for name, path in pages]
+        with server(url, tmp / "storage") as port:
+            cookie = cookie_of(port, "cadet00000")
+            base = f"http://127.0.0.1:{port}"
+            pages = [
+                ("bare (/healthz)", "/healthz"),
+                ("catalogue", "/courses/"),
+                ("catalogue search", "/courses/?q=risk&language=en"),
+                ("course page", f"/courses/{course_id}"),
+                ("lesson page", f"/courses/{course_id}/lessons/{lesson_id}"),
+            ]
+            wrk(base + "/courses/", cookie, 2, args.connections)  # warm up
+            rows = [(name, *wrk(base + path, cookie, args.seconds, args.connections)) for name, path in pages]
     finally:
-        server.terminate()
-        server.wait(timeout=20)
         shutil.rmtree(tmp, ignore_errors=True)
     bare = rows[0][1]
     print(f"\nwrk -t2 -c{args.connections} -d{args.seconds}s, gunicorn gthread 1 worker x 100 threads, 2 cores")

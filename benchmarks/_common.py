@@ -1,0 +1,105 @@
+"""What the web benchmarks share: a free port, gunicorn started as `make run` starts it, and signing in through the
+real login form."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "benchmark password"
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(url: str, storage: Path, threads: int | None = None) -> Iterator[int]:
+    """gunicorn serving the app on `url`'s database, configured as `make run` does (deploy/gunicorn.conf.py);
+    yields its port once /healthz answers, and stops it afterwards."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark", "LECTERN_STORAGE": str(storage)}
+    env["LECTERN_LOGIN_RATE_LIMIT"] = "1000 per minute"
+    if threads is not None:
+        env["LECTERN_THREADS"] = str(threads)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+         "--access-logfile", "/dev/null", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(200):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+class Browser:
+    """One user's connection (kept alive) and cookies, as a browser would hold them."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self, method: str, path: str, body: str | bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers, body); cookies set by the response are kept."""
+        sent = dict(headers or {})
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        self.conn.request(method, path, body, sent)
+        response = self.conn.getresponse()
+        data = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            self.cookies[name.strip()] = value
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+
+    def form(self, path: str, fields: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        body = urllib.parse.urlencode(fields)
+        return self.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"})
+
+    def csrf(self, path: str) -> str:
+        """The CSRF token of the form on the page at `path`."""
+        status, _, html = self.request("GET", path)
+        token = CSRF.search(html.decode())
+        assert status == 200 and token, f"no CSRF token on {path} ({status})"
+        return token.group(1)
+
+    def sign_in(self, username: str, password: str = PASSWORD) -> None:
+        token = self.csrf("/login")
+        status, _, _ = self.form("/login", {"csrf_token": token, "username": username, "password": password})
+        assert status == 302, f"login of {username} failed: {status}"
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def cookie_of(port: int, username: str, password: str = PASSWORD) -> str:
+    """Sign in through the real login form; return the Cookie header."""
+    browser = Browser(port)
+    browser.sign_in(username, password)
+    browser.close()
+    return "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
