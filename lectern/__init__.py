@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
         quiz_bank_views,
         quiz_edit_views,
         quiz_grading_views,
+        quiz_import_views,  # noqa: F401  (importing it adds its routes to quiz_bank_views.bp)
         quiz_templating,
         quiz_views,
     )
@@ -98,7 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(lessons.bp)
     app.register_blueprint(categories.bp)
     app.register_blueprint(package_views.bp)
-    app.register_blueprint(quiz_bank_views.bp)
+    app.register_blueprint(quiz_bank_views.bp)  # with the routes of quiz_import_views
     app.register_blueprint(quiz_views.bp)
     app.register_blueprint(quiz_edit_views.bp)
     app.register_blueprint(quiz_grading_views.bp)

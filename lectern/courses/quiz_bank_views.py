@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
-from werkzeug.datastructures import FileStorage
 from wtforms import SelectChoice
 
 from lectern.courses import quiz_attempts, quiz_bank, quiz_render
@@ -22,27 +21,22 @@ from lectern.courses.quiz_forms import (
     EXAMPLES,
     QUESTION_TYPE_LABELS,
     CategoryForm,
-    ImportConfirmForm,
-    ImportQuestionsForm,
     MoveForm,
     QuestionForm,
 )
 from lectern.courses.quiz_gift import parse_gift, to_gift
 from lectern.courses.quiz_grading import matching_options, matching_stems
-from lectern.courses.quiz_model import ImportResult, Problem, Question, QuestionType, QuizFormatError
+from lectern.courses.quiz_model import Problem, Question, QuestionType, QuizFormatError
 from lectern.courses.quiz_models import BankQuestion, QuestionCategory
-from lectern.courses.quiz_xml import to_moodle_xml
 from lectern.courses.views_common import editable_course, or_http
 from lectern.extensions import db
 from lectern.platform.models import utcnow
 
 bp = Blueprint("quiz_bank", __name__, url_prefix="/courses")
 
-IMPORT_MAX_BYTES = 2 * 2**20  # a question file; far above what a course's bank holds
-
 
 @bp.context_processor
-def _helpers() -> dict[str, object]:
+def template_helpers() -> dict[str, object]:
     """What the bank's templates use to show a question as its instructors see it."""
     return {
         "qtext": quiz_render.text,
@@ -60,26 +54,26 @@ def _question(course: Course, question_id: int) -> BankQuestion:
     return or_http(lambda: quiz_bank.question_of(db.session, course, question_id))
 
 
-def _category(course: Course, category_id: int) -> QuestionCategory:
+def category_in(course: Course, category_id: int) -> QuestionCategory:
     return or_http(lambda: quiz_bank.category_of(db.session, course, category_id))
 
 
-def _category_choices(course: Course) -> list[SelectChoice]:
+def category_choices(course: Course) -> list[SelectChoice]:
     """Every category, indented as in the tree; "Top" is made when the bank has none yet."""
     found = quiz_bank.categories(db.session, course) or [quiz_bank.ensure_category(db.session, course, "")]
     return [SelectChoice(c.id, "\u2003" * c.name.count("/") + c.name.rsplit("/", 1)[-1]) for c in found]
 
 
-def _category_arg(course: Course) -> QuestionCategory | None:
+def category_arg(course: Course) -> QuestionCategory | None:
     raw = request.args.get("category", "")
     if not raw:
         return None
     if not raw.isdigit() or not 0 < int(raw) < 2**31:
         abort(404)
-    return _category(course, int(raw))
+    return category_in(course, int(raw))
 
 
-def _bank_url(course: Course, category: QuestionCategory | None = None) -> str:
+def bank_url(course: Course, category: QuestionCategory | None = None) -> str:
     return url_for("quiz_bank.bank", course_id=course.id, category=category.id if category else None)
 
 
@@ -113,12 +107,12 @@ def _parse_one(text: str) -> tuple[Question | None, list[str]]:
 def bank(course_id: int) -> ResponseReturnValue:
     """The category tree with counts, and the questions of the chosen category (or all), searchable."""
     course = editable_course(course_id)
-    category = _category_arg(course)
+    category = category_arg(course)
     search = request.args.get("q", "")[:200]
     subcategories = request.args.get("sub") == "1"
     found = quiz_bank.questions(db.session, course, category, search=search, subcategories=subcategories)
     move_form = MoveForm()
-    move_form.category_id.choices = _category_choices(course)
+    move_form.category_id.choices = category_choices(course)
     category_form = CategoryForm()
     category_form.parent_id.choices = move_form.category_id.choices
     if category is not None:
@@ -142,29 +136,29 @@ def bank(course_id: int) -> ResponseReturnValue:
 def add_category(course_id: int) -> ResponseReturnValue:
     course = editable_course(course_id)
     form = CategoryForm()
-    form.parent_id.choices = _category_choices(course)
+    form.parent_id.choices = category_choices(course)
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
                 flash(str(error), "error")
-        return redirect(_bank_url(course))
-    parent = _category(course, form.parent_id.data)
+        return redirect(bank_url(course))
+    parent = category_in(course, form.parent_id.data)
     try:
         category = quiz_bank.ensure_category(db.session, course, f"{parent.name}/{form.name.data}")
     except quiz_bank.BadCategory:
         db.session.rollback()
         flash(_("The category path is too long: at most 255 characters."), "error")
-        return redirect(_bank_url(course, parent))
+        return redirect(bank_url(course, parent))
     db.session.commit()
     flash(_("The category %(name)s is ready.", name=category.name), "success")
-    return redirect(_bank_url(course, category))
+    return redirect(bank_url(course, category))
 
 
 @bp.route("/<id:course_id>/questions/categories/<id:category_id>/delete", methods=["POST"])
 @login_required
 def delete_category(course_id: int, category_id: int) -> ResponseReturnValue:
     course = editable_course(course_id)
-    category = _category(course, category_id)
+    category = category_in(course, category_id)
     try:
         quiz_bank.delete_category(db.session, category)
     except quiz_bank.CategoryNotEmpty:
@@ -177,10 +171,10 @@ def delete_category(course_id: int, category_id: int) -> ResponseReturnValue:
             ),
             "error",
         )
-        return redirect(_bank_url(course, category))
+        return redirect(bank_url(course, category))
     db.session.commit()
     flash(_("The category has been deleted."), "info")
-    return redirect(_bank_url(course))
+    return redirect(bank_url(course))
 
 
 @bp.route("/<id:course_id>/questions/move", methods=["POST"])
@@ -189,10 +183,10 @@ def move(course_id: int) -> ResponseReturnValue:
     """Move the ticked questions to another category."""
     course = editable_course(course_id)
     form = MoveForm()
-    form.category_id.choices = _category_choices(course)
+    form.category_id.choices = category_choices(course)
     if not form.validate_on_submit():
         abort(400)
-    target = _category(course, form.category_id.data)
+    target = category_in(course, form.category_id.data)
     ids = request.form.getlist("question_id")
     if not all(raw.isdigit() and 0 < int(raw) < 2**31 for raw in ids):
         abort(400)
@@ -212,7 +206,7 @@ def move(course_id: int) -> ResponseReturnValue:
         )
     else:
         flash(_("Tick the questions to move first."), "info")
-    return redirect(_bank_url(course, target))
+    return redirect(bank_url(course, target))
 
 
 # --- one question -------------------------------------------------------------------------------------------------
@@ -224,20 +218,20 @@ def new_question(course_id: int) -> ResponseReturnValue:
     """Choose a type, then write the question as GIFT, starting from an example of that type."""
     course = editable_course(course_id)
     form = QuestionForm()
-    form.category_id.choices = _category_choices(course)
+    form.category_id.choices = category_choices(course)
     kind = request.args.get("type", "")
     if request.method == "GET":
         if kind not in {t.value for t in QuestionType}:
             db.session.commit()
             return render_template("courses/quizzes/question_new.html", course=course)
         form.gift.data = str(EXAMPLES[QuestionType(kind)])
-        chosen = _category_arg(course)
+        chosen = category_arg(course)
         if chosen is not None:
             form.category_id.data = chosen.id
     preview: Question | None = None
     errors: list[str] = []
     if form.validate_on_submit():
-        category = _category(course, form.category_id.data)
+        category = category_in(course, form.category_id.data)
         question, errors = _parse_one(form.gift.data)
         if question is not None and form.submit.data:
             [item] = quiz_bank.add_questions(db.session, course, [replace(question, category="")], category)
@@ -282,7 +276,7 @@ def edit_question(course_id: int, question_id: int) -> ResponseReturnValue:
     elif request.method == "POST":
         preview = None
     move_form = MoveForm()
-    move_form.category_id.choices = _category_choices(course)
+    move_form.category_id.choices = category_choices(course)
     move_form.category_id.data = item.category_id
     move_form.category_id.label.text = _("Move to")
     status = 422 if request.method == "POST" and (errors or form.errors) else 200
@@ -305,10 +299,10 @@ def move_question(course_id: int, question_id: int) -> ResponseReturnValue:
     course = editable_course(course_id)
     item = _question(course, question_id)
     form = MoveForm()
-    form.category_id.choices = _category_choices(course)
+    form.category_id.choices = category_choices(course)
     if not form.validate_on_submit():
         abort(400)
-    target = _category(course, form.category_id.data)
+    target = category_in(course, form.category_id.data)
     quiz_bank.move_question(db.session, item, target)
     db.session.commit()
     flash(_("The question is now in %(name)s.", name=target.name), "success")
@@ -335,7 +329,7 @@ def delete_question(course_id: int, question_id: int) -> ResponseReturnValue:
         return redirect(url_for("quiz_bank.edit_question", course_id=course.id, question_id=item.id))
     db.session.commit()
     flash(_("The question has been deleted."), "info")
-    return redirect(_bank_url(course, category))
+    return redirect(bank_url(course, category))
 
 
 @bp.route("/<id:course_id>/questions/<id:question_id>/regrade", methods=["POST"])
@@ -360,153 +354,3 @@ def regrade(course_id: int, question_id: int) -> ResponseReturnValue:
 
 
 # --- import and export --------------------------------------------------------------------------------------------
-
-
-def _import_form(course: Course) -> ImportQuestionsForm:
-    form = ImportQuestionsForm()
-    form.category_id.choices = _category_choices(course)
-    return form
-
-
-def _preview(
-    course: Course,
-    result: ImportResult,
-    *,
-    text: str,
-    fmt: str,
-    category: QuestionCategory,
-    filename: str,
-    status: int = 200,
-) -> ResponseReturnValue:
-    confirm = ImportConfirmForm(
-        formdata=None, text=text, file_format=fmt, category_id=str(category.id), filename=filename
-    )
-    return render_template(
-        "courses/quizzes/import_preview.html",
-        course=course,
-        result=result,
-        problems=problem_texts(result.problems),
-        filename=filename,
-        category=category,
-        form=confirm,
-    ), status
-
-
-def _refuse_file(course: Course, form: ImportQuestionsForm, message: str, status: int) -> ResponseReturnValue:
-    form.file.errors = [message]
-    return render_template(
-        "courses/quizzes/import_form.html", course=course, form=form, max_mb=IMPORT_MAX_BYTES // 2**20
-    ), status
-
-
-@bp.route("/<id:course_id>/questions/import", methods=["GET", "POST"])
-@login_required
-def import_questions(course_id: int) -> ResponseReturnValue:
-    """Upload a GIFT, Aiken or Moodle XML file and see every question it holds and every problem in it."""
-    course = editable_course(course_id)
-    form = _import_form(course)
-    if request.method == "GET":
-        chosen = _category_arg(course)
-        if chosen is not None:
-            form.category_id.data = chosen.id
-    if form.validate_on_submit():
-        category = _category(course, form.category_id.data)
-        upload = form.file.data
-        assert isinstance(upload, FileStorage)  # FileRequired passed
-        filename = (upload.filename or "upload")[-200:]
-        data = upload.stream.read(IMPORT_MAX_BYTES + 1)
-        if len(data) > IMPORT_MAX_BYTES:
-            message = _(
-                "%(name)s is too large: question files up to %(mb)d MB are accepted.",
-                name=filename,
-                mb=IMPORT_MAX_BYTES // 2**20,
-            )
-            return _refuse_file(course, form, message, 413)
-        if not data.strip():
-            return _refuse_file(course, form, _("%(name)s is empty.", name=filename), 422)
-        fmt = form.file_format.data
-        if fmt not in quiz_bank.FORMATS:
-            fmt = quiz_bank.guess_format(filename, data)
-        try:
-            text = quiz_bank.decode(data, fmt)
-            result = quiz_bank.parse(text, fmt)
-        except QuizFormatError as exc:
-            message = _(
-                "%(name)s cannot be read: %(problems)s", name=filename, problems="; ".join(problem_texts(exc.problems))
-            )
-            return _refuse_file(course, form, message, 422)
-        db.session.commit()
-        return _preview(course, result, text=text, fmt=fmt, category=category, filename=filename)
-    db.session.commit()
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "courses/quizzes/import_form.html", course=course, form=form, max_mb=IMPORT_MAX_BYTES // 2**20
-    ), status
-
-
-@bp.route("/<id:course_id>/questions/import/confirm", methods=["POST"])
-@login_required
-def import_confirm(course_id: int) -> ResponseReturnValue:
-    """Parse the previewed text again and import it: all of it, or, when the file has problems and the editor
-    chose so, the valid questions only. Nothing is imported from a file with problems otherwise."""
-    course = editable_course(course_id)
-    form = ImportConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    raw_category = form.category_id.data or ""
-    if not raw_category.isdigit() or not 0 < int(raw_category) < 2**31:
-        abort(400)
-    category = _category(course, int(raw_category))
-    fmt = form.file_format.data if form.file_format.data in quiz_bank.FORMATS else quiz_bank.GIFT
-    filename = (form.filename.data or "")[:200]
-    text = form.text.data or ""
-    if len(text.encode("utf-8", "surrogatepass")) > 2 * IMPORT_MAX_BYTES:
-        abort(413)
-    try:
-        result = quiz_bank.parse(text, fmt)
-    except QuizFormatError as exc:
-        flash(
-            _("%(name)s cannot be read: %(problems)s", name=filename, problems="; ".join(problem_texts(exc.problems))),
-            "error",
-        )
-        return redirect(url_for("quiz_bank.import_questions", course_id=course.id))
-    if result.problems and not form.import_valid.data:
-        flash(_("The file has problems: fix them, or choose to import the valid questions only."), "error")
-        return _preview(course, result, text=text, fmt=fmt, category=category, filename=filename, status=422)
-    if not result.questions:
-        flash(_("%(name)s holds no question that can be imported.", name=filename), "error")
-        return _preview(course, result, text=text, fmt=fmt, category=category, filename=filename, status=422)
-    try:
-        added = quiz_bank.add_questions(db.session, course, result.questions, category)
-    except quiz_bank.BadCategory:  # storable() keeps these out; a race with another edit is all that is left
-        db.session.rollback()
-        abort(422)
-    db.session.commit()
-    flash(
-        ngettext(
-            "%(num)d question imported from %(name)s.",
-            "%(num)d questions imported from %(name)s.",
-            len(added),
-            name=filename,
-        ),
-        "success",
-    )
-    return redirect(_bank_url(course, category))
-
-
-@bp.route("/<id:course_id>/questions/export.<any(gift, xml):fmt>")
-@login_required
-def export(course_id: int, fmt: str) -> ResponseReturnValue:
-    """The whole bank, or a category with its subcategories, as GIFT or Moodle XML."""
-    course = editable_course(course_id)
-    category = _category_arg(course)
-    found = quiz_bank.export_questions(db.session, course, category)
-    stem = f"questions-course-{course.id}" + (f"-category-{category.id}" if category else "")
-    if fmt == "xml":
-        body, mimetype, name = to_moodle_xml(found), "application/xml", f"{stem}.xml"
-    else:
-        body, mimetype, name = to_gift(found), "text/plain", f"{stem}.gift.txt"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
