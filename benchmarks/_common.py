@@ -69,9 +69,13 @@ class Browser:
         sent = dict(headers or {})
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        self.conn.request(method, path, body, sent)
-        response = self.conn.getresponse()
-        data = response.read()
+        try:
+            self.conn.request(method, path, body, sent)
+            response = self.conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()  # the next request opens a new connection, as a browser would
+            raise
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, value = header.split(";", 1)[0].partition("=")
             self.cookies[name.strip()] = value
