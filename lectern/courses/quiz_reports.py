@@ -24,8 +24,8 @@ from lectern.platform.models import User
 
 # The users CSV's writer (UTF-8 with a BOM, CRLF) and its guard against formulas; the lectures' attendance CSV
 # guards its names the same way. Reused, not copied, so that every export of the platform is safe alike.
-from lectern.platform.user_csv import _guard as spreadsheet_text
-from lectern.platform.user_csv import _write as write_csv
+from lectern.platform.spreadsheet import csv_bytes as write_csv
+from lectern.platform.spreadsheet import text_cell as spreadsheet_text
 
 BANDS = 10  # the score distribution's bands: 0-10 %, 10-20 %, ... 90-100 %
 

@@ -29,6 +29,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from lectern.config import LANGUAGES
 from lectern.platform.rules import MIN_PASSWORD_LENGTH, USERNAME_RE
+from lectern.platform.spreadsheet import FORMULA_START, csv_bytes, text_cell
 
 REQUIRED = ("username", "firstname", "lastname", "email")
 OPTIONAL = ("password", "lang", "institution")
@@ -48,7 +49,6 @@ COURSE_ROLES = {
 }
 # Excel runs a cell starting with one of these as a formula: exported values get a quote before them (OWASP's
 # advice on CSV injection), and the reader takes that quote away again so that a round trip keeps the value.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # No 0/O/o, 1/l/I/i: passwords are read off paper and typed by hand.
 _READABLE = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -176,7 +176,7 @@ def _legacy_encoding(data: bytes) -> str | None:
 def _clean(cell: str) -> str:
     # NFC: macOS writes letters such as Й decomposed, and the same name must find the same user.
     cell = unicodedata.normalize("NFC", cell.strip())
-    if cell.startswith("'") and cell[1:2] in _FORMULA_START:
+    if cell.startswith("'") and cell[1:2] in FORMULA_START:
         cell = cell[1:]
     return cell
 
@@ -360,21 +360,12 @@ def generate_password() -> str:
     return "-".join("".join(secrets.choice(_READABLE) for _ in range(4)) for _ in range(groups))
 
 
-def _write(header: list[str], rows: Iterable[Iterable[str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")  # what Excel writes and expects
-    writer.writerow(header)
-    writer.writerows(rows)
-    # The BOM tells Excel the file is UTF-8; without it Cyrillic names open as mojibake.
-    return out.getvalue().encode("utf-8-sig")
-
-
 def passwords_csv(pairs: list[tuple[str, str]]) -> bytes:
     """The generated passwords, offered once as a download: ``username,password``, UTF-8 with a BOM.
 
     Passwords are written exactly: generated ones never start with a formula character, and a guard would change them.
     """
-    return _write(["username", "password"], pairs)
+    return csv_bytes(["username", "password"], pairs)
 
 
 def _column_order(name: str) -> tuple[int, int, int]:
@@ -389,10 +380,6 @@ def _column_order(name: str) -> tuple[int, int, int]:
     return (1 if kind == "cohort" else 2, int(match.group(2)), kind == "role")
 
 
-def _guard(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def users_to_csv(rows: Iterable[Mapping[str, str]]) -> bytes:
     """Export users in the upload's own layout (Moodle's column names as keys: username, firstname, ..., cohort1).
 
@@ -402,7 +389,7 @@ def users_to_csv(rows: Iterable[Mapping[str, str]]) -> bytes:
     rows = list(rows)
     names = set(REQUIRED).union(*(row.keys() for row in rows))
     header = sorted(names, key=_column_order)
-    return _write(
+    return csv_bytes(
         header,
-        ([row.get(n, "") if n == "password" else _guard(row.get(n, "")) for n in header] for row in rows),
+        ([row.get(n, "") if n == "password" else text_cell(row.get(n, "")) for n in header] for row in rows),
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +19,7 @@ from lectern.courses import access as course_access
 from lectern.courses.views_common import editable_course
 from lectern.extensions import db
 from lectern.platform.models import User, utcnow
+from lectern.platform.spreadsheet import csv_bytes, text_cell
 from lectern.webrtc import services
 from lectern.webrtc.forms import LectureForm
 from lectern.webrtc.models import Lecture, LectureStatus
@@ -155,11 +154,6 @@ def room(lecture_id: int) -> ResponseReturnValue:
     )
 
 
-def _cell(text: str) -> str:
-    """A name as a spreadsheet shows it, never runs it: a leading = + - @ would make it a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 @bp.route("/lectures/<id:lecture_id>/attendance")
 @login_required
 def attendance(lecture_id: int) -> ResponseReturnValue:
@@ -168,23 +162,23 @@ def attendance(lecture_id: int) -> ResponseReturnValue:
         abort(403)
     rows = services.attendance(db.session, lecture, utcnow())
     if request.args.get("format") == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["username", "last_name", "first_name", "academy", "first_joined", "last_left", "minutes"])
-        for row in rows:
-            writer.writerow(
+        data = csv_bytes(
+            ["username", "last_name", "first_name", "academy", "first_joined", "last_left", "minutes"],
+            (
                 [
                     row.user.username,
-                    _cell(row.user.last_name),
-                    _cell(row.user.first_name),
+                    text_cell(row.user.last_name),
+                    text_cell(row.user.first_name),
                     row.user.academy_id,
                     row.first_joined.isoformat(),
                     row.last_left.isoformat() if row.last_left else "",
                     row.minutes,
                 ]
-            )
+                for row in rows
+            ),
+        )
         return Response(
-            out.getvalue(),
+            data,
             mimetype="text/csv",
             headers={"Content-Disposition": f"attachment; filename=lecture-{lecture.id}-attendance.csv"},
         )
