@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from lectern.courses import quiz_model
 from lectern.courses.quiz_gift import parse_gift
 from lectern.courses.quiz_gift_export import to_gift
 from lectern.courses.quiz_grading import GRADING_METHODS
@@ -119,11 +120,7 @@ class Bank:
 
 def category_path(path: str) -> str:
     """ "top/Documents/ MRZ" and "Documents/MRZ" give "Top/Documents/MRZ"; "" gives "Top" (the bank's rule)."""
-    segments = [s.strip() for s in (path or "").split("/") if s.strip()]
-    if not segments or segments[0].casefold() != "top":
-        segments.insert(0, "Top")
-    segments[0] = "Top"
-    return "/".join(segments)
+    return quiz_model.category_path(path) or quiz_model.CATEGORY_ROOT
 
 
 def ancestors(path: str) -> list[str]:

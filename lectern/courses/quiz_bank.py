@@ -21,13 +21,22 @@ from lectern.courses.access import CourseError, NotFound
 from lectern.courses.models import Course
 from lectern.courses.quiz_aiken import parse_aiken
 from lectern.courses.quiz_gift import parse_gift
-from lectern.courses.quiz_model import ImportResult, Problem, Question, QuizFormatError, to_data
+from lectern.courses.quiz_model import (
+    CATEGORY_ROOT,
+    ImportResult,
+    Problem,
+    Question,
+    QuizFormatError,
+    category_path,
+    to_data,
+)
 from lectern.courses.quiz_models import BankQuestion, QuestionCategory, Quiz, QuizSlot
 from lectern.courses.quiz_xml import _decode as decode_xml  # the reader's own decoding: the re-parse sees the same
 from lectern.courses.quiz_xml import parse_moodle_xml
 from lectern.extensions import DbSession
 
-ROOT = "Top"
+ROOT = CATEGORY_ROOT
+normalise_path = category_path  # the bank and the packages spell category paths alike
 PATH_LENGTH = 255  # quiz_category.name
 NAME_LENGTH = 255  # quiz_question.name
 DEFAULT_NAME_LENGTH = 80  # a question without a name is named after the start of its text, as Moodle does
@@ -54,19 +63,6 @@ class BadCategory(BankError):
 
 
 # --- categories ---------------------------------------------------------------------------------------------------
-
-
-def normalise_path(path: str) -> str:
-    """ "top/Documents/ MRZ" and "Documents/MRZ" give "Top/Documents/MRZ"; an empty path gives ""."""
-    segments = [s.strip() for s in (path or "").split("/")]
-    segments = [s for s in segments if s]
-    if not segments:
-        return ""
-    if segments[0].casefold() == ROOT.casefold():
-        segments[0] = ROOT
-    else:
-        segments.insert(0, ROOT)
-    return "/".join(segments)
 
 
 def _ancestors(path: str) -> list[str]:

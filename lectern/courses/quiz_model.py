@@ -82,6 +82,23 @@ class Question:
     tags: tuple[str, ...] = field(default_factory=tuple)
 
 
+CATEGORY_ROOT = "Top"
+
+
+def category_path(path: str) -> str:
+    """The one spelling of a category path, whatever the file wrote: GIFT's "top/Documents/ MRZ", XML's
+    "Top/Documents/MRZ" and a bare "Documents/MRZ" all give "Top/Documents/MRZ"; an empty path gives ""."""
+    segments = [s.strip() for s in (path or "").split("/")]
+    segments = [s for s in segments if s]
+    if not segments:
+        return ""
+    if segments[0].casefold() == CATEGORY_ROOT.casefold():
+        segments[0] = CATEGORY_ROOT
+    else:
+        segments.insert(0, CATEGORY_ROOT)
+    return "/".join(segments)
+
+
 @dataclass(frozen=True)
 class Problem:
     """What is wrong in an imported file: `where` is a line number (GIFT, Aiken) or an element path (XML)."""
