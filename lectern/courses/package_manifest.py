@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from lectern.courses.package_quizzes import MISSING, Bank, QuizChecker, QuizEntry, bank_manifest, quiz_manifest
+from lectern.courses.package_checks import MISSING, ManifestChecks
+from lectern.courses.package_quizzes import Bank, QuizChecker, QuizEntry, bank_manifest, quiz_manifest
 from lectern.courses.storage import CHUNK, DOCUMENT_TYPES, IMAGE_TYPES, VIDEO_TYPES
 
 FORMAT = "lectern-course"
@@ -32,8 +33,6 @@ TOP_FIELDS = {"format": True, "version": True, "course": True, "modules": True, 
 COURSE_FIELDS = {"title": True, "summary": False, "language": False, "tags": False, "visibility": False}
 MODULE_FIELDS = {"title": True, "lessons": True}
 LESSON_FIELDS = {"kind": True, "title": True, "body": False, "url": False, "file": False}
-
-_MISSING = MISSING
 
 
 @dataclass
@@ -98,15 +97,6 @@ class Package:
         self.close()
 
 
-def path_problem(name: str) -> str | None:
-    """Why `name` may not be a path inside a package (a problem code), or None if it may."""
-    if "\\" in name or name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in name.split("/"):
-        return "path_escapes"
-    if any(part in ("", ".") for part in name.removesuffix("/").split("/")) or any(ord(c) < 32 for c in name):
-        return "bad_path"
-    return None
-
-
 def media_kinds(package: Package) -> dict[str, dict[str, str]]:
     """Each media path with the lessons that use it (by manifest field, e.g. "modules[0].lessons[2]") and kinds."""
     found: dict[str, dict[str, str]] = {path: {} for path in package.media}
@@ -117,12 +107,8 @@ def media_kinds(package: Package) -> dict[str, dict[str, str]]:
     return found
 
 
-class ManifestChecker:
-    """Checks the manifest's parsed JSON against the format and builds the Package it describes.
-
-    `add(code, where, **params)` records a problem; `members` are the package's readable files and `refused` the
-    ones already reported (a reference to those is not reported twice).
-    """
+class ManifestChecker(ManifestChecks):
+    """Checks the manifest's parsed JSON against the format and builds the Package it describes."""
 
     def __init__(
         self,
@@ -131,7 +117,8 @@ class ManifestChecker:
         refused: set[str],
         languages: frozenset[str],
     ) -> None:
-        self.add, self.members, self.refused, self.languages = add, members, refused, languages
+        super().__init__(add, members, refused)
+        self.languages = languages
         self.quizzes = QuizChecker(add, members, refused)
 
     def package(self, data: Any) -> tuple[Package, list[tuple[LessonEntry, str]]] | None:
@@ -146,66 +133,26 @@ class ManifestChecker:
         version = top.get("version", VERSION)
         if type(version) is not int or version != VERSION:
             self.add("wrong_version", "version", expected=VERSION, found=str(version)[:100])
-        self.quizzes.check(top.get("bank", _MISSING), top.get("quizzes", _MISSING))
+        self.quizzes.check(top.get("bank", MISSING), top.get("quizzes", MISSING))
         package.quizzes = self.quizzes.quizzes
-        if (course := self.object(top.get("course", _MISSING), "course", COURSE_FIELDS)) is not None:
+        if (course := self.object(top.get("course", MISSING), "course", COURSE_FIELDS)) is not None:
             package.course = self.course(course)
-        for m, raw in enumerate(self.typed(top.get("modules", _MISSING), "modules", list, "list") or []):
+        for m, raw in enumerate(self.typed(top.get("modules", MISSING), "modules", list, "list") or []):
             where = f"modules[{m}]"
             if (module := self.object(raw, where, MODULE_FIELDS)) is None:
                 continue
             entry = ModuleEntry(self.text(module, "title", where, 200) or "")
             package.modules.append(entry)
-            lessons = self.typed(module.get("lessons", _MISSING), f"{where}.lessons", list, "list") or []
+            lessons = self.typed(module.get("lessons", MISSING), f"{where}.lessons", list, "list") or []
             for n, lesson in enumerate(lessons):
                 if (item := self.lesson(lesson, f"{where}.lessons[{n}]", package, bodies)) is not None:
                     entry.lessons.append(item)
         return package, bodies
 
-    def object(self, value: Any, where: str, fields: dict[str, bool]) -> dict[str, Any] | None:
-        if (obj := self.typed(value, where, dict, "object")) is None:
-            return None
-        for key in obj:
-            if key not in fields:
-                self.add("unknown_field", where, name=str(key)[:100])
-        for key, required in fields.items():
-            if required and key not in obj:
-                self.add("missing_field", where, name=key)
-        return obj
-
-    def typed(self, value: Any, where: str, kind: type, name: str) -> Any:
-        """`value` if it is a `kind`; None, reported, if it is something else (null included); None if missing."""
-        if value is _MISSING:
-            return None
-        if not isinstance(value, kind):
-            self.add("wrong_type", where, expected=name)
-            return None
-        return value
-
     def text(self, obj: dict[str, Any], key: str, where: str, max_len: int, empty: bool = False) -> str | None:
         if key not in obj:
             return None
         return self.check_text(obj[key], f"{where}.{key}" if where else key, max_len, empty)
-
-    def check_text(self, value: Any, at: str, max_len: int, empty: bool = False) -> str | None:
-        """`value` stripped, if it is text that the database can store within `max_len` characters."""
-        if not isinstance(value, str):
-            self.add("wrong_type", at, expected="text")
-            return None
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            self.add("bad_chars", at)  # unpaired surrogates, which JSON escapes allow
-            return None
-        if "\x00" in value:
-            self.add("bad_chars", at)  # PostgreSQL text cannot hold NUL
-        elif not empty and not value.strip():
-            self.add("empty", at)
-        elif len(value) > max_len:
-            self.add("too_long", at, limit=max_len)
-        else:
-            return value.strip()
-        return None
 
     def course(self, obj: dict[str, Any]) -> CourseInfo:
         info = CourseInfo(self.text(obj, "title", "course", 200) or "")
@@ -214,7 +161,7 @@ class ManifestChecker:
         if language is not None and language not in self.languages:
             self.add("bad_choice", "course.language", value=language, choices=", ".join(sorted(self.languages)))
         info.language = language or "en"
-        for n, tag in enumerate(self.typed(obj.get("tags", _MISSING), "course.tags", list, "list") or []):
+        for n, tag in enumerate(self.typed(obj.get("tags", MISSING), "course.tags", list, "list") or []):
             if (text := self.check_text(tag, f"course.tags[{n}]", 40)) is not None:
                 info.tags.append(text)
         if len(", ".join(info.tags)) > 400:  # the course form's limit: the tags column holds 500
@@ -260,19 +207,7 @@ class ManifestChecker:
 
     def reference(self, obj: dict[str, Any], key: str, where: str, folder: str) -> str | None:
         """A path to another member: safe, in its folder, and present (unless already reported)."""
-        if (path := self.text(obj, key, where, 1000)) is None:
-            return None
-        at = f"{where}.{key}"
-        if code := path_problem(path):
-            self.add(code, at, path=path)
-        elif not path.startswith(folder + "/"):
-            self.add("wrong_folder", at, path=path, folder=folder)
-        elif path not in self.members:
-            if path not in self.refused:
-                self.add("missing_file", at, path=path)
-        else:
-            return path
-        return None
+        return self.member(obj[key], f"{where}.{key}", folder) if key in obj else None
 
 
 def _slug(title: str) -> str:

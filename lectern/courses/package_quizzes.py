@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lectern.courses import quiz_model
+from lectern.courses.package_checks import MISSING, ManifestChecks
 from lectern.courses.quiz_gift import parse_gift
 from lectern.courses.quiz_gift_export import to_gift
 from lectern.courses.quiz_grading import GRADING_METHODS
@@ -182,21 +183,11 @@ def group_random(slots: list[SlotEntry]) -> list[SlotEntry]:
 Add = Callable[..., None]  # add(code, file, where, **params)
 
 
-class _Missing:
-    pass
-
-
-_MISSING = _Missing()
-
-
 @dataclass
-class QuizChecker:
+class QuizChecker(ManifestChecks):
     """Checks the manifest's "bank" and "quizzes" (with `add` reporting as the manifest checker does) and, once the
     bank's GIFT files are read, the questions and the slots that point at them."""
 
-    add: Callable[..., None]  # add(code, where, **params) about manifest.json
-    members: set[str] | dict[str, Any]
-    refused: set[str]
     files: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     extras: list[tuple[str, dict[str, Any]]] | None = None
@@ -206,21 +197,21 @@ class QuizChecker:
     # -- the manifest
 
     def check(self, bank: Any, quizzes: Any) -> None:
-        if bank is not _MISSING and (obj := self._object(bank, "bank", BANK_FIELDS)) is not None:
+        if bank is not MISSING and (obj := self.object(bank, "bank", BANK_FIELDS)) is not None:
             for n, path in enumerate(self._list(obj, "files", "bank") or []):
-                if (found := self._reference(path, f"bank.files[{n}]")) is not None and found not in self.files:
+                if (found := self.member(path, f"bank.files[{n}]", FOLDER)) is not None and found not in self.files:
                     self.files.append(found)
             for n, path in enumerate(self._list(obj, "categories", "bank") or []):
-                if (text := self._text(path, f"bank.categories[{n}]", CATEGORY_LENGTH)) is not None:
+                if (text := self.check_text(path, f"bank.categories[{n}]", CATEGORY_LENGTH)) is not None:
                     self.categories.append(category_path(text))
             if "questions" in obj:
                 extras = self._list(obj, "questions", "bank")
                 self.extras = []
                 for n, raw in enumerate(extras or []):
                     where = f"bank.questions[{n}]"
-                    if (item := self._object(raw, where, EXTRA_FIELDS)) is not None:
+                    if (item := self.object(raw, where, EXTRA_FIELDS)) is not None:
                         self.extras.append((where, item))
-        if quizzes is _MISSING:
+        if quizzes is MISSING:
             return
         if not isinstance(quizzes, list):
             self.add("wrong_type", "quizzes", expected="list")
@@ -229,18 +220,6 @@ class QuizChecker:
             if (quiz := self._quiz(raw, f"quizzes[{n}]")) is not None:
                 self.quizzes.append(quiz)
 
-    def _object(self, value: Any, where: str, fields: dict[str, bool]) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.add("wrong_type", where, expected="object")
-            return None
-        for key in value:
-            if key not in fields:
-                self.add("unknown_field", where, name=str(key)[:100])
-        for key, required in fields.items():
-            if required and key not in value:
-                self.add("missing_field", where, name=key)
-        return value
-
     def _list(self, obj: dict[str, Any], key: str, where: str) -> list[Any] | None:
         if key not in obj:
             return None
@@ -248,36 +227,6 @@ class QuizChecker:
             self.add("wrong_type", f"{where}.{key}", expected="list")
             return None
         return obj[key]
-
-    def _text(self, value: Any, at: str, max_len: int, empty: bool = False) -> str | None:
-        if not isinstance(value, str):
-            self.add("wrong_type", at, expected="text")
-            return None
-        if "\x00" in value or not _encodable(value):
-            self.add("bad_chars", at)
-        elif not empty and not value.strip():
-            self.add("empty", at)
-        elif len(value) > max_len:
-            self.add("too_long", at, limit=max_len)
-        else:
-            return value.strip()
-        return None
-
-    def _reference(self, value: Any, at: str) -> str | None:
-        from lectern.courses.package_manifest import path_problem  # the package's own path rules
-
-        if (path := self._text(value, at, 1000)) is None:
-            return None
-        if code := path_problem(path):
-            self.add(code, at, path=path)
-        elif not path.startswith(FOLDER + "/"):
-            self.add("wrong_folder", at, path=path, folder=FOLDER)
-        elif path not in self.members:
-            if path not in self.refused:
-                self.add("missing_file", at, path=path)
-        else:
-            return path
-        return None
 
     def _bool(self, obj: dict[str, Any], key: str, where: str, default: bool) -> bool:
         value = obj.get(key, default)
@@ -329,13 +278,13 @@ class QuizChecker:
             return None
 
     def _quiz(self, raw: Any, where: str) -> QuizEntry | None:
-        if (obj := self._object(raw, where, QUIZ_FIELDS)) is None:
+        if (obj := self.object(raw, where, QUIZ_FIELDS)) is None:
             return None
         quiz = QuizEntry("")
         if "title" in obj:
-            quiz.title = self._text(obj["title"], f"{where}.title", 200) or ""
+            quiz.title = self.check_text(obj["title"], f"{where}.title", 200) or ""
         if "intro" in obj:
-            quiz.intro = self._text(obj["intro"], f"{where}.intro", 20000, empty=True) or ""
+            quiz.intro = self.check_text(obj["intro"], f"{where}.intro", 20000, empty=True) or ""
         for key in ("published", "shuffle_questions", "shuffle_answers", "required_for_completion"):
             setattr(quiz, key, self._bool(obj, key, where, getattr(quiz, key)))
         quiz.opens_at = self._datetime(obj, "opens_at", where)
@@ -359,7 +308,7 @@ class QuizChecker:
         return quiz
 
     def _slot(self, raw: Any, where: str) -> SlotEntry | None:
-        if (obj := self._object(raw, where, SLOT_FIELDS)) is None:
+        if (obj := self.object(raw, where, SLOT_FIELDS)) is None:
             return None
         slot = SlotEntry()
         mark = self._number(obj, "mark", where, 0, MAX_MARK)
@@ -378,7 +327,7 @@ class QuizChecker:
             slot.question = int(number)
             self.slot_places.append((f"{where}.question", slot))
             return slot
-        if (path := self._text(obj["random"], f"{where}.random", CATEGORY_LENGTH)) is None:
+        if (path := self.check_text(obj["random"], f"{where}.random", CATEGORY_LENGTH)) is None:
             return None
         slot.category = category_path(path)
         self.slot_places.append((f"{where}.random", slot))
@@ -439,16 +388,5 @@ class QuizChecker:
         )
 
 
-def _encodable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _shown(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
-
-
-MISSING: Any = _MISSING

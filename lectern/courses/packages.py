@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lectern.config import LANGUAGES
+from lectern.courses.package_checks import path_problem
 from lectern.courses.package_manifest import (
     FORMAT,
     KINDS,
@@ -54,7 +55,6 @@ from lectern.courses.package_manifest import (
     ModuleEntry,
     Package,
     media_kinds,
-    path_problem,
     write_package,
 )
 from lectern.courses.storage import sniff

@@ -1,0 +1,90 @@
+"""The checks every part of a package's manifest goes through (the course and lessons in package_manifest, the
+bank and quizzes in package_quizzes): JSON types, fields, text the database can store, and paths to members."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+class _Missing:
+    pass
+
+
+MISSING: Any = _Missing()  # a field the manifest leaves out (null is a value, and a wrong one where text is due)
+
+
+def path_problem(name: str) -> str | None:
+    """Why `name` may not be a path inside a package (a problem code), or None if it may."""
+    if "\\" in name or name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in name.split("/"):
+        return "path_escapes"
+    if any(part in ("", ".") for part in name.removesuffix("/").split("/")) or any(ord(c) < 32 for c in name):
+        return "bad_path"
+    return None
+
+
+@dataclass
+class ManifestChecks:
+    """`add(code, where, **params)` records a problem; `members` are the package's readable files and `refused` the
+    ones already reported (a reference to those is not reported twice)."""
+
+    add: Callable[..., None]
+    members: set[str] | dict[str, Any]
+    refused: set[str]
+
+    def typed(self, value: Any, where: str, kind: type, name: str) -> Any:
+        """`value` if it is a `kind`; None, reported, if it is something else (null included); None if missing."""
+        if value is MISSING:
+            return None
+        if not isinstance(value, kind):
+            self.add("wrong_type", where, expected=name)
+            return None
+        return value
+
+    def object(self, value: Any, where: str, fields: dict[str, bool]) -> dict[str, Any] | None:
+        if (obj := self.typed(value, where, dict, "object")) is None:
+            return None
+        for key in obj:
+            if key not in fields:
+                self.add("unknown_field", where, name=str(key)[:100])
+        for key, required in fields.items():
+            if required and key not in obj:
+                self.add("missing_field", where, name=key)
+        return obj
+
+    def check_text(self, value: Any, at: str, max_len: int, empty: bool = False) -> str | None:
+        """`value` stripped, if it is text that the database can store within `max_len` characters."""
+        if not isinstance(value, str):
+            self.add("wrong_type", at, expected="text")
+            return None
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            self.add("bad_chars", at)  # unpaired surrogates, which JSON escapes allow
+            return None
+        if "\x00" in value:
+            self.add("bad_chars", at)  # PostgreSQL text cannot hold NUL
+        elif not empty and not value.strip():
+            self.add("empty", at)
+        elif len(value) > max_len:
+            self.add("too_long", at, limit=max_len)
+        else:
+            return value.strip()
+        return None
+
+    def member(self, value: Any, at: str, folder: str) -> str | None:
+        """A path to another member of the package: safe, in its folder, and present (unless already reported)."""
+        if (path := self.check_text(value, at, 1000)) is None:
+            return None
+        if code := path_problem(path):
+            self.add(code, at, path=path)
+        elif not path.startswith(folder + "/"):
+            self.add("wrong_folder", at, path=path, folder=folder)
+        elif path not in self.members:
+            if path not in self.refused:
+                self.add("missing_file", at, path=path)
+        else:
+            return path
+        return None
