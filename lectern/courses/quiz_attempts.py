@@ -223,11 +223,22 @@ class Saved:
 
 
 def save_answer(
-    session: DbSession, attempt_id: int, user: User, position: int, raw: object, seq: int, now: datetime
+    session: DbSession,
+    attempt_id: int,
+    user: User,
+    position: int,
+    raw: object,
+    seq: int,
+    now: datetime,
+    course_id: int | None = None,
 ) -> Saved:
     """Save one answer and commit. An older `seq` than the one stored is acknowledged but changes nothing, so a
-    queue replayed out of order cannot overwrite a newer answer. Raises NotFound, AttemptClosed, InvalidResponse."""
-    attempt = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+    queue replayed out of order cannot overwrite a newer answer. With `course_id`, an attempt at a quiz of another
+    course is not found. Raises NotFound, AttemptClosed, InvalidResponse."""
+    query = select(Attempt).where(Attempt.id == attempt_id)
+    if course_id is not None:  # checked in the same locking read: this is the hot path of an exam
+        query = query.join(Quiz, Quiz.id == Attempt.quiz_id).where(Quiz.course_id == course_id)
+    attempt = session.scalar(query.with_for_update(of=Attempt))
     if attempt is None or attempt.user_id != user.id:
         raise access.NotFound()
     if attempt.state is not AttemptState.IN_PROGRESS:

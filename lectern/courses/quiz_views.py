@@ -152,10 +152,9 @@ def save(course_id: int, attempt_id: int) -> ResponseReturnValue:
     position, seq = data.get("position"), data.get("seq")
     if not (_counter(position) and _counter(seq)):
         return _json_error(400, "bad_request", _("The answer needs a position and a sequence number."))
-    _attempt(course_id, attempt_id)
     try:
         saved = quiz_attempts.save_answer(
-            db.session, attempt_id, current_user, position, data.get("response"), seq, utcnow()
+            db.session, attempt_id, current_user, position, data.get("response"), seq, utcnow(), course_id=course_id
         )
     except access.NotFound:
         abort(404)

@@ -110,6 +110,10 @@ def test_bad_answers_are_400_with_a_message(client: Any, world: dict[str, Any]) 
     assert reply.status_code == 400 and "no choice 99" in reply.get_json()["message"]
     assert _save(client, world, attempt_id, 0, "x" * 10, seq=-1).status_code == 400
     assert _save(client, world, attempt_id, 99, 0).status_code == 404
+    token = client.csrf_token(_urls(world)["quiz"])
+    elsewhere = f"/courses/{world['course'].id + 1}/quizzes/attempts/{attempt_id}/answers"  # another course's URL
+    body = {"position": 0, "response": 0, "seq": 1}
+    assert client.post(elsewhere, json=body, headers={"X-CSRFToken": token}).status_code == 404
     urls = _urls(world)
     token = client.csrf_token(urls["quiz"])
     not_json = client.post(f"{urls['attempts']}/{attempt_id}/answers", data="{", headers={"X-CSRFToken": token})
