@@ -7,13 +7,17 @@ content security policy and run without script errors: the `page` fixture fails 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE.parent.parent / "artifacts" / "screenshots"
@@ -42,10 +46,52 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
+_RESPONSE = "lectern.tests.response"
+
+
+class _ClosedOnce:
+    """A response body whose close() runs once, however many times it is called."""
+
+    def __init__(self, body: Iterable[bytes]) -> None:
+        self.body = body
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+
+
+class _RequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler, closing the response of a request whose client hung up.
+
+    When Chromium resets a connection (it drops a favicon or a media request it no longer needs), Werkzeug's server
+    can fail while draining the request, before it closes the response: a file being sent stays open until the
+    garbage collector finds it, and under `filterwarnings = error` its ResourceWarning fails whichever test is running.
+    """
+
+    def connection_dropped(self, error: BaseException, environ: WSGIEnvironment | None = None) -> None:
+        if environ is not None and _RESPONSE in environ:
+            environ[_RESPONSE].close()
+
+
+def _keeping_response(app: Flask) -> WSGIApplication:
+    def serve(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        body = environ[_RESPONSE] = _ClosedOnce(app(environ, start_response))
+        return body
+
+    return serve
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The test's app (on the test's database backend) served on a free loopback port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _keeping_response(app), threaded=True, request_handler=_RequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
