@@ -56,6 +56,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "REDIS_URL": redis_url,
         "LECTERN_STORAGE": env.get("LECTERN_STORAGE") or str(instance_path / "storage"),
         "MAX_CONTENT_LENGTH": int(env.get("LECTERN_MAX_UPLOAD_MB", "512")) * 1024 * 1024,
+        # Form fields that are not files: Werkzeug's default of 500 kB is too small for the users import, whose
+        # preview sends the checked file (up to 2 MB) back in a field, base64-encoded, for the apply.
+        "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
         # Sessions and remember-me cookies: not readable by scripts, not sent cross-site, HTTPS-only in production.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from lectern.extensions import db
-from lectern.platform import services
+from lectern.platform import cohorts, services, user_import
 from lectern.platform.forms import AcademyForm, UserForm
-from lectern.platform.models import Academy, Role, User
+from lectern.platform.models import Academy, Cohort, Role, User
 from lectern.platform.roles import ROLE_LABELS, role_required
+from lectern.urls import page_arg
 
-MAX_PAGE = 10_000  # a page number from the address bar must not overflow the database' OFFSET
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 ADMINS = (Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN)
@@ -90,18 +90,27 @@ def _save_academy(form: AcademyForm, item: Academy | None) -> ResponseReturnValu
     return render_template("admin/academy_form.html", form=form, academy=item)
 
 
-@bp.route("/users")
-@role_required(*ADMINS)
-def users() -> ResponseReturnValue:
-    academies = services.visible_academies(db.session, current_user)
+def _user_filter() -> tuple[services.UserFilter, list[Academy], list[Cohort]]:
+    """The users filter from the address bar; values the administrator may not use are ignored, not errors."""
+    academies = list(services.visible_academies(db.session, current_user))
+    visible = [cohort for cohort, _count in cohorts.visible_cohorts(db.session, current_user)]
     role = request.args.get("role", "")
     academy_id = request.args.get("academy", type=int)
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    cohort_id = request.args.get("cohort", type=int)
     flt = services.UserFilter(
         query=request.args.get("q", "").strip()[:100],
         role=Role(role) if role in Role._value2member_map_ else None,
         academy_id=academy_id if academy_id in {a.id for a in academies} else None,
+        cohort_id=cohort_id if cohort_id in {c.id for c in visible} else None,
     )
+    return flt, academies, visible
+
+
+@bp.route("/users")
+@role_required(*ADMINS)
+def users() -> ResponseReturnValue:
+    flt, academies, visible = _user_filter()
+    page = page_arg()
     items, total = services.list_users(db.session, current_user, flt, page, PER_PAGE)
     return render_template(
         "admin/users.html",
@@ -111,8 +120,68 @@ def users() -> ResponseReturnValue:
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
         flt=flt,
         academies=academies,
+        cohorts=visible,
+        memberships=cohorts.cohorts_of(db.session, [u.id for u in items]),
+        manageable=set(services.manageable_roles(current_user)),
         roles=ROLE_LABELS,
     )
+
+
+@bp.route("/users/export.csv")
+@role_required(*ADMINS)
+def users_export() -> ResponseReturnValue:
+    """The users of the current filter, in the upload's own layout."""
+    flt, _academies, _cohorts = _user_filter()
+    body, _count = user_import.export_users(db.session, current_user, flt)
+    db.session.commit()
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="users.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _manageable_or_403(user_id: int) -> User:
+    item = _user_or_404(user_id)
+    if item.role not in services.manageable_roles(current_user):
+        abort(403)
+    return item
+
+
+@bp.route("/users/<id:user_id>/<any(suspend, reactivate):action>", methods=["POST"])
+@role_required(*ADMINS)
+def user_active(user_id: int, action: str) -> ResponseReturnValue:
+    """Suspend a user (ending their sessions) or let them sign in again."""
+    item = _manageable_or_403(user_id)
+    try:
+        services.set_active(db.session, current_user, item, action == "reactivate")
+    except services.Forbidden:
+        abort(403)  # themselves
+    db.session.commit()
+    if action == "suspend":
+        flash(_("%(name)s is suspended and signed out everywhere.", name=item.username), "success")
+    else:
+        flash(_("%(name)s can sign in again.", name=item.username), "success")
+    return redirect(_back())
+
+
+@bp.route("/users/<id:user_id>/password", methods=["POST"])
+@role_required(*ADMINS)
+def user_password(user_id: int) -> ResponseReturnValue:
+    """Give the user a new generated password and show it, once: the page is not stored, nor the password."""
+    item = _manageable_or_403(user_id)
+    password = services.reset_password(db.session, current_user, item)
+    db.session.commit()
+    response = Response(render_template("admin/user_password.html", user=item, password=password))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _back() -> str:
+    """Back to the users list the administrator came from (a local address only)."""
+    target = request.form.get("next", "")
+    if target.startswith("/admin/users") and not target.startswith("//"):
+        return target
+    return url_for("admin.users")
 
 
 def _user_form(item: User | None) -> UserForm:
@@ -162,9 +231,7 @@ def user_new() -> ResponseReturnValue:
 @bp.route("/users/<id:user_id>/edit", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def user_edit(user_id: int) -> ResponseReturnValue:
-    item = _user_or_404(user_id)
-    if item.role not in services.manageable_roles(current_user):
-        abort(403)
+    item = _manageable_or_403(user_id)
     form = _user_form(item)
     if form.validate_on_submit():
         try:
@@ -182,7 +249,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
                 active=bool(form.active.data),
             )
             if form.password.data:
-                services.set_password(item, form.password.data)
+                services.admin_set_password(db.session, current_user, item, form.password.data)
         except services.DuplicateUser as exc:
             db.session.rollback()
             getattr(form, exc.field).errors = [_("Another user already has this.")]

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from lectern.extensions import DbSession
-from lectern.platform import services
-from lectern.platform.models import Academy, Role
+from lectern.platform import cohorts, services
+from lectern.platform.models import Academy, Cohort, Role, User
 
 ACADEMIES = [
     # slug, name, city, country, timezone, default language
@@ -26,6 +26,7 @@ USERS = [
     ("rezekne.admin", "Inese", "Kalniņa", Role.ACADEMY_ADMIN, "rezekne", "en"),
     ("j.ozols", "Jānis", "Ozols", Role.INSTRUCTOR, "rezekne", "en"),
     ("l.berzina", "Laura", "Bērziņa", Role.INSTRUCTOR, "rezekne", "ru"),
+    ("bishkek.admin", "Чолпон", "Усенова", Role.ACADEMY_ADMIN, "bishkek", "ru"),
     ("hall.bishkek", "Lecture hall", "Bishkek 1", Role.CLASSROOM, "bishkek", "ru"),
     ("a.asanov", "Азамат", "Асанов", Role.CADET, "bishkek", "ru"),
     ("b.toktogulova", "Бермет", "Токтогулова", Role.CADET, "bishkek", "ru"),
@@ -39,6 +40,12 @@ USERS = [
     ("a.zhaksylykov", "Арман", "Жаксылыков", Role.CADET, "almaty", "ru"),
     ("a.bekova", "Айгерим", "Бекова", Role.CADET, "almaty", "ru"),
     ("y.omarov", "Ерлан", "Омаров", Role.CADET, "almaty", "ru"),
+]
+
+# Each academy's intake of cadets as a cohort: (academy slug, name, members). The courses demo enrols some.
+COHORTS = [
+    ("bishkek", "Border guards intake 2025, Bishkek", ("a.asanov", "b.toktogulova", "n.abdyldaev")),
+    ("dushanbe", "Border troops intake 2025, Dushanbe", ("f.rahimov", "m.nazarova", "s.saidov")),
 ]
 
 
@@ -78,4 +85,10 @@ def load(session: DbSession) -> list[Credential]:
             language=lang,
         )
         credentials.append(Credential(username, password, role, academies[slug].name))
+    for slug, name, usernames in COHORTS:
+        cohort = Cohort(academy_id=academies[slug].id, name=name, description="")
+        session.add(cohort)
+        session.flush()
+        members = session.scalars(select(User).where(User.username.in_(usernames))).all()
+        cohorts.add_members(session, None, cohort, members)
     return credentials

@@ -8,7 +8,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from lectern.config import LANGUAGES
@@ -143,3 +144,30 @@ class UserForm(FlaskForm):
                 DataRequired(message=_l("A new user needs a password.")),
                 *self.password.validators[1:],
             ]
+
+
+class CohortForm(FlaskForm):
+    """Create or edit a cohort; the view fills the academies the administrator may use."""
+
+    academy_id = SelectField(_l("Academy"), coerce=int, validators=[DataRequired()])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)], filters=[_strip])
+    submit = SubmitField(_l("Save"))
+
+
+class CohortPasteForm(FlaskForm):
+    """Members to add: usernames or e-mail addresses, one a line or separated by commas, semicolons or spaces."""
+
+    identifiers = TextAreaField(
+        _l("Usernames or e-mail addresses"),
+        validators=[
+            DataRequired(message=_l("Paste at least one username or e-mail address.")),
+            Length(max=200_000, message=_l("The list is too long: add it in several parts.")),
+        ],
+    )
+
+
+class CohortCsvForm(FlaskForm):
+    """Members to add from a CSV file with a username (or email) column."""
+
+    file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file."))])

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, Dialect, Enum, ForeignKey, String, func
+from sqlalchemy import JSON, DateTime, Dialect, Enum, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -123,3 +123,57 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.value}>"
+
+
+class Cohort(Model):
+    """A group of users of one academy, such as an intake ("Border guards intake 2026, Bishkek").
+
+    Enrolling a cohort in a course keeps the course's enrolments in step with the members (the courses area listens
+    to the membership signals of `lectern.platform.cohorts`).
+    """
+
+    __tablename__ = "cohort"
+    __table_args__ = (UniqueConstraint("academy_id", "name"),)
+
+    id: Mapped[intpk]
+    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]
+
+    academy: Mapped[Academy] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Cohort {self.name}>"
+
+
+class CohortMember(Model):
+    __tablename__ = "cohort_member"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[created_at]
+
+    user: Mapped[User] = relationship()
+
+
+class AuditEntry(Model):
+    """One administrative action: who did what to whom, when. Written in the transaction of the action itself."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[intpk]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now(), index=True)
+    # None: the command line. SET NULL keeps the entry if an account is ever removed from the database by hand.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    # The academy the action concerns: what its academy administrators may read. None: site-wide.
+    academy_id: Mapped[int | None] = mapped_column(ForeignKey("academy.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    # What was acted on, as people read it ("user l.asanov", "cohort Intake 2026"), kept even if the object goes.
+    target: Mapped[str] = mapped_column(String(300), default="")
+    details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+    academy: Mapped[Academy | None] = relationship()

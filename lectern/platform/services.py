@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lectern.extensions import DbSession
-from lectern.platform.models import Academy, Role, User, utcnow
+from lectern.platform import audit
+from lectern.platform.models import Academy, CohortMember, Role, User, utcnow
+from lectern.platform.user_csv import generate_password
 
 # A hash of nothing anyone knows: checked against when the username is unknown, so that an unknown username takes
 # as long to refuse as a wrong password and timing does not tell which accounts exist.
@@ -80,6 +82,34 @@ def set_password(user: User, new: str) -> None:
     user.session_version += 1
 
 
+def admin_set_password(session: DbSession, actor: User, user: User, new: str) -> None:
+    """An administrator sets `user`'s password (ending their sessions); recorded in the audit log."""
+    if user.role not in manageable_roles(actor):
+        raise Forbidden()
+    set_password(user, new)
+    audit.record(session, actor, "user.password", academy_id=user.academy_id, target=user.username)
+
+
+def reset_password(session: DbSession, actor: User, user: User) -> str:
+    """Give `user` a new generated password, end their sessions, and return it: the only time it exists in clear."""
+    password = generate_password()
+    admin_set_password(session, actor, user, password)
+    return password
+
+
+def set_active(session: DbSession, actor: User, user: User, active: bool) -> None:
+    """Suspend (ending every session) or reactivate `user`. Nobody suspends themselves."""
+    if user.role not in manageable_roles(actor) or user.id == actor.id:
+        raise Forbidden()
+    if user.active == active:
+        return
+    if not active:
+        user.session_version += 1
+    user.active = active
+    action = "user.reactivate" if active else "user.suspend"
+    audit.record(session, actor, action, academy_id=user.academy_id, target=user.username)
+
+
 # --- who may administer whom ------------------------------------------------------------------------------------
 
 
@@ -90,6 +120,12 @@ def manageable_roles(actor: User) -> list[Role]:
     if actor.role is Role.ACADEMY_ADMIN:
         return [r for r in Role if r is not Role.GLOBAL_ADMIN]
     return []
+
+
+def administers(actor: User, academy_id: int) -> bool:
+    """Whether `actor` administers the academy's users, cohorts and courses: global administrators all academies,
+    academy administrators their own."""
+    return actor.role is Role.GLOBAL_ADMIN or (actor.role is Role.ACADEMY_ADMIN and actor.academy_id == academy_id)
 
 
 def visible_academies(session: DbSession, actor: User) -> Sequence[Academy]:
@@ -111,9 +147,7 @@ def get_academy_for(session: DbSession, actor: User, academy_id: int) -> Academy
 def get_user_for(session: DbSession, actor: User, user_id: int) -> User:
     """The user `actor` may administer; NotFound for another academy's user so that its existence stays hidden."""
     user = session.get(User, user_id)
-    if user is None or not actor.role.is_admin:
-        raise NotFound()
-    if actor.role is Role.ACADEMY_ADMIN and user.academy_id != actor.academy_id:
+    if user is None or not administers(actor, user.academy_id):
         raise NotFound()
     return user
 
@@ -123,17 +157,18 @@ class UserFilter:
     query: str = ""
     role: Role | None = None
     academy_id: int | None = None
+    cohort_id: int | None = None  # the caller checks that `actor` sees the cohort
 
 
-def list_users(
-    session: DbSession, actor: User, flt: UserFilter, page: int, per_page: int = 50
-) -> tuple[list[User], int]:
-    """One page of the users `actor` administers, and the total count, with academies loaded in the same query."""
+def _filtered(actor: User, flt: UserFilter) -> Select[User] | None:
+    """The users `actor` administers that match `flt`; None if `actor` administers nobody."""
     stmt = select(User)
     if actor.role is Role.ACADEMY_ADMIN:
         stmt = stmt.where(User.academy_id == actor.academy_id)
     elif actor.role is not Role.GLOBAL_ADMIN:
-        return [], 0
+        return None
+    if flt.cohort_id is not None:
+        stmt = stmt.where(exists().where(CohortMember.user_id == User.id, CohortMember.cohort_id == flt.cohort_id))
     if flt.academy_id is not None:
         stmt = stmt.where(User.academy_id == flt.academy_id)
     if flt.role is not None:
@@ -148,6 +183,16 @@ def list_users(
                 func.lower(User.email).like(like),
             )
         )
+    return stmt
+
+
+def list_users(
+    session: DbSession, actor: User, flt: UserFilter, page: int, per_page: int = 50
+) -> tuple[list[User], int]:
+    """One page of the users `actor` administers, and the total count, with academies loaded in the same query."""
+    stmt = _filtered(actor, flt)
+    if stmt is None:
+        return [], 0
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     users = session.scalars(
         stmt.options(joinedload(User.academy))
@@ -156,6 +201,15 @@ def list_users(
         .offset((page - 1) * per_page)
     ).all()
     return list(users), total
+
+
+def all_users(session: DbSession, actor: User, flt: UserFilter, limit: int) -> list[User]:
+    """Every user `actor` administers that matches `flt` (at most `limit`), by name, academies loaded."""
+    stmt = _filtered(actor, flt)
+    if stmt is None:
+        return []
+    order = (User.last_name, User.first_name, User.id)
+    return list(session.scalars(stmt.options(joinedload(User.academy)).order_by(*order).limit(limit)))
 
 
 def _check_unique(session: DbSession, username: str, email: str | None, exclude_id: int | None = None) -> None:
@@ -198,18 +252,45 @@ def create_user(
     )
     if academy is None:
         raise NotFound()
-    username = username.strip().lower()
-    email = email.strip().lower() if email else None
-    _check_unique(session, username, email)
+    _check_unique(session, username.strip().lower(), email.strip().lower() if email else None)
+    user = add_user(
+        session,
+        academy,
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        password_hash=hash_password(password),
+        email=email,
+        language=language,
+    )
+    target = user.username
+    audit.record(session, actor, "user.create", academy_id=academy.id, target=target, details={"role": role.value})
+    return user
+
+
+def add_user(
+    session: DbSession,
+    academy: Academy,
+    *,
+    username: str,
+    first_name: str,
+    last_name: str,
+    role: Role,
+    password_hash: str,
+    email: str | None,
+    language: str | None,
+) -> User:
+    """Add a user as given, normalised, with no check and no audit entry: the callers make both."""
     user = User(
         academy=academy,
-        username=username,
-        email=email,
+        username=username.strip().lower(),
+        email=email.strip().lower() if email else None,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         role=role,
         language=language or None,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
     )
     session.add(user)
     session.flush()
@@ -238,6 +319,9 @@ def update_user(
     username = username.strip().lower()
     email = email.strip().lower() if email else None
     _check_unique(session, username, email, exclude_id=user.id)
+    fields = ("academy_id", "username", "first_name", "last_name", "email", "language")
+    before = {name: getattr(user, name) for name in fields}
+    old_role = user.role
     user.academy_id = academy_id
     user.username = username
     user.first_name = first_name.strip()
@@ -245,9 +329,14 @@ def update_user(
     user.role = role
     user.email = email
     user.language = language or None
-    if user.active and not active:
-        user.session_version += 1  # a suspension ends the sessions the user has open
-    user.active = active
+    target = user.username
+    if changed := [name for name in fields if getattr(user, name) != before[name]]:
+        audit.record(session, actor, "user.update", academy_id=academy_id, target=target, details={"fields": changed})
+    if role is not old_role:
+        details = {"old": old_role.value, "new": role.value}
+        audit.record(session, actor, "user.role", academy_id=academy_id, target=target, details=details)
+    if user.active != active:
+        set_active(session, actor, user, active)
     session.flush()
     return user
 
@@ -296,6 +385,7 @@ def save_academy(
         clash = clash.where(Academy.id != academy.id)
     if session.scalar(clash) is not None:
         raise DuplicateAcademy()
+    created = academy is None
     if academy is None:
         academy = Academy()
         session.add(academy)
@@ -306,4 +396,11 @@ def save_academy(
     academy.timezone = timezone
     academy.default_language = default_language
     session.flush()
+    audit.record(
+        session,
+        actor,
+        "academy.create" if created else "academy.update",
+        academy_id=academy.id,
+        target=academy.name,
+    )
     return academy

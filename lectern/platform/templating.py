@@ -34,12 +34,14 @@ def register_nav_item(roles: set[Role], item: NavItem) -> None:
 
 def navigation(role: Role, academy_id: int) -> list[NavItem]:
     """The header's links for a role."""
+    administration = [NavItem("cohorts.index", _l("Cohorts")), NavItem("audit.index", _l("Audit log"))]
     if role is Role.GLOBAL_ADMIN:
-        own = [NavItem("admin.dashboard", _l("Academies")), NavItem("admin.users", _l("Users"))]
+        own = [NavItem("admin.dashboard", _l("Academies")), NavItem("admin.users", _l("Users")), *administration]
     elif role is Role.ACADEMY_ADMIN:
         own = [
             NavItem("admin.academy", _l("My academy"), (("academy_id", academy_id),)),
             NavItem("admin.users", _l("Users")),
+            *administration,
         ]
     elif role is Role.INSTRUCTOR:
         own = [NavItem("home.teaching", _l("Teaching"))]

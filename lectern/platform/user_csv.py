@@ -106,6 +106,9 @@ class CsvResult:
     delimiter: str
     columns: list[str]
     filename: str = ""
+    # Every data row's cells by column, cleaned as the checks see them (passwords left out), by physical line: a
+    # preview shows each row, the ones with problems too.
+    lines: dict[int, dict[str, str]] = dataclasses.field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -206,6 +209,7 @@ def _read(text: str, result: CsvResult) -> None:
             row = _check_row(line, record, header, result.problems)
             candidates.append(row)
             values = dict(zip(header, record, strict=False))
+            result.lines[line] = {name: _clean(cell) for name, cell in values.items() if name != "password"}
             for key in keys:
                 value = _clean(values.get(key, "")).lower()
                 if value:
@@ -314,10 +318,7 @@ def _check_row(
             allowed=", ".join(LANGUAGES),
         )
 
-    numbered: dict[str, dict[int, str]] = defaultdict(dict)
-    for name, value in values.items():
-        if (match := _NUMBERED.fullmatch(name)) and value:
-            numbered[match.group(1)][int(match.group(2))] = value
+    numbered = numbered_columns(values)
     courses = []
     for n in sorted(numbered["course"].keys() | numbered["role"].keys()):
         course, role = numbered["course"].get(n), numbered["role"].get(n, "student")
@@ -349,6 +350,15 @@ def _check_row(
         cohorts=tuple(numbered["cohort"][n] for n in sorted(numbered["cohort"])),
         courses=tuple(courses),
     )
+
+
+def numbered_columns(values: Mapping[str, str]) -> dict[str, dict[int, str]]:
+    """The non-empty numbered cells of a row: ``{"cohort": {1: "Intake 2026"}, "course": {...}, "role": {...}}``."""
+    numbered: dict[str, dict[int, str]] = {"cohort": {}, "course": {}, "role": {}}
+    for name, value in values.items():
+        if (match := _NUMBERED.fullmatch(name)) and value:
+            numbered[match.group(1)][int(match.group(2))] = value
+    return numbered
 
 
 def generate_password() -> str:

@@ -19,6 +19,7 @@ from lectern.platform.user_csv import (
     FileProblem,
     RowProblem,
     generate_password,
+    numbered_columns,
     passwords_csv,
     read_users_csv,
     users_to_csv,
@@ -325,3 +326,18 @@ def test_any_csv_like_text_gives_a_result(cells: list[list[str]], header: str) -
     result = read_users_csv(text.encode())
     assert result.ok == (not result.problems)
     assert all(row.username == row.username.lower() for row in result.rows)
+
+
+def test_every_data_row_is_kept_for_the_preview_without_its_password() -> None:
+    data = (
+        "username,firstname,lastname,email,password,cohort1,cohort3,course2,role2\n"
+        "Anna,' Анна ,Смирнова,bad,secret password,Intake,,Law,teacher\n"
+        "\n"
+        "boris,Борис,Ли,b@example.org,,,Night,,\n"
+    )
+    result = read_users_csv(data.encode())
+    assert sorted(result.lines) == [2, 4]
+    assert "password" not in result.lines[2]
+    assert result.lines[2]["username"] == "Anna" and result.lines[2]["email"] == "bad"
+    assert numbered_columns(result.lines[2]) == {"cohort": {1: "Intake"}, "course": {2: "Law"}, "role": {2: "teacher"}}
+    assert numbered_columns(result.lines[4]) == {"cohort": {3: "Night"}, "course": {}, "role": {}}
