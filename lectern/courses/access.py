@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from lectern.courses.models import Course, CourseRole, CourseShare, CourseStaff, Enrolment, Visibility
 from lectern.extensions import DbSession
 from lectern.platform.models import Role, User
+from lectern.platform.services import administers
 
 
 class CourseError(Exception):
@@ -48,7 +49,7 @@ def is_listed(session: DbSession, user: User, course: Course) -> bool:
 
 
 def _administers(user: User, course: Course) -> bool:
-    return user.role is Role.GLOBAL_ADMIN or (user.role is Role.ACADEMY_ADMIN and course.academy_id == user.academy_id)
+    return administers(user, course.academy_id)
 
 
 def can_edit(session: DbSession, user: User, course: Course) -> bool:

@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from lectern.courses import access, progress, services
+from lectern.courses import access, cohort_sync, progress, roster, services
 from lectern.courses.forms import EnrolKeyForm, EnrolUsersForm
-from lectern.courses.models import CourseRole, EnrolmentMethod
+from lectern.courses.models import CourseRole
 from lectern.courses.views_common import editable_course, listed_course, or_http
 from lectern.extensions import db
 from lectern.platform.models import Role, utcnow
+from lectern.urls import page_arg
 
-MAX_PAGE = 10_000  # a page number from the address bar must not overflow the database' OFFSET
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
 PER_PAGE = 20
@@ -35,7 +35,7 @@ REFUSALS = {
 @bp.route("/")
 @login_required
 def catalogue() -> ResponseReturnValue:
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = page_arg()
     academies = services.catalogue_academies(db.session)
     tree = services.category_tree(db.session)
     academy_id = request.args.get("academy", type=int)
@@ -114,7 +114,15 @@ def enrol_self(course_id: int) -> ResponseReturnValue:
 @login_required
 def leave(course_id: int) -> ResponseReturnValue:
     item = listed_course(course_id)
-    services.unenrol(db.session, item, current_user.id)
+    try:
+        roster.leave(db.session, current_user, item)
+    except roster.HeldByCohort as exc:
+        names = ", ".join(c.name for c in exc.cohorts)
+        flash(
+            _("You are enrolled through your cohort (%(names)s): ask your administrator to unenrol you.", names=names),
+            "error",
+        )
+        return redirect(url_for("courses.course", course_id=item.id))
     db.session.commit()
     flash(_("You have left the course. Your progress is kept if you come back."), "info")
     return redirect(url_for("courses.catalogue"))
@@ -139,21 +147,29 @@ def participants(course_id: int) -> ResponseReturnValue:
         if not users:
             flash(_("Choose at least one cadet."), "error")
         else:
-            added = services.enrol(db.session, item, users, EnrolmentMethod.MANUAL)
+            added = roster.enrol_by_hand(db.session, current_user, item, users)
             db.session.commit()
             flash(ngettext("%(num)d cadet enrolled.", "%(num)d cadets enrolled.", added), "success")
         return redirect(url_for("courses.participants", course_id=item.id))
     enrolments = services.participants(db.session, item)
-    found = progress.participants_progress(db.session, item.id, [e.user_id for e in enrolments])
+    user_ids = [e.user_id for e in enrolments]
     return render_template(
         "courses/participants.html",
         course=item,
         enrolments=enrolments,
-        progress=found,
+        progress=progress.participants_progress(db.session, item.id, user_ids),
+        held=cohort_sync.holding_cohorts(db.session, item, user_ids),
+        cohorts=cohort_sync.counted_cohorts_of_course(db.session, item),
+        cohort_choices=cohort_sync.enrollable_cohorts(db.session, item) if may_enrol else [],
+        staff=roster.staff_of(db.session, item),
+        staff_choices=roster.staff_candidates(db.session, item) if may_enrol else [],
         candidates=candidates,
         may_enrol=may_enrol,
         text=text,
         form=form,
+        method_labels=roster.METHOD_LABELS,
+        course_role_labels=roster.COURSE_ROLE_LABELS,
+        course_role_hints=roster.COURSE_ROLE_HINTS,
     )
 
 
@@ -161,7 +177,23 @@ def participants(course_id: int) -> ResponseReturnValue:
 @login_required
 def remove_participant(course_id: int, user_id: int) -> ResponseReturnValue:
     item = editable_course(course_id)
-    services.unenrol(db.session, item, user_id)
+    try:
+        removed = roster.unenrol_by_hand(db.session, current_user, item, user_id)
+    except roster.HeldByCohort as exc:
+        names = ", ".join(c.name for c in exc.cohorts)
+        flash(
+            ngettext(
+                "This cadet is enrolled through the cohort %(names)s and would come back with it: remove them from "
+                "the cohort, or unenrol the cohort.",
+                "This cadet is enrolled through the cohorts %(names)s and would come back with them: remove them "
+                "from the cohorts, or unenrol the cohorts.",
+                len(exc.cohorts),
+                names=names,
+            ),
+            "error",
+        )
+        return redirect(url_for("courses.participants", course_id=item.id))
     db.session.commit()
-    flash(_("The cadet has been unenrolled; their progress is kept."), "info")
+    if removed:
+        flash(_("The cadet has been unenrolled; their progress is kept."), "info")
     return redirect(url_for("courses.participants", course_id=item.id))

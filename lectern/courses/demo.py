@@ -21,7 +21,7 @@ from pathlib import Path
 import av
 from sqlalchemy import select
 
-from lectern.courses import progress, quiz_attempts, quiz_grading, services
+from lectern.courses import cohort_sync, progress, quiz_attempts, quiz_grading, services
 from lectern.courses import storage as storage_module
 from lectern.courses.demo_content import (
     CATEGORIES,
@@ -47,7 +47,7 @@ from lectern.courses.quiz_model import Question, QuestionType, to_data
 from lectern.courses.quiz_models import Attempt, BankQuestion, QuestionCategory, Quiz, QuizSlot
 from lectern.courses.storage import Saved, Storage
 from lectern.extensions import DbSession
-from lectern.platform.models import Academy, Role, User, utcnow
+from lectern.platform.models import Academy, Cohort, Role, User, utcnow
 
 VIDEO_WIDTH = 640
 VIDEO_HEIGHT = 360
@@ -62,6 +62,11 @@ INSTRUCTORS = {"en": "j.ozols", "ru": "l.berzina"}
 ENROLMENTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("documents", "ru"): ("a.asanov", "f.rahimov", "d.yusupov", "b.toktogulova", "m.nazarova"),
     ("xray", "ru"): ("a.asanov", "d.yusupov"),
+}
+# Cohorts (of lectern.platform.demo) enrolled in courses: their members are enrolled, and stay in step.
+COHORT_ENROLMENTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("documents", "ru"): ("Border guards intake 2025, Bishkek",),
+    ("xray", "ru"): ("Border troops intake 2025, Dushanbe",),
 }
 # (cadet, course, how many of its first lessons are done), so that "My courses" shows progress.
 PROGRESS: tuple[tuple[str, tuple[str, str], int], ...] = (
@@ -174,6 +179,10 @@ def _stored_file(session: DbSession, name: str, media: dict[str, Saved], uploade
 def _enrol(session: DbSession, courses: dict[tuple[str, str], Course], users: dict[str, User]) -> None:
     for key, usernames in ENROLMENTS.items():
         services.enrol(session, courses[key], [users[u] for u in usernames], EnrolmentMethod.MANUAL)
+    for key, names in COHORT_ENROLMENTS.items():
+        for name in names:
+            cohort = session.scalars(select(Cohort).where(Cohort.name == name)).one()
+            cohort_sync.enrol_cohort(session, None, courses[key], cohort)
     now = utcnow()
     for username, key, done in PROGRESS:
         lessons = session.scalars(

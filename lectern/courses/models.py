@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lectern.extensions import Model
-from lectern.platform.models import Academy, User, UTCDateTime, created_at, intpk, string_enum, timestamp
+from lectern.platform.models import Academy, Cohort, User, UTCDateTime, created_at, intpk, string_enum, timestamp
 
 
 class Visibility(enum.StrEnum):
@@ -173,6 +173,19 @@ class Enrolment(Model):
 
     course: Mapped[Course] = relationship()
     user: Mapped[User] = relationship()
+
+
+class CourseCohort(Model):
+    """A cohort enrolled in a course: its members are enrolled (method COHORT) and stay in step with it."""
+
+    __tablename__ = "course_cohort"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[created_at]
+
+    course: Mapped[Course] = relationship()
+    cohort: Mapped[Cohort] = relationship()
 
 
 class LessonCompletion(Model):

@@ -107,7 +107,9 @@ def check_course_completion(session: DbSession, user_id: int, course_id: int, no
 def insert_once(session: DbSession, model: type[Any], **values: Any) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True if the row was new."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    # psycopg reports no row count for INSERT ... ON CONFLICT unless asked to keep it (-1 would read as "new").
+    statement = insert(model).values(**values).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+    result = session.execute(statement)
     return bool(getattr(result, "rowcount", 0))
 
 

@@ -13,13 +13,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from lectern.courses import access, quiz_attempts, quiz_reports
+from lectern.courses import access, cohort_sync, quiz_attempts, quiz_reports
 from lectern.courses.models import Course
 from lectern.courses.quiz_grading_forms import DeleteOverrideForm, ManualMarkForm, OverrideForm
 from lectern.courses.quiz_models import Attempt, AttemptAnswer, AttemptState, Quiz
 from lectern.courses.views_common import editable_course, from_local, listed_course, or_http
 from lectern.extensions import db
-from lectern.platform.models import utcnow
+from lectern.platform import cohorts
+from lectern.platform.models import Cohort, utcnow
 
 bp = Blueprint("quiz_grades", __name__, url_prefix="/courses")
 
@@ -76,11 +77,10 @@ def _save_mark(quiz: Quiz, attempt: Attempt, form: ManualMarkForm) -> bool:
 # --- gradebook ----------------------------------------------------------------------------------------------------
 
 
-def _gradebook(course: Course) -> quiz_reports.Gradebook:
+def _gradebook(course: Course, cohort: Cohort | None) -> quiz_reports.Gradebook:
     for quiz in quiz_attempts.quizzes_of(db.session, course.id, published_only=False):
         _finish_overdue(quiz)
-    # The cohort filter goes here once cohorts exist: pass the chosen cohort's members as `user_ids`.
-    user_ids = None
+    user_ids = cohorts.member_ids(db.session, cohort) if cohort is not None else None
     return quiz_reports.gradebook(db.session, course, user_ids)
 
 
@@ -88,18 +88,21 @@ def _gradebook(course: Course) -> quiz_reports.Gradebook:
 @login_required
 def gradebook(course_id: int) -> ResponseReturnValue:
     course = _taught_course(course_id)
-    book = _gradebook(course)
-    return render_template("courses/quizzes/gradebook.html", course=course, book=book)
+    choices, chosen = cohort_sync.chosen_cohort(db.session, course, request.args.get("cohort", type=int))
+    book = _gradebook(course, chosen)
+    return render_template("courses/quizzes/gradebook.html", course=course, book=book, cohorts=choices, cohort=chosen)
 
 
 @bp.route("/<id:course_id>/gradebook.csv")
 @login_required
 def gradebook_csv(course_id: int) -> ResponseReturnValue:
     course = _taught_course(course_id)
+    _choices, chosen = cohort_sync.chosen_cohort(db.session, course, request.args.get("cohort", type=int))
+    name = f"course-{course.id}-cohort-{chosen.id}" if chosen else f"course-{course.id}"
     return Response(
-        quiz_reports.gradebook_csv(_gradebook(course)),
+        quiz_reports.gradebook_csv(_gradebook(course, chosen)),
         mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=course-{course.id}-gradebook.csv"},
+        headers={"Content-Disposition": f"attachment; filename={name}-gradebook.csv"},
     )
 
 

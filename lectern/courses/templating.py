@@ -8,12 +8,13 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lectern.courses import progress, quiz_attempts, quiz_render, services
+from lectern.courses import cohort_sync, progress, quiz_attempts, quiz_render, services
 from lectern.courses.forms import LESSON_KIND_LABELS, VISIBILITY_LABELS
 from lectern.courses.markdown import render
 from lectern.courses.quiz_edit_forms import GRADING_METHOD_LABELS
 from lectern.courses.quiz_forms import QUESTION_TYPE_LABELS
 from lectern.extensions import db
+from lectern.platform.cohort_views import register_cohort_panel
 from lectern.platform.home import register_panel
 from lectern.platform.models import Role
 from lectern.platform.templating import NavItem, register_nav_item
@@ -50,6 +51,16 @@ def quiz_passes(course: Any) -> set[int]:
     return quiz_attempts.passes(db.session, current_user.id, ids)
 
 
+def cohort_courses(cohort: Any) -> list[Any]:
+    """The courses a cohort is enrolled in, for the cohort's page."""
+    return cohort_sync.courses_of_cohort(db.session, cohort)
+
+
+def cohort_course_choices(cohort: Any) -> list[Any]:
+    """The courses the signed-in administrator may enrol the cohort in."""
+    return cohort_sync.enrollable_courses(db.session, current_user, cohort)
+
+
 def register(app: Flask) -> None:
     register_nav_item(set(Role), NavItem("courses.catalogue", _l("Courses")))
     register_nav_item({Role.GLOBAL_ADMIN}, NavItem("categories.index", _l("Categories")))
@@ -65,8 +76,11 @@ def register(app: Flask) -> None:
         quiz_passes=quiz_passes,
         question_type_labels=QUESTION_TYPE_LABELS,
         grading_method_labels=GRADING_METHOD_LABELS,
+        cohort_courses=cohort_courses,
+        cohort_course_choices=cohort_course_choices,
     )
     app.jinja_env.filters["markdown"] = render
     app.jinja_env.filters["question_text"] = quiz_render.text
     app.jinja_env.filters["question_inline"] = quiz_render.inline
     register_course_panel("courses/quizzes/_course_panel.html")
+    register_cohort_panel("courses/_cohort_panel.html")

@@ -146,3 +146,18 @@ def test_instructor_home_lists_taught_courses(client, make):
     client.login(teacher.username)
     html = client.get("/teaching").get_data(as_text=True)
     assert "Courses I teach" in html and "X-ray image analysis" in html
+
+
+def test_insert_once_tells_a_new_row_from_a_conflict(app, make):
+    # Both databases: psycopg reports no row count for ON CONFLICT DO NOTHING unless it is asked to keep it.
+    from lectern.courses.progress import insert_once
+
+    academy = make.academy()
+    course = make.course(academy.id)
+    cadet = make.user(Role.CADET, academy)
+    with app.app_context():
+        values = {"course_id": course.id, "user_id": cadet.id, "method": EnrolmentMethod.MANUAL}
+        assert insert_once(db.session, Enrolment, **values) is True
+        assert insert_once(db.session, Enrolment, **values) is False
+        db.session.commit()
+    assert _enrolled(app, course.id) == {cadet.id}

@@ -4,6 +4,7 @@ statistics with its chart, overrides; who may see each, and a constant number of
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -331,3 +332,23 @@ def test_reports_run_a_constant_number_of_queries(app: Any, client: Any, make: A
     few = _queries(app, client, path)
     add_cadets(8)
     assert _queries(app, client, path) == few
+
+
+def test_gradebook_narrows_to_a_cohort(client: Any, make: Any, world: dict) -> None:
+    course = world["course"]
+    other = make.user(Role.CADET, last_name="Омуралиев")
+    make.enrol(course.id, other.id)
+    home = SimpleNamespace(id=course.academy_id)  # the factory needs only the academy's id
+    with_cadet = make.cohort(home, "Intake 2026", members=[world["cadet"]])
+    unrelated = make.cohort(make.academy(), "Unrelated intake")
+    client.login(world["teacher"].username)
+    page = text(client.get(urls(world)["gradebook"]))
+    assert "Intake 2026" in page and "Unrelated intake" not in page  # only cohorts with a cadet in the course
+    assert "Сидоров" in page and "Омуралиев" in page
+    page = text(client.get(f"{urls(world)['gradebook']}?cohort={with_cadet.id}"))
+    assert "Сидоров" in page and "Омуралиев" not in page
+    csv_text = client.get(f"{urls(world)['csv']}?cohort={with_cadet.id}").get_data().decode("utf-8-sig")
+    assert "Сидоров" in csv_text and "Омуралиев" not in csv_text
+    # A cohort that is not one of the choices shows everyone.
+    page = text(client.get(f"{urls(world)['gradebook']}?cohort={unrelated.id}"))
+    assert "Сидоров" in page and "Омуралиев" in page
