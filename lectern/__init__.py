@@ -75,6 +75,8 @@ def _register_blueprints(app: Flask) -> None:
     from lectern.courses import (
         catalogue,
         categories,
+        cohort_sync,  # noqa: F401  (importing it connects the cohort membership signals)
+        course_admin_views,
         editing,
         lessons,
         package_views,
@@ -84,9 +86,12 @@ def _register_blueprints(app: Flask) -> None:
         quiz_import_views,  # noqa: F401  (importing it adds its routes to quiz_bank_views.bp)
         quiz_templating,
         quiz_views,
+        user_import_courses,  # noqa: F401  (importing it lets the users CSV import name courses)
     )
     from lectern.courses import templating as courses_templating
-    from lectern.platform import admin, auth, home, templating
+    from lectern.platform import admin, audit_views, auth, cohort_views, home, templating, user_import_views
+    from lectern.reports import templating as reports_templating
+    from lectern.reports import views as reports
     from lectern.webrtc import lectures
     from lectern.webrtc import templating as lectures_templating
 
@@ -94,7 +99,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(user_import_views.bp)
+    app.register_blueprint(cohort_views.bp)
+    app.register_blueprint(audit_views.bp)
     app.register_blueprint(catalogue.bp)
+    app.register_blueprint(course_admin_views.bp)
     app.register_blueprint(editing.bp)
     app.register_blueprint(lessons.bp)
     app.register_blueprint(categories.bp)
@@ -104,7 +113,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(quiz_edit_views.bp)
     app.register_blueprint(quiz_grading_views.bp)
     app.register_blueprint(lectures.bp)
+    app.register_blueprint(reports.bp)
     templating.register(app)
     courses_templating.register(app)
     quiz_templating.register(app)
     lectures_templating.register(app)
+    reports_templating.register(app)
