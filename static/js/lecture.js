@@ -452,55 +452,92 @@
     return b;
   }
 
+  // One row per participant, kept from one list to the next and changed in place: the list comes again at least
+  // once a second in a busy room, and a button rebuilt between the instructor's press and release loses the click.
+  var rows = new Map();
+
+  function personRow(id) {
+    var row = rows.get(id);
+    if (row) return row;
+    row = { li: document.createElement("li"), dot: document.createElement("span"), tools: null, toolsKey: "" };
+    row.li.className = "person";
+    row.li.dataset.user = String(id);
+    var who = document.createElement("span");
+    who.className = "who";
+    row.name = document.createElement("span");
+    row.name.className = "name";
+    row.role = document.createElement("span");
+    row.role.className = "role";
+    who.append(row.name, row.role);
+    row.who = who;
+    row.hand = document.createElement("span");
+    row.hand.className = "tag tag-hand";
+    row.floor = document.createElement("span");
+    row.floor.className = "tag tag-floor";
+    row.li.append(row.dot, who);
+    rows.set(id, row);
+    return row;
+  }
+
+  function setText(el, text) {
+    if (el.textContent !== text) el.textContent = text;
+  }
+
+  // A tag is in the row only while it holds: its text must not linger for screen readers.
+  function showTag(row, tag, on, text) {
+    setText(tag, text);
+    if (!on) {
+      tag.remove();
+    } else if (tag.parentNode !== row.li) {
+      var after = tag === row.hand || row.hand.parentNode !== row.li ? row.who : row.hand;
+      after.after(tag);
+    }
+  }
+
+  function updateRow(row, p) {
+    row.li.classList.toggle("has-hand", !!p.hand);
+    row.li.classList.toggle("has-floor", !!p.floor);
+    var quality = qualityOf(p.quality);
+    row.dot.className = "dot q-" + quality;
+    var title = t("quality" + quality.charAt(0).toUpperCase() + quality.slice(1));
+    if (p.quality && p.quality.rtt_ms !== null) title += " · " + Math.round(p.quality.rtt_ms) + " ms";
+    row.dot.title = title;
+    setText(row.name, p.name + (state.me && p.id === state.me.id ? " (" + t("you") + ")" : ""));
+    setText(row.role, t("part" + p.part.charAt(0).toUpperCase() + p.part.slice(1)));
+    showTag(row, row.hand, !!p.hand, t("hand"));
+    showTag(row, row.floor, !!p.floor, t("floor"));
+    var toolsKey = isHost && p.part !== "host" && p.part !== "observer" ? (p.floor ? "floor" : "seat") : "";
+    if (toolsKey === row.toolsKey) return;
+    if (row.tools) row.tools.remove();
+    row.tools = null;
+    row.toolsKey = toolsKey;
+    if (!toolsKey) return;
+    row.tools = document.createElement("span");
+    row.tools.className = "person-tools";
+    row.tools.append(
+      p.floor ? hostAction(t("takeFloor"), "floor", { user: null }) : hostAction(t("giveFloor"), "floor", { user: p.id }),
+      hostAction(t("mute"), "mute", { user: p.id }),
+      hostAction(t("remove"), "remove", { user: p.id }, "danger")
+    );
+    row.li.append(row.tools);
+  }
+
   function renderParticipants(people) {
     state.people = people;
     var list = $("participants");
-    list.textContent = "";
     $("people-count").textContent = String(people.length);
-    people.forEach(function (p) {
-      var li = document.createElement("li");
-      li.className = "person";
-      li.dataset.user = String(p.id);
-      if (p.hand) li.classList.add("has-hand");
-      if (p.floor) li.classList.add("has-floor");
-      var quality = qualityOf(p.quality);
-      var dot = document.createElement("span");
-      dot.className = "dot q-" + quality;
-      dot.title = t("quality" + quality.charAt(0).toUpperCase() + quality.slice(1));
-      if (p.quality && p.quality.rtt_ms !== null) dot.title += " · " + Math.round(p.quality.rtt_ms) + " ms";
-      var who = document.createElement("span");
-      who.className = "who";
-      var name = document.createElement("span");
-      name.className = "name";
-      name.textContent = p.name + (state.me && p.id === state.me.id ? " (" + t("you") + ")" : "");
-      var role = document.createElement("span");
-      role.className = "role";
-      role.textContent = t("part" + p.part.charAt(0).toUpperCase() + p.part.slice(1));
-      who.append(name, role);
-      li.append(dot, who);
-      if (p.hand) {
-        var hand = document.createElement("span");
-        hand.className = "tag tag-hand";
-        hand.textContent = t("hand");
-        li.append(hand);
+    var present = new Set();
+    people.forEach(function (p, i) {
+      present.add(p.id);
+      var row = personRow(p.id);
+      updateRow(row, p);
+      if (list.children[i] !== row.li) list.insertBefore(row.li, list.children[i] || null);
+    });
+    rows.forEach(function (row, id) {
+      if (!present.has(id)) {
+        row.li.remove();
+        rows.delete(id);
       }
-      if (p.floor) {
-        var floor = document.createElement("span");
-        floor.className = "tag tag-floor";
-        floor.textContent = t("floor");
-        li.append(floor);
-      }
-      if (isHost && p.part !== "host" && p.part !== "observer") {
-        var tools = document.createElement("span");
-        tools.className = "person-tools";
-        tools.append(
-          p.floor ? hostAction(t("takeFloor"), "floor", { user: null }) : hostAction(t("giveFloor"), "floor", { user: p.id }),
-          hostAction(t("mute"), "mute", { user: p.id }),
-          hostAction(t("remove"), "remove", { user: p.id }, "danger")
-        );
-        li.append(tools);
-      }
-      list.append(li);
     });
     if (state.me) {
       var me = people.filter(function (p) { return p.id === state.me.id; })[0];

@@ -275,9 +275,19 @@ def test_a_lecture_hall_takes_the_floor(
         host.screenshot(path=str(ARTIFACTS / f"{database.backend}-lecture-floor-host.png"))
         screen.screenshot(path=str(ARTIFACTS / f"{database.backend}-lecture-floor-hall.png"))
 
+        # The list changes in place: a new list (the cadet raises a hand, and lowers it) keeps the hall's buttons,
+        # so a press that spans it is not lost.
+        mute = row.get_by_role("button", name="Mute").element_handle()
+        pupil_row = host.locator(f'#participants li[data-user="{cadet.id}"]')
+        pupil.get_by_role("button", name="Raise hand").click()
+        expect(pupil_row).to_contain_text("Hand raised")
+        pupil.get_by_role("button", name="Lower hand").click()
+        expect(pupil_row).not_to_contain_text("Hand raised")
+        assert mute.evaluate("b => b.isConnected") is True
+
         # Mute: the hall's microphone track is switched off, and its button says so.
         assert screen.evaluate(MIC_ENABLED) is True
-        row.get_by_role("button", name="Mute").click()
+        mute.click()
         expect(screen.locator("#room-notice")).to_have_text("The instructor turned your microphone off.")
         expect(screen.locator("#mic-button")).to_have_attribute("aria-pressed", "false")
         expect(screen.locator("#mic-button")).to_have_text("Microphone on")
