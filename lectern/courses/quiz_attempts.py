@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -307,13 +307,23 @@ def finish(session: DbSession, attempt: Attempt, now: datetime) -> bool:
     return True
 
 
-def finish_overdue(session: DbSession, quiz: Quiz | None, now: datetime, user_id: int | None = None) -> int:
-    """Finish the attempts (of a quiz, or of a cadet) whose deadline has passed, with what was saved."""
+def finish_overdue(
+    session: DbSession,
+    quiz: Quiz | None,
+    now: datetime,
+    user_id: int | None = None,
+    *,
+    course_ids: Collection[int] | None = None,
+) -> int:
+    """Finish the attempts (of a quiz, of a cadet, of the quizzes of some courses) whose deadline has passed, with
+    what was saved. One query when there are none."""
     query = select(Attempt.id).where(Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline < now - GRACE)
     if quiz is not None:
         query = query.where(Attempt.quiz_id == quiz.id)
     if user_id is not None:
         query = query.where(Attempt.user_id == user_id)
+    if course_ids is not None:
+        query = query.join(Quiz, Quiz.id == Attempt.quiz_id).where(Quiz.course_id.in_(list(course_ids)))
     done = 0
     for attempt_id in list(session.scalars(query)):
         attempt = session.get(Attempt, attempt_id)

@@ -78,8 +78,7 @@ def _save_mark(quiz: Quiz, attempt: Attempt, form: ManualMarkForm) -> bool:
 
 
 def _gradebook(course: Course, cohort: Cohort | None) -> quiz_reports.Gradebook:
-    for quiz in quiz_attempts.quizzes_of(db.session, course.id, published_only=False):
-        _finish_overdue(quiz)
+    quiz_attempts.finish_overdue(db.session, None, utcnow(), course_ids=[course.id])
     user_ids = cohorts.member_ids(db.session, cohort) if cohort is not None else None
     return quiz_reports.gradebook(db.session, course, user_ids)
 

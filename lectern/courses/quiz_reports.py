@@ -25,6 +25,7 @@ from lectern.platform.models import User
 # The users CSV's writer (UTF-8 with a BOM, CRLF) and its guard against formulas; the lectures' attendance CSV
 # guards its names the same way. Reused, not copied, so that every export of the platform is safe alike.
 from lectern.platform.spreadsheet import csv_bytes as write_csv
+from lectern.platform.spreadsheet import number_cell
 from lectern.platform.spreadsheet import text_cell as spreadsheet_text
 
 BANDS = 10  # the score distribution's bands: 0-10 %, 10-20 %, ... 90-100 %
@@ -97,10 +98,6 @@ def gradebook(session: DbSession, course: Course, user_ids: Collection[int] | No
     return Gradebook(quizzes, rows)
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{round(value, 2):g}"
-
-
 def gradebook_csv(book: Gradebook) -> bytes:
     """The gradebook for a spreadsheet: per quiz its grade in percent, pass or fail, and the number of attempts.
     UTF-8 with a BOM (Excel then reads Cyrillic names right); text that a spreadsheet would run as a formula gets
@@ -115,7 +112,7 @@ def gradebook_csv(book: Gradebook) -> bytes:
         line.append(spreadsheet_text(row.user.first_name))
         for cell in row.cells:
             result = "" if cell.passed is None else ("pass" if cell.passed else "fail")
-            line += [_number(cell.percent), result, str(cell.attempts)]
+            line += [number_cell(cell.percent), result, str(cell.attempts)]
         rows.append(line)
     return write_csv(header, rows)
 

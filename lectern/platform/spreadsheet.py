@@ -16,6 +16,11 @@ def text_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+def number_cell(value: float | None) -> str:
+    """A figure to 2 decimals without trailing zeros ("75", "66.67"); empty for none."""
+    return "" if value is None else f"{round(value, 2):g}"
+
+
 def csv_bytes(header: list[str], rows: Iterable[Iterable[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # what Excel writes and expects

@@ -24,14 +24,9 @@ from lectern.platform.models import Cohort, Role, User
 REPORTERS = (Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN, Role.INSTRUCTOR)
 
 
-def may_report(user: User) -> bool:
-    """Whether the user may have reports at all (the header link and the index)."""
-    return user.role in REPORTERS
-
-
 def course_for_report(session: DbSession, user: User, course_id: int) -> Course:
     """The course if `user` may read its report; NotFound or Forbidden otherwise (see the module's rules)."""
-    if not may_report(user):
+    if user.role not in REPORTERS:
         raise Forbidden()
     course = session.get(Course, course_id)
     if course is None:
@@ -87,8 +82,3 @@ def reportable_courses(session: DbSession, user: User) -> list[tuple[Course, int
         .order_by(Course.title, Course.id)
     )
     return [(course, int(n), int(done)) for course, n, done in rows]
-
-
-def reportable_cohorts(session: DbSession, user: User) -> list[tuple[Cohort, int]]:
-    """The cohorts whose report `user` may read, by name, with their member counts."""
-    return cohorts.visible_cohorts(session, user)

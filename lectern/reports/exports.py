@@ -7,12 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from lectern.platform.models import User
-from lectern.platform.spreadsheet import csv_bytes, text_cell
+from lectern.platform.spreadsheet import csv_bytes, number_cell, text_cell
 from lectern.reports.services import CohortReport, CourseReport
-
-
-def number(value: float | None) -> str:
-    return "" if value is None else f"{round(value, 2):g}"
 
 
 def moment(value: datetime | None) -> str:
@@ -37,8 +33,8 @@ def course_csv(report: CourseReport) -> bytes:
         line = _person(row.user)
         line.append(text_cell("; ".join(c.name for c in row.cohorts)))
         line += [row.status, row.progress.done, row.progress.total, row.progress.percent, moment(row.completed_at)]
-        line += [number(cell.percent) for cell in row.grades]
-        line.append(number(row.quiz_average))
+        line += [number_cell(cell.percent) for cell in row.grades]
+        line.append(number_cell(row.quiz_average))
         line += list(row.minutes)
         line.append(row.attendance_minutes)
         rows.append(line)
@@ -55,11 +51,11 @@ def cohort_csv(report: CohortReport) -> bytes:
     for row in report.rows:
         for course, cell in zip(report.courses, row.cells, strict=True):
             line = _person(row.user)
-            line += [text_cell(course.course.title), "yes" if course.linked else "no"]
+            line += [text_cell(course.report.course.title), "yes" if course.linked else "no"]
             if cell is None:
                 line += ["no", "", "", "", "", ""]
             else:
                 line += ["yes", cell.status, cell.progress.percent, moment(cell.completed_at)]
-                line += [number(cell.quiz_average), cell.attendance_minutes]
+                line += [number_cell(cell.quiz_average), cell.attendance_minutes]
             rows.append(line)
     return csv_bytes(header, rows)

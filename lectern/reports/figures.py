@@ -73,8 +73,8 @@ def cohort_completion(report: CohortReport) -> charts.HBarChart:
     """Each course's completion rate among the members enrolled in it."""
     return charts.hbar_chart(
         [
-            (c.course.title, c.completion_rate, f"{percent(c.completion_rate)} ({c.completed}/{c.enrolled})")
-            for c in report.courses
+            (r.course.title, r.completion_rate, f"{percent(r.completion_rate)} ({r.completed}/{r.enrolled})")
+            for r in (c.report for c in report.courses)
         ],
         maximum=100,
     )
@@ -82,4 +82,5 @@ def cohort_completion(report: CohortReport) -> charts.HBarChart:
 
 def cohort_grades(report: CohortReport) -> charts.HBarChart:
     """Each course's average grade among the members enrolled in it."""
-    return charts.hbar_chart([(c.course.title, c.average_grade, percent(c.average_grade)) for c in report.courses], 100)
+    reports = [c.report for c in report.courses]
+    return charts.hbar_chart([(r.course.title, r.average_grade, percent(r.average_grade)) for r in reports], 100)

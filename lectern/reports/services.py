@@ -5,22 +5,23 @@ The figures are the other pages' own: progress as the course's participants page
 (`courses.progress.participants_progress`: lessons done and required quizzes passed), grades from the gradebook
 (`courses.quiz_reports.gradebook`), present minutes from the lecture's attendance page
 (`webrtc.services.attendance`). A report runs a fixed number of queries whatever the number of cadets: about ten
-for a course, plus one per lecture that has been live (a cohort's report: that for each of its courses).
+for a course, plus one per lecture that has been live (a cohort's report: that for each of its courses, each
+lecture read once).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, exists, or_, select
 
-from lectern.courses import quiz_attempts, quiz_reports
+from lectern.courses import quiz_reports
 from lectern.courses.models import Course, CourseCohort, CourseCompletion, Enrolment
 from lectern.courses.progress import Progress, participants_progress
-from lectern.courses.quiz_models import Attempt, AttemptState, Quiz
+from lectern.courses.quiz_models import Quiz
 from lectern.extensions import DbSession
 from lectern.platform import cohorts as platform_cohorts
 from lectern.platform.models import Cohort, CohortMember, User
@@ -104,13 +105,6 @@ class CourseReport:
     rows: list[CadetRow]
     quizzes: list[QuizSummary]
     lectures: list[LectureSummary]
-    _by_user: dict[int, CadetRow] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_user", {row.user.id: row for row in self.rows})
-
-    def row_of(self, user_id: int) -> CadetRow | None:
-        return self._by_user.get(user_id)
 
     def count(self, status: str) -> int:
         return sum(1 for row in self.rows if row.status == status)
@@ -159,10 +153,13 @@ def course_report(
     user_ids: Collection[int] | None = None,
     *,
     with_cohorts: bool = True,
+    presence: dict[int, dict[int, int]] | None = None,
 ) -> CourseReport:
     """The course's enrolled cadets (those of `user_ids` only, when given: a cohort's members) with their progress,
     completion, grades and present minutes, and the course's figures over them. `now` ends the stays of a lecture
-    still live. `with_cohorts` False leaves each row's cohorts empty (and saves their query)."""
+    still live. `with_cohorts` False leaves each row's cohorts empty (and saves their query). `presence`, shared by
+    the reports of several courses, keeps each lecture's present minutes by user, so that a lecture given to
+    several of them is read once."""
     book = quiz_reports.gradebook(session, course, user_ids)
     ids = [row.user.id for row in book.rows]
     progress = participants_progress(session, course.id, ids) if ids else {}
@@ -176,10 +173,16 @@ def course_report(
         completions = {user_id: at for user_id, at in found}
     memberships = platform_cohorts.cohorts_of(session, ids) if with_cohorts and ids else {}
     lectures = report_lectures(session, course)
+    if presence is None:
+        presence = {}
     present: list[dict[int, int]] = []
     for lecture, _guest in lectures:
-        stays = lecture_services.attendance(session, lecture, now) if ids else []
-        present.append({p.user.id: p.minutes for p in stays})
+        if not ids:
+            present.append({})
+            continue
+        if lecture.id not in presence:
+            presence[lecture.id] = {p.user.id: p.minutes for p in lecture_services.attendance(session, lecture, now)}
+        present.append(presence[lecture.id])
     rows = [
         CadetRow(
             user=row.user,
@@ -223,55 +226,21 @@ def _lecture_summary(lecture: Lecture, guest: bool, minutes: Sequence[int]) -> L
     )
 
 
-def finish_overdue(session: DbSession, course_ids: Sequence[int], now: datetime) -> int:
-    """Finish the courses' quiz attempts whose time ran out (and commit each), as the gradebook does, so that they
-    count with what was saved. One query when there are none."""
-    if not course_ids:
-        return 0
-    overdue = session.scalars(
-        select(Attempt)
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(
-            Quiz.course_id.in_(list(course_ids)),
-            Attempt.state == AttemptState.IN_PROGRESS,
-            Attempt.deadline < now - quiz_attempts.GRACE,
-        )
-    ).all()
-    return sum(1 for attempt in overdue if quiz_attempts.finish(session, attempt, now))
-
-
 # --- a cohort -----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CohortCell:
-    """A member in one of the cohort's courses."""
-
-    progress: Progress
-    status: str
-    completed_at: datetime | None
-    quiz_average: float | None
-    attendance_minutes: int
 
 
 @dataclass(frozen=True)
 class CohortRow:
     user: User
-    cells: list[CohortCell | None]  # in the order of `CohortReport.courses`; None: not enrolled
+    cells: list[CadetRow | None]  # in the order of `CohortReport.courses`; None: not enrolled
 
 
 @dataclass(frozen=True)
 class CohortCourse:
-    """One of the cohort's courses, over the members enrolled in it."""
+    """One of the cohort's courses: its report over the members enrolled in it."""
 
-    course: Course
+    report: CourseReport
     linked: bool  # the cohort is enrolled in it (False: only some members are, each on their own)
-    enrolled: int
-    completed: int
-    completion_rate: float | None
-    average_grade: float | None
-    attendance_minutes: int
-    lectures: int
 
 
 @dataclass(frozen=True)
@@ -311,29 +280,11 @@ def cohort_report(
     ids = [u.id for u in people]
     if courses is None:
         courses = cohort_courses(session, cohort)
-    reports = [course_report(session, course, now, ids, with_cohorts=False) for course, _linked in courses]
-    rows = []
-    for user in people:
-        cells: list[CohortCell | None] = []
-        for report in reports:
-            row = report.row_of(user.id)
-            cells.append(
-                None
-                if row is None
-                else CohortCell(row.progress, row.status, row.completed_at, row.quiz_average, row.attendance_minutes)
-            )
-        rows.append(CohortRow(user, cells))
-    summaries = [
-        CohortCourse(
-            course=report.course,
-            linked=linked,
-            enrolled=report.enrolled,
-            completed=report.completed,
-            completion_rate=report.completion_rate,
-            average_grade=report.average_grade,
-            attendance_minutes=report.attendance_minutes,
-            lectures=len(report.lectures),
-        )
-        for report, (_course, linked) in zip(reports, courses, strict=True)
+    presence: dict[int, dict[int, int]] = {}
+    reports = [
+        course_report(session, course, now, ids, with_cohorts=False, presence=presence) for course, _linked in courses
     ]
+    by_user = [{row.user.id: row for row in report.rows} for report in reports]
+    rows = [CohortRow(user, [of_course.get(user.id) for of_course in by_user]) for user in people]
+    summaries = [CohortCourse(report, linked) for report, (_course, linked) in zip(reports, courses, strict=True)]
     return CohortReport(cohort=cohort, courses=summaries, rows=rows)

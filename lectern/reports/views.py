@@ -7,13 +7,14 @@ from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from lectern.courses import cohort_sync
+from lectern.courses import cohort_sync, quiz_attempts
 from lectern.courses.models import Course
 from lectern.courses.views_common import or_http
 from lectern.extensions import db
 from lectern.platform import cohorts as platform_cohorts
 from lectern.platform.models import Cohort, Role, utcnow
 from lectern.platform.roles import role_required
+from lectern.platform.services import administers
 from lectern.reports import access, exports, figures, services
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -32,7 +33,9 @@ def index() -> ResponseReturnValue:
     return render_template(
         "reports/index.html",
         courses=access.reportable_courses(db.session, current_user),
-        cohorts=access.reportable_cohorts(db.session, current_user),
+        cohorts=platform_cohorts.visible_cohorts(db.session, current_user),
+        percent=figures.percent,
+        rate=services.rate,
     )
 
 
@@ -46,7 +49,7 @@ def _course_report(course_id: int) -> tuple[services.CourseReport, list[Cohort],
     choices, chosen = cohort_sync.chosen_cohort(db.session, course, request.args.get("cohort", type=int))
     user_ids = platform_cohorts.member_ids(db.session, chosen) if chosen else None
     now = utcnow()
-    services.finish_overdue(db.session, [course.id], now)
+    quiz_attempts.finish_overdue(db.session, None, now, course_ids=[course.id])
     return services.course_report(db.session, course, now, user_ids), choices, chosen
 
 
@@ -87,7 +90,7 @@ def _cohort_report(cohort_id: int) -> tuple[services.CohortReport, bool]:
     only_linked = request.args.get("courses") == "cohort"
     courses = services.cohort_courses(db.session, cohort, members_courses=not only_linked)
     now = utcnow()
-    services.finish_overdue(db.session, [c.id for c, _linked in courses], now)
+    quiz_attempts.finish_overdue(db.session, None, now, course_ids=[c.id for c, _linked in courses])
     return services.cohort_report(db.session, cohort, now, courses), only_linked
 
 
@@ -100,6 +103,8 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
         report=report,
         cohort=report.cohort,
         only_linked=only_linked,
+        # A course of another academy, taken by members on their own, is not this administrator's to open.
+        openable={c.report.course.id for c in report.courses if administers(current_user, c.report.course.academy_id)},
         completion_chart=figures.cohort_completion(report),
         grade_chart=figures.cohort_grades(report),
         percent=figures.percent,

@@ -180,6 +180,10 @@ def test_cohort_report_course_choice(client: Any, world: World) -> None:
     client.login(admin.username)
     html = page(client, f"/reports/cohorts/{world.cohort.id}")
     assert "Anti-smuggling (shared)" in html and "members only" in html and "Bishkek" in html
+    # Another academy's course is named but not linked: its report would be a 404 for this administrator.
+    assert f"/reports/courses/{shared.id}" not in html
+    assert client.get(f"/reports/courses/{shared.id}").status_code == 404
+    assert f"/reports/courses/{world.course.id}?cohort={world.cohort.id}" in html
     html = page(client, f"/reports/cohorts/{world.cohort.id}?courses=cohort")
     assert "Anti-smuggling" not in html and "Document security" in html
     assert '<option value="cohort" selected>' in html
