@@ -117,9 +117,11 @@ def leave(course_id: int) -> ResponseReturnValue:
     try:
         roster.leave(db.session, current_user, item)
     except roster.HeldByCohort as exc:
-        names = ", ".join(c.name for c in exc.cohorts)
         flash(
-            _("You are enrolled through your cohort (%(names)s): ask your administrator to unenrol you.", names=names),
+            _(
+                "You are enrolled through your cohort (%(names)s): ask your administrator to unenrol you.",
+                names=exc.names,
+            ),
             "error",
         )
         return redirect(url_for("courses.course", course_id=item.id))
@@ -180,7 +182,6 @@ def remove_participant(course_id: int, user_id: int) -> ResponseReturnValue:
     try:
         removed = roster.unenrol_by_hand(db.session, current_user, item, user_id)
     except roster.HeldByCohort as exc:
-        names = ", ".join(c.name for c in exc.cohorts)
         flash(
             ngettext(
                 "This cadet is enrolled through the cohort %(names)s and would come back with it: remove them from "
@@ -188,7 +189,7 @@ def remove_participant(course_id: int, user_id: int) -> ResponseReturnValue:
                 "This cadet is enrolled through the cohorts %(names)s and would come back with them: remove them "
                 "from the cohorts, or unenrol the cohorts.",
                 len(exc.cohorts),
-                names=names,
+                names=exc.names,
             ),
             "error",
         )

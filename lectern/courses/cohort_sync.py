@@ -51,26 +51,25 @@ def _offered(session: DbSession, course: Course, cohort: Cohort) -> bool:
     return bool(session.scalar(select(Cohort.id).where(Cohort.id == cohort.id, offered_condition(course))))
 
 
-def _check(session: DbSession, actor: User | None, course: Course, cohort: Cohort) -> None:
-    """A cohort goes only into a course offered to its academy (NotFound otherwise), by the course's editors or the
-    cohort's administrators: a Bishkek administrator enrols the Bishkek intake in a Rezekne course shared with
-    Bishkek (Forbidden for anyone else; actor None is the command line or the demo data)."""
-    if not _offered(session, course, cohort):
-        raise NotFound()
-    if actor is not None and not (can_edit(session, actor, course) or administers(actor, cohort.academy_id)):
-        raise Forbidden()
+def may_manage(session: DbSession, actor: User | None, course: Course, cohort: Cohort) -> bool:
+    """Whether `actor` may enrol the cohort in the course or unenrol it: the course's editors or the cohort's
+    administrators (a Bishkek administrator enrols the Bishkek intake in a Rezekne course shared with Bishkek).
+    Actor None is the command line or the demo data."""
+    return actor is None or can_edit(session, actor, course) or administers(actor, cohort.academy_id)
 
 
 def enrol_cohort(session: DbSession, actor: User | None, course: Course, cohort: Cohort) -> int:
     """Enrol the cohort in the course (again: nothing changes); returns how many cadets were newly enrolled.
 
-    NotFound for a cohort of another academy, Forbidden when `actor` may not edit the course. Logged as
-    ``course.cohort_enrol``.
+    NotFound for a cohort of an academy the course is not offered to, Forbidden when `actor` may not manage it
+    (`may_manage`). Logged as ``course.cohort_enrol``.
     """
-    _check(session, actor, course, cohort)
-    if session.get(CourseCohort, (course.id, cohort.id)) is not None:
-        return 0
-    insert_once(session, CourseCohort, course_id=course.id, cohort_id=cohort.id)  # two administrators at once
+    if not _offered(session, course, cohort):
+        raise NotFound()
+    if not may_manage(session, actor, course, cohort):
+        raise Forbidden()
+    if not insert_once(session, CourseCohort, course_id=course.id, cohort_id=cohort.id):
+        return 0  # enrolled already (perhaps by another administrator at the same moment)
     added = _enrol(session, [course.id], cohorts.member_ids(session, cohort))
     _record(session, actor, "course.cohort_enrol", course, cohort, added)
     return added
@@ -78,8 +77,12 @@ def enrol_cohort(session: DbSession, actor: User | None, course: Course, cohort:
 
 def unenrol_cohort(session: DbSession, actor: User | None, course: Course, cohort: Cohort) -> int:
     """End the cohort's enrolment in the course; returns how many cadets lost their enrolment (those the cohort
-    alone held). Completions, attempts and grades are kept. Logged as ``course.cohort_unenrol``."""
-    _check(session, actor, course, cohort)
+    alone held). Completions, attempts and grades are kept. Logged as ``course.cohort_unenrol``.
+
+    Whether the course is still offered to the cohort's academy does not matter: a course taken back from an
+    academy must not keep its cohort (and the cohort's new members) for good."""
+    if not may_manage(session, actor, course, cohort):
+        raise Forbidden()
     link = (CourseCohort.course_id == course.id, CourseCohort.cohort_id == cohort.id)
     result = session.execute(delete(CourseCohort).where(*link))
     if not result.rowcount:  # type: ignore[attr-defined]
@@ -96,19 +99,6 @@ def _record(session: DbSession, actor: User | None, action: str, course: Course,
     for academy_id in dict.fromkeys((course.academy_id, cohort.academy_id)):
         details = {"cohort": cohort.name, "count": count}
         audit.record(session, actor, action, academy_id=academy_id, target=course.title, details=details)
-
-
-def offered_cohort(session: DbSession, course: Course, cohort_id: int) -> Cohort:
-    """A cohort that may be enrolled in the course (of an academy it is offered to); NotFound otherwise."""
-    cohort = session.get(Cohort, cohort_id)
-    if cohort is None or not _offered(session, course, cohort):
-        raise NotFound()
-    return cohort
-
-
-def cohorts_of_course(session: DbSession, course: Course) -> list[Cohort]:
-    """The cohorts enrolled in the course, by name."""
-    return [cohort for cohort, _n in counted_cohorts_of_course(session, course)]
 
 
 def counted_cohorts_of_course(session: DbSession, course: Course) -> list[tuple[Cohort, int]]:
@@ -171,6 +161,7 @@ def courses_of_cohort(session: DbSession, cohort: Cohort) -> list[Course]:
             select(Course)
             .join(CourseCohort, CourseCohort.course_id == Course.id)
             .where(CourseCohort.cohort_id == cohort.id)
+            .options(joinedload(Course.academy))  # the cohort's page names another academy's course
             .order_by(Course.title, Course.id)
         )
     )
@@ -237,10 +228,10 @@ def _enrol(session: DbSession, course_ids: Sequence[int], user_ids: Sequence[int
     added = 0
     for course_id in course_ids:
         for user_id in sorted(cadets):
-            if (course_id, user_id) not in have:
-                # Counted from the read above: insert_once cannot tell a conflict on PostgreSQL (rowcount -1).
-                insert_once(session, Enrolment, course_id=course_id, user_id=user_id, method=EnrolmentMethod.COHORT)
-                added += 1
+            if (course_id, user_id) not in have:  # two requests at once: the second insert does nothing
+                added += insert_once(
+                    session, Enrolment, course_id=course_id, user_id=user_id, method=EnrolmentMethod.COHORT
+                )
     return added
 
 

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from lectern.courses import cohort_sync, roster
-from lectern.courses.models import Course, CourseRole
+from lectern.courses.models import Course, CourseCohort, CourseRole
 from lectern.courses.views_common import editable_course, listed_course, or_http
 from lectern.extensions import db
 from lectern.platform import cohorts, services
@@ -30,6 +30,14 @@ def _form_id(name: str) -> int:
     if value is None or not 0 < value < MAX_ID:
         abort(400)
     return value
+
+
+def _cohort_by_id(cohort_id: int) -> Cohort:
+    """Any cohort: the services decide who may do what with it."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        abort(404)
+    return cohort
 
 
 def _back(course: Course, cohort: Cohort | None = None) -> Response:
@@ -54,7 +62,7 @@ def _enrolled_message(cohort: Cohort, course: Course, added: int) -> str:
 def add_cohort(course_id: int) -> ResponseReturnValue:
     """Enrol a cohort of an academy the course is offered to (from the participants page)."""
     course = editable_course(course_id)
-    cohort = or_http(lambda: cohort_sync.offered_cohort(db.session, course, _form_id("cohort_id")))
+    cohort = _cohort_by_id(_form_id("cohort_id"))
     added = or_http(lambda: cohort_sync.enrol_cohort(db.session, current_user, course, cohort))
     db.session.commit()
     flash(_enrolled_message(cohort, course, added), "success")
@@ -82,9 +90,14 @@ def enrol_cohort(cohort_id: int) -> ResponseReturnValue:
 def remove_cohort(course_id: int, cohort_id: int) -> ResponseReturnValue:
     """Unenrol a cohort: the enrolments it alone gave end, completions and grades are kept. By the course's editors
     or the cohort's administrators (the service checks)."""
-    course = listed_course(course_id)
-    cohort = or_http(lambda: cohort_sync.offered_cohort(db.session, course, cohort_id))
-    removed = or_http(lambda: cohort_sync.unenrol_cohort(db.session, current_user, course, cohort))
+    # By the link, not by the course's offer: a course taken back from the cohort's academy still lets it go.
+    course, cohort = db.session.get(Course, course_id), _cohort_by_id(cohort_id)
+    if course is None or db.session.get(CourseCohort, (course_id, cohort_id)) is None:
+        abort(404)
+    if not cohort_sync.may_manage(db.session, current_user, course, cohort):
+        listed_course(course_id)  # 404 for a course the user cannot find
+        abort(403)
+    removed = cohort_sync.unenrol_cohort(db.session, current_user, course, cohort)
     db.session.commit()
     flash(
         ngettext(

@@ -41,7 +41,8 @@ class HeldByCohort(CourseError):
     """The user is a member of cohorts enrolled in the course: unenrolling them alone would not last."""
 
     def __init__(self, cohorts: list[Cohort]) -> None:
-        super().__init__(", ".join(c.name for c in cohorts))
+        self.names = ", ".join(c.name for c in cohorts)
+        super().__init__(self.names)
         self.cohorts = cohorts
 
 

@@ -391,3 +391,30 @@ def test_another_academy_administrator_enrols_only_their_cohort_in_courses_offer
     assert sorted(logged) == sorted(
         [(action, a) for action in ("course.cohort_enrol", "course.cohort_unenrol") for a in academies]
     )
+
+
+def test_a_cohort_stays_removable_after_its_academy_loses_the_course(client, app, make, world):
+    course = world["course"]  # offered to every academy
+    elsewhere = make.academy()
+    their_admin = make.user(Role.ACADEMY_ADMIN, elsewhere)
+    editor = make.user(Role.INSTRUCTOR, world["academy"])
+    make.staff(course.id, editor.id)
+    theirs = make.cohort(elsewhere, "Theirs", members=[make.user(Role.CADET, elsewhere)])
+    other = make.cohort(elsewhere, "Other", members=[make.user(Role.CADET, elsewhere)])
+    _enrol(app, course.id, theirs.id)
+    _enrol(app, course.id, other.id)
+    with app.app_context():
+        db.session.get(Course, course.id).visibility = Visibility.ACADEMY  # the course is kept to its academy now
+        db.session.commit()
+    # The cohort's own administrator still lets it go, and so does the course's editor...
+    client.login(their_admin.username)
+    remove = f"/courses/{course.id}/cohorts/{theirs.id}/remove"
+    assert client.submit(remove, {"back": "cohort"}, page="/courses/").status_code == 302
+    client.submit("/logout", page="/courses/")
+    client.login(editor.username)
+    page = f"/courses/{course.id}/participants"
+    assert client.submit(f"/courses/{course.id}/cohorts/{other.id}/remove", {}, page=page).status_code == 302
+    assert count(app, CourseCohort) == 0 and _enrolments(app, course.id) == {}
+    # ...but it cannot come back in, and a link that is not there is a 404.
+    assert client.submit(f"/courses/{course.id}/cohorts", {"cohort_id": str(theirs.id)}, page=page).status_code == 404
+    assert client.submit(f"/courses/{course.id}/cohorts/{theirs.id}/remove", {}, page=page).status_code == 404
