@@ -17,7 +17,7 @@ from lectern.courses.models import CourseRole
 from lectern.courses.views_common import editable_course, listed_course, or_http
 from lectern.extensions import db
 from lectern.platform.models import Role, utcnow
-from lectern.urls import page_arg
+from lectern.urls import form_ids, page_arg, search_arg
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -42,7 +42,7 @@ def catalogue() -> ResponseReturnValue:
     category_id = request.args.get("category", type=int)
     language = request.args.get("language", "")
     query = services.CatalogueQuery(
-        text=request.args.get("q", "").strip()[:100],
+        text=search_arg(),
         academy_id=academy_id if academy_id in {a.id for a in academies} else None,
         language=language if language in ("en", "ru") else None,
         category_id=category_id if category_id in {c.id for c, _depth in tree} else None,
@@ -137,14 +137,14 @@ def participants(course_id: int) -> ResponseReturnValue:
     if not access.can_teach(db.session, current_user, item):
         abort(403)
     may_enrol = access.can_edit(db.session, current_user, item)
-    text = request.args.get("q", "").strip()[:100]
+    text = search_arg()
     candidates = services.enrollable_users(db.session, item, text) if may_enrol else []
     form = EnrolUsersForm()
     form.user_ids.choices = [SelectChoice(u.id, u.full_name) for u in candidates]
     if request.method == "POST":
         if not may_enrol:
             abort(403)
-        ids = [i for i in request.form.getlist("user_ids", type=int) if 0 < i < 2**31]
+        ids = form_ids("user_ids")
         users = [or_http(partial(services.user_for_enrolment, db.session, item, uid)) for uid in ids]
         if not users:
             flash(_("Choose at least one cadet."), "error")

@@ -19,17 +19,9 @@ from lectern.courses.views_common import editable_course, listed_course, or_http
 from lectern.extensions import db
 from lectern.platform import cohorts, services
 from lectern.platform.models import Cohort
+from lectern.urls import form_id
 
 bp = Blueprint("course_admin", __name__, url_prefix="/courses")
-
-MAX_ID = 2**31
-
-
-def _form_id(name: str) -> int:
-    value = request.form.get(name, type=int)
-    if value is None or not 0 < value < MAX_ID:
-        abort(400)
-    return value
 
 
 def _cohort_by_id(cohort_id: int) -> Cohort:
@@ -62,7 +54,7 @@ def _enrolled_message(cohort: Cohort, course: Course, added: int) -> str:
 def add_cohort(course_id: int) -> ResponseReturnValue:
     """Enrol a cohort of an academy the course is offered to (from the participants page)."""
     course = editable_course(course_id)
-    cohort = _cohort_by_id(_form_id("cohort_id"))
+    cohort = _cohort_by_id(form_id("cohort_id"))
     added = or_http(lambda: cohort_sync.enrol_cohort(db.session, current_user, course, cohort))
     db.session.commit()
     flash(_enrolled_message(cohort, course, added), "success")
@@ -78,7 +70,7 @@ def enrol_cohort(cohort_id: int) -> ResponseReturnValue:
     except services.NotFound:
         abort(404)
     # The cohort's administrators enrol it in courses offered to its academy that they do not edit themselves.
-    course = listed_course(_form_id("course_id"))
+    course = listed_course(form_id("course_id"))
     added = or_http(lambda: cohort_sync.enrol_cohort(db.session, current_user, course, cohort))
     db.session.commit()
     flash(_enrolled_message(cohort, course, added), "success")
@@ -117,7 +109,7 @@ def remove_cohort(course_id: int, cohort_id: int) -> ResponseReturnValue:
 def add_staff(course_id: int) -> ResponseReturnValue:
     """Give a user of the course's academy a role in the course, or change theirs."""
     course = editable_course(course_id)
-    user_id = _form_id("user_id")
+    user_id = form_id("user_id")
     role = request.form.get("role", "")
     if role not in CourseRole._value2member_map_:
         abort(400)

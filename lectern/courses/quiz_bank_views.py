@@ -31,6 +31,7 @@ from lectern.courses.quiz_models import BankQuestion, QuestionCategory
 from lectern.courses.views_common import editable_course, or_http
 from lectern.extensions import db
 from lectern.platform.models import utcnow
+from lectern.urls import search_arg
 
 bp = Blueprint("quiz_bank", __name__, url_prefix="/courses")
 
@@ -108,7 +109,7 @@ def bank(course_id: int) -> ResponseReturnValue:
     """The category tree with counts, and the questions of the chosen category (or all), searchable."""
     course = editable_course(course_id)
     category = category_arg(course)
-    search = request.args.get("q", "")[:200]
+    search = search_arg(200)
     subcategories = request.args.get("sub") == "1"
     found = quiz_bank.questions(db.session, course, category, search=search, subcategories=subcategories)
     move_form = MoveForm()

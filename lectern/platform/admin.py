@@ -13,7 +13,7 @@ from lectern.platform import cohorts, services, user_import
 from lectern.platform.forms import AcademyForm, UserForm
 from lectern.platform.models import Academy, Cohort, Role, User
 from lectern.platform.roles import ROLE_LABELS, role_required
-from lectern.urls import page_arg
+from lectern.urls import page_arg, search_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -98,7 +98,7 @@ def _user_filter() -> tuple[services.UserFilter, list[Academy], list[Cohort]]:
     academy_id = request.args.get("academy", type=int)
     cohort_id = request.args.get("cohort", type=int)
     flt = services.UserFilter(
-        query=request.args.get("q", "").strip()[:100],
+        query=search_arg(),
         role=Role(role) if role in Role._value2member_map_ else None,
         academy_id=academy_id if academy_id in {a.id for a in academies} else None,
         cohort_id=cohort_id if cohort_id in {c.id for c in visible} else None,

@@ -14,7 +14,7 @@ from lectern.platform import audit, services
 from lectern.platform.models import Role
 from lectern.platform.roles import role_required
 from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
-from lectern.urls import page_arg
+from lectern.urls import page_arg, search_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -44,7 +44,7 @@ def index() -> ResponseReturnValue:
     action = request.args.get("action", "")
     since, until = _day("since"), _day("until")
     query = audit.AuditQuery(
-        text=request.args.get("q", "").strip()[:100],
+        text=search_arg(),
         action=action if action in audit.ACTION_LABELS else "",
         academy_id=academy_id if academy_id in {a.id for a in academies} else None,
         since=_start_of(since),

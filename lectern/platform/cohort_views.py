@@ -20,12 +20,12 @@ from lectern.platform.forms import CohortCsvForm, CohortForm, CohortPasteForm
 from lectern.platform.member_lists import BadList, Identifier, ListProblem, parse_csv, parse_text
 from lectern.platform.models import Cohort, Role
 from lectern.platform.roles import role_required
+from lectern.urls import form_ids, search_arg
 
 bp = Blueprint("cohorts", __name__, url_prefix="/admin/cohorts")
 
 ADMINS = (Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN)
 CSV_MAX_BYTES = 2 * 2**20  # some 50,000 lines of usernames: far more than MAX_IDENTIFIERS
-MAX_ID = 2**31  # ids from a form must fit the database's integer
 
 # Templates that higher areas show in the side column of every cohort's page; they see `cohort`.
 _COHORT_PANELS: list[str] = []
@@ -42,10 +42,6 @@ def _cohort_or_404(cohort_id: int) -> Cohort:
         return cohorts.get_cohort_for(db.session, current_user, cohort_id)
     except services.NotFound:
         abort(404)
-
-
-def _form_ids() -> list[int]:
-    return sorted({i for i in request.form.getlist("user_ids", type=int) if 0 < i < MAX_ID})
 
 
 @bp.route("/")
@@ -120,7 +116,7 @@ def _page(
     problems: list[str] | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    text = request.args.get("q", "").strip()[:100]
+    text = search_arg()
     return render_template(
         "admin/cohort.html",
         cohort=item,
@@ -153,7 +149,7 @@ def delete(cohort_id: int) -> ResponseReturnValue:
 def add_members(cohort_id: int) -> ResponseReturnValue:
     """Add the users ticked in the search results."""
     item = _cohort_or_404(cohort_id)
-    ids = _form_ids()
+    ids = form_ids("user_ids")
     if not ids:
         flash(_("Choose at least one user."), "error")
         return redirect(url_for("cohorts.cohort", cohort_id=item.id))
@@ -254,7 +250,7 @@ def add_csv(cohort_id: int) -> ResponseReturnValue:
 def remove_members(cohort_id: int) -> ResponseReturnValue:
     """Remove the ticked members."""
     item = _cohort_or_404(cohort_id)
-    ids = _form_ids()
+    ids = form_ids("user_ids")
     if not ids:
         flash(_("Tick the members to remove."), "error")
         return redirect(url_for("cohorts.cohort", cohort_id=item.id))

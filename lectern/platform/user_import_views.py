@@ -28,6 +28,7 @@ from lectern.platform.roles import role_required
 from lectern.platform.user_csv import FileProblem, RowProblem, passwords_csv, users_to_csv
 from lectern.platform.user_import import MAX_BYTES, MAX_ROWS, ImportPlan
 from lectern.platform.user_import_forms import UserImportApplyForm, UserImportForm
+from lectern.urls import is_id
 
 bp = Blueprint("user_import", __name__, url_prefix="/admin/users/import")
 ADMINS = (Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN)
@@ -180,6 +181,8 @@ def apply() -> ResponseReturnValue:
         data = base64.b64decode(content, validate=True)
         academy_id = int(form.academy_id.data or "")
     except (binascii.Error, ValueError):
+        abort(400)
+    if not is_id(academy_id):
         abort(400)
     filename = _filename(form.filename.data)
     try:

@@ -254,3 +254,23 @@ def test_academy_changes_are_audited(app, client, make, academies):
     assert client.submit(f"/admin/academies/{academy_id}/edit", {**data, "city": "Душанбе"}).status_code == 302
     assert [(e.academy_id, e.target) for e in _entries(app, "academy.create")] == [(academy_id, data["name"])]
     assert [e.actor_id for e in _entries(app, "academy.update")] == [boss.id]
+
+
+def test_a_nul_character_in_any_search_box_is_not_a_server_error(client, make, academies):
+    """PostgreSQL refuses NUL in text: every search box drops it (lectern.urls.search_arg) instead of failing."""
+    home, _other = academies
+    admin = make.user(Role.GLOBAL_ADMIN, home)
+    course = make.course(home.id, title="Document security")
+    make.staff(course.id, admin.id)
+    cohort = make.cohort(home, "Intake 2026", members=[])
+    client.login(admin.username)
+    for url in (
+        "/admin/users",
+        "/admin/audit/",
+        f"/admin/cohorts/{cohort.id}",
+        "/courses/",
+        f"/courses/{course.id}/participants",
+        f"/courses/{course.id}/questions",
+    ):
+        response = client.get(f"{url}?q=doc%00ument")
+        assert response.status_code == 200, url

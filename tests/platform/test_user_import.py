@@ -375,3 +375,14 @@ def test_the_apply_takes_back_a_file_as_large_as_the_upload_limit(client, app, s
     assert response.status_code == 422  # read and refused for what it holds, not for its size
     assert "The file cannot be read as CSV" in response.get_data(as_text=True)
     assert user_count(app) == 1
+
+
+@pytest.mark.parametrize("academy_id", ["0", "-3", str(2**31), str(10**30)])
+def test_apply_refuses_an_academy_id_out_of_range(app, client, setup, academy_id):
+    client.login(setup["admin"].username)
+    page = upload(client, GOOD, setup["home"].id).text
+    fields = {name: hidden(page, name) for name in ("content", "filename")}
+    before = user_count(app)
+    response = client.submit(f"{URL}/apply", {**fields, "academy_id": academy_id}, page=URL)
+    assert response.status_code == 400
+    assert user_count(app) == before
