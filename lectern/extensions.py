@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -63,3 +64,14 @@ def _sqlite_like_postgresql(dbapi_connection: Any, _record: Any) -> None:
 
 def _lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value
+
+
+_T = TypeVar("_T", int, str)
+IN_CHUNK = 1000  # values per IN (...): far below SQLite's bound on parameters
+
+
+def in_chunks(values: Iterable[_T]) -> Iterator[list[_T]]:
+    """The distinct values, sorted, in lists short enough for one IN (...) each."""
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), IN_CHUNK):
+        yield ordered[start : start + IN_CHUNK]

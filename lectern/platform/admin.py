@@ -93,7 +93,7 @@ def _save_academy(form: AcademyForm, item: Academy | None) -> ResponseReturnValu
 def _user_filter() -> tuple[services.UserFilter, list[Academy], list[Cohort]]:
     """The users filter from the address bar; values the administrator may not use are ignored, not errors."""
     academies = list(services.visible_academies(db.session, current_user))
-    visible = [cohort for cohort, _count in cohorts.visible_cohorts(db.session, current_user)]
+    visible = cohorts.administered_cohorts(db.session, current_user)
     role = request.args.get("role", "")
     academy_id = request.args.get("academy", type=int)
     cohort_id = request.args.get("cohort", type=int)
@@ -132,7 +132,7 @@ def users() -> ResponseReturnValue:
 def users_export() -> ResponseReturnValue:
     """The users of the current filter, in the upload's own layout."""
     flt, _academies, _cohorts = _user_filter()
-    body, _count = user_import.export_users(db.session, current_user, flt)
+    body = user_import.export_users(db.session, current_user, flt)
     db.session.commit()
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="users.csv"'

@@ -1,7 +1,8 @@
 """The audit log of administrative actions: written in the transaction of the action, searched by administrators.
 
-Every area records through `record`; the action names are plain strings (``area.verb``) so that a higher area adds
-its own without this module knowing them, and `ACTION_LABELS` names the ones people read in the log's filter.
+Every area records through `record`; the action names are plain strings (``area.verb``), so a higher area records
+its own without importing anything but this module. `ACTION_LABELS` names every area's actions, the courses' ones
+included, in one place: the log's filter offers them all, and a new action without a label is easy to spot here.
 """
 
 from __future__ import annotations
@@ -58,8 +59,7 @@ DETAIL_LABELS: dict[str, LazyString] = {
     "user": _l("User"),
     "fields": _l("Changed"),
     "query": _l("Search"),
-    "academy_id": _l("Academy"),
-    "cohort_id": _l("Cohort"),
+    "academy": _l("Academy"),
 }
 # Values in `details` that are names of things, as the log shows them: roles and the user fields an edit changed.
 DETAIL_VALUES: dict[str, LazyString] = {
@@ -72,11 +72,6 @@ DETAIL_VALUES: dict[str, LazyString] = {
     "email": _l("E-mail"),
     "language": _l("Language"),
 }
-
-
-def register_action(action: str, label: LazyString) -> None:
-    """Name an action a higher area records (its label appears in the log's filter)."""
-    ACTION_LABELS.setdefault(action, label)
 
 
 def record(

@@ -10,10 +10,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from blinker import Namespace
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from lectern.extensions import DbSession
+from lectern.extensions import DbSession, in_chunks
 from lectern.platform import audit
 from lectern.platform.member_lists import Identifier
 from lectern.platform.models import Cohort, CohortMember, Role, User
@@ -48,22 +48,32 @@ class BadMembers(PlatformError):
         self.problems = problems
 
 
-def visible_cohorts(session: DbSession, actor: User, academy_id: int | None = None) -> list[tuple[Cohort, int]]:
-    """The cohorts `actor` administers (of one academy if given), by name, each with its number of members."""
+def _administered(actor: User, academy_id: int | None) -> Select[Cohort] | None:
     if actor.role is Role.GLOBAL_ADMIN:
         stmt = select(Cohort)
     elif actor.role is Role.ACADEMY_ADMIN:
         stmt = select(Cohort).where(Cohort.academy_id == actor.academy_id)
     else:
-        return []
+        return None
     if academy_id is not None:
         stmt = stmt.where(Cohort.academy_id == academy_id)
+    return stmt.options(joinedload(Cohort.academy)).order_by(Cohort.name, Cohort.id)  # lists name the academy
+
+
+def administered_cohorts(session: DbSession, actor: User, academy_id: int | None = None) -> list[Cohort]:
+    """The cohorts `actor` administers (of one academy if given), by name: for filters and choices."""
+    stmt = _administered(actor, academy_id)
+    return [] if stmt is None else list(session.scalars(stmt))
+
+
+def visible_cohorts(session: DbSession, actor: User, academy_id: int | None = None) -> list[tuple[Cohort, int]]:
+    """The cohorts `actor` administers (of one academy if given), by name, each with its number of members."""
+    stmt = _administered(actor, academy_id)
+    if stmt is None:
+        return []
     counts = select(CohortMember.cohort_id, func.count().label("n")).group_by(CohortMember.cohort_id).subquery("counts")
     rows = session.execute(
-        stmt.add_columns(func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.cohort_id == Cohort.id)
-        .options(joinedload(Cohort.academy))  # the lists name each cohort's academy
-        .order_by(Cohort.name, Cohort.id)
+        stmt.add_columns(func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.cohort_id == Cohort.id)
     )
     return [(cohort, n) for cohort, n in rows]
 
@@ -143,13 +153,14 @@ def add_members(session: DbSession, actor: User | None, cohort: Cohort, users: I
     if not new:
         return 0
     session.flush()
+    joined = set(new)
     audit.record(
         session,
         actor,
         "cohort.add",
         academy_id=cohort.academy_id,
         target=cohort.name,
-        details={"usernames": sorted(u.username for u in users if u.id in set(new))},
+        details={"usernames": sorted(u.username for u in users if u.id in joined)},
     )
     members_joined.send(cohort, session=session, actor=actor, user_ids=new)
     return len(new)
@@ -182,30 +193,18 @@ def _remove(session: DbSession, actor: User | None, cohort: Cohort, user_ids: Se
 
 
 def cohorts_of(session: DbSession, user_ids: Sequence[int]) -> dict[int, list[Cohort]]:
-    """Each user's cohorts by name, in one query (for the users list)."""
+    """Each user's cohorts by name: one query for a page of users, one per thousand for an export."""
     found: dict[int, list[Cohort]] = {i: [] for i in user_ids}
-    if not user_ids:
-        return found
-    rows = session.execute(
-        select(CohortMember.user_id, Cohort)
-        .join(Cohort, Cohort.id == CohortMember.cohort_id)
-        .where(CohortMember.user_id.in_(user_ids))
-        .order_by(Cohort.name)
-    )
-    for user_id, cohort in rows:
-        found[user_id].append(cohort)
+    for chunk in in_chunks(user_ids):
+        rows = session.execute(
+            select(CohortMember.user_id, Cohort)
+            .join(Cohort, Cohort.id == CohortMember.cohort_id)
+            .where(CohortMember.user_id.in_(chunk))
+            .order_by(Cohort.name)
+        )
+        for user_id, cohort in rows:
+            found[user_id].append(cohort)
     return found
-
-
-def find_by_names(session: DbSession, academy_id: int, names: Iterable[str]) -> dict[str, Cohort]:
-    """The academy's cohorts with these names (any case, spaces collapsed), keyed by the lower-cased name."""
-    wanted = {" ".join(n.split()).lower() for n in names}
-    if not wanted:
-        return {}
-    rows = session.scalars(
-        select(Cohort).where(Cohort.academy_id == academy_id, func.lower(Cohort.name).in_(wanted))
-    ).all()
-    return {c.name.lower(): c for c in rows}
 
 
 def candidates(session: DbSession, cohort: Cohort, text: str = "", limit: int = 20) -> list[User]:
@@ -241,9 +240,8 @@ def _lookup(session: DbSession, values: set[str], *, by_email: bool) -> dict[str
     """Users by lower-cased username (or e-mail), in chunks that stay well under SQLite's bound on parameters."""
     column = func.lower(User.email) if by_email else func.lower(User.username)
     found: dict[str, User] = {}
-    ordered = sorted(values)
-    for start in range(0, len(ordered), 1000):
-        for user in session.scalars(select(User).where(column.in_(ordered[start : start + 1000]))):
+    for chunk in in_chunks(values):
+        for user in session.scalars(select(User).where(column.in_(chunk))):
             found[((user.email if by_email else user.username) or "").lower()] = user
     return found
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from sqlalchemy import func, select
 
-from lectern.extensions import DbSession
+from lectern.extensions import DbSession, in_chunks
 from lectern.platform import audit, cohorts, services
 from lectern.platform.models import Academy, Cohort, Role, User
 from lectern.platform.user_csv import (
@@ -42,7 +42,6 @@ MAX_ROWS = (
 )
 MAX_EXPORT = 50_000
 STAFF_ROLES = frozenset({"instructor", "assistant"})
-_CHUNK = 1000  # ids or names per IN (...): far below SQLite's limit on bound parameters
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,17 +215,11 @@ def _check_academies(session: DbSession, actor: User, plan: ImportPlan) -> None:
             row.academy = academy
 
 
-def _chunks(items: Iterable[str]) -> Iterable[list[str]]:
-    items = sorted(set(items))
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
 def _check_taken(session: DbSession, rows: list[PlannedRow]) -> None:
     for field, column, code in (("username", User.username, "username_taken"), ("email", User.email, "email_taken")):
         wanted = [getattr(row, field) for row in rows if getattr(row, field)]
         taken: set[str] = set()
-        for chunk in _chunks(wanted):
+        for chunk in in_chunks(wanted):
             taken.update(v.lower() for v in session.scalars(select(column).where(func.lower(column).in_(chunk))) if v)
         for row in rows:
             if getattr(row, field) in taken:
@@ -338,13 +331,10 @@ def apply_import(
     return ImportOutcome(plan, created, generated)
 
 
-def export_users(session: DbSession, actor: User, flt: services.UserFilter) -> tuple[bytes, int]:
+def export_users(session: DbSession, actor: User, flt: services.UserFilter) -> bytes:
     """The users `actor` administers that match `flt`, as a users CSV the import reads back; recorded in the log."""
     users = services.all_users(session, actor, flt, MAX_EXPORT)
-    memberships: dict[int, list[Cohort]] = {}
-    ids = [u.id for u in users]
-    for start in range(0, len(ids), _CHUNK):
-        memberships.update(cohorts.cohorts_of(session, ids[start : start + _CHUNK]))
+    memberships = cohorts.cohorts_of(session, [u.id for u in users])
     rows = []
     for user in users:
         row = {
@@ -359,15 +349,18 @@ def export_users(session: DbSession, actor: User, flt: services.UserFilter) -> t
         rows.append(row)
     academy_id = actor.academy_id if actor.role is Role.ACADEMY_ADMIN else flt.academy_id
     details: dict[str, object] = {"count": len(users)}
-    details.update({k: v for k, v in _filter_details(flt).items() if v})
+    details.update({k: v for k, v in _filter_details(session, flt).items() if v})
     audit.record(session, actor, "user.export", academy_id=academy_id, target="", details=details)
-    return users_to_csv(rows), len(users)
+    return users_to_csv(rows)
 
 
-def _filter_details(flt: services.UserFilter) -> dict[str, object]:
+def _filter_details(session: DbSession, flt: services.UserFilter) -> dict[str, object]:
+    """The export's filter as the log shows it: names, not ids."""
+    academy = session.get(Academy, flt.academy_id) if flt.academy_id else None
+    cohort = session.get(Cohort, flt.cohort_id) if flt.cohort_id else None
     return {
         "query": flt.query,
         "role": flt.role.value if flt.role else None,
-        "academy_id": flt.academy_id,
-        "cohort_id": flt.cohort_id,
+        "academy": academy.name if academy else None,
+        "cohort": cohort.name if cohort else None,
     }

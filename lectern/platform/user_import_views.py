@@ -230,8 +230,8 @@ def example() -> ResponseReturnValue:
     administrator's academy when it has one (so that the example passes the preview as it is). The course columns
     are left empty: they name a course by its title, and the page lists the rules."""
     slug = current_user.academy.slug
-    own = cohorts.visible_cohorts(db.session, current_user, current_user.academy_id)
-    cohort = own[0][0].name if own else ""
+    own = cohorts.administered_cohorts(db.session, current_user, current_user.academy_id)
+    cohort = own[0].name if own else ""
     rows = [
         {
             "username": "a.ivanov",
