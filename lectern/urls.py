@@ -25,6 +25,11 @@ def page_arg() -> int:
     return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
+def page_count(total: int, per_page: int) -> int:
+    """How many pages a list of `total` items fills (at least one, for the empty list's page)."""
+    return max((total + per_page - 1) // per_page, 1)
+
+
 def is_id(value: int | None) -> bool:
     return value is not None and 0 < value <= MAX_ID
 

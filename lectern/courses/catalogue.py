@@ -17,7 +17,7 @@ from lectern.courses.models import CourseRole
 from lectern.courses.views_common import editable_course, listed_course, or_http
 from lectern.extensions import db
 from lectern.platform.models import Role, utcnow
-from lectern.urls import form_ids, page_arg, search_arg
+from lectern.urls import form_ids, page_arg, page_count, search_arg
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -54,7 +54,7 @@ def catalogue() -> ResponseReturnValue:
         result=result,
         query=query,
         page=page,
-        pages=max((result.total + PER_PAGE - 1) // PER_PAGE, 1),
+        pages=page_count(result.total, PER_PAGE),
         academies=academies,
         tree=tree,
         may_create=access.may_create_courses(current_user),

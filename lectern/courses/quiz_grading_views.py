@@ -7,7 +7,7 @@ the quiz for a cadet and are for its editors only. A quiz or an attempt reached 
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -21,6 +21,7 @@ from lectern.courses.views_common import editable_course, from_local, listed_cou
 from lectern.extensions import db
 from lectern.platform import cohorts
 from lectern.platform.models import Cohort, utcnow
+from lectern.platform.spreadsheet import csv_download
 
 bp = Blueprint("quiz_grades", __name__, url_prefix="/courses")
 
@@ -98,11 +99,7 @@ def gradebook_csv(course_id: int) -> ResponseReturnValue:
     course = _taught_course(course_id)
     _choices, chosen = cohort_sync.chosen_cohort(db.session, course, request.args.get("cohort", type=int))
     name = f"course-{course.id}-cohort-{chosen.id}" if chosen else f"course-{course.id}"
-    return Response(
-        quiz_reports.gradebook_csv(_gradebook(course, chosen)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={name}-gradebook.csv"},
-    )
+    return csv_download(quiz_reports.gradebook_csv(_gradebook(course, chosen)), f"{name}-gradebook.csv")
 
 
 # --- one quiz -----------------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from lectern.platform import cohorts, services, user_import
 from lectern.platform.forms import AcademyForm, UserForm
 from lectern.platform.models import Academy, Cohort, Role, User
 from lectern.platform.roles import ROLE_LABELS, role_required
-from lectern.urls import page_arg, search_arg
+from lectern.platform.spreadsheet import csv_download
+from lectern.urls import page_arg, page_count, search_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -117,7 +118,7 @@ def users() -> ResponseReturnValue:
         users=items,
         total=total,
         page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        pages=page_count(total, PER_PAGE),
         flt=flt,
         academies=academies,
         cohorts=visible,
@@ -134,10 +135,7 @@ def users_export() -> ResponseReturnValue:
     flt, _academies, _cohorts = _user_filter()
     body = user_import.export_users(db.session, current_user, flt)
     db.session.commit()
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="users.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return csv_download(body, "users.csv")
 
 
 def _manageable_or_403(user_id: int) -> User:

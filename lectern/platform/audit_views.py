@@ -14,7 +14,7 @@ from lectern.platform import audit, services
 from lectern.platform.models import Role
 from lectern.platform.roles import role_required
 from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
-from lectern.urls import page_arg, search_arg
+from lectern.urls import page_arg, page_count, search_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -57,7 +57,7 @@ def index() -> ResponseReturnValue:
         entries=entries,
         total=total,
         page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        pages=page_count(total, PER_PAGE),
         query=query,
         since=since,
         until=until,

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
@@ -25,10 +26,15 @@ from lectern.extensions import db
 from lectern.platform import cohorts, services, user_import
 from lectern.platform.models import Role
 from lectern.platform.roles import role_required
+from lectern.platform.rules import MIN_PASSWORD_LENGTH
+from lectern.platform.spreadsheet import csv_download
 from lectern.platform.user_csv import FileProblem, RowProblem, passwords_csv, users_to_csv
 from lectern.platform.user_import import MAX_BYTES, MAX_ROWS, ImportPlan
 from lectern.platform.user_import_forms import UserImportApplyForm, UserImportForm
 from lectern.urls import is_id
+
+# The roles a row's course columns give, as the preview and the result name them.
+COURSE_ROLE_NAMES = {"cadet": _l("cadet"), "instructor": _l("instructor"), "assistant": _l("assistant")}
 
 bp = Blueprint("user_import", __name__, url_prefix="/admin/users/import")
 ADMINS = (Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN)
@@ -122,7 +128,14 @@ def _upload_form() -> UserImportForm:
 
 
 def _upload_page(form: UserImportForm, status: int) -> ResponseReturnValue:
-    return render_template("admin/user_import.html", form=form, max_mb=MAX_BYTES // 2**20, max_rows=MAX_ROWS), status
+    page = render_template(
+        "admin/user_import.html",
+        form=form,
+        max_mb=MAX_BYTES // 2**20,
+        max_rows=MAX_ROWS,
+        min_password=MIN_PASSWORD_LENGTH,
+    )
+    return page, status
 
 
 def _preview(plan: ImportPlan, data: bytes, *, message: str | None = None, status: int | None = None) -> Response:
@@ -133,7 +146,12 @@ def _preview(plan: ImportPlan, data: bytes, *, message: str | None = None, statu
         academy_id=str(plan.default_academy.id),
     )
     body = render_template(
-        "admin/user_import_preview.html", plan=plan, form=form, problem_text=problem_text, message=message
+        "admin/user_import_preview.html",
+        plan=plan,
+        form=form,
+        problem_text=problem_text,
+        message=message,
+        role_names=COURSE_ROLE_NAMES,
     )
     return _no_store(body, status or (200 if plan.ok else 422))
 
@@ -219,6 +237,7 @@ def apply() -> ResponseReturnValue:
         download=download,
         download_name=f"passwords-{stem}.csv",
         generated=len(generated),
+        role_names=COURSE_ROLE_NAMES,
     )
     return _no_store(body, 200)
 
@@ -258,6 +277,4 @@ def example() -> ResponseReturnValue:
             "role1": "",
         },
     ]
-    response = Response(users_to_csv(rows), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="users-example.csv"'
-    return response
+    return csv_download(users_to_csv(rows), "users-example.csv")

@@ -3,7 +3,7 @@ report. Who may read which is `reports.access`; cadets and lecture halls get 403
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -15,16 +15,13 @@ from lectern.platform import cohorts as platform_cohorts
 from lectern.platform.models import Cohort, Role, utcnow
 from lectern.platform.roles import role_required
 from lectern.platform.services import administers
+from lectern.platform.spreadsheet import csv_download
 from lectern.reports import access, exports, figures, services
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 REPORTERS = access.REPORTERS
 ADMINS = (Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN)
-
-
-def _csv(data: bytes, name: str) -> Response:
-    return Response(data, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @bp.route("/")
@@ -77,7 +74,7 @@ def course(course_id: int) -> ResponseReturnValue:
 def course_csv(course_id: int) -> ResponseReturnValue:
     report, _choices, chosen = _course_report(course_id)
     name = f"course-{course_id}" + (f"-cohort-{chosen.id}" if chosen else "") + "-report.csv"
-    return _csv(exports.course_csv(report), name)
+    return csv_download(exports.course_csv(report), name)
 
 
 # --- a cohort -----------------------------------------------------------------------------------------------------
@@ -116,4 +113,4 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
 def cohort_csv(cohort_id: int) -> ResponseReturnValue:
     report, only_linked = _cohort_report(cohort_id)
     name = f"cohort-{cohort_id}" + ("-cohort-courses" if only_linked else "") + "-report.csv"
-    return _csv(exports.cohort_csv(report), name)
+    return csv_download(exports.cohort_csv(report), name)

@@ -19,7 +19,7 @@ from lectern.courses import access as course_access
 from lectern.courses.views_common import editable_course
 from lectern.extensions import db
 from lectern.platform.models import User, utcnow
-from lectern.platform.spreadsheet import csv_bytes, text_cell
+from lectern.platform.spreadsheet import csv_bytes, csv_download, text_cell
 from lectern.webrtc import services
 from lectern.webrtc.forms import LectureForm
 from lectern.webrtc.models import Lecture, LectureStatus
@@ -177,11 +177,7 @@ def attendance(lecture_id: int) -> ResponseReturnValue:
                 for row in rows
             ),
         )
-        return Response(
-            data,
-            mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename=lecture-{lecture.id}-attendance.csv"},
-        )
+        return csv_download(data, f"lecture-{lecture.id}-attendance.csv")
     return render_template("webrtc/attendance.html", lecture=lecture, rows=rows)
 
 

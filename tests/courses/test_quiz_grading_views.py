@@ -181,6 +181,7 @@ def test_gradebook_csv_download(client: Any, world: dict) -> None:
     response = client.get(urls(world)["csv"])
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "private, no-store"
     data = response.get_data()
     assert data.startswith(b"\xef\xbb\xbf")
     assert "Сидоров,Алексей" in data.decode("utf-8-sig")

@@ -36,6 +36,7 @@ def read_csv(response: Any) -> list[list[str]]:
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    assert response.headers["Cache-Control"] == "private, no-store"  # grades and names: personal data
     data = response.get_data()
     assert data.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads Cyrillic right
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
