@@ -1,13 +1,26 @@
-"""Who may see, follow, teach and edit a course. Every courses view asks here."""
+"""Who may see, follow, teach and edit a course. Every courses view asks here.
+
+Course roles (`CourseStaff`: instructor, assistant) go to instructors and academy administrators of the course's
+academy (`STAFF_SITE_ROLES`, see roster.set_staff). A role counts only while its user still is one: demoted to
+cadet, or moved to another academy, the user's rows stay but give no right at all (edit, grade, gradebook, lectures,
+the course's reports), on every request, since every check reads the user's current site role and academy here
+(`holds_course_roles`, `staff_course_ids`). The rows are kept, not removed, so that an accidental change of role or
+academy, put right, gives back exactly what the user had; the course's participants page marks them as without
+effect, and its editors may remove them.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from lectern.courses.models import Course, CourseRole, CourseShare, CourseStaff, Enrolment, Visibility
 from lectern.extensions import DbSession
 from lectern.platform.models import Role, User
 from lectern.platform.services import administers
+
+# Site roles that may hold a course role.
+STAFF_SITE_ROLES = (Role.INSTRUCTOR, Role.ACADEMY_ADMIN)
 
 
 class CourseError(Exception):
@@ -28,17 +41,38 @@ def listed_condition(user: User) -> ColumnElement[bool]:
         return true()
     own_academy = Course.academy_id == user.academy_id
     shared_with_me = exists().where(CourseShare.course_id == Course.id, CourseShare.academy_id == user.academy_id)
-    staff = exists().where(CourseStaff.course_id == Course.id, CourseStaff.user_id == user.id)
     return or_(
         Course.visibility == Visibility.ALL,
         and_(Course.visibility.in_([Visibility.ACADEMY, Visibility.SHARED]), own_academy),
         and_(Course.visibility == Visibility.SHARED, shared_with_me),
         and_(own_academy, true() if user.role is Role.ACADEMY_ADMIN else false()),
-        staff,
+        Course.id.in_(staff_course_ids(user)),
     )
 
 
+def holds_course_roles(user: User, academy_id: int) -> bool:
+    """Whether `user`'s course roles in a course of the academy count now (see the module's docstring)."""
+    return user.role in STAFF_SITE_ROLES and user.academy_id == academy_id
+
+
+def staff_course_ids(user: User, role: CourseRole | None = None) -> Select[int]:
+    """SQL: the ids of the courses where `user` holds a course role (`role`, if given) that counts now."""
+    if user.role not in STAFF_SITE_ROLES:
+        return select(CourseStaff.course_id).where(false())
+    # Aliased, so that a query over Course using this as a subquery does not correlate it with its own Course.
+    course = aliased(Course)
+    query = (
+        select(CourseStaff.course_id)
+        .join(course, course.id == CourseStaff.course_id)
+        .where(CourseStaff.user_id == user.id, course.academy_id == user.academy_id)
+    )
+    return query if role is None else query.where(CourseStaff.role == role)
+
+
 def staff_role(session: DbSession, user: User, course: Course) -> CourseRole | None:
+    """The user's course role in the course, if it counts now."""
+    if not holds_course_roles(user, course.academy_id):
+        return None
     return session.scalar(
         select(CourseStaff.role).where(CourseStaff.course_id == course.id, CourseStaff.user_id == user.id)
     )

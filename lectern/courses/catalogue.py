@@ -155,6 +155,7 @@ def participants(course_id: int) -> ResponseReturnValue:
         return redirect(url_for("courses.participants", course_id=item.id))
     enrolments = services.participants(db.session, item)
     user_ids = [e.user_id for e in enrolments]
+    staff = roster.staff_of(db.session, item)
     return render_template(
         "courses/participants.html",
         course=item,
@@ -163,7 +164,9 @@ def participants(course_id: int) -> ResponseReturnValue:
         held=cohort_sync.holding_cohorts(db.session, item, user_ids),
         cohorts=cohort_sync.counted_cohorts_of_course(db.session, item),
         cohort_choices=cohort_sync.enrollable_cohorts(db.session, item) if may_enrol else [],
-        staff=roster.staff_of(db.session, item),
+        staff=staff,
+        # Roles that give nothing now: their holder is no longer an instructor or administrator of this academy.
+        dormant={s.user_id for s in staff if not access.holds_course_roles(s.user, item.academy_id)},
         staff_choices=roster.staff_candidates(db.session, item) if may_enrol else [],
         candidates=candidates,
         may_enrol=may_enrol,

@@ -17,13 +17,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, exists, false, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
-from lectern.courses.access import Forbidden, NotFound, can_edit
+from lectern.courses.access import Forbidden, NotFound, can_edit, staff_course_ids
 from lectern.courses.models import (
     Course,
     CourseCohort,
     CourseRole,
     CourseShare,
-    CourseStaff,
     Enrolment,
     EnrolmentMethod,
     Visibility,
@@ -178,9 +177,7 @@ def enrollable_courses(session: DbSession, actor: User, cohort: Cohort) -> list[
             exists().where(CourseShare.course_id == Course.id, CourseShare.academy_id == cohort.academy_id),
         ),
     )
-    teaches = select(CourseStaff.course_id).where(
-        CourseStaff.user_id == actor.id, CourseStaff.role == CourseRole.INSTRUCTOR
-    )
+    teaches = staff_course_ids(actor, CourseRole.INSTRUCTOR)
     enrolled = select(CourseCohort.course_id).where(CourseCohort.cohort_id == cohort.id)
     return list(
         session.scalars(

@@ -15,14 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, cast
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from lectern.courses import access, package_quiz_service, services
 from lectern.courses.models import (
     Course,
     CourseRole,
-    CourseStaff,
     ImportJob,
     Lesson,
     LessonKind,
@@ -231,11 +230,7 @@ def editable_courses(session: DbSession, user: User) -> list[Course]:
     """The courses `user` may edit (access.can_edit), to offer as targets of a new version."""
     stmt = select(Course).order_by(Course.title, Course.id)
     if user.role is not Role.GLOBAL_ADMIN:
-        instructor = exists().where(
-            CourseStaff.course_id == Course.id,
-            CourseStaff.user_id == user.id,
-            CourseStaff.role == CourseRole.INSTRUCTOR,
-        )
+        instructor = Course.id.in_(access.staff_course_ids(user, CourseRole.INSTRUCTOR))
         own = Course.academy_id == user.academy_id if user.role is Role.ACADEMY_ADMIN else None
         stmt = stmt.where(or_(instructor, own) if own is not None else instructor)
     return list(session.scalars(stmt))

@@ -14,13 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lectern.courses import cohort_sync, services
-from lectern.courses.access import CourseError, Forbidden, NotFound, can_edit
+from lectern.courses.access import STAFF_SITE_ROLES, CourseError, Forbidden, NotFound, can_edit
 from lectern.courses.models import Course, CourseRole, CourseStaff, Enrolment, EnrolmentMethod
 from lectern.extensions import DbSession
 from lectern.platform import audit
 from lectern.platform.models import Cohort, Role, User
-
-STAFF_SITE_ROLES = (Role.INSTRUCTOR, Role.ACADEMY_ADMIN)
 
 COURSE_ROLE_LABELS = {
     CourseRole.INSTRUCTOR: _l("Instructor"),

@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lectern.courses.access import Forbidden, NotFound, can_edit, listed_condition, may_create_courses
+from lectern.courses.access import (
+    Forbidden,
+    NotFound,
+    can_edit,
+    listed_condition,
+    may_create_courses,
+    staff_course_ids,
+)
 from lectern.courses.models import (
     Category,
     Course,
@@ -144,7 +151,7 @@ def taught_courses(session: DbSession, user: User) -> list[tuple[Course, CourseR
     rows = session.execute(
         select(Course, CourseStaff.role)
         .join(CourseStaff, CourseStaff.course_id == Course.id)
-        .where(CourseStaff.user_id == user.id)
+        .where(CourseStaff.user_id == user.id, Course.id.in_(staff_course_ids(user)))
         .order_by(Course.title)
     ).all()
     return [(course, role) for course, role in rows]

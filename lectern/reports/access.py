@@ -10,12 +10,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from lectern.courses import access as course_access
 from lectern.courses.access import Forbidden, NotFound  # the courses area's: views turn them into 404 and 403
-from lectern.courses.models import Course, CourseCompletion, CourseStaff, Enrolment
+from lectern.courses.models import Course, CourseCompletion, Enrolment
 from lectern.extensions import DbSession
 from lectern.platform import cohorts
 from lectern.platform import services as platform_services
@@ -52,7 +52,7 @@ def cohort_for_report(session: DbSession, user: User, cohort_id: int) -> Cohort:
 def reportable_courses(session: DbSession, user: User) -> list[tuple[Course, int, int]]:
     """The courses whose report `user` may read, by title, each with its enrolled and completed counts (one
     query)."""
-    staff = exists().where(CourseStaff.course_id == Course.id, CourseStaff.user_id == user.id)
+    staff = Course.id.in_(course_access.staff_course_ids(user))
     condition: ColumnElement[bool]
     if user.role is Role.GLOBAL_ADMIN:
         condition = true()

@@ -12,7 +12,7 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from lectern.courses import access as course_access
-from lectern.courses.models import Course, CourseStaff, Enrolment
+from lectern.courses.models import Course, Enrolment
 from lectern.extensions import DbSession
 from lectern.platform.models import Role, User
 from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
@@ -175,7 +175,7 @@ def _attendable(user: User) -> object:
         Lecture.course_id.in_(my_courses),
         exists().where(LectureInvite.lecture_id == Lecture.id, LectureInvite.course_id.in_(my_courses)),
         exists().where(LectureHall.lecture_id == Lecture.id, LectureHall.user_id == user.id),
-        exists().where(CourseStaff.course_id == Lecture.course_id, CourseStaff.user_id == user.id),
+        Lecture.course_id.in_(course_access.staff_course_ids(user)),
     )
 
 

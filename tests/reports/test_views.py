@@ -278,7 +278,8 @@ def test_who_may_open_each_report(client: Any, world: World, who: str) -> None:
 
 
 def _assistant(world: World) -> Any:
-    user = world.make.user(Role.INSTRUCTOR, world.other_academy)
+    # Of the course's academy: course roles go to its instructors and administrators only, and count only for them.
+    user = world.make.user(Role.INSTRUCTOR, world.academy)
     world.make.staff(world.course.id, user.id, "assistant")
     return user
 
