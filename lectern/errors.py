@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from typing import NoReturn
+
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -49,6 +51,16 @@ def _render(code: int, detail: str | None = None) -> ResponseReturnValue:
     return render_template("errors/error.html", code=code, title=title, text=text), code
 
 
+def abort_with(code: int, message: str) -> NoReturn:
+    """Abort with an HTTP error whose page (or JSON) says `message`, a translated sentence for the user, in place
+    of the code's generic text."""
+    try:
+        abort(code)
+    except HTTPException as exc:
+        exc.user_message = message  # type: ignore[attr-defined]
+        raise
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> ResponseReturnValue:
@@ -58,7 +70,7 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException) -> ResponseReturnValue:
         if exc.code is None or exc.code < 400:
             return exc
-        return _render(exc.code)
+        return _render(exc.code, getattr(exc, "user_message", None))
 
     @app.errorhandler(InternalServerError)
     def server_error(exc: InternalServerError) -> ResponseReturnValue:

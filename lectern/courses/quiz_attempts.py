@@ -4,6 +4,10 @@ the server-kept deadline passes), grading by hand, regrading, and the cadet's qu
 Every save is committed before the browser is told "saved", so an acknowledged answer survives a reload, a lost
 connection or a restart of the server. There is no background job: an attempt whose deadline has passed is finished
 by whoever next looks at it (the cadet, the quiz page, the gradebook), with what was saved before the deadline.
+
+Access is checked on every answer and on submitting, as Moodle does: a cadet unenrolled from the course, or whose
+quiz was unpublished, can neither see nor continue an attempt in progress (QuizRefused). The attempt is kept as it
+is, answers included, and goes on where it stopped if access comes back; its deadline still closes it meanwhile.
 """
 
 from __future__ import annotations
@@ -102,12 +106,29 @@ def attempts_of(session: DbSession, quiz: Quiz, user_id: int) -> list[Attempt]:
     )
 
 
-def refusal(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Refusal | None:
-    """Why `user` may not start a new attempt now, or None if they may."""
+def access_refusal(session: DbSession, quiz: Quiz, user: User) -> Refusal | None:
+    """Why `user` may not take the quiz at all now (start, see or continue an attempt), or None if they may."""
     if not quiz.published:
         return Refusal.NOT_PUBLISHED
     if not access.is_enrolled(session, user, quiz.course):
         return Refusal.NOT_ENROLLED
+    return None
+
+
+def check_access(session: DbSession, attempt: Attempt, user: User) -> None:
+    """Raise QuizRefused unless `user` may see and continue the attempt now (see the module's docstring). Rolls the
+    session back first when refusing, so that a lock taken for the attempt is released."""
+    reason = access_refusal(session, attempt.quiz, user)
+    if reason is not None:
+        session.rollback()
+        raise QuizRefused(reason)
+
+
+def refusal(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Refusal | None:
+    """Why `user` may not start a new attempt now, or None if they may."""
+    reason = access_refusal(session, quiz, user)
+    if reason is not None:
+        return reason
     settings = settings_for(session, quiz, user.id)
     if settings.opens_at is not None and now < settings.opens_at:
         return Refusal.NOT_OPEN
@@ -234,7 +255,7 @@ def save_answer(
 ) -> Saved:
     """Save one answer and commit. An older `seq` than the one stored is acknowledged but changes nothing, so a
     queue replayed out of order cannot overwrite a newer answer. With `course_id`, an attempt at a quiz of another
-    course is not found. Raises NotFound, AttemptClosed, InvalidResponse."""
+    course is not found. Raises NotFound, AttemptClosed, QuizRefused (no access now), InvalidResponse."""
     query = select(Attempt).where(Attempt.id == attempt_id)
     if course_id is not None:  # checked in the same locking read: this is the hot path of an exam
         query = query.join(Quiz, Quiz.id == Attempt.quiz_id).where(Quiz.course_id == course_id)
@@ -246,6 +267,7 @@ def save_answer(
     if _overdue(attempt, now):
         finish(session, attempt, now)
         raise AttemptClosed()
+    check_access(session, attempt, user)
     answer = session.get(AttemptAnswer, (attempt.id, position))
     if answer is None:
         raise access.NotFound()

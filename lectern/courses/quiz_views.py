@@ -18,6 +18,7 @@ from lectern.courses.quiz_attempts import AttemptClosed, InvalidResponse, QuizRe
 from lectern.courses.quiz_model import Question, QuestionType
 from lectern.courses.quiz_models import Attempt, AttemptAnswer, AttemptState, Quiz
 from lectern.courses.views_common import listed_course, or_http
+from lectern.errors import abort_with
 from lectern.extensions import db
 from lectern.platform.models import utcnow
 
@@ -30,6 +31,17 @@ REFUSALS = {
     Refusal.NO_ATTEMPTS_LEFT: _l("You have no attempts left."),
     Refusal.NO_QUESTIONS: _l("This quiz has no questions yet."),
     Refusal.NOT_ENROLLED: _l("Only cadets enrolled in the course take its quizzes."),
+}
+# Why an attempt in progress cannot go on now (quiz_attempts.check_access); it is kept, not lost.
+PAUSED = {
+    Refusal.NOT_PUBLISHED: _l(
+        "This quiz has been hidden, so your attempt cannot go on for now. It is kept with every answer you saved: "
+        "you can finish it if the quiz is shown again before it closes."
+    ),
+    Refusal.NOT_ENROLLED: _l(
+        "You are no longer enrolled in this course, so your attempt cannot go on for now. It is kept with every "
+        "answer you saved: you can finish it if you are enrolled again before it closes."
+    ),
 }
 
 
@@ -54,6 +66,14 @@ def _attempt(course_id: int, attempt_id: int) -> Attempt:
     if attempt.quiz.course_id != course_id:
         abort(404)
     return attempt
+
+
+def _may_continue(attempt: Attempt) -> None:
+    """A 403 page that says why, unless the user may go on with the attempt now."""
+    try:
+        quiz_attempts.check_access(db.session, attempt, current_user)
+    except QuizRefused as refused:
+        abort_with(403, str(PAUSED[refused.reason]))
 
 
 @bp.route("/<id:course_id>/quizzes/<id:quiz_id>")
@@ -118,6 +138,7 @@ def attempt(course_id: int, attempt_id: int) -> ResponseReturnValue:
         flash(_("Time is up: your attempt was submitted with the answers saved before the deadline."), "warning")
     if item.state is AttemptState.FINISHED:
         return redirect(url_for(".review", course_id=course_id, attempt_id=item.id))
+    _may_continue(item)
     return render_template(
         "courses/quizzes/attempt.html",
         course=item.quiz.course,
@@ -145,7 +166,8 @@ def _counter(value: object) -> TypeGuard[int]:
 @login_required
 def save(course_id: int, attempt_id: int) -> ResponseReturnValue:
     """Save one answer: JSON {"position", "response", "seq"}. 200 once it is committed, 409 when the attempt is
-    closed, 400 for a malformed request or a response of the wrong shape, 404 for someone else's attempt."""
+    closed, 403 when the cadet may not go on with it now (unenrolled, the quiz hidden: the attempt is kept), 400 for
+    a malformed request or a response of the wrong shape, 404 for someone else's attempt."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return _json_error(400, "bad_request", _("Send the answer as JSON."))
@@ -160,6 +182,8 @@ def save(course_id: int, attempt_id: int) -> ResponseReturnValue:
         abort(404)
     except AttemptClosed:
         return _json_error(409, "closed", _("This attempt is closed: the answer was not saved."))
+    except QuizRefused as refused:
+        return _json_error(403, refused.reason.value, str(PAUSED[refused.reason]))
     except InvalidResponse as invalid:
         db.session.rollback()
         return _json_error(400, "invalid", _("This answer cannot be saved: %(reason)s", reason=invalid.message))
@@ -190,6 +214,7 @@ def submit(course_id: int, attempt_id: int) -> ResponseReturnValue:
     item = _attempt(course_id, attempt_id)
     now = utcnow()
     if item.state is AttemptState.IN_PROGRESS and not (item.deadline and now > item.deadline + quiz_attempts.GRACE):
+        _may_continue(item)
         for answer in list(item.answers):
             present, raw = _form_response(answer.question, answer.position, request.form)
             if not present or raw == quiz_attempts.response_for_display(answer):

@@ -15,6 +15,7 @@
   let inFlight = new Set();
   let offline = !navigator.onLine;
   let closed = false; // the server said the attempt is closed
+  let refused = null; // why the server will not take answers now (unenrolled, the quiz hidden): nothing more is sent
   let timeUp = false; // the deadline passed here: no more answers, but what is queued is still sent
   let submitting = false;
   const seqs = {};
@@ -120,7 +121,7 @@
 
   async function send(position) {
     const entry = queue[position];
-    if (!entry || inFlight.has(position) || closed) return;
+    if (!entry || inFlight.has(position) || closed || refused) return;
     inFlight.add(position);
     setState(position, "saving");
     try {
@@ -142,6 +143,11 @@
         updateSummary(t.tClosed);
         window.location.assign(t.reviewUrl);
         return;
+      } else if (reply.status === 403) {
+        // Access ended, the attempt is kept: so is this answer, here, to be sent after a reload once access is back.
+        const body = await reply.json().catch(() => ({}));
+        refused = body.message || t.tUnsaved;
+        setState(position, "unsaved");
       } else if (reply.status >= 400 && reply.status < 500) {
         // The server refused this answer for good (wrong shape, signed out): say so and do not retry it.
         const body = await reply.json().catch(() => ({}));
@@ -158,7 +164,7 @@
       setState(position, "unsaved");
     } finally {
       inFlight.delete(position);
-      updateSummary(offline && Object.keys(queue).length ? t.tOffline : null);
+      updateSummary(refused || (offline && Object.keys(queue).length ? t.tOffline : null));
     }
     // A newer answer given while this one was on its way.
     if (queue[position] && !offline) send(position);
