@@ -10,12 +10,18 @@ before answering (aiortc does not trickle); the browser may trickle its own thro
 One publisher per lecture at a time; when it leaves, the next publisher's tracks feed the same subscriber tracks
 (new SSRC epoch: timestamps continue, video restarts at a keyframe), so handing the floor over needs no
 renegotiation with subscribers. Video is VP8 and audio Opus on both sides: forwarding cannot transcode.
+
+Closing (a peer leaving, a lecture ending, the relay shutting down) first takes the peers out of the relay's
+structures, then closes their connections all at once, each waited for at most `close_timeout`: one connection
+whose close hangs or fails is logged and never holds up or stops the closing of the others. A close that times out
+is not cancelled (aiortc would then never finish it) but goes on in the background; shutdown waits for it once more.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 MAX_SDP_BYTES = 64 * 1024
 KINDS = ("audio", "video")
-CLOSE_TIMEOUT = 5.0
 
 
 class RelayError(Exception):
@@ -46,6 +51,8 @@ class RelayOptions:
     queue_size: int = 256
     history_size: int = 512
     keyframe_interval: float = 0.5
+    # How long closing waits for one peer connection (they close concurrently) before it goes on without it.
+    close_timeout: float = 5.0
 
 
 class _SilentTrack(MediaStreamTrack):
@@ -103,6 +110,8 @@ class Relay:
         self.options = options or RelayOptions()
         self.lectures: dict[str, _Lecture] = {}
         self._pcs: set[RTCPeerConnection] = set()
+        # Closes that outlived `close_timeout`: they go on in the background, and shutdown waits for them once more.
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def open_lecture(self, lecture_id: str) -> None:
         """Make a lecture room (idempotent)."""
@@ -111,10 +120,8 @@ class Relay:
     async def close_lecture(self, lecture_id: str) -> None:
         """Disconnect everyone in a lecture and forget it."""
         lecture = self.lectures.pop(lecture_id, None)
-        if lecture is None:
-            return
-        for peer_id in [*lecture.subscribers, *([lecture.publisher.peer_id] if lecture.publisher else [])]:
-            await self._leave(lecture, peer_id)
+        if lecture is not None:
+            await self._close_pcs(self._detach_all(lecture))
 
     async def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
         """Accept a publisher's offer (audio and/or video, sendonly) and return the relay's answer SDP."""
@@ -210,7 +217,7 @@ class Relay:
         """Remove a publisher or subscriber and close its connection (unknown peers are ignored)."""
         lecture = self.lectures.get(lecture_id)
         if lecture is not None:
-            await self._leave(lecture, peer_id)
+            await self._close_pcs(self._detach(lecture, peer_id))
 
     def stats(self, lecture_id: str) -> dict[str, Any]:
         """Plain counters: the publisher's incoming packets and keyframe requests, and each subscriber's."""
@@ -231,11 +238,15 @@ class Relay:
         }
 
     async def close(self) -> None:
-        """Close every lecture and every peer connection the relay made."""
-        for lecture_id in list(self.lectures):
-            await self.close_lecture(lecture_id)
-        for pc in list(self._pcs):
-            await self._close_pc(pc)
+        """Close every lecture and every peer connection the relay made, all at once (see the module's docstring)."""
+        pcs: list[RTCPeerConnection] = []
+        while self.lectures:
+            pcs += self._detach_all(self.lectures.popitem()[1])
+        await self._close_pcs([*pcs, *(pc for pc in self._pcs if pc not in pcs)])
+        if self._closing:
+            _done, stuck = await asyncio.wait(set(self._closing), timeout=self.options.close_timeout)
+            if stuck:
+                logger.error("relay shut down with %d peer connection(s) that never finished closing", len(stuck))
 
     # -- internals --
 
@@ -284,12 +295,13 @@ class Relay:
                 if sub.ready:
                     source.request_keyframe()
 
-    async def _leave(self, lecture: _Lecture, peer_id: str) -> None:
+    def _detach(self, lecture: _Lecture, peer_id: str) -> list[RTCPeerConnection]:
+        """Take a peer out of the lecture (nothing awaits, so nothing can interrupt it); its connection to close."""
         sub = lecture.subscribers.pop(peer_id, None)
         if sub is not None:
             lecture.fanout.remove(sub)
-            self._pcs.discard(sub.pc)
-            await sub.close()
+            sub.stop()
+            return [sub.pc]
         pub = lecture.publisher
         if pub is not None and pub.peer_id == peer_id:
             lecture.publisher = None
@@ -298,12 +310,31 @@ class Relay:
             for other in lecture.subscribers.values():
                 for out in other.tracks.values():
                     out.source = None
-            await self._close_pc(pub.pc)
+            return [pub.pc]
+        return []
+
+    def _detach_all(self, lecture: _Lecture) -> list[RTCPeerConnection]:
+        peers = [*lecture.subscribers, *([lecture.publisher.peer_id] if lecture.publisher else [])]
+        return [pc for peer_id in peers for pc in self._detach(lecture, peer_id)]
+
+    async def _close_pcs(self, pcs: Iterable[RTCPeerConnection]) -> None:
+        """Close connections concurrently; `_close_pc` never raises, so none can stop the others."""
+        await asyncio.gather(*(self._close_pc(pc) for pc in pcs))
 
     async def _close_pc(self, pc: RTCPeerConnection) -> None:
+        """Close one connection, waiting at most `close_timeout`; a failure or a timeout is logged."""
         self._pcs.discard(pc)
-        try:
-            # Bounded: one peer's stuck transport must not keep the others (or shutdown) waiting.
-            await asyncio.wait_for(pc.close(), CLOSE_TIMEOUT)
-        except Exception:  # closing must go on for every other peer
-            logger.exception("closing a peer connection failed")
+        closing = asyncio.ensure_future(pc.close())
+        self._closing.add(closing)
+        closing.add_done_callback(self._closed)
+        _done, pending = await asyncio.wait([closing], timeout=self.options.close_timeout)
+        if pending:
+            logger.warning(
+                "a peer connection did not close within %.1f s; it goes on closing in the background",
+                self.options.close_timeout,
+            )
+
+    def _closed(self, closing: asyncio.Task[None]) -> None:
+        self._closing.discard(closing)
+        if not closing.cancelled() and (error := closing.exception()) is not None:
+            logger.error("closing a peer connection failed", exc_info=error)

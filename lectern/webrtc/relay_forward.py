@@ -453,8 +453,7 @@ class Subscriber:
             "tracks": tracks,
         }
 
-    async def close(self) -> None:
-        """Stop the writer and close the peer connection."""
+    def stop(self) -> None:
+        """Stop the writer; the relay closes the peer connection."""
         if self.task is not None:
             self.task.cancel()
-        await asyncio.wait_for(self.pc.close(), 5.0)
