@@ -108,6 +108,11 @@ class Relay:
 
     def __init__(self, options: RelayOptions | None = None) -> None:
         self.options = options or RelayOptions()
+        problem = seams.direct_path_problem()
+        if problem is not None:
+            logger.warning("the relay forwards through aiortc's own send path (slower): %s", problem)
+        # Whether subscribers may use the direct send path (relay_seams.DirectRtpSender).
+        self.direct_send = problem is None
         self.lectures: dict[str, _Lecture] = {}
         self._pcs: set[RTCPeerConnection] = set()
         # Closes that outlived `close_timeout`: they go on in the background, and shutdown waits for them once more.
@@ -177,7 +182,7 @@ class Relay:
             raise RelayError(f"peer {peer_id} is already in lecture {lecture_id}")
         offer = parse_sdp(offer_sdp)
         pc = await self._new_pc(offer)
-        sub = Subscriber(peer_id, pc, self.options.queue_size)
+        sub = Subscriber(peer_id, pc, self.options.queue_size, direct_send=self.direct_send)
         try:
             for transceiver in pc.getTransceivers():
                 codecs = seams.restrict_codecs(transceiver, ALLOWED_CODECS)

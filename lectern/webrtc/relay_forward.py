@@ -329,18 +329,23 @@ class Subscriber:
     overflows: int = 0
     # Nothing is queued until DTLS is up: packets sent earlier would be lost, and the keyframe with them.
     ready: bool = False
+    # Whether the fan-out may send directly (`seams.DirectRtpSender`); otherwise always through aiortc's path.
+    direct_send: bool = True
 
     def start(self) -> None:
         """Start the writer task, hook the senders' RTCP, and start forwarding once DTLS is connected."""
-        directs: dict[int, seams.DirectRtpSender] = {}
+        directs: dict[int, seams.DirectRtpSender | None] = {}
         for out in self.tracks.values():
             seams.hook_sender_rtcp(out.sender, self._rtcp_handler(out))
             seams.hook_sender_reports(out.sender, out.fill_reports)
             transport = out.sender.transport
-            direct = directs.get(id(transport))
-            if direct is None:
-                direct = directs[id(transport)] = seams.DirectRtpSender(transport)
-            out.direct = direct
+            if self.direct_send and id(transport) not in directs:
+                try:
+                    directs[id(transport)] = seams.DirectRtpSender(transport)
+                except AttributeError as exc:  # an aioice/aiortc internal moved: aiortc's own path
+                    logger.warning("subscriber %s: no direct send path (%s)", self.peer_id, exc)
+                    directs[id(transport)] = None
+            out.direct = directs.get(id(transport))
         self.task = asyncio.ensure_future(self._write())
         transports = {out.sender.transport for out in self.tracks.values()}
         for transport in transports:

@@ -3,28 +3,68 @@
 aiortc has no public API for forwarding encoded RTP (DESIGN.md section 3), so the relay hooks a few private
 attributes. They are gathered here so that tests/webrtc/test_aiortc_seams.py can check each one against the pinned
 aiortc version, and an upgrade fails there first rather than in a live lecture.
+
+The direct send path (`DirectRtpSender`) also reaches into aioice and pylibsrtp. aiortc, aioice and pylibsrtp are
+pinned exactly in pyproject.toml (`PINNED` here); when the relay starts it checks the installed versions and those
+internals (`direct_path_problem`), and on a mismatch it warns and forwards through aiortc's own send path: slower,
+but correct with any version aiortc itself accepts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
+import logging
 import queue
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aioice.ice import CandidatePair, StunProtocol
 from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpParameters
 from aiortc.rtp import AnyRtcpPacket, HeaderExtensionsMap, RtpPacket
 from pylibsrtp import Session as SrtpSession
-from pylibsrtp._binding import ffi as srtp_ffi  # type: ignore[import-not-found]  # cffi module, no stub
-from pylibsrtp._binding import lib as srtp_lib
 
 from lectern.webrtc.rtp import rewrite_header_into
 
-AIORTC_VERSION = "1.16.0"
+try:  # the direct send path's internals; without them it is off (see direct_path_problem)
+    from aioice.ice import CandidatePair, StunProtocol
+    from pylibsrtp._binding import ffi as srtp_ffi  # type: ignore[import-not-found]  # cffi module, no stub
+    from pylibsrtp._binding import lib as srtp_lib
+except ImportError as exc:
+    _import_problem: str | None = f"cannot import {exc.name}: {exc}"
+else:
+    _import_problem = None
+
+logger = logging.getLogger(__name__)
+
+# The versions these seams were written and tested against; pyproject.toml pins the same.
+PINNED = {"aiortc": "1.16.0", "aioice": "0.13.0", "pylibsrtp": "1.0.0"}
+AIORTC_VERSION = PINNED["aiortc"]
 LOOPBACK = "127.0.0.1"
+
+
+def installed_version(distribution: str) -> str | None:
+    """The installed version of a distribution, None if it is not installed."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def direct_path_problem() -> str | None:
+    """Why the relay must not use `DirectRtpSender` with what is installed (a version other than the pinned one, or
+    an internal it needs that is missing), or None when it may."""
+    for name, pinned in PINNED.items():
+        found = installed_version(name)
+        if found != pinned:
+            return f"{name} {found or '(not installed)'} is installed, the direct send path is tested with {pinned}"
+    if _import_problem is not None:
+        return _import_problem
+    if not hasattr(srtp_lib, "srtp_protect") or not callable(getattr(StunProtocol, "send_data", None)):
+        return "pylibsrtp's srtp_protect or aioice's StunProtocol.send_data is missing"
+    return None
+
 
 RtpHandler = Callable[[RtpPacket, int], Awaitable[None]]
 RtcpHandler = Callable[[AnyRtcpPacket], Awaitable[None]]
@@ -171,6 +211,7 @@ class DirectRtpSender:
         self._cdata = srtp_ffi.new("char[]", DIRECT_MAX_PACKET + SRTP_MAX_TRAILER)
         self._view = memoryview(srtp_ffi.buffer(self._cdata))
         self._len = srtp_ffi.new("int *")
+        self._handle_lost = False
         self.errors = 0
 
     def writable(self, size: int) -> bool:
@@ -186,8 +227,15 @@ class DirectRtpSender:
         dtls = self._dtls
         pair = self._pair = self._nominated.get(1)
         self._srtp = dtls._tx_srtp
-        self._handle = None if self._srtp is None else self._srtp._srtp[0]
         self._udp = None
+        try:
+            self._handle = None if self._srtp is None else self._srtp._srtp[0]
+        except (AttributeError, TypeError, IndexError):  # pylibsrtp moved its handle: aiortc's path, said once
+            self._handle = None
+            if not self._handle_lost:
+                logger.warning("pylibsrtp.Session._srtp is gone: forwarding through aiortc's own send path")
+            self._handle_lost = True
+            return
         # Exactly aioice's UDP protocol: its subclasses and the TURN protocols may send differently.
         if pair is not None and type(pair.protocol) is StunProtocol and self._handle is not None:
             transport = pair.protocol.transport
