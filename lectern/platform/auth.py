@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -11,8 +12,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from lectern.extensions import db, limiter
-from lectern.platform import services
+from lectern.platform import services, sessions
 from lectern.platform.forms import LanguageForm, LoginForm, PasswordChangeForm, ProfileForm
+from lectern.platform.models import utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -58,18 +60,31 @@ def login() -> ResponseReturnValue:
             # The same words whether the account is unknown, the password wrong or the account suspended.
             flash(_("Wrong username or password."), "error")
             return render_template("platform/login.html", form=form), 200
+        remember = bool(form.remember.data)
+        sessions.start(db.session, user, utcnow(), _lifetime(remember))
         db.session.commit()
         language = session.get("language")
         session.clear()  # nothing from before sign-in carries over, but the chosen language
         if language:
             session["language"] = language
-        login_user(user, remember=bool(form.remember.data))
+        login_user(user, remember=remember)
         return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
     return render_template("platform/login.html", form=form)
 
 
+def _lifetime(remember: bool) -> timedelta:
+    """How long a sign-in lasts on the server: as long as the cookie that carries it."""
+    if remember:
+        duration = current_app.config["REMEMBER_COOKIE_DURATION"]
+        return duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
+    return current_app.permanent_session_lifetime
+
+
 @bp.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        sessions.end(db.session, current_user)
+        db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -81,12 +96,11 @@ def password() -> ResponseReturnValue:
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current.data or "", form.new.data or "")
+            services.change_password(db.session, current_user, form.current.data or "", form.new.data or "")
         except services.WrongPassword:
             form.current.errors = [_("This is not your current password.")]
         else:
             db.session.commit()
-            login_user(current_user._get_current_object(), remember=bool(request.cookies.get("lectern_remember")))
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("platform/password.html", form=form)
@@ -106,6 +120,16 @@ def profile() -> ResponseReturnValue:
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("platform/profile.html", form=form)
+
+
+@bp.route("/account/sign-out-others", methods=["POST"])
+@login_required
+def sign_out_others() -> ResponseReturnValue:
+    """End every other sign-in of the user: a phone left in a classroom, a shared computer."""
+    sessions.end_all(db.session, current_user, keep_current=True)  # CSRFProtect has checked the form's token
+    db.session.commit()
+    flash(_("You have been signed out on all other devices."), "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/language", methods=["POST"])
