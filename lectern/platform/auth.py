@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from lectern.extensions import db, limiter
@@ -29,21 +31,74 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+# Guessing passwords is slowed three ways, counting failed attempts only (a classroom signing in together is not an
+# attack): per username and address (LECTERN_LOGIN_RATE_LIMIT), per address across usernames, and per username
+# across all addresses (LECTERN_LOGIN_USER_RATE_LIMIT), the last one not for a browser this user has signed in from
+# before (it holds a signed device cookie naming them): guesses from elsewhere, however many, never lock the real
+# user out of their own browser before an exam (OWASP's "device cookies").
+DEVICE_COOKIE = "lectern_device"
+DEVICE_USERS = 10  # usernames one device cookie remembers: a shared classroom computer
+DEVICE_DAYS = 365
+
+
+def _username() -> str:
+    return request.form.get("username", "").strip().lower()[:64]
+
+
 def _username_key() -> str:
-    return "login-user:" + request.form.get("username", "").strip().lower()[:64]
+    return "login-user:" + _username()
+
+
+def _username_address_key() -> str:
+    return f"login-user-address:{_username()}:{get_remote_address()}"
 
 
 def _failed(response: Response) -> bool:
-    # Only failed attempts count against the limits: a classroom signing in together is not an attack.
     return response.status_code != 302
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="lectern-device")
+
+
+def _device_users() -> list[str]:
+    """The usernames that have signed in from this browser before, as its device cookie says (if genuine)."""
+    try:
+        names = _device_serializer().loads(request.cookies.get(DEVICE_COOKIE, ""), max_age=DEVICE_DAYS * 86400)
+    except BadSignature:
+        return []
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def _known_device() -> bool:
+    return _username() in _device_users()
+
+
+def _remember_device(response: Response, username: str) -> None:
+    names = [username, *(n for n in _device_users() if n != username)][:DEVICE_USERS]
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer().dumps(names),
+        max_age=DEVICE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LECTERN_LOGIN_RATE_LIMIT"],
     methods=["POST"],
+    key_func=_username_address_key,
+    deduct_when=_failed,
+)
+@limiter.limit(
+    lambda: current_app.config["LECTERN_LOGIN_USER_RATE_LIMIT"],
+    methods=["POST"],
     key_func=_username_key,
     deduct_when=_failed,
+    exempt_when=_known_device,
 )
 @limiter.limit(
     lambda: current_app.config.get("LECTERN_LOGIN_IP_RATE_LIMIT", "100 per minute"),
@@ -68,7 +123,9 @@ def login() -> ResponseReturnValue:
         if language:
             session["language"] = language
         login_user(user, remember=remember)
-        return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+        response = redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+        _remember_device(response, user.username)
+        return response
     return render_template("platform/login.html", form=form)
 
 
