@@ -123,15 +123,19 @@ def _publisher(app: Flask, url: str) -> redis.Redis:
 
 
 def _listen(app: Flask) -> None:
-    """Subscribe now (so that no change published after the first join is missed), then listen in a thread."""
-    pubsub = redis.Redis.from_url(app.config["REDIS_URL"]).pubsub(ignore_subscribe_messages=True)
+    """Subscribe now (so that no change published after the first join is missed), then listen in a thread; a lost
+    subscription is made again (meanwhile, every message is still checked as it comes)."""
     channel = _channel()
-    pubsub.subscribe(channel)
 
-    def run() -> None:
-        nonlocal pubsub
+    def subscribe() -> Any:
+        pubsub = redis.Redis.from_url(app.config["REDIS_URL"]).pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(channel)
+        return pubsub
+
+    def run(pubsub: Any) -> None:
         while True:
             try:
+                pubsub = pubsub or subscribe()
                 for message in pubsub.listen():
                     try:
                         check(app, (int(i) for i in json.loads(message["data"])))
@@ -139,8 +143,12 @@ def _listen(app: Flask) -> None:
                         logger.exception("access change not checked")
             except redis.RedisError:
                 logger.exception("access changes: the Redis subscription failed; subscribing again")
+                pubsub = None
                 time.sleep(1)
-                pubsub = redis.Redis.from_url(app.config["REDIS_URL"]).pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(channel)
 
-    threading.Thread(target=run, name="lectern-access-watch", daemon=True).start()
+    try:
+        first = subscribe()
+    except redis.RedisError:
+        logger.exception("access changes: Redis refused the subscription; trying again")
+        first = None
+    threading.Thread(target=run, args=(first,), name="lectern-access-watch", daemon=True).start()

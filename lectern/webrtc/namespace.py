@@ -1,7 +1,8 @@
 """The lecture room's Socket.IO namespace, `/lecture`: the protocol of signalling.py, checked and carried out.
 
-Every event is validated by `signalling.parse` first, then checked against the sender's part in the lecture its
-socket joined (services.part_of, read again from the database), then done with one commit. Relay peer ids are
+Every event is validated by `signalling.parse` first, then checked against the sender's admission to the lecture its
+socket joined (services.admission, read again from the database: a socket whose access has ended is closed, see
+access_watch.py), then done with one commit. Relay peer ids are
 made here from the socket id: a browser can never name a peer, so it cannot signal for anyone else. A refused
 message gets an `error` event and a failed ack, to its sender only; nobody else notices.
 """
@@ -327,7 +328,8 @@ class LectureNamespace(Namespace):
         if lecture.floor_user_id == user_id:
             self._set_floor(lecture, None)  # commits
         db.session.commit()  # every instance closes the removed user's sockets now (access_watch)
-        access_watch.check(current_app._get_current_object(), [user_id])  # type: ignore[attr-defined]  # this one's at once, before the ack
+        # This instance's at once, so that the host's list is right when the ack comes.
+        access_watch.check(current_app._get_current_object(), [user_id])  # type: ignore[attr-defined]
         emit("removals", _removed_list(lecture), to=hosts_of(lecture.id))
         return {"ok": True}
 
