@@ -43,8 +43,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lectern.platform import services
+    from lectern.platform import sessions
     from lectern.platform.locale import select_locale, select_timezone
+    from lectern.platform.models import utcnow
     from lectern.webrtc.namespace import LectureNamespace
 
     db.init_app(app)
@@ -67,7 +68,7 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str) -> Any:
-        return services.load_session_user(db.session, token)
+        return sessions.load_user(db.session, token, utcnow())
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -118,6 +118,6 @@ def set_password(username: str, password: str | None) -> None:
     user = db.session.scalar(select(User).where(User.username == username.lower()))
     if user is None:
         raise click.ClickException(f"No user {username!r}.")
-    services.set_password(user, _read_password(password))
+    services.set_password(db.session, user, _read_password(password))
     db.session.commit()
     click.echo(f"Password of {username} changed.")

@@ -76,7 +76,10 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "LANGUAGES": LANGUAGES,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed sign-ins (platform/auth.py): per username and address; per username from browsers it has never
+        # signed in from, across all addresses.
         "LECTERN_LOGIN_RATE_LIMIT": env.get("LECTERN_LOGIN_RATE_LIMIT", "10 per minute"),
+        "LECTERN_LOGIN_USER_RATE_LIMIT": env.get("LECTERN_LOGIN_USER_RATE_LIMIT", "50 per hour"),
         "LECTERN_PROXIES": int(env.get("LECTERN_PROXIES", "0")),
         # Course packages: caps against zip bombs (total unpacked size, members, compression ratio per member).
         "LECTERN_PACKAGE_MAX_BYTES": int(env.get("LECTERN_PACKAGE_MAX_MB", "2048")) * 1024 * 1024,

@@ -123,6 +123,7 @@ def _make_app(database: Database, instance: Path, **overrides: Any) -> Flask:
         "REDIS_URL": None,
         "RATELIMIT_STORAGE_URI": "memory://",
         "LECTERN_LOGIN_RATE_LIMIT": "1000 per minute",
+        "LECTERN_LOGIN_USER_RATE_LIMIT": "1000 per minute",
     }
     config.update(overrides)
     return create_app(config)

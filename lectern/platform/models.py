@@ -91,6 +91,7 @@ class User(UserMixin, Model):
     """A person (or a lecture hall's shared screen) who signs in."""
 
     __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
+    __allow_unmapped__ = True  # for `login_token` and `login_session_id` below, which are not columns
 
     id: Mapped[intpk]
     academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id"), index=True)
@@ -101,13 +102,17 @@ class User(UserMixin, Model):
     role: Mapped[Role] = mapped_column(string_enum(Role))
     language: Mapped[str | None] = mapped_column(String(8))  # None: follow the browser
     password_hash: Mapped[str] = mapped_column(String(256))
-    # Bumped on password change: every session and remember-me cookie issued before it stops working.
+    # Bumped on password change and suspension: the calendar feed's address stops working (lectures.feed_token).
     session_version: Mapped[int] = mapped_column(default=1)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_at]
     last_login_at: Mapped[timestamp | None]
 
     academy: Mapped[Academy] = relationship(back_populates="users")
+
+    # The sign-in (LoginSession) this object was loaded through, set by `platform.sessions`; None outside a request.
+    login_token: str | None = None
+    login_session_id: int | None = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses to log in inactive (suspended) users
@@ -117,9 +122,10 @@ class User(UserMixin, Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
-    def get_id(self) -> str:
-        # An alternative token (Flask-Login docs, "Alternative Tokens"): the version makes old sessions invalid.
-        return f"{self.id}:{self.session_version}"
+    def get_id(self) -> str | None:
+        # An alternative token (Flask-Login docs, "Alternative Tokens"): the sign-in's own token, so that ending the
+        # sign-in on the server ends the session cookie and the remember-me cookie that carry it.
+        return self.login_token
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.value}>"
@@ -177,3 +183,19 @@ class AuditEntry(Model):
 
     actor: Mapped[User | None] = relationship()
     academy: Mapped[Academy | None] = relationship()
+
+
+class LoginSession(Model):
+    """One sign-in of one browser, kept on the server: signing out, a password change or a suspension deletes it,
+    and every copy of its cookies stops working at once (`platform.sessions`)."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the token the cookies carry: the table alone opens no session.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[created_at]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lectern.extensions import DbSession
-from lectern.platform import audit
+from lectern.platform import access, audit, sessions
 from lectern.platform.models import Academy, CohortMember, Role, User, utcnow
 from lectern.platform.user_csv import generate_password
 
@@ -58,35 +58,25 @@ def authenticate(session: DbSession, username: str, password: str) -> User | Non
     return user
 
 
-def load_session_user(session: DbSession, token: str) -> User | None:
-    """Resolve a Flask-Login id token ("<id>:<session_version>") to its user, if still valid."""
-    user_id, _, version = token.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    # Every page shows the user's academy (name, timezone): load it with the user, not in a second query.
-    user = session.get(User, int(user_id), options=[joinedload(User.academy)])
-    if user is None or user.session_version != int(version):
-        return None
-    return user
-
-
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(session: DbSession, user: User, current: str, new: str) -> None:
+    """The user changes their own password: their other sign-ins end, the one they changed it from stays."""
     if not check_password_hash(user.password_hash, current):
         raise WrongPassword()
-    set_password(user, new)
+    set_password(session, user, new, keep_current=True)
 
 
-def set_password(user: User, new: str) -> None:
-    """Set a new password and end every other session of the user."""
+def set_password(session: DbSession, user: User, new: str, keep_current: bool = False) -> None:
+    """Set a new password and end every sign-in of the user (but the current one, with `keep_current`)."""
     user.password_hash = hash_password(new)
     user.session_version += 1
+    sessions.end_all(session, user, keep_current=keep_current)
 
 
 def admin_set_password(session: DbSession, actor: User, user: User, new: str) -> None:
     """An administrator sets `user`'s password (ending their sessions); recorded in the audit log."""
     if user.role not in manageable_roles(actor):
         raise Forbidden()
-    set_password(user, new)
+    set_password(session, user, new)
     audit.record(session, actor, "user.password", academy_id=user.academy_id, target=user.username)
 
 
@@ -105,6 +95,7 @@ def set_active(session: DbSession, actor: User, user: User, active: bool) -> Non
         return
     if not active:
         user.session_version += 1
+        sessions.end_all(session, user)
     user.active = active
     action = "user.reactivate" if active else "user.suspend"
     audit.record(session, actor, action, academy_id=user.academy_id, target=user.username)
@@ -337,6 +328,8 @@ def update_user(
         audit.record(session, actor, "user.role", academy_id=academy_id, target=target, details=details)
     if user.active != active:
         set_active(session, actor, user, active)
+    if role is not old_role or user.academy_id != before["academy_id"]:
+        access.changed(session, user.id)  # what they may open depends on both
     session.flush()
     return user
 

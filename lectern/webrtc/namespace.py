@@ -1,7 +1,8 @@
 """The lecture room's Socket.IO namespace, `/lecture`: the protocol of signalling.py, checked and carried out.
 
-Every event is validated by `signalling.parse` first, then checked against the sender's part in the lecture its
-socket joined (services.part_of, read again from the database), then done with one commit. Relay peer ids are
+Every event is validated by `signalling.parse` first, then checked against the sender's admission to the lecture its
+socket joined (services.admission, read again from the database: a socket whose access has ended is closed, see
+access_watch.py), then done with one commit. Relay peer ids are
 made here from the socket id: a browser can never name a peer, so it cannot signal for anyone else. A refused
 message gets an `error` event and a failed ack, to its sender only; nobody else notices.
 """
@@ -22,11 +23,12 @@ from flask_socketio import Namespace, emit, join_room, leave_room
 
 from lectern.extensions import db
 from lectern.platform.models import User, utcnow
-from lectern.webrtc import services, signalling
+from lectern.webrtc import access_watch, removals, services, signalling
+from lectern.webrtc.access_watch import rooms
 from lectern.webrtc.models import ChatMessage, Lecture, LectureStatus
 from lectern.webrtc.relay import RelayError
 from lectern.webrtc.relay_provider import ice_servers, relay
-from lectern.webrtc.room_state import Rooms, Seat
+from lectern.webrtc.room_state import Seat
 from lectern.webrtc.services import Part
 
 logger = logging.getLogger(__name__)
@@ -54,12 +56,9 @@ def relay_id(lecture_id: int, slot: str) -> str:
     return f"{lecture_id}:{slot}"
 
 
-def rooms() -> Rooms:
-    """This application's seats (per app: tests make many apps in one process, with reused lecture ids)."""
-    state = current_app.extensions.get("lectern_rooms")
-    if state is None:
-        state = current_app.extensions.setdefault("lectern_rooms", Rooms())
-    return state
+def hosts_of(lecture_id: int) -> str:
+    """The Socket.IO room of those who may remove people from a lecture: they hear of its removals."""
+    return f"lecture-{lecture_id}-removals"
 
 
 @contextmanager
@@ -114,6 +113,11 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _removed_list(lecture: Lecture) -> list[dict[str, Any]]:
+    """The people removed from the lecture, as its hosts see them."""
+    return [{"id": u.id, "name": u.full_name} for u in removals.removed(db.session, lecture)]
+
+
 def chat_entry(message: ChatMessage) -> dict[str, Any]:
     """A chat message as the room sees it."""
     return {
@@ -147,30 +151,32 @@ class LectureNamespace(Namespace):
 
     # -- helpers --
 
-    def _seat(self) -> Seat:
+    def _seat(self) -> tuple[Seat, Lecture]:
+        """The sender's seat and lecture, checked again on every message: a socket outlives the page, and a
+        sign-out, a suspension, a password change, a removal or a change of role ends its rights. Then the socket is
+        closed (its seat, relay peers and place in the room freed) and the message refused for good."""
         seat = rooms().get(request.sid)  # type: ignore[attr-defined]
         if seat is None:
             raise Refused(_("Join the lecture first."))
-        return seat
+        lecture = access_watch.admitted(db.session, seat, utcnow())
+        same_sign_in = current_user.is_authenticated and current_user.login_session_id == seat.login_session_id
+        if lecture is None or not same_sign_in:
+            access_watch.close(rooms(), seat, access_watch.farewell(db.session, seat))
+            raise Final(_("You may not join this lecture."))
+        return seat, lecture
 
     def _context(self, *allowed: Part) -> tuple[Seat, Lecture, Part]:
-        """The sender's seat, lecture and current part, refused unless the part is one of `allowed`."""
-        seat = self._seat()
-        # The socket outlives the page: a suspension or a password change (which ends the Flask-Login session,
-        # see services.load_session_user) must end its rights too, at the next message.
-        if not current_user.is_authenticated or current_user.id != seat.user_id or not current_user.active:
-            raise Final(_("You may not join this lecture."))
-        lecture = db.session.get(Lecture, seat.lecture_id)
-        user = db.session.get(User, seat.user_id)
-        part = services.part_of(db.session, user, lecture) if lecture and user else None
-        if lecture is None or part is None or (allowed and part not in allowed):
+        """The sender's seat, lecture and part, refused unless the part is one of `allowed`."""
+        seat, lecture = self._seat()
+        if allowed and seat.part not in allowed:
             raise Refused(_("not allowed"))
-        return seat, lecture, part
+        return seat, lecture, seat.part
 
     def _vacate(self, seat: Seat) -> None:
         """Close a seat: departure recorded (committed), its relay peers gone, and the socket out of the lecture's
         room, so it hears nothing more of it."""
         leave_room(room_of(seat.lecture_id), sid=seat.sid)
+        leave_room(hosts_of(seat.lecture_id), sid=seat.sid)
         services.depart(db.session, seat.attendance_id, utcnow())
         db.session.commit()
         for (_direction, slot), peer in list(seat.peers.items()):
@@ -214,18 +220,22 @@ class LectureNamespace(Namespace):
             raise Final(_("You may not join this lecture.")) from None
         if lecture.status in (LectureStatus.ENDED, LectureStatus.CANCELLED):
             raise Final(_("This lecture is over."))
-        state = rooms()
-        if state.was_removed(lecture.id, current_user.id):
+        if services.is_removed(db.session, lecture.id, current_user.id):
             raise Final(_("You were removed from this lecture."))
+        state = rooms()
         sid = request.sid  # type: ignore[attr-defined]
         previous = state.pop(sid)
         if previous is not None:
             self._vacate(previous)
         stay = services.arrive(db.session, lecture, current_user, utcnow())
         db.session.commit()
-        seat = Seat(sid, current_user.id, current_user.full_name, lecture.id, part, stay.id)
+        sign_in = current_user.login_session_id
+        seat = Seat(sid, current_user.id, current_user.full_name, lecture.id, part, stay.id, sign_in)
         state.add(seat)
         join_room(room_of(lecture.id))
+        moderator = removals.may_remove(db.session, current_user, lecture)
+        if moderator:
+            join_room(hosts_of(lecture.id))
         self._broadcast_participants(lecture.id, lecture.floor_user_id)
         return {
             "ok": True,
@@ -242,6 +252,8 @@ class LectureNamespace(Namespace):
             "floor": lecture.floor_user_id,
             "hands": state.hands(lecture.id),
             "ice_servers": ice_servers(current_app),
+            "moderator": moderator,
+            "removed": _removed_list(lecture) if moderator else [],
         }
 
     # -- the host's controls --
@@ -306,22 +318,31 @@ class LectureNamespace(Namespace):
 
     @handles("remove")
     def on_remove(self, msg: signalling.Target) -> dict[str, Any]:
-        """The host sends a participant out; they cannot come back to this lecture."""
-        seat, lecture, _part = self._context(Part.HOST)
+        """Send a participant out; they cannot come back to this lecture until a host lets them."""
+        _seat, lecture, _part = self._context(Part.HOST)
         user_id = msg.user or 0
-        if user_id == seat.user_id:
-            raise Refused(_("not allowed"))
-        rooms().remember_removed(lecture.id, user_id)
+        try:
+            removals.remove(db.session, current_user, lecture, user_id, utcnow())
+        except services.Forbidden:
+            raise Refused(_("not allowed")) from None
         if lecture.floor_user_id == user_id:
-            self._set_floor(lecture, None)
-        targets = rooms().seats_of(lecture.id, user_id)
-        for target in targets:
-            rooms().pop(target.sid)
-            self._vacate(target)
-        for target in targets:
-            emit("removed", {}, to=target.sid)
-            self.disconnect(target.sid)
-        self._broadcast_participants(lecture.id, lecture.floor_user_id)
+            self._set_floor(lecture, None)  # commits
+        db.session.commit()  # every instance closes the removed user's sockets now (access_watch)
+        # This instance's at once, so that the host's list is right when the ack comes.
+        access_watch.check(current_app._get_current_object(), [user_id])  # type: ignore[attr-defined]
+        emit("removals", _removed_list(lecture), to=hosts_of(lecture.id))
+        return {"ok": True}
+
+    @handles("readmit")
+    def on_readmit(self, msg: signalling.Target) -> dict[str, Any]:
+        """Undo a removal: the participant may join again."""
+        _seat, lecture, _part = self._context(Part.HOST)
+        try:
+            removals.readmit(db.session, current_user, lecture, msg.user or 0)
+        except services.Forbidden:
+            raise Refused(_("not allowed")) from None
+        db.session.commit()
+        emit("removals", _removed_list(lecture), to=hosts_of(lecture.id))
         return {"ok": True}
 
     # -- media --
@@ -349,7 +370,7 @@ class LectureNamespace(Namespace):
     @handles("unpublish")
     def on_unpublish(self, msg: signalling.Slot) -> dict[str, Any]:
         """Stop this socket's publisher in a slot."""
-        seat = self._seat()
+        seat, _lecture = self._seat()
         self._drop_peer(seat, "publish", msg.slot)
         return {"ok": True}
 
@@ -368,7 +389,7 @@ class LectureNamespace(Namespace):
     @handles("ice")
     def on_ice(self, msg: signalling.Candidate) -> dict[str, Any]:
         """A trickled candidate for one of this socket's own peers (and no one else's)."""
-        seat = self._seat()
+        seat, _lecture = self._seat()
         peer = seat.peers.get((msg.direction, msg.slot))
         if peer is None:
             raise Refused(_("There is no such connection to add a candidate to."))
@@ -404,9 +425,8 @@ class LectureNamespace(Namespace):
     @handles("quality")
     def on_quality(self, msg: signalling.Quality) -> dict[str, Any]:
         """The browser's own link quality; the room hears of it at most once a second."""
-        seat = self._seat()
+        seat, lecture = self._seat()
         seat.quality = {"rtt_ms": msg.rtt_ms, "loss": msg.loss, "kbps": msg.kbps}
         if rooms().quality_due(seat.lecture_id):
-            lecture = db.session.get(Lecture, seat.lecture_id)
-            self._broadcast_participants(seat.lecture_id, lecture.floor_user_id if lecture else None)
+            self._broadcast_participants(seat.lecture_id, lecture.floor_user_id)
         return {"ok": True}

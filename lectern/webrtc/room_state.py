@@ -2,7 +2,8 @@
 
 Socket.IO sessions belong to one process (DESIGN.md section 1: one gunicorn worker per instance), so this state is
 kept in memory. With several instances behind Redis, each instance knows only its own sockets: chat and room
-broadcasts cross instances through the message queue, the participant list and removals do not.
+broadcasts cross instances through the message queue, the participant list does not. Removals are kept in the
+database (removals.py), and the end of a user's access reaches every instance (access_watch.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Seat:
     lecture_id: int
     part: Part
     attendance_id: int
+    login_session_id: int | None  # the sign-in the socket came with: ending it closes the socket
     hand: bool = False
     quality: dict[str, float | None] | None = None
     # (direction, slot) -> the relay peer id, made here from the sid, never taken from the client.
@@ -38,7 +40,7 @@ class Seat:
 
 
 class Rooms:
-    """Every seat of this process, the users removed from each lecture, and the quality-broadcast clock.
+    """Every seat of this process, and the quality-broadcast clock.
 
     Handlers run on many threads at once (async_mode="threading"), hence the lock.
     """
@@ -46,7 +48,7 @@ class Rooms:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._seats: dict[str, Seat] = {}
-        self._removed: dict[int, set[int]] = {}
+        self._closing: dict[str, threading.Event] = {}
         self._quality_sent: dict[int, float] = {}
 
     def add(self, seat: Seat) -> None:
@@ -62,7 +64,29 @@ class Rooms:
     def pop(self, sid: str) -> Seat | None:
         """Forget a socket; returns its seat so the caller can close what it held."""
         with self._lock:
+            closed = self._closing.pop(sid, None)
+            if closed is not None:
+                closed.set()
             return self._seats.pop(sid, None)
+
+    def claim(self, sid: str) -> bool:
+        """True once for a seated socket about to be closed: two checks at once must not close it twice (the
+        second may wait on `closing`)."""
+        with self._lock:
+            if sid not in self._seats or sid in self._closing:
+                return False
+            self._closing[sid] = threading.Event()
+            return True
+
+    def closing(self, sid: str) -> threading.Event | None:
+        """The event set when a socket that is being closed has left its seat."""
+        with self._lock:
+            return self._closing.get(sid)
+
+    def all(self) -> list[Seat]:
+        """Every seat of this process."""
+        with self._lock:
+            return list(self._seats.values())
 
     def seats(self, lecture_id: int) -> list[Seat]:
         """The seats in one lecture, in joining order."""
@@ -72,16 +96,6 @@ class Rooms:
     def seats_of(self, lecture_id: int, user_id: int) -> list[Seat]:
         """The sockets (tabs) of one user in one lecture."""
         return [s for s in self.seats(lecture_id) if s.user_id == user_id]
-
-    def remember_removed(self, lecture_id: int, user_id: int) -> None:
-        """The user may not come back to this lecture."""
-        with self._lock:
-            self._removed.setdefault(lecture_id, set()).add(user_id)
-
-    def was_removed(self, lecture_id: int, user_id: int) -> bool:
-        """Whether the host sent this user out of this lecture."""
-        with self._lock:
-            return user_id in self._removed.get(lecture_id, set())
 
     def quality_due(self, lecture_id: int) -> bool:
         """True at most once a second per lecture: quality reports must not flood the room with lists."""

@@ -14,9 +14,18 @@ from sqlalchemy.orm import joinedload
 from lectern.courses import access as course_access
 from lectern.courses.models import Course, Enrolment
 from lectern.extensions import DbSession
+from lectern.platform import sessions
 from lectern.platform.models import Role, User
 from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
-from lectern.webrtc.models import Attendance, ChatMessage, Lecture, LectureHall, LectureInvite, LectureStatus
+from lectern.webrtc.models import (
+    Attendance,
+    ChatMessage,
+    Lecture,
+    LectureHall,
+    LectureInvite,
+    LectureRemoval,
+    LectureStatus,
+)
 
 MAX_CHAT = 1000
 MAX_DURATION = 8 * 60
@@ -65,6 +74,26 @@ def part_of(session: DbSession, user: User, lecture: Lecture) -> Part | None:
         select(Enrolment.id).where(Enrolment.user_id == user.id, Enrolment.course_id.in_(courses)).limit(1)
     )
     return Part.CADET if enrolled else None
+
+
+def admission(
+    session: DbSession, user_id: int, lecture_id: int, login_session_id: int | None, now: datetime
+) -> tuple[Lecture, Part] | None:
+    """The lecture and the user's part in it while they may stay in its room, else None: the sign-in their socket
+    came with still open, the account active, not removed by a host, and a part in the lecture. Asked again on
+    every message and whenever `lectern.platform.access.access_changed` names the user."""
+    user = session.get(User, user_id)
+    lecture = session.get(Lecture, lecture_id)
+    if user is None or lecture is None or not user.active or not sessions.is_open(session, login_session_id, now):
+        return None
+    if is_removed(session, lecture_id, user_id):
+        return None
+    part = part_of(session, user, lecture)
+    return None if part is None else (lecture, part)
+
+
+def is_removed(session: DbSession, lecture_id: int, user_id: int) -> bool:
+    return session.get(LectureRemoval, (lecture_id, user_id)) is not None
 
 
 def get_lecture(session: DbSession, user: User, lecture_id: int) -> tuple[Lecture, Part]:

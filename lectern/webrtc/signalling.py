@@ -10,7 +10,8 @@ a refusal that retrying cannot change (removed, the lecture is over, not invited
 browser then leaves the room):
 
     join      {"lecture": int}                       -> {"ok", "part", "me", "lecture", "participants", "chat",
-                                                         "floor", "hands", "ice_servers"}
+                                                         "floor", "hands", "ice_servers", "moderator",
+                                                         "removed"}  moderator: may remove people; removed: whom
     start     {}                                     host: the lecture goes live
     end       {}                                     host: the lecture ends for everyone
     publish   {"slot": "main"|"floor", "sdp": str}   -> {"ok", "sdp"}  main: the host; floor: the floor holder
@@ -22,7 +23,8 @@ browser then leaves the room):
     hand      {"raised": bool}
     floor     {"user": int|null}                     host: give the floor to a participant (null: take it back)
     mute      {"user": int}                          host: ask a participant to turn their microphone off
-    remove    {"user": int}                          host: send a participant out of this lecture
+    remove    {"user": int}                          instructor host: send a participant out of this lecture
+    readmit   {"user": int}                          instructor host: let a removed participant back in
     chat      {"text": str}
     quality   {"rtt_ms": number|null, "loss": number|null, "kbps": number|null}  the client's own link
 
@@ -35,6 +37,9 @@ Server -> clients in the lecture's room:
     ended        {}
     muted        {}               to one participant
     removed      {}               to one participant, who is then disconnected
+    access_ended {}               to one participant whose access ended (signed out, suspended...), then
+                                  disconnected
+    removals     [{"id", "name"}] to those who may remove: who is removed from the lecture now
     error        {"event", "message"}
 """
 
@@ -196,7 +201,7 @@ def parse(event: str, payload: Any) -> Any:
         if "user" not in p:
             raise SignallingError("'user' is missing")
         return Target(_int(p, "user", nullable=True))
-    if event in ("mute", "remove"):
+    if event in ("mute", "remove", "readmit"):
         return Target(_int(_dict(payload, {"user"}), "user"))
     if event == "chat":
         return Chat(_str(_dict(payload, {"text"}), "text", MAX_CHAT).strip())

@@ -133,6 +133,8 @@
   socket.on("floor", function (msg) { onFloor(msg.user); });
   socket.on("ended", function () { over(t("ended")); });
   socket.on("removed", function () { over(t("removed")); });
+  socket.on("access_ended", function () { over(t("accessEnded")); });
+  socket.on("removals", renderRemoved);
   socket.on("muted", function () {
     setMic(false);
     notice(t("muted"));
@@ -147,6 +149,8 @@
       joined.resolve();
       state.me = ack.me;
       state.floor = ack.floor;
+      state.moderator = !!ack.moderator;
+      renderRemoved(ack.removed || []);
       if (ack.ice_servers) iceServers = ack.ice_servers;
       setLive(ack.lecture.status === "live");
       renderParticipants(ack.participants);
@@ -507,6 +511,7 @@
     showTag(row, row.hand, !!p.hand, t("hand"));
     showTag(row, row.floor, !!p.floor, t("floor"));
     var toolsKey = isHost && p.part !== "host" && p.part !== "observer" ? (p.floor ? "floor" : "seat") : "";
+    if (toolsKey && state.moderator) toolsKey += "+remove"; // only those who run the lecture may remove
     if (toolsKey === row.toolsKey) return;
     if (row.tools) row.tools.remove();
     row.tools = null;
@@ -516,10 +521,31 @@
     row.tools.className = "person-tools";
     row.tools.append(
       p.floor ? hostAction(t("takeFloor"), "floor", { user: null }) : hostAction(t("giveFloor"), "floor", { user: p.id }),
-      hostAction(t("mute"), "mute", { user: p.id }),
-      hostAction(t("remove"), "remove", { user: p.id }, "danger")
+      hostAction(t("mute"), "mute", { user: p.id })
     );
+    if (state.moderator) row.tools.append(hostAction(t("remove"), "remove", { user: p.id }, "danger"));
     row.li.append(row.tools);
+  }
+
+  // Those who may remove people see whom they removed, and can let them back in.
+  function renderRemoved(people) {
+    var panel = $("removed-panel");
+    if (!panel) return;
+    panel.hidden = !state.moderator || !people.length;
+    var list = $("removed-list");
+    list.textContent = "";
+    people.forEach(function (p) {
+      var li = document.createElement("li");
+      li.className = "person";
+      var name = document.createElement("span");
+      name.className = "name";
+      name.textContent = p.name;
+      var tools = document.createElement("span");
+      tools.className = "person-tools";
+      tools.append(hostAction(t("readmit"), "readmit", { user: p.id }));
+      li.append(name, tools);
+      list.append(li);
+    });
   }
 
   function renderParticipants(people) {

@@ -315,6 +315,17 @@ def test_a_lecture_hall_takes_the_floor(
         expect(pupil.locator("#room-over-text")).to_have_text("You were removed from this lecture.")
         expect(pupil.locator("#connection-state")).to_have_text("Disconnected")
         expect(host.locator("#participants li")).to_have_count(2)
+
+        # The host sees whom they removed, and lets the cadet back in.
+        removed = host.locator("#removed-panel")
+        expect(removed).to_be_visible()
+        expect(removed.locator("li")).to_have_count(1)
+        expect(removed).to_contain_text(cadet.full_name)
+        removed.get_by_role("button", name="Let back in").click()
+        expect(removed).to_be_hidden()
+        pupil.reload()
+        expect(pupil.locator("#connection-state")).to_have_text("Connected")
+        expect(host.locator("#participants li")).to_have_count(3)
     finally:
         for w in watched:
             w.close()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import redis
 
@@ -195,3 +197,51 @@ def test_login_rate_limit_is_shared_through_redis(app_factory):
     assert first.test_client().login(user.username, PASSWORD).status_code == 429
     assert any(b"login-user" in key for key in redis.Redis.from_url(url).keys("*"))
     redis.Redis.from_url(url).flushdb()
+
+
+def at(address: str) -> dict[str, Any]:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+HOME, ELSEWHERE = "192.0.2.10", "198.51.100.7"
+ATTACKERS = [f"203.0.113.{n}" for n in range(1, 5)]
+
+
+def test_failures_from_one_address_do_not_lock_the_user_out_at_another(app_factory):
+    app = app_factory(LECTERN_LOGIN_RATE_LIMIT="3 per minute")
+    app.test_client_class = Client
+    user = Factory(app).user(Role.CADET)
+    attacker = app.test_client()
+    for _ in range(3):
+        assert attacker.login(user.username, "wrong", **at(ATTACKERS[0])).status_code == 200
+    assert attacker.login(user.username, PASSWORD, **at(ATTACKERS[0])).status_code == 429
+    assert app.test_client().login(user.username, PASSWORD, **at(HOME)).status_code == 302
+
+
+def test_guesses_from_many_addresses_never_lock_the_user_out_of_their_own_browser(app_factory):
+    app = app_factory(LECTERN_LOGIN_RATE_LIMIT="3 per minute", LECTERN_LOGIN_USER_RATE_LIMIT="5 per hour")
+    app.test_client_class = Client
+    user = Factory(app).user(Role.CADET)
+    cadet = app.test_client()
+    assert cadet.login(user.username, **at(HOME)).status_code == 302  # signed in from this browser before
+    cadet.submit("/logout", page="/learning", **at(HOME))
+    for address in ATTACKERS:  # 12 guesses from four addresses: more than 5 an hour for this username
+        attacker = app.test_client()
+        codes = [attacker.login(user.username, "wrong", **at(address)).status_code for _ in range(3)]
+        assert set(codes) <= {200, 429}
+    # The username is closed to browsers it never signed in from, at any address, the right password included ...
+    assert app.test_client().login(user.username, PASSWORD, **at(ELSEWHERE)).status_code == 429
+    forged = app.test_client()
+    forged.set_cookie("lectern_device", "forged")
+    assert forged.login(user.username, PASSWORD, **at(ELSEWHERE)).status_code == 429
+    # ... but the cadet's own browser gets in, and another user is not affected at all.
+    assert cadet.login(user.username, **at(HOME)).status_code == 302
+    other = Factory(app).user(Role.CADET)
+    assert app.test_client().login(other.username, **at(ELSEWHERE)).status_code == 302
+
+
+def test_the_device_cookie_is_hardened(client, make):
+    user = make.user(Role.CADET)
+    response = client.login(user.username)
+    device = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("lectern_device="))
+    assert "HttpOnly" in device and "SameSite=Lax" in device and "Max-Age=" in device

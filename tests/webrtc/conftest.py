@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import av
 import pytest
@@ -23,12 +25,18 @@ from aiortc import (
     RTCSessionDescription,
     VideoStreamTrack,
 )
+from flask import Flask
 
+from lectern.platform.models import Role
+from lectern.webrtc.models import Lecture, LectureHall, LectureInvite
 from lectern.webrtc.relay import RelayOptions
 from lectern.webrtc.relay_client import InProcessRelayClient
 from lectern.webrtc.relay_seams import allow_loopback
+from tests import factories
+from tests.conftest import Client
 
 WIDTH, HEIGHT, FPS = 320, 240, 30
+T = TypeVar("T")
 
 
 class NoiseVideoTrack(VideoStreamTrack):
@@ -165,3 +173,61 @@ def relay_client() -> Iterator[InProcessRelayClient]:
     client.open_lecture("L1")
     yield client
     client.shutdown()
+
+
+@pytest.fixture
+def world(app: Flask, client: Client, make: factories.Factory) -> Any:
+    """A lecture of a course at Rezekne with its instructor and cadet, an invited course and hall, strangers."""
+    app.config["LECTERN_RELAY_LOOPBACK"] = True
+    rezekne, bishkek = make.academy(), make.academy(timezone="Asia/Bishkek")
+    course, invited, other = make.course(rezekne.id), make.course(bishkek.id), make.course(bishkek.id)
+    people = {
+        "host": make.user(Role.INSTRUCTOR, rezekne),
+        "cadet": make.user(Role.CADET, rezekne),
+        "guest": make.user(Role.CADET, bishkek),
+        "stranger": make.user(Role.CADET, bishkek),
+        "hall": make.user(Role.CLASSROOM, bishkek),
+        "other_hall": make.user(Role.CLASSROOM, bishkek),
+    }
+    make.staff(course.id, people["host"].id)
+    make.enrol(course.id, people["cadet"].id)
+    make.enrol(invited.id, people["guest"].id)
+    make.enrol(other.id, people["stranger"].id)
+    lecture = make.save(
+        Lecture(
+            course_id=course.id,
+            title="Forged passports",
+            starts_at=datetime(2026, 12, 1, 8, tzinfo=UTC),
+            duration_minutes=90,
+            invited_courses=[LectureInvite(course_id=invited.id)],
+            invited_halls=[LectureHall(user_id=people["hall"].id)],
+        )
+    )
+    yield lecture, people
+    client = app.extensions.get("lectern_relay")
+    if client is not None:
+        client.shutdown()
+
+
+class Loop:
+    """An asyncio loop in a thread for the aiortc side, while the Socket.IO test client is called synchronously."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 10) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
+
+
+@pytest.fixture
+def aio() -> Iterator[Loop]:
+    loop = Loop()
+    yield loop
+    loop.close()

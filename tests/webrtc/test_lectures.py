@@ -193,7 +193,7 @@ def test_calendar_feed(client, make, app, world):
         from lectern.platform.models import User
         from lectern.platform.services import set_password
 
-        set_password(db.session.get(User, cadet.id), "a new password here")
+        set_password(db.session, db.session.get(User, cadet.id), "a new password here")
         db.session.commit()
     assert client.get(url.replace("http://localhost", "").replace("&amp;", "&")).status_code == 404
 

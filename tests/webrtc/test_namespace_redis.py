@@ -88,12 +88,13 @@ def world(tmp_path: Path) -> Any:
     academy = make.academy()
     course = make.course(academy.id)
     host, cadet = make.user(Role.INSTRUCTOR, academy), make.user(Role.CADET, academy)
+    admin = make.user(Role.ACADEMY_ADMIN, academy)
     make.staff(course.id, host.id)
     make.enrol(course.id, cadet.id)
     lecture = make.save(Lecture(course_id=course.id, title="Shared", starts_at=datetime(2026, 12, 1, tzinfo=UTC)))
     with app.app_context():
         db.engine.dispose()
-    return url, lecture, host, cadet
+    return url, lecture, host, cadet, admin
 
 
 @pytest.fixture
@@ -148,6 +149,11 @@ def instances(world: Any, tmp_path: Path) -> Iterator[list[str]]:
 
 def sign_in(base: str, username: str) -> str:
     """Sign in through the login form; return the Cookie header for the Socket.IO connection."""
+    return "; ".join(f"{k}={v}" for k, v in browser(base, username).cookies.items())
+
+
+def browser(base: str, username: str) -> requests.Session:
+    """A signed-in HTTP session."""
     http = requests.Session()
     token = TOKEN.search(http.get(base + "/login", timeout=10).text)
     assert token, "no CSRF token on the login page"
@@ -158,11 +164,11 @@ def sign_in(base: str, username: str) -> str:
         timeout=10,
     )
     assert response.status_code == 302, response.status_code
-    return "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+    return http
 
 
 def test_chat_crosses_instances_through_redis(world: Any, instances: list[str]) -> None:
-    _url, lecture, host, cadet = world
+    _url, lecture, host, cadet, _admin = world
     a, b = sio.Client(reconnection=False), sio.Client(reconnection=False)
     heard: queue.Queue[Any] = queue.Queue()
     b.on("chat", heard.put, namespace="/lecture")
@@ -182,6 +188,36 @@ def test_chat_crosses_instances_through_redis(world: Any, instances: list[str]) 
             assert [m["text"] for m in history] == ["Hello from Rezekne"]
         finally:
             again.disconnect()
+    finally:
+        a.disconnect()
+        b.disconnect()
+
+
+def test_a_suspension_on_one_instance_closes_the_socket_on_the_other(world: Any, instances: list[str]) -> None:
+    _url, lecture, host, cadet, admin = world
+    a, b = sio.Client(reconnection=False), sio.Client(reconnection=False)
+    told: queue.Queue[Any] = queue.Queue()
+    gone: queue.Queue[float] = queue.Queue()
+    b.on("access_ended", told.put, namespace="/lecture")
+    b.on("disconnect", lambda *_: gone.put(time.monotonic()), namespace="/lecture")
+    try:
+        a.connect(instances[0], namespaces=["/lecture"], headers={"Cookie": sign_in(instances[0], host.username)})
+        b.connect(instances[1], namespaces=["/lecture"], headers={"Cookie": sign_in(instances[1], cadet.username)})
+        assert a.call("join", {"lecture": lecture.id}, namespace="/lecture", timeout=10)["ok"]
+        assert b.call("join", {"lecture": lecture.id}, namespace="/lecture", timeout=10)["ok"]
+        office = browser(instances[0], admin.username)
+        token = TOKEN.search(office.get(f"{instances[0]}/admin/users/{cadet.id}", timeout=10).text)
+        assert token, "no CSRF token on the user page"
+        start = time.monotonic()
+        response = office.post(
+            f"{instances[0]}/admin/users/{cadet.id}/suspend",
+            data={"csrf_token": token.group(1)},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert response.status_code == 302
+        assert told.get(timeout=5) == {}
+        assert gone.get(timeout=5) - start < 1.0
     finally:
         a.disconnect()
         b.disconnect()

@@ -1,0 +1,154 @@
+"""Lecture sockets whose access has ended close everywhere within a second.
+
+`lectern.platform.access.access_changed` names users whose access may have narrowed: signed out (on one device or
+all), password changed, suspended, role or academy changed, or removed from a lecture (removals.py). A socket lives
+in one web process (room_state.py), so every process checks the seats it holds of those users against
+`services.admission` and disconnects those no longer admitted; their disconnect handler frees the relay peers and
+updates the participant list. With REDIS_URL the user ids reach every web instance over a Redis channel (beside
+Flask-SocketIO's own); without it the one process checks its own seats. Every message a socket sends is checked in
+the same way (namespace.py), which also covers changes made where no signal reaches (another process's command
+line).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import redis
+from flask import Flask, current_app, has_app_context
+from sqlalchemy.orm import Session
+
+from lectern.extensions import DbSession, db, socketio
+from lectern.platform.access import access_changed
+from lectern.platform.models import utcnow
+from lectern.webrtc import services
+from lectern.webrtc.models import Lecture
+from lectern.webrtc.room_state import Rooms, Seat
+
+logger = logging.getLogger(__name__)
+NAMESPACE = "/lecture"
+CLOSE_WAIT = 5.0  # seconds
+_lock = threading.Lock()
+
+
+def rooms(app: Flask | None = None) -> Rooms:
+    """The seats of `app` (default: the current one), per app: tests make many apps in one process, with reused
+    lecture ids. Made on first use, when this process also starts listening for other instances' changes."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    with _lock:
+        state = app.extensions.get("lectern_rooms")
+        if state is None:
+            state = app.extensions["lectern_rooms"] = Rooms()
+            if app.config["REDIS_URL"]:
+                _listen(app)
+    return state
+
+
+def admitted(session: DbSession, seat: Seat, now: datetime) -> Lecture | None:
+    """The seat's lecture while its socket may stay in it: admitted as it was seated (the same part: a host made a
+    cadet joins again, as a cadet)."""
+    found = services.admission(session, seat.user_id, seat.lecture_id, seat.login_session_id, now)
+    return found[0] if found is not None and found[1] is seat.part else None
+
+
+def farewell(session: DbSession, seat: Seat) -> str:
+    """The event that tells a socket why it is closed: `removed` by a host, or its `access_ended`."""
+    return "removed" if services.is_removed(session, seat.lecture_id, seat.user_id) else "access_ended"
+
+
+def close(state: Rooms, seat: Seat, event: str) -> None:
+    """Tell the socket why, then disconnect it; its disconnect handler frees the seat, the relay peers and updates
+    the room."""
+    if not state.claim(seat.sid):
+        # Another thread is closing it: wait for it (briefly), so that the caller sees the socket gone either way.
+        pending = state.closing(seat.sid)
+        if pending is not None:
+            pending.wait(CLOSE_WAIT)
+        return
+    socketio.emit(event, {}, to=seat.sid, namespace=NAMESPACE)
+    socketio.server.disconnect(seat.sid, namespace=NAMESPACE)
+
+
+def check(app: Flask, user_ids: Iterable[int]) -> None:
+    """Close this process's lecture sockets of these users that are no longer admitted."""
+    state = app.extensions.get("lectern_rooms")
+    if state is None:
+        return
+    wanted = set(user_ids)
+    seats = [s for s in state.all() if s.user_id in wanted]
+    if not seats:
+        return
+    with app.app_context():
+        # A session of its own: the caller may be a Socket.IO handler in the middle of its own.
+        with Session(db.engine) as session:
+            now = utcnow()
+            ending = [(seat, farewell(session, seat)) for seat in seats if admitted(session, seat, now) is None]
+        for seat, event in ending:
+            close(state, seat, event)
+
+
+@access_changed.connect
+def _changed(_sender: Any, user_ids: frozenset[int], **_kw: Any) -> None:
+    """Hand the check over, off the committing thread (its session cannot be used now): to every instance through
+    Redis, or to a thread of this process."""
+    if not has_app_context():
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    url = app.config["REDIS_URL"]
+    if url:
+        try:
+            _publisher(app, url).publish(_channel(), json.dumps(sorted(user_ids)))
+            return
+        except redis.RedisError:
+            logger.exception("access change not published; checking this instance only")
+    socketio.start_background_task(check, app, user_ids)
+
+
+def _channel() -> str:
+    # Beside Flask-SocketIO's own channel, so that instances sharing one share this too (and tests stay apart).
+    return f"{socketio.server_options.get('channel', 'flask-socketio')}:lectern-access"
+
+
+def _publisher(app: Flask, url: str) -> redis.Redis:
+    client = app.extensions.get("lectern_access_redis")
+    if client is None:
+        client = app.extensions["lectern_access_redis"] = redis.Redis.from_url(url)
+    return client
+
+
+def _listen(app: Flask) -> None:
+    """Subscribe now (so that no change published after the first join is missed), then listen in a thread; a lost
+    subscription is made again (meanwhile, every message is still checked as it comes)."""
+    channel = _channel()
+
+    def subscribe() -> Any:
+        pubsub = redis.Redis.from_url(app.config["REDIS_URL"]).pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(channel)
+        return pubsub
+
+    def run(pubsub: Any) -> None:
+        while True:
+            try:
+                pubsub = pubsub or subscribe()
+                for message in pubsub.listen():
+                    try:
+                        check(app, (int(i) for i in json.loads(message["data"])))
+                    except Exception:
+                        logger.exception("access change not checked")
+            except redis.RedisError:
+                logger.exception("access changes: the Redis subscription failed; subscribing again")
+                pubsub = None
+                time.sleep(1)
+
+    try:
+        first = subscribe()
+    except redis.RedisError:
+        logger.exception("access changes: Redis refused the subscription; trying again")
+        first = None
+    threading.Thread(target=run, args=(first,), name="lectern-access-watch", daemon=True).start()
