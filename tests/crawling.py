@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -92,3 +94,61 @@ def fill(app: Flask, rule: Rule, seen: dict[str, list[dict[str, Any]]]) -> list[
         for name, choices in values.items():
             combos = [{**c, name: v} for c in combos for v in choices]
         return [url_for(rule.endpoint, **c) for c in combos]
+
+
+@dataclass
+class Form:
+    """A form of a page, as a browser would send it untouched: its action and its fields' values."""
+
+    action: str
+    fields: list[tuple[str, str, str]] = field(default_factory=list)  # (name, value, kind: input type or tag)
+
+    def values(self, **changes: str) -> dict[str, list[str]]:
+        data: dict[str, list[str]] = defaultdict(list)
+        for name, value, kind in self.fields:
+            if kind in ("checkbox", "radio") and name in data:
+                continue  # one choice is enough
+            data[name].append(changes.get(name, value))
+        return dict(data)
+
+
+class _FormParser(HTMLParser):
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+        self.forms: list[Form] = []
+        self.form: Form | None = None
+        self.textarea: str | None = None
+        self.select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("method", "get").lower() == "post":
+            self.form = Form(a.get("action") or self.url)
+            self.forms.append(self.form)
+        elif self.form is None or not a.get("name"):
+            return
+        elif tag == "input" and a.get("type", "text") not in ("submit", "button", "file", "image", "reset"):
+            self.form.fields.append((a["name"], a.get("value", ""), a.get("type", "text")))
+        elif tag == "textarea":
+            self.form.fields.append((a["name"], "", "textarea"))
+        elif tag == "select":
+            self.select = a["name"]
+        if tag == "option" and self.select and self.form:
+            chosen = [f for f in self.form.fields if f[0] == self.select]
+            if "selected" in a or not chosen:  # the selected option, else the first
+                self.form.fields = [f for f in self.form.fields if f not in chosen]
+                self.form.fields.append((self.select, a.get("value", ""), "select"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.form = None
+        elif tag == "select":
+            self.select = None
+
+
+def forms_of(url: str, page: str) -> list[Form]:
+    """The POST forms of `page` (found at `url`)."""
+    parser = _FormParser(url)
+    parser.feed(page)
+    return parser.forms

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from lectern.courses.quiz_grading import parse_number
 from lectern.courses.quiz_model import QuestionType
 from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
+from lectern.urls import parse_count, parse_id
 
 # Short names for table columns (the bank's form has the long ones).
 QUESTION_TYPE_SHORT = {
@@ -51,7 +52,7 @@ class ManualMarkForm(FlaskForm):
     submit = SubmitField(_l("Save mark"))
 
     def validate_position(self, field: HiddenField) -> None:
-        if not (isinstance(field.data, str) and field.data.isdigit() and int(field.data) < 10_000):
+        if parse_count(field.data, 10_000) is None:
             raise ValidationError(_l("Unknown question."))
 
     def validate_mark(self, field: StringField) -> None:
@@ -95,5 +96,5 @@ class DeleteOverrideForm(FlaskForm):
     delete = SubmitField(_l("Remove"))
 
     def validate_delete_user_id(self, field: HiddenField) -> None:
-        if not (isinstance(field.data, str) and field.data.isdigit() and 0 < int(field.data) < 2**31):
+        if parse_id(field.data) is None:
             raise ValidationError(_l("Unknown cadet."))

@@ -22,6 +22,7 @@ from lectern.extensions import db
 from lectern.platform import cohorts
 from lectern.platform.models import Cohort, utcnow
 from lectern.platform.spreadsheet import csv_download
+from lectern.urls import arg_id
 
 bp = Blueprint("quiz_grades", __name__, url_prefix="/courses")
 
@@ -88,7 +89,7 @@ def _gradebook(course: Course, cohort: Cohort | None) -> quiz_reports.Gradebook:
 @login_required
 def gradebook(course_id: int) -> ResponseReturnValue:
     course = _taught_course(course_id)
-    choices, chosen = cohort_sync.chosen_cohort(db.session, course, request.args.get("cohort", type=int))
+    choices, chosen = cohort_sync.chosen_cohort(db.session, course, arg_id("cohort"))
     book = _gradebook(course, chosen)
     return render_template("courses/quizzes/gradebook.html", course=course, book=book, cohorts=choices, cohort=chosen)
 
@@ -97,7 +98,7 @@ def gradebook(course_id: int) -> ResponseReturnValue:
 @login_required
 def gradebook_csv(course_id: int) -> ResponseReturnValue:
     course = _taught_course(course_id)
-    _choices, chosen = cohort_sync.chosen_cohort(db.session, course, request.args.get("cohort", type=int))
+    _choices, chosen = cohort_sync.chosen_cohort(db.session, course, arg_id("cohort"))
     name = f"course-{course.id}-cohort-{chosen.id}" if chosen else f"course-{course.id}"
     return csv_download(quiz_reports.gradebook_csv(_gradebook(course, chosen)), f"{name}-gradebook.csv")
 

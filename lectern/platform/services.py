@@ -13,6 +13,7 @@ from lectern.extensions import DbSession
 from lectern.platform import audit
 from lectern.platform.models import Academy, CohortMember, Role, User, utcnow
 from lectern.platform.user_csv import generate_password
+from lectern.urls import MAX_ID, parse_count, parse_id
 
 # A hash of nothing anyone knows: checked against when the username is unknown, so that an unknown username takes
 # as long to refuse as a wrong password and timing does not tell which accounts exist.
@@ -60,12 +61,13 @@ def authenticate(session: DbSession, username: str, password: str) -> User | Non
 
 def load_session_user(session: DbSession, token: str) -> User | None:
     """Resolve a Flask-Login id token ("<id>:<session_version>") to its user, if still valid."""
-    user_id, _, version = token.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    raw_id, _, raw_version = token.partition(":")
+    user_id, version = parse_id(raw_id), parse_count(raw_version, MAX_ID + 1)
+    if user_id is None or version is None:
         return None
     # Every page shows the user's academy (name, timezone): load it with the user, not in a second query.
-    user = session.get(User, int(user_id), options=[joinedload(User.academy)])
-    if user is None or user.session_version != int(version):
+    user = session.get(User, user_id, options=[joinedload(User.academy)])
+    if user is None or user.session_version != version:
         return None
     return user
 

@@ -17,6 +17,7 @@ from lectern.platform.roles import role_required
 from lectern.platform.services import administers
 from lectern.platform.spreadsheet import csv_download
 from lectern.reports import access, exports, figures, services
+from lectern.urls import arg_id
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -43,7 +44,7 @@ def _course_report(course_id: int) -> tuple[services.CourseReport, list[Cohort],
     """The course's report, narrowed to the cohort of `?cohort=` if it is one of the course's choices (anything
     else shows every cadet); with the choices and the chosen one."""
     course: Course = or_http(lambda: access.course_for_report(db.session, current_user, course_id))
-    choices, chosen = cohort_sync.chosen_cohort(db.session, course, request.args.get("cohort", type=int))
+    choices, chosen = cohort_sync.chosen_cohort(db.session, course, arg_id("cohort"))
     user_ids = platform_cohorts.member_ids(db.session, chosen) if chosen else None
     now = utcnow()
     quiz_attempts.finish_overdue(db.session, None, now, course_ids=[course.id])
