@@ -37,10 +37,15 @@ def shown(name: str) -> str:
     return name.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")[:60]
 
 
+class TooDeep(ValueError):
+    """Data nested more than MAX_JSON_DEPTH levels deep."""
+
+
 def unstorable_field(value: Any, name: str = "") -> str | None:
     """The name (dotted for nested JSON) of the first text in `value` that cannot be stored; None when all can.
 
-    `value` is a string or what JSON decodes to; a key that cannot be stored counts as its own field."""
+    `value` is a string or what JSON decodes to; a key that cannot be stored counts as its own field. Raises
+    TooDeep for data nested deeper than MAX_JSON_DEPTH."""
     for path, text in _texts(value, name, 0):
         if not storable(text):
             return path
@@ -49,7 +54,7 @@ def unstorable_field(value: Any, name: str = "") -> str | None:
 
 def _texts(value: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
     if depth > MAX_JSON_DEPTH:
-        raise too_deep()
+        raise TooDeep()
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
@@ -62,19 +67,27 @@ def _texts(value: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
             yield from _texts(item, f"{path}.{index}" if path else str(index), depth + 1)
 
 
-def too_deep() -> BadInput:
-    return BadInput(_("The data is nested more than %(depth)d levels deep.", depth=MAX_JSON_DEPTH))
+def too_deep_message() -> str:
+    return _("The data is nested more than %(depth)d levels deep.", depth=MAX_JSON_DEPTH)
 
 
-def refuse(field: str) -> BadInput:
-    """The 400 for a field whose text cannot be stored, naming the field."""
-    return BadInput(
-        _(
-            "The field “%(name)s” contains a character that cannot be saved (a NUL character or a broken "
-            "Unicode character). Remove it and send again.",
-            name=shown(field),
-        )
+def unstorable_message(field: str) -> str:
+    """What the sender is told about a field whose text cannot be stored."""
+    return _(
+        "The field “%(name)s” contains a character that cannot be saved (a NUL character or a broken "
+        "Unicode character). Remove it and send again.",
+        name=shown(field),
     )
+
+
+def problem_in(value: Any) -> str | None:
+    """What is wrong with `value` (a string or decoded JSON) as the sender is told it, or None when it can be
+    stored. The rule of every request, for channels that are not requests (Socket.IO events)."""
+    try:
+        field = unstorable_field(value)
+    except TooDeep:
+        return too_deep_message()
+    return None if field is None else unstorable_message(field)
 
 
 def _request_fields() -> Iterator[tuple[str, str]]:
@@ -100,12 +113,12 @@ def check_request() -> None:
         try:
             data = request.get_json(silent=True)  # parsed once: the view gets this same object from the cache
         except RecursionError:
-            raise too_deep() from None
-        if (bad := unstorable_field(data)) is not None:
-            raise refuse(bad)
+            raise BadInput(too_deep_message()) from None
+        if (problem := problem_in(data)) is not None:
+            raise BadInput(problem)
     for name, text in _request_fields():
         if not storable(text):
-            raise refuse(name)
+            raise BadInput(unstorable_message(name))
 
 
 def register(app: Flask) -> None:
