@@ -32,7 +32,6 @@ def index() -> ResponseReturnValue:
         "reports/index.html",
         courses=access.reportable_courses(db.session, current_user),
         cohorts=platform_cohorts.visible_cohorts(db.session, current_user),
-        percent=figures.percent,
         rate=services.rate,
     )
 
@@ -65,7 +64,6 @@ def course(course_id: int) -> ResponseReturnValue:
         completion=figures.completion(report),
         quiz_chart=figures.quiz_averages(report),
         attendance_chart=figures.attendance(report),
-        percent=figures.percent,
         whole=figures.whole,
     )
 
@@ -105,7 +103,6 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
         openable={c.report.course.id for c in report.courses if administers(current_user, c.report.course.academy_id)},
         completion_chart=figures.cohort_completion(report),
         grade_chart=figures.cohort_grades(report),
-        percent=figures.percent,
     )
 
 
