@@ -36,6 +36,7 @@ GRADE_STATE_LABELS = {
 }
 
 MAX_COMMENT = 10_000
+MAX_POSITIONS = 10_000  # far more questions than a quiz holds
 
 
 def _strip(value: Any) -> Any:
@@ -52,8 +53,12 @@ class ManualMarkForm(FlaskForm):
     submit = SubmitField(_l("Save mark"))
 
     def validate_position(self, field: HiddenField) -> None:
-        if parse_count(field.data, 10_000) is None:
+        if self.position_value is None:
             raise ValidationError(_l("Unknown question."))
+
+    @property
+    def position_value(self) -> int | None:
+        return parse_count(self.position.data, MAX_POSITIONS)
 
     def validate_mark(self, field: StringField) -> None:
         # A comma is a decimal separator here as in answers: "0,5" is a half.
@@ -96,5 +101,9 @@ class DeleteOverrideForm(FlaskForm):
     delete = SubmitField(_l("Remove"))
 
     def validate_delete_user_id(self, field: HiddenField) -> None:
-        if parse_id(field.data) is None:
+        if self.user_id_value is None:
             raise ValidationError(_l("Unknown cadet."))
+
+    @property
+    def user_id_value(self) -> int | None:
+        return parse_id(self.delete_user_id.data)

@@ -63,7 +63,7 @@ def _mark_form(answer: AttemptAnswer, back: str = "") -> ManualMarkForm:
 def _save_mark(quiz: Quiz, attempt: Attempt, form: ManualMarkForm) -> bool:
     """Apply a posted mark; False (with the error on the form) when it cannot be. Raises AttemptClosed for an
     attempt still in progress."""
-    answer = or_http(lambda: quiz_reports.answer_of(db.session, attempt, int(form.position.data)))
+    answer = or_http(lambda: quiz_reports.answer_of(db.session, attempt, form.position_value or 0))
     mark = form.mark_value
     if not 0 <= mark <= answer.max_mark:
         form.mark.errors = [_("The mark must be between 0 and %(max)s.", max=f"{answer.max_mark:g}")]
@@ -204,7 +204,7 @@ def overrides(course_id: int, quiz_id: int) -> ResponseReturnValue:
     if request.method == "POST" and "delete_user_id" in request.form:
         if not remove.validate():
             abort(400)
-        if quiz_reports.delete_override(db.session, quiz, int(remove.delete_user_id.data)):
+        if quiz_reports.delete_override(db.session, quiz, remove.user_id_value or 0):
             db.session.commit()
             flash(_("The override has been removed."), "info")
         return redirect(here)
