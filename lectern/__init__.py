@@ -33,10 +33,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from lectern import errors, security
+    from lectern import errors, inputs, security
     from lectern.cli import lectern_cli
 
     errors.register(app)
+    inputs.register(app)
     security.register(app)
     app.cli.add_command(lectern_cli)
     return app

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from lectern.courses import demo as courses_demo
+from lectern.courses.models import Course
 from lectern.courses.quiz_models import Quiz
 from lectern.courses.storage import Storage
 from lectern.extensions import db
@@ -18,8 +19,18 @@ from lectern.platform import demo, services
 from lectern.platform.models import Academy, Role, User, utcnow
 from lectern.platform.rules import MIN_PASSWORD_LENGTH
 from lectern.webrtc import demo as lectures_demo
+from lectern.webrtc.models import Lecture
 
 lectern_cli = AppGroup("lectern", help="Lectern administration.")
+
+
+def load_demo_data() -> tuple[list[demo.Credential], list[Course], list[Lecture]]:
+    """Load the demo academies, users, courses, quizzes and lectures into the app's (empty) database, committed."""
+    credentials = demo.load(db.session)
+    courses = courses_demo.load(db.session, Storage(current_app.config["LECTERN_STORAGE"]))
+    lectures = lectures_demo.load(db.session, courses, utcnow())
+    db.session.commit()
+    return credentials, courses, lectures
 
 
 @lectern_cli.command("demo-data")
@@ -31,10 +42,7 @@ def demo_data(if_empty: bool) -> None:
             click.echo("Demo data: the database already has academies; nothing loaded.")
             return
         raise click.ClickException("The database already has academies; demo data goes into an empty one only.")
-    credentials = demo.load(db.session)
-    courses = courses_demo.load(db.session, Storage(current_app.config["LECTERN_STORAGE"]))
-    lectures = lectures_demo.load(db.session, courses, utcnow())
-    db.session.commit()
+    credentials, courses, lectures = load_demo_data()
     quizzes = db.session.scalar(select(func.count()).select_from(Quiz)) or 0
     click.echo(
         f"Demo data: {len(credentials)} users in 5 academies, {len(courses)} courses, {quizzes} quizzes, "

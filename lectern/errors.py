@@ -8,9 +8,13 @@ from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from lectern.extensions import db
+
+
+class BadInput(BadRequest):
+    """A 400 whose description, in the user's language, says what was wrong and where (a field, a line)."""
 
 
 def wants_json() -> bool:
@@ -65,6 +69,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> ResponseReturnValue:
         return _render(400, _("The form has expired or was sent from another page. Reload the page and send it again."))
+
+    @app.errorhandler(BadInput)
+    def bad_input(exc: BadInput) -> ResponseReturnValue:
+        return _render(400, exc.description)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> ResponseReturnValue:

@@ -21,7 +21,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lectern import create_app
+from lectern.cli import load_demo_data
 from lectern.extensions import db
+from lectern.platform.models import Role, User
 from tests import factories
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -212,3 +214,37 @@ def runner(app: Flask) -> Any:
 @pytest.fixture
 def make(app: Flask) -> factories.Factory:
     return factories.Factory(app)
+
+
+@dataclass
+class DemoSite:
+    """An application holding the demo data (`flask lectern demo-data`), loaded once per test module."""
+
+    app: Flask
+    passwords: dict[str, str]  # username -> password of every demo user
+    by_role: dict[Role, list[str]]  # the demo users of each site role
+
+    def client(self, username: str | None = None) -> Client:
+        """A client signed in as the demo user `username` (anonymous for None)."""
+        self.app.test_client_class = Client
+        client: Client = self.app.test_client()  # type: ignore[assignment]
+        if username is not None:
+            response = client.login(username, self.passwords[username])
+            assert response.status_code == 302, f"{username} could not sign in"
+        return client
+
+
+@pytest.fixture(scope="module")
+def demo_site(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
+    """The demo data, loaded once for the module's tests (they must leave it usable for one another). The users'
+    languages are cleared, so each request picks its language with Accept-Language."""
+    app = _make_app(database, tmp_path_factory.mktemp("demo"), PROPAGATE_EXCEPTIONS=False)  # the crawl counts 500s
+    with app.app_context():
+        credentials, _courses, _lectures = load_demo_data()
+        db.session.execute(sa.update(User).values(language=None))
+        db.session.commit()
+    by_role: dict[Role, list[str]] = {role: [] for role in Role}
+    for credential in credentials:
+        by_role[credential.role].append(credential.username)
+    yield DemoSite(app, {c.username: c.password for c in credentials}, by_role)
+    _clear(app)

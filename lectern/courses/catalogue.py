@@ -17,7 +17,7 @@ from lectern.courses.models import CourseRole
 from lectern.courses.views_common import editable_course, listed_course, or_http
 from lectern.extensions import db
 from lectern.platform.models import Role, utcnow
-from lectern.urls import form_ids, page_arg, page_count, search_arg
+from lectern.urls import arg_id, form_ids, page_arg, page_count, search_arg
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -38,8 +38,8 @@ def catalogue() -> ResponseReturnValue:
     page = page_arg()
     academies = services.catalogue_academies(db.session)
     tree = services.category_tree(db.session)
-    academy_id = request.args.get("academy", type=int)
-    category_id = request.args.get("category", type=int)
+    academy_id = arg_id("academy")
+    category_id = arg_id("category")
     language = request.args.get("language", "")
     query = services.CatalogueQuery(
         text=search_arg(),

@@ -10,6 +10,7 @@ service commits each step: the loading is still guarded by the database being em
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import tempfile
@@ -308,15 +309,22 @@ def _mark_essays(session: DbSession, attempt_id: int, instructor: User, at: date
 
 def _media(storage: Storage) -> dict[str, Saved]:
     """Generate the demo video and PDF and put them in the store, by the names the lessons use."""
-    with tempfile.TemporaryDirectory() as tmp:
-        video_path = Path(tmp) / VIDEO_NAME
-        write_video(video_path)
-        with video_path.open("rb") as fh:
-            video = storage.save(fh, VIDEO_NAME, allowed=storage_module.VIDEO_TYPES, max_bytes=MAX_VIDEO_BYTES)
+    video = storage.save(
+        io.BytesIO(_video()), VIDEO_NAME, allowed=storage_module.VIDEO_TYPES, max_bytes=MAX_VIDEO_BYTES
+    )
     pdf = storage.save(
         io.BytesIO(make_pdf(PDF_LINES)), PDF_NAME, allowed=storage_module.DOCUMENT_TYPES, max_bytes=MAX_DOCUMENT_BYTES
     )
     return {VIDEO_NAME: video, PDF_NAME: pdf}
+
+
+@functools.cache
+def _video() -> bytes:
+    """The demo video, encoded once per process: it is the same every time, and encoding takes seconds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / VIDEO_NAME
+        write_video(path)
+        return path.read_bytes()
 
 
 def make_pdf(lines: Sequence[str]) -> bytes:

@@ -38,6 +38,7 @@ from lectern.courses.packages import Limits, Problem
 from lectern.courses.storage import CHUNK, Storage
 from lectern.courses.views_common import editable_course, or_http, storage
 from lectern.extensions import db
+from lectern.urls import arg_id
 
 bp = Blueprint("packages", __name__, url_prefix="/courses")
 
@@ -172,7 +173,7 @@ def import_package() -> ResponseReturnValue:
         SelectChoice(c.id, _("A new version of “%(title)s”", title=c.title)) for c in targets
     ]
     if request.method == "GET":
-        form.target.data = request.args.get("course", 0, type=int)
+        form.target.data = arg_id("course") or 0
     if form.validate_on_submit():
         upload: FileStorage = form.package.data
         name = upload.filename or "package.zip"

@@ -31,7 +31,7 @@ from lectern.courses.quiz_models import BankQuestion, QuestionCategory
 from lectern.courses.views_common import editable_course, or_http
 from lectern.extensions import db
 from lectern.platform.models import utcnow
-from lectern.urls import search_arg
+from lectern.urls import arg_id, form_ids, search_arg
 
 bp = Blueprint("quiz_bank", __name__, url_prefix="/courses")
 
@@ -66,12 +66,12 @@ def category_choices(course: Course) -> list[SelectChoice]:
 
 
 def category_arg(course: Course) -> QuestionCategory | None:
-    raw = request.args.get("category", "")
-    if not raw:
+    if not request.args.get("category"):
         return None
-    if not raw.isdigit() or not 0 < int(raw) < 2**31:
+    category_id = arg_id("category")
+    if category_id is None:
         abort(404)
-    return category_in(course, int(raw))
+    return category_in(course, category_id)
 
 
 def bank_url(course: Course, category: QuestionCategory | None = None) -> str:
@@ -188,10 +188,7 @@ def move(course_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     target = category_in(course, form.category_id.data)
-    ids = request.form.getlist("question_id")
-    if not all(raw.isdigit() and 0 < int(raw) < 2**31 for raw in ids):
-        abort(400)
-    items = [_question(course, int(raw)) for raw in ids]  # a forged id from another course is a 404
+    items = [_question(course, i) for i in form_ids("question_id")]  # a forged id from another course is a 404
     for item in items:
         quiz_bank.move_question(db.session, item, target)
     db.session.commit()

@@ -16,6 +16,7 @@ from lectern.courses.quiz_edit_forms import AddRandomForm, QuizForm, SlotMarkFor
 from lectern.courses.quiz_models import BankQuestion, QuestionCategory, Quiz, QuizSlot, ReviewWhen
 from lectern.courses.views_common import editable_course, from_local, to_local
 from lectern.extensions import db
+from lectern.urls import form_ids
 
 bp = Blueprint("quiz_edit", __name__, url_prefix="/courses")
 
@@ -147,20 +148,16 @@ def _renumber(quiz: Quiz) -> None:
 @login_required
 def add_questions(course_id: int, quiz_id: int) -> ResponseReturnValue:
     quiz = editable_quiz(course_id, quiz_id)
-    wanted: list[int] = []
-    for raw in request.form.getlist("question_id"):
-        if not raw.isdigit() or len(raw) > 9:
-            abort(400)
-        wanted.append(int(raw))
+    wanted = form_ids("question_id")
     found = set(
         db.session.scalars(
             select(BankQuestion.id).where(BankQuestion.course_id == course_id, BankQuestion.id.in_(wanted))
         )
     )
-    if len(found) != len(set(wanted)):
+    if len(found) != len(wanted):
         abort(404)  # a question of another course's bank, or none at all
     start = len(quiz.slots)
-    for offset, question_id in enumerate(dict.fromkeys(wanted)):
+    for offset, question_id in enumerate(wanted):
         quiz.slots.append(QuizSlot(position=start + offset, question_id=question_id, mark=1.0))
     db.session.commit()
     if wanted:

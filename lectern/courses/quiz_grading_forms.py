@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from lectern.courses.quiz_grading import parse_number
 from lectern.courses.quiz_model import QuestionType
 from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
+from lectern.urls import parse_count, parse_id
 
 # Short names for table columns (the bank's form has the long ones).
 QUESTION_TYPE_SHORT = {
@@ -35,6 +36,7 @@ GRADE_STATE_LABELS = {
 }
 
 MAX_COMMENT = 10_000
+MAX_POSITIONS = 10_000  # far more questions than a quiz holds
 
 
 def _strip(value: Any) -> Any:
@@ -51,8 +53,12 @@ class ManualMarkForm(FlaskForm):
     submit = SubmitField(_l("Save mark"))
 
     def validate_position(self, field: HiddenField) -> None:
-        if not (isinstance(field.data, str) and field.data.isdigit() and int(field.data) < 10_000):
+        if self.position_value is None:
             raise ValidationError(_l("Unknown question."))
+
+    @property
+    def position_value(self) -> int | None:
+        return parse_count(self.position.data, MAX_POSITIONS)
 
     def validate_mark(self, field: StringField) -> None:
         # A comma is a decimal separator here as in answers: "0,5" is a half.
@@ -95,5 +101,9 @@ class DeleteOverrideForm(FlaskForm):
     delete = SubmitField(_l("Remove"))
 
     def validate_delete_user_id(self, field: HiddenField) -> None:
-        if not (isinstance(field.data, str) and field.data.isdigit() and 0 < int(field.data) < 2**31):
+        if self.user_id_value is None:
             raise ValidationError(_l("Unknown cadet."))
+
+    @property
+    def user_id_value(self) -> int | None:
+        return parse_id(self.delete_user_id.data)

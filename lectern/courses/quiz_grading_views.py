@@ -22,6 +22,7 @@ from lectern.extensions import db
 from lectern.platform import cohorts
 from lectern.platform.models import Cohort, utcnow
 from lectern.platform.spreadsheet import csv_download
+from lectern.urls import arg_id
 
 bp = Blueprint("quiz_grades", __name__, url_prefix="/courses")
 
@@ -62,7 +63,7 @@ def _mark_form(answer: AttemptAnswer, back: str = "") -> ManualMarkForm:
 def _save_mark(quiz: Quiz, attempt: Attempt, form: ManualMarkForm) -> bool:
     """Apply a posted mark; False (with the error on the form) when it cannot be. Raises AttemptClosed for an
     attempt still in progress."""
-    answer = or_http(lambda: quiz_reports.answer_of(db.session, attempt, int(form.position.data)))
+    answer = or_http(lambda: quiz_reports.answer_of(db.session, attempt, form.position_value or 0))
     mark = form.mark_value
     if not 0 <= mark <= answer.max_mark:
         form.mark.errors = [_("The mark must be between 0 and %(max)s.", max=f"{answer.max_mark:g}")]
@@ -88,7 +89,7 @@ def _gradebook(course: Course, cohort: Cohort | None) -> quiz_reports.Gradebook:
 @login_required
 def gradebook(course_id: int) -> ResponseReturnValue:
     course = _taught_course(course_id)
-    choices, chosen = cohort_sync.chosen_cohort(db.session, course, request.args.get("cohort", type=int))
+    choices, chosen = cohort_sync.chosen_cohort(db.session, course, arg_id("cohort"))
     book = _gradebook(course, chosen)
     return render_template("courses/quizzes/gradebook.html", course=course, book=book, cohorts=choices, cohort=chosen)
 
@@ -97,7 +98,7 @@ def gradebook(course_id: int) -> ResponseReturnValue:
 @login_required
 def gradebook_csv(course_id: int) -> ResponseReturnValue:
     course = _taught_course(course_id)
-    _choices, chosen = cohort_sync.chosen_cohort(db.session, course, request.args.get("cohort", type=int))
+    _choices, chosen = cohort_sync.chosen_cohort(db.session, course, arg_id("cohort"))
     name = f"course-{course.id}-cohort-{chosen.id}" if chosen else f"course-{course.id}"
     return csv_download(quiz_reports.gradebook_csv(_gradebook(course, chosen)), f"{name}-gradebook.csv")
 
@@ -203,7 +204,7 @@ def overrides(course_id: int, quiz_id: int) -> ResponseReturnValue:
     if request.method == "POST" and "delete_user_id" in request.form:
         if not remove.validate():
             abort(400)
-        if quiz_reports.delete_override(db.session, quiz, int(remove.delete_user_id.data)):
+        if quiz_reports.delete_override(db.session, quiz, remove.user_id_value or 0):
             db.session.commit()
             flash(_("The override has been removed."), "info")
         return redirect(here)

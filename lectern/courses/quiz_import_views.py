@@ -26,6 +26,7 @@ from lectern.courses.quiz_models import QuestionCategory
 from lectern.courses.quiz_xml import to_moodle_xml
 from lectern.courses.views_common import editable_course
 from lectern.extensions import db
+from lectern.urls import parse_id
 
 IMPORT_MAX_BYTES = 2 * 2**20  # a question file; far above what a course's bank holds
 
@@ -121,10 +122,10 @@ def import_confirm(course_id: int) -> ResponseReturnValue:
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    raw_category = form.category_id.data or ""
-    if not raw_category.isdigit() or not 0 < int(raw_category) < 2**31:
+    category_id = parse_id(form.category_id.data)
+    if category_id is None:
         abort(400)
-    category = category_in(course, int(raw_category))
+    category = category_in(course, category_id)
     fmt = form.file_format.data if form.file_format.data in quiz_bank.FORMATS else quiz_bank.GIFT
     filename = (form.filename.data or "")[:200]
     text = form.text.data or ""

@@ -14,7 +14,7 @@ from lectern.platform.forms import AcademyForm, UserForm
 from lectern.platform.models import Academy, Cohort, Role, User
 from lectern.platform.roles import ROLE_LABELS, role_required
 from lectern.platform.spreadsheet import csv_download
-from lectern.urls import page_arg, page_count, search_arg
+from lectern.urls import arg_id, page_arg, page_count, search_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -96,8 +96,8 @@ def _user_filter() -> tuple[services.UserFilter, list[Academy], list[Cohort]]:
     academies = list(services.visible_academies(db.session, current_user))
     visible = cohorts.administered_cohorts(db.session, current_user)
     role = request.args.get("role", "")
-    academy_id = request.args.get("academy", type=int)
-    cohort_id = request.args.get("cohort", type=int)
+    academy_id = arg_id("academy")
+    cohort_id = arg_id("cohort")
     flt = services.UserFilter(
         query=search_arg(),
         role=Role(role) if role in Role._value2member_map_ else None,

@@ -14,7 +14,7 @@ from lectern.platform import audit, services
 from lectern.platform.models import Role
 from lectern.platform.roles import role_required
 from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
-from lectern.urls import page_arg, page_count, search_arg
+from lectern.urls import arg_id, page_arg, page_count, search_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -40,7 +40,7 @@ def _start_of(day: date | None) -> datetime | None:
 @role_required(Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN)
 def index() -> ResponseReturnValue:
     academies = services.visible_academies(db.session, current_user)
-    academy_id = request.args.get("academy", type=int)
+    academy_id = arg_id("academy")
     action = request.args.get("action", "")
     since, until = _day("since"), _day("until")
     query = audit.AuditQuery(

@@ -20,7 +20,7 @@ from lectern.platform.forms import CohortCsvForm, CohortForm, CohortPasteForm
 from lectern.platform.member_lists import BadList, Identifier, ListProblem, parse_csv, parse_text
 from lectern.platform.models import Cohort, Role
 from lectern.platform.roles import role_required
-from lectern.urls import form_ids, search_arg
+from lectern.urls import arg_id, form_ids, search_arg
 
 bp = Blueprint("cohorts", __name__, url_prefix="/admin/cohorts")
 
@@ -48,7 +48,7 @@ def _cohort_or_404(cohort_id: int) -> Cohort:
 @role_required(*ADMINS)
 def index() -> ResponseReturnValue:
     academies = services.visible_academies(db.session, current_user)
-    academy_id = request.args.get("academy", type=int)
+    academy_id = arg_id("academy")
     academy_id = academy_id if academy_id in {a.id for a in academies} else None
     rows = cohorts.visible_cohorts(db.session, current_user, academy_id)
     return render_template("admin/cohorts.html", rows=rows, academies=academies, academy_id=academy_id)
@@ -61,7 +61,7 @@ def _cohort_form(item: Cohort | None) -> CohortForm:
         academies = [a for a in academies if a.id == item.academy_id]  # a cohort stays in its academy
     form.academy_id.choices = [SelectChoice(a.id, a.name) for a in academies]
     if request.method == "GET" and item is None:
-        wanted = request.args.get("academy", type=int)
+        wanted = arg_id("academy")
         form.academy_id.data = wanted if wanted in {a.id for a in academies} else current_user.academy_id
     return form
 

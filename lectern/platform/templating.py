@@ -10,6 +10,7 @@ from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lectern.platform import formatting
 from lectern.platform.forms import LanguageForm
 from lectern.platform.models import Role, utcnow
 from lectern.platform.roles import ROLE_LABELS
@@ -53,6 +54,7 @@ def navigation(role: Role, academy_id: int) -> list[NavItem]:
 
 
 def register(app: Flask) -> None:
+    formatting.register(app)
     app.jinja_env.globals.update(Role=Role, now_utc=utcnow)
 
     @app.context_processor

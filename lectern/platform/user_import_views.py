@@ -31,7 +31,7 @@ from lectern.platform.spreadsheet import csv_download
 from lectern.platform.user_csv import FileProblem, RowProblem, passwords_csv, users_to_csv
 from lectern.platform.user_import import MAX_BYTES, MAX_ROWS, ImportPlan
 from lectern.platform.user_import_forms import UserImportApplyForm, UserImportForm
-from lectern.urls import is_id
+from lectern.urls import parse_id
 
 # The roles a row's course columns give, as the preview and the result name them.
 COURSE_ROLE_NAMES = {"cadet": _l("cadet"), "instructor": _l("instructor"), "assistant": _l("assistant")}
@@ -197,10 +197,10 @@ def apply() -> ResponseReturnValue:
         abort(413)
     try:
         data = base64.b64decode(content, validate=True)
-        academy_id = int(form.academy_id.data or "")
-    except (binascii.Error, ValueError):
+    except binascii.Error:
         abort(400)
-    if not is_id(academy_id):
+    academy_id = parse_id(form.academy_id.data)
+    if academy_id is None:
         abort(400)
     filename = _filename(form.filename.data)
     try:

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import math
 
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from lectern.platform.formatting import date, percent
 from lectern.reports import charts
 from lectern.reports.services import COMPLETED, IN_PROGRESS, NOT_STARTED, CohortReport, CourseReport
-
-
-def percent(value: float | None) -> str:
-    """A percentage as the pages write it: "75%", "66.7%", or a dash for none."""
-    return "\u2013" if value is None else f"{round(value, 1):g}%"
 
 
 def whole(value: float | None) -> str:
@@ -50,7 +46,7 @@ def attendance(report: CourseReport) -> charts.HBarChart:
     return charts.hbar_chart(
         [
             (
-                f"{s.lecture.title} ({format_date(s.lecture.starts_at, 'short')})",
+                f"{s.lecture.title} ({date(s.lecture.starts_at)})",
                 s.average_minutes,
                 _(
                     "%(minutes)s min, %(present)d of %(total)d present",

@@ -17,6 +17,7 @@ from lectern.platform.roles import role_required
 from lectern.platform.services import administers
 from lectern.platform.spreadsheet import csv_download
 from lectern.reports import access, exports, figures, services
+from lectern.urls import arg_id
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -31,7 +32,6 @@ def index() -> ResponseReturnValue:
         "reports/index.html",
         courses=access.reportable_courses(db.session, current_user),
         cohorts=platform_cohorts.visible_cohorts(db.session, current_user),
-        percent=figures.percent,
         rate=services.rate,
     )
 
@@ -43,7 +43,7 @@ def _course_report(course_id: int) -> tuple[services.CourseReport, list[Cohort],
     """The course's report, narrowed to the cohort of `?cohort=` if it is one of the course's choices (anything
     else shows every cadet); with the choices and the chosen one."""
     course: Course = or_http(lambda: access.course_for_report(db.session, current_user, course_id))
-    choices, chosen = cohort_sync.chosen_cohort(db.session, course, request.args.get("cohort", type=int))
+    choices, chosen = cohort_sync.chosen_cohort(db.session, course, arg_id("cohort"))
     user_ids = platform_cohorts.member_ids(db.session, chosen) if chosen else None
     now = utcnow()
     quiz_attempts.finish_overdue(db.session, None, now, course_ids=[course.id])
@@ -64,7 +64,6 @@ def course(course_id: int) -> ResponseReturnValue:
         completion=figures.completion(report),
         quiz_chart=figures.quiz_averages(report),
         attendance_chart=figures.attendance(report),
-        percent=figures.percent,
         whole=figures.whole,
     )
 
@@ -104,7 +103,6 @@ def cohort(cohort_id: int) -> ResponseReturnValue:
         openable={c.report.course.id for c in report.courses if administers(current_user, c.report.course.academy_id)},
         completion_chart=figures.cohort_completion(report),
         grade_chart=figures.cohort_grades(report),
-        percent=figures.percent,
     )
 
 

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room, leave_room
 
+from lectern import inputs
 from lectern.extensions import db
 from lectern.platform.models import User, utcnow
 from lectern.webrtc import access_watch, removals, services, signalling
@@ -89,6 +90,9 @@ def handles(event: str) -> Callable[[F], F]:
                 try:
                     if extra:
                         raise signalling.SignallingError("the message must be one object")
+                    # The rule of every HTTP request: text that cannot be stored is refused before anything else.
+                    if (problem := inputs.problem_in(data)) is not None:
+                        return _fail(event, problem)
                     return fn(self, signalling.parse(event, data))
                 except signalling.SignallingError as exc:
                     return _fail(event, str(exc))

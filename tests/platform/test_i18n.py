@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,12 +74,12 @@ def test_times_are_shown_in_the_academy_timezone(client, make, app):
     # The same instant, as the administrator in Riga (UTC+2 in winter) sees it...
     client.login(admin.username)
     page = client.get(f"/admin/users?academy={bishkek.id}").get_data(as_text=True)
-    assert "1/15/26, 8:30" in page
+    assert "Jan 15, 2026, 8:30\u202fAM" in page
     # ...and as an administrator in Bishkek (UTC+6) sees it.
     client.submit("/logout", page="/admin/")
     local = make.user(Role.ACADEMY_ADMIN, bishkek, language="en")
     client.login(local.username)
-    assert "1/15/26, 12:30" in client.get("/admin/users").get_data(as_text=True)
+    assert "Jan 15, 2026, 12:30\u202fPM" in client.get("/admin/users").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("code", [404, 403])
@@ -130,3 +132,43 @@ def test_russian_catalogue_is_complete(tmp_path):
                 if m.id and (m.fuzzy or not (all(m.string) if isinstance(m.string, tuple) else m.string))
             ]
             assert not untranslated, f"ru: untranslated or fuzzy: {untranslated[:10]}"
+
+
+# A %-placeholder (named or positional) or an escaped "%%"; any other "%" is a bare one.
+_FORMAT = re.compile(r"%(?:\((?P<name>\w+)\))?[-#0 +]*\d*(?:\.\d+)?(?P<kind>[diouxXeEfFgGcrsa%])")
+
+
+def _format_of(text: str) -> tuple[Counter[str], int]:
+    """The placeholders of `text` ("name:kind", or ":kind" when positional) and its number of bare "%" signs."""
+    placeholders: Counter[str] = Counter()
+    for match in _FORMAT.finditer(text):
+        if match["kind"] != "%":
+            placeholders[f"{match['name'] or ''}:{match['kind']}"] += 1
+    return placeholders, _FORMAT.sub("", text).count("%")
+
+
+def _formats_as(string: str, ids: tuple[str, ...]) -> bool:
+    """Whether a translation takes the same variables as its original (`ids`: the msgid, and the plural's)."""
+    placeholders, bare = _format_of(string)
+    wanted, wanted_bare = _format_of(ids[-1])
+    if len(ids) == 1:
+        return (placeholders, bare) == (wanted, wanted_bare)
+    # A plural form may leave out the number ("одна минута"), but no other placeholder, and adds none.
+    names = {p for p in wanted if p != "num:d"}
+    return names <= set(placeholders) and set(placeholders) <= set(wanted) and bare == wanted_bare
+
+
+@pytest.mark.parametrize("catalogue", sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")), ids=lambda p: p.parts[-3])
+def test_translations_format_as_their_originals(catalogue):
+    """Every string is %-formatted when a template shows it (Jinja's gettext formats even without variables), and
+    every string given variables in the code: a translation must hold the original's placeholders, and a bare "%"
+    only where the original has one. "Результат, %" broke the quiz statistics page in Russian."""
+    with catalogue.open("rb") as fh:
+        messages = [m for m in read_po(fh) if m.id]
+    assert len(messages) > 50
+    wrong = []
+    for message in messages:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wrong += [(ids[0], s) for s in strings if s and not _formats_as(s, ids)]
+    assert not wrong, "\n".join(f"{i!r} -> {s!r}" for i, s in wrong)

@@ -4,6 +4,7 @@ the end of a lecture, attendance, and real media from an aiortc publisher to an 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from lectern.extensions import db, socketio
 from lectern.platform.models import User
-from lectern.webrtc.models import Attendance, Lecture, LectureStatus
+from lectern.webrtc.models import Attendance, ChatMessage, Lecture, LectureStatus
 from lectern.webrtc.relay_seams import allow_loopback
 from tests import factories
 from tests.webrtc.conftest import Loop, NoiseVideoTrack, new_pc
@@ -179,6 +180,32 @@ def test_chat_round_trip_and_history_on_join(app: Flask, world: Any) -> None:
     guest = connect(app, people["guest"].username)
     history = ask(guest, "join", {"lecture": lecture.id})["chat"]
     assert [m["text"] for m in history] == ["Good morning"]
+
+
+@pytest.mark.parametrize(
+    ("event", "data", "field"),
+    [
+        ("chat", {"text": "Good\x00morning"}, "text"),
+        ("chat", {"text": "\ud800"}, "text"),  # a lone surrogate, which JSON's escapes let through
+        ("hand", {"raised": True, "note\x00": 1}, "note\ufffd"),
+        ("join", {"lecture": "\x00"}, "lecture"),
+    ],
+)
+def test_text_that_cannot_be_stored_is_refused_in_every_event(
+    app: Flask, world: Any, caplog: pytest.LogCaptureFixture, event: str, data: Any, field: str
+) -> None:
+    """The rule of every HTTP request (lectern.inputs) holds for every Socket.IO event: an error to the sender that
+    names the field, nothing stored or sent on, and no traceback in the log (PostgreSQL refused the NUL)."""
+    host, cadet = joined(app, world, "host"), joined(app, world, "cadet")
+    host.get_received(NS)
+    ack = ask(cadet, event, data)
+    assert ack["ok"] is False and f"“{field}”" in ack["error"]
+    assert received(cadet, "error")[-1]["event"] == event
+    assert received(host, "chat") == []
+    with app.app_context():
+        assert db.session.scalars(select(ChatMessage)).all() == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert ask(cadet, "chat", {"text": "still here"})["ok"]
 
 
 def test_raised_hand_reaches_the_others(app: Flask, world: Any) -> None:

@@ -1,0 +1,60 @@
+"""How every page writes dates, times and percentages: in the conventions of the UI language (Babel), times in the
+timezone of the user's academy (flask_babel rebases them), years with four digits, grades with one rounding rule.
+
+The templates use these as the filters `datetime`, `date` and `time` and the function `percent`; flask_babel's
+own `datetimeformat`, `dateformat` and `timeformat` are taken away, so no page writes "12/6/26, 4:09 AM" again."""
+
+from __future__ import annotations
+
+import copy
+import decimal
+from datetime import date as Date
+from datetime import datetime as DateTime
+from typing import Literal
+
+from babel import Locale
+from babel.dates import get_datetime_format
+from flask import Flask
+from flask_babel import format_date, format_time, get_locale
+
+DateWidth = Literal["medium", "long", "full"]
+DASH = "\u2013"
+# Grades and shares are shown with one decimal at most ("31.3%", "50%"), everywhere: the gradebook, the quiz
+# pages, the statistics and the reports.
+PERCENT_DECIMALS = 1
+
+
+def date(value: Date | DateTime, width: DateWidth = "medium") -> str:
+    """A day: "Dec 6, 2026" / "6 дек. 2026 г." (medium), "December 6, 2026" (long), with the weekday (full)."""
+    return str(format_date(value, width))
+
+
+def time(value: DateTime) -> str:
+    """A time of day in the academy's timezone: "4:09 AM" / "04:09"."""
+    return str(format_time(value, "short"))
+
+
+def datetime(value: DateTime, width: DateWidth = "medium") -> str:
+    """A day and a time, joined as the language joins them: "Dec 6, 2026, 4:09 AM" / "6 дек. 2026 г., 04:09"."""
+    joined = str(get_datetime_format(width, locale=get_locale() or "en")).replace("'", "")
+    return joined.replace("{0}", time(value)).replace("{1}", date(value, width))
+
+
+def percent(value: float | None) -> str:
+    """A grade or a share in percent (0 to 100), as every page writes it: at most PERCENT_DECIMALS decimals,
+    rounded half up (31.25 is 31.3, as a teacher rounds), in the language's way ("31.3%", "31,3 %"); a dash for
+    none."""
+    if value is None:
+        return DASH
+    locale = get_locale() or Locale.parse("en")
+    pattern = copy.copy(locale.percent_formats[None])
+    pattern.frac_prec = (0, PERCENT_DECIMALS)
+    with decimal.localcontext(rounding=decimal.ROUND_HALF_UP):
+        return pattern.apply(decimal.Decimal(repr(value)) / 100, locale)
+
+
+def register(app: Flask) -> None:
+    for name in ("datetimeformat", "dateformat", "timeformat"):
+        app.jinja_env.filters.pop(name, None)
+    app.jinja_env.filters.update(datetime=datetime, date=date, time=time, percent=percent)
+    app.jinja_env.globals["percent"] = percent

@@ -1,0 +1,91 @@
+"""Dates, times and percentages as every page writes them: in the UI language's conventions, four-digit years,
+one rounding rule for grades (lectern.platform.formatting)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from lectern.courses.quiz_models import Attempt
+from lectern.extensions import db
+from lectern.platform import formatting
+from lectern.platform.models import Role
+from tests.courses.quiz_helpers import make_bank, make_quiz
+from tests.reports.conftest import take
+
+MOMENT = datetime(2026, 12, 6, 4, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["Dec 6, 2026, 4:09\u202fAM", "Dec 6, 2026", "December 6, 2026", "Sunday, December 6, 2026"]),
+        ("ru", ["6 дек. 2026 г., 04:09", "6 дек. 2026 г.", "6 декабря 2026 г.", "воскресенье, 6 декабря 2026 г."]),
+    ],
+)
+def test_dates_follow_the_language_with_four_digit_years(app, language, expected):
+    with app.test_request_context(), force_locale(language):
+        written = [
+            formatting.datetime(MOMENT),
+            formatting.date(MOMENT),
+            formatting.date(MOMENT, "long"),
+            formatting.date(MOMENT, "full"),
+        ]
+    assert [w.replace("\u202f", " ") for w in written] == [e.replace("\u202f", " ") for e in expected]
+
+
+@pytest.mark.parametrize(
+    ("value", "en", "ru"),
+    [
+        (31.25, "31.3%", "31,3\xa0%"),  # half up, as a teacher rounds (Babel's default would give 31.2)
+        (68.75, "68.8%", "68,8\xa0%"),
+        (100 / 3, "33.3%", "33,3\xa0%"),
+        (50, "50%", "50\xa0%"),
+        (99.96, "100%", "100\xa0%"),
+        (0.0, "0%", "0\xa0%"),
+        (None, "\u2013", "\u2013"),
+    ],
+)
+def test_one_rounding_rule_for_percentages(app, value, en, ru):
+    with app.test_request_context():
+        with force_locale("en"):
+            assert formatting.percent(value) == en
+        with force_locale("ru"):
+            assert formatting.percent(value) == ru
+
+
+def test_a_grade_reads_the_same_on_every_page(app, client, make):
+    """31.25% was "31.25%" in the gradebook and "31.2%" in the reports: now "31.3%" everywhere it is shown."""
+    academy = make.academy(timezone="Asia/Bishkek")
+    course = make.course(academy.id)
+    teacher, cadet = make.user(Role.INSTRUCTOR, academy), make.user(Role.CADET, academy)
+    make.staff(course.id, teacher.id)
+    make.enrol(course.id, cadet.id)
+    bank = make_bank(app, course.id, "\n\n".join(f"::T{n}:: Statement {n}. {{T}}" for n in range(16)))
+    quiz = make_quiz(app, course.id, bank, title="Passports", pass_percent=60.0)
+    take(app, quiz, cadet.id, right=5, of=16)  # 5 of 16: 31.25%
+    with app.app_context():
+        attempt = db.session.scalar(select(Attempt.id).where(Attempt.quiz_id == quiz))
+    pages = {
+        teacher.username: [
+            f"/courses/{course.id}/gradebook",
+            f"/courses/{course.id}/quizzes/{quiz}/results",
+            f"/courses/{course.id}/quizzes/{quiz}/attempts/{attempt}/grade",
+            f"/courses/{course.id}/quizzes/{quiz}/statistics",
+            f"/reports/courses/{course.id}",
+        ],
+        cadet.username: [
+            f"/courses/{course.id}/quizzes/{quiz}",
+            f"/courses/{course.id}/quizzes/attempts/{attempt}/review",
+        ],
+    }
+    for username, urls in pages.items():
+        client.login(username)
+        for url in urls:
+            html = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+            assert "31.3%" in html and "31.25" not in html and "31.2%" not in html, url
+            assert not any(short in html for short in ("/26,", "/26<", "/26 ")), url  # no two-digit years
+        client.post("/logout", data={"csrf_token": client.csrf_token(urls[0])})
