@@ -14,7 +14,6 @@ from lectern.platform.models import Role, User
 from lectern.webrtc.models import Lecture, LectureStatus
 from tests import factories
 from tests.webrtc.test_namespace import NS, ask, connect, joined, received
-from tests.webrtc.test_namespace import world as world  # the fixture, shared
 
 CHANGES = ["demoted to cadet", "moved to another academy"]
 
