@@ -34,8 +34,19 @@ def test_a_demoted_or_moved_host_no_longer_runs_the_lecture(
     app: Flask, world: Any, make: factories.Factory, change: str
 ) -> None:
     lecture, people = world
-    host, cadet = joined(app, world, "host"), joined(app, world, "cadet")
-    assert ask(host, "mute", {"user": people["cadet"].id})["ok"]
+    offer = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+    events = [
+        ("start", {}),
+        ("floor", {"user": people["cadet"].id}),
+        ("mute", {"user": people["cadet"].id}),
+        ("remove", {"user": people["cadet"].id}),
+        ("publish", {"slot": "main", "sdp": offer}),
+        ("end", {}),
+    ]
+    # One open socket per event: a refused event closes the socket it came on (and frees its seat).
+    hosts = [joined(app, world, "host") for _ in events]
+    cadet = joined(app, world, "cadet")
+    assert ask(hosts[0], "mute", {"user": people["cadet"].id})["ok"]
     http = app.test_client()
     http.login(people["host"].username)  # type: ignore[attr-defined]
     feed = re.search(r"/lectures/calendar\.ics\?token=[^\"<&]+", http.get("/lectures/calendar").get_data(as_text=True))
@@ -44,17 +55,10 @@ def test_a_demoted_or_moved_host_no_longer_runs_the_lecture(
 
     _change(app, people["host"].id, change, make)
 
-    offer = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
-    for event, payload in [
-        ("start", {}),
-        ("floor", {"user": people["cadet"].id}),
-        ("mute", {"user": people["cadet"].id}),
-        ("remove", {"user": people["cadet"].id}),
-        ("publish", {"slot": "main", "sdp": offer}),
-        ("end", {}),
-    ]:
+    for host, (event, payload) in zip(hosts, events, strict=True):
         ack = ask(host, event, payload)
         assert ack["ok"] is False, (event, ack)
+        assert not host.is_connected(NS), event
     assert cadet.is_connected(NS) and received(cadet, "removed") == []
     with app.app_context():
         assert db.session.get(Lecture, lecture.id).status is LectureStatus.SCHEDULED
