@@ -139,14 +139,15 @@ def _finish(draft: _Draft, number: int, letter: str, result: ImportResult) -> No
 
     right = ord(letter) - ord("A")
     lines = [line for _, line in draft.text]
-    result.questions.append(
+    result.add(
         Question(
             type=QuestionType.SINGLE,
             text="\n".join(lines),
             name=_default_name(lines[0]),
             text_format="plain",
             choices=tuple(Choice(option, 1.0 if i == right else 0.0) for i, option in enumerate(draft.options)),
-        )
+        ),
+        f"line {draft.start}",
     )
 
 

@@ -8,6 +8,7 @@ Fractions follow Moodle: each answer carries the share of the question's mark it
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
 
 
@@ -110,6 +111,38 @@ class Problem:
         return f"{self.where}: {self.message}"
 
 
+# Moodle keeps a fraction with 7 decimals (33.33333% is 0.3333333), so three such answers add up to 0.9999999:
+# weights within this of 100% reach full marks, as the grader counts them (quiz_grading's "right" threshold).
+# Enough for the rounding of twenty answers; 99.66% is far outside.
+WEIGHT_TOLERANCE = 1e-6
+
+
+def _percent(fraction: float) -> str:
+    return f"{round(fraction * 100, 5):g}%"
+
+
+def weight_problem(question: Question) -> str | None:
+    """What is wrong with the answer weights of `question`, whichever format it came from, or None.
+
+    As Moodle: a multiple-answer question's right choices add up to 100%; a single-choice, short-answer or
+    numerical question has an answer worth 100%. Otherwise no response can ever earn full marks."""
+    if question.type is QuestionType.MULTIPLE:
+        positive = math.fsum(c.fraction for c in question.choices if c.fraction > 0)
+        if positive == 0:
+            return "no answer is marked right (give the right answers positive weights)"
+        if abs(positive - 1) > WEIGHT_TOLERANCE:
+            return f"the positive weights add up to {_percent(positive)}, not 100%"
+        return None
+    fractions = {
+        QuestionType.SINGLE: [c.fraction for c in question.choices],
+        QuestionType.SHORT: [a.fraction for a in question.answers],
+        QuestionType.NUMERICAL: [n.fraction for n in question.numeric],
+    }.get(question.type)
+    if fractions and abs(max(fractions) - 1) > WEIGHT_TOLERANCE:
+        return f"no answer gives full marks (100%): the best gives {_percent(max(fractions))}"
+    return None
+
+
 @dataclass
 class ImportResult:
     """The questions that parsed, and the problems of those that did not: the preview shows both, and nothing is
@@ -117,6 +150,15 @@ class ImportResult:
 
     questions: list[Question] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+    def add(self, question: Question, where: str) -> None:
+        """Keep a question a reader parsed at `where`, or report it when its weights break the rules that every
+        format shares (`weight_problem`)."""
+        problem = weight_problem(question)
+        if problem is None:
+            self.questions.append(question)
+        else:
+            self.problems.append(Problem(where, problem))
 
 
 class QuizFormatError(Exception):

@@ -80,7 +80,7 @@ def parse_moodle_xml(data: bytes | str) -> ImportResult:
             if kind == "category":
                 category = _category(element)
             else:
-                result.questions.append(_question(element, kind, category))
+                result.add(_question(element, kind, category), _label(element, index, kind))
         except _Invalid as invalid:
             result.problems.append(Problem(_label(element, index, kind), str(invalid)))
     if not result.questions and not result.problems:

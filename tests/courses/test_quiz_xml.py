@@ -7,6 +7,8 @@ import codecs
 import copy
 import math
 import xml.etree.ElementTree as ET
+from dataclasses import replace
+from typing import TypeVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -526,6 +528,22 @@ BAD_QUESTIONS = [
         "answer[1] range low is above high",
     ),
     (question("numerical"), "a numerical question has no answers"),
+    (
+        question(
+            "multichoice", answer("33.33", "a") + answer("33.33", "b") + answer("33.0", "c") + "<single>false</single>"
+        ),
+        "the positive weights add up to 99.66%, not 100%",
+    ),
+    (
+        question("multichoice", answer("-100", "a") + answer("0", "b") + "<single>false</single>"),
+        "no answer is marked right (give the right answers positive weights)",
+    ),
+    (
+        question("multichoice", answer("90", "a") + answer("0", "b")),
+        "no answer gives full marks (100%): the best gives 90%",
+    ),
+    (question("shortanswer", answer("50", "a")), "no answer gives full marks (100%): the best gives 50%"),
+    (question("numerical", answer("99.9", "2")), "no answer gives full marks (100%): the best gives 99.9%"),
     (question("matching", PAIRS[: len(PAIRS) // 2]), "a matching question needs at least two subquestions with text"),
     (question("matching", PAIRS + "<subquestion><text>z</text></subquestion>"), "subquestion[3] has no <answer>"),
 ]
@@ -537,6 +555,18 @@ def test_bad_question_names_its_element(element: str, expected: str) -> None:
     result = parse_moodle_xml(quiz(element))
     assert result.questions == []
     assert [str(p) for p in result.problems] == [f"question[1] ({kind} 'Passport'): {expected}"]
+
+
+def test_moodles_own_rounded_weights_are_accepted() -> None:
+    """Moodle writes a third as 33.33333 and a seventh as 14.28571: their sums miss 100% by its rounding only."""
+    thirds = "".join(answer("33.33333", x) for x in "abc") + answer("-100", "d") + "<single>false</single>"
+    sevenths = "".join(answer("14.28571", x) for x in "abcdefg") + "<single>false</single>"
+    sixths = "".join(answer("16.66667", x) for x in "abcdef") + "<single>false</single>"
+    result = parse_moodle_xml(
+        quiz(question("multichoice", thirds), question("multichoice", sevenths), question("multichoice", sixths))
+    )
+    assert result.problems == []
+    assert [q.type for q in result.questions] == [QuestionType.MULTIPLE] * 3
 
 
 def test_bad_questions_are_skipped_and_the_others_read() -> None:
@@ -705,7 +735,7 @@ def test_export_escapes_and_preserves() -> None:
         QuestionType.SHORT,
         text=" <b>&amp;</b> ]]> \r\n",
         name="Паспорт & <виза>",
-        answers=(TextAnswer("a\rb", 0.07, "\t"),),
+        answers=(TextAnswer("a\rb", 1.0, "\t"), TextAnswer("c", 0.07)),
         category="Top/a & <b>",
         text_format="moodle",
         tags=("x y", " pad "),
@@ -770,19 +800,33 @@ def _pairs() -> st.SearchStrategy[tuple[Pair, ...]]:
     return st.lists(pair, max_size=5).map(tuple).filter(lambda ps: sum(1 for p in ps if p.left) >= 2)
 
 
+AnswerT = TypeVar("AnswerT", Choice, TextAnswer, NumericAnswer)
+
+
+def _full_marks(answers: list[AnswerT], *, several: bool = False) -> list[AnswerT]:
+    """`answers` with weights that every importer accepts: one worth 100%, or (`several`) positive weights that add
+    up to 100%, however odd the floats."""
+    positive = math.fsum(a.fraction for a in answers if a.fraction > 0)
+    if several and positive > 0:
+        return [replace(a, fraction=a.fraction / positive) if a.fraction > 0 else a for a in answers]
+    return [replace(answers[0], fraction=1.0), *answers[1:]]
+
+
 @st.composite
 def questions(draw: st.DrawFn) -> Question:
     kind = draw(st.sampled_from(list(QuestionType)))
     specific: dict[str, object] = {}
     if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        specific["choices"] = tuple(draw(st.lists(st.builds(Choice, TEXT, FRACTION, TEXT), min_size=2, max_size=5)))
+        choices = draw(st.lists(st.builds(Choice, TEXT, FRACTION, TEXT), min_size=2, max_size=5))
+        specific["choices"] = tuple(_full_marks(choices, several=kind is QuestionType.MULTIPLE))
     elif kind is QuestionType.TRUE_FALSE:
         specific.update(correct=draw(st.booleans()), true_feedback=draw(TEXT), false_feedback=draw(TEXT))
     elif kind is QuestionType.SHORT:
-        specific["answers"] = tuple(draw(st.lists(st.builds(TextAnswer, TEXT, FRACTION, TEXT), min_size=1, max_size=4)))
+        answers = draw(st.lists(st.builds(TextAnswer, TEXT, FRACTION, TEXT), min_size=1, max_size=4))
+        specific["answers"] = tuple(_full_marks(answers))
         specific["case_sensitive"] = draw(st.booleans())
     elif kind is QuestionType.NUMERICAL:
-        specific["numeric"] = tuple(draw(st.lists(_numeric(), min_size=1, max_size=3)))
+        specific["numeric"] = tuple(_full_marks(draw(st.lists(_numeric(), min_size=1, max_size=3))))
     elif kind is QuestionType.MATCHING:
         specific["pairs"] = draw(_pairs())
     return Question(
