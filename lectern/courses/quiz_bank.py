@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from lectern.courses.access import CourseError, NotFound
 from lectern.courses.models import Course
-from lectern.courses.quiz_aiken import parse_aiken
+from lectern.courses.quiz_aiken import aiken_answer_line, parse_aiken
 from lectern.courses.quiz_gift import parse_gift
 from lectern.courses.quiz_model import (
     CATEGORY_ROOT,
@@ -327,10 +327,13 @@ FORMATS = (GIFT, AIKEN, XML)
 
 
 def guess_format(filename: str, data: bytes) -> str:
-    """GIFT for .gift and .txt, Moodle XML for .xml (or a file that starts like XML); GIFT otherwise."""
+    """Moodle XML for .xml; Aiken for a file that reads as Aiken (its files end in .txt, as GIFT's often do); GIFT
+    for .gift and .txt; Moodle XML for a file that starts like XML; GIFT otherwise."""
     lower = filename.lower()
     if lower.endswith(".xml"):
         return XML
+    if aiken_answer_line(data.decode("utf-8", "replace")) is not None:
+        return AIKEN
     if lower.endswith((".gift", ".txt")):
         return GIFT
     head = data[:200].lstrip(codecs.BOM_UTF8).lstrip()
@@ -361,6 +364,9 @@ def parse(text: str, fmt: str) -> ImportResult:
     elif fmt == AIKEN:
         result = parse_aiken(text)
     else:
+        # Read as GIFT, Aiken becomes description questions showing "ANSWER: B": never import that silently.
+        if (line := aiken_answer_line(text)) is not None:
+            raise QuizFormatError([Problem(f"line {line}", "the file reads as Aiken: import it in the Aiken format")])
         result = parse_gift(text)
     return storable(result)
 

@@ -26,7 +26,7 @@ QUESTION_TYPE_LABELS = {
 }
 
 IMPORT_FORMAT_LABELS = {
-    "auto": _l("Guess from the file name (.gift, .txt: GIFT; .xml: Moodle XML)"),
+    "auto": _l("Guess from the file (.xml: Moodle XML; Aiken when it reads as Aiken; else GIFT)"),
     "gift": _l("GIFT"),
     "xml": _l("Moodle XML"),
     "aiken": _l("Aiken"),

@@ -81,7 +81,11 @@ def test_paths_are_normalised_to_one_root(path, expected):
         ("bank.xml", b"::a", "xml"),
         ("export", b"\xef\xbb\xbf<?xml version='1.0'?><quiz/>", "xml"),
         ("export", b"<quiz></quiz>", "xml"),
-        ("export", b"Question?\nA) x\nANSWER: A", "gift"),
+        ("export", b"Question?\nA) x\nANSWER: A", "aiken"),
+        ("questions.txt", b"Question?\nA)x\nB)y\n\nANSWER: B\n", "aiken"),
+        ("bank.gift", b"Question?\r\nA. x\r\nB. y\r\nANSWER: B", "aiken"),
+        ("bank.txt", b"::Q::Question? {=ANSWER: A ~B}", "gift"),
+        ("aiken.xml", b"Question?\nA) x\nANSWER: A", "xml"),
     ],
 )
 def test_the_format_is_guessed_from_the_name_then_the_content(name, head, expected):

@@ -276,6 +276,19 @@ def test_xml_and_aiken_imports(client, app, bank, name, file_format, imported, p
     assert count(app, BankQuestion) == imported
 
 
+def test_an_aiken_file_is_recognised_by_its_content_and_never_read_as_gift(client, app, bank):
+    data = (DATA / "questions.aiken").read_bytes()
+    html = upload(client, bank.id, "questions.txt", data).get_data(as_text=True)  # the format left at "auto"
+    assert "2 questions can be imported" in html
+    assert "0 problems" in html
+    assert confirm(client, bank.id, html, "import_all").status_code == 302
+    assert {q.type for q in bank_questions(app, bank.id)} == {"single"}
+    refused = upload(client, bank.id, "questions.txt", data, "gift")
+    assert refused.status_code == 422
+    assert "questions.txt cannot be read: line 5: the file reads as Aiken" in refused.get_data(as_text=True)
+    assert count(app, BankQuestion) == 2
+
+
 def test_an_import_goes_to_the_chosen_category_when_the_file_names_none(client, app, bank):
     target = category_id(app, bank.id, "Aiken/Imported")
     html = upload(client, bank.id, "q.txt", (DATA / "questions.aiken").read_bytes(), "aiken", target)
