@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import IO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -31,7 +32,6 @@ from lectern.courses.quiz_model import (
     to_data,
 )
 from lectern.courses.quiz_models import BankQuestion, QuestionCategory, Quiz, QuizSlot
-from lectern.courses.quiz_xml import _decode as decode_xml  # the reader's own decoding: the re-parse sees the same
 from lectern.courses.quiz_xml import parse_moodle_xml
 from lectern.extensions import DbSession
 
@@ -332,7 +332,7 @@ def guess_format(filename: str, data: bytes) -> str:
     lower = filename.lower()
     if lower.endswith(".xml"):
         return XML
-    if aiken_answer_line(data.decode("utf-8", "replace")) is not None:
+    if aiken_answer_line(data[:65536].decode("utf-8", "replace")) is not None:  # Aiken's first question is there
         return AIKEN
     if lower.endswith((".gift", ".txt")):
         return GIFT
@@ -340,11 +340,9 @@ def guess_format(filename: str, data: bytes) -> str:
     return XML if head.startswith((b"<?xml", b"<quiz")) else GIFT
 
 
-def decode(data: bytes, fmt: str) -> str:
-    """The uploaded bytes as text: Moodle XML as its reader decodes it (BOM, declaration, else UTF-8); GIFT and
-    Aiken as UTF-8 (or UTF-16 with a BOM). Raises QuizFormatError naming the line of the first bad byte."""
-    if fmt == XML:
-        return decode_xml(data)
+def decode(data: bytes) -> str:
+    """A GIFT or Aiken file as text: UTF-8 (or UTF-16 with a BOM). Raises QuizFormatError naming the line of the
+    first bad byte. (Moodle XML is decoded by its parser, as the file's declaration says.)"""
     encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
     try:
         text = data.decode(encoding).removeprefix("\ufeff")
@@ -357,11 +355,15 @@ def decode(data: bytes, fmt: str) -> str:
     return text
 
 
-def parse(text: str, fmt: str) -> ImportResult:
-    """Parse decoded text in `fmt`, keeping only what the bank can store. Raises QuizFormatError."""
+def parse(data: bytes | str | IO[bytes], fmt: str) -> ImportResult:
+    """Parse an uploaded file (its bytes, the open file, or its text) in `fmt`, keeping only what the bank can
+    store. Moodle XML is read incrementally from an open file. Raises QuizFormatError."""
     if fmt == XML:
-        result = parse_moodle_xml(text)
-    elif fmt == AIKEN:
+        return storable(parse_moodle_xml(data))
+    if not isinstance(data, str | bytes):
+        data = data.read()
+    text = data if isinstance(data, str) else decode(data)
+    if fmt == AIKEN:
         result = parse_aiken(text)
     else:
         # Read as GIFT, Aiken becomes description questions showing "ANSWER: B": never import that silently.

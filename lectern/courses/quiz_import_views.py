@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -23,11 +25,13 @@ from lectern.courses.quiz_forms import ImportConfirmForm, ImportQuestionsForm
 from lectern.courses.quiz_gift import to_gift
 from lectern.courses.quiz_model import ImportResult, QuizFormatError
 from lectern.courses.quiz_models import QuestionCategory
-from lectern.courses.quiz_xml import to_moodle_xml
-from lectern.courses.views_common import editable_course
+from lectern.courses.quiz_xml import MAX_BYTES, to_moodle_xml
+from lectern.courses.storage import UploadError
+from lectern.courses.views_common import editable_course, storage
 from lectern.extensions import db
 
-IMPORT_MAX_BYTES = 2 * 2**20  # a question file; far above what a course's bank holds
+IMPORT_MAX_BYTES = MAX_BYTES  # a question file: 5,000 questions with their feedback fit many times over
+PREVIEW_QUESTIONS = 200  # the preview shows this many questions, and counts the rest
 
 
 def _import_form(course: Course) -> ImportQuestionsForm:
@@ -40,19 +44,20 @@ def _preview(
     course: Course,
     result: ImportResult,
     *,
-    text: str,
+    upload: str,
     fmt: str,
     category: QuestionCategory,
     filename: str,
     status: int = 200,
 ) -> ResponseReturnValue:
     confirm = ImportConfirmForm(
-        formdata=None, text=text, file_format=fmt, category_id=str(category.id), filename=filename
+        formdata=None, upload=upload, file_format=fmt, category_id=str(category.id), filename=filename
     )
     return render_template(
         "courses/quizzes/import_preview.html",
         course=course,
         result=result,
+        shown=result.questions[:PREVIEW_QUESTIONS],
         problems=problem_texts(result.problems),
         filename=filename,
         category=category,
@@ -67,10 +72,17 @@ def _refuse_file(course: Course, form: ImportQuestionsForm, message: str, status
     ), status
 
 
+def _parse_held(path: Path, fmt: str) -> ImportResult:
+    """The held upload parsed in `fmt` (Moodle XML straight from the file, as it is read). QuizFormatError."""
+    with path.open("rb") as fh:
+        return quiz_bank.parse(fh, fmt)
+
+
 @bp.route("/<id:course_id>/questions/import", methods=["GET", "POST"])
 @login_required
 def import_questions(course_id: int) -> ResponseReturnValue:
-    """Upload a GIFT, Aiken or Moodle XML file and see every question it holds and every problem in it."""
+    """Upload a GIFT, Aiken or Moodle XML file and see every question it holds and every problem in it. The file
+    is held on the server until the import is confirmed, so that a large bank does not travel back and forth."""
     course = editable_course(course_id)
     form = _import_form(course)
     if request.method == "GET":
@@ -82,29 +94,35 @@ def import_questions(course_id: int) -> ResponseReturnValue:
         upload = form.file.data
         assert isinstance(upload, FileStorage)  # FileRequired passed
         filename = (upload.filename or "upload")[-200:]
-        data = upload.stream.read(IMPORT_MAX_BYTES + 1)
-        if len(data) > IMPORT_MAX_BYTES:
+        try:
+            held = storage().hold(upload.stream, IMPORT_MAX_BYTES)
+        except UploadError as exc:
+            if exc.reason != UploadError.TOO_LARGE:
+                return _refuse_file(course, form, _("%(name)s is empty.", name=filename), 422)
             message = _(
                 "%(name)s is too large: question files up to %(mb)d MB are accepted.",
                 name=filename,
                 mb=IMPORT_MAX_BYTES // 2**20,
             )
             return _refuse_file(course, form, message, 413)
-        if not data.strip():
+        path = storage().held(held)
+        assert path is not None  # just held
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+        if not head.strip() and path.stat().st_size <= len(head):
             return _refuse_file(course, form, _("%(name)s is empty.", name=filename), 422)
         fmt = form.file_format.data
         if fmt not in quiz_bank.FORMATS:
-            fmt = quiz_bank.guess_format(filename, data)
+            fmt = quiz_bank.guess_format(filename, head)
         try:
-            text = quiz_bank.decode(data, fmt)
-            result = quiz_bank.parse(text, fmt)
+            result = _parse_held(path, fmt)
         except QuizFormatError as exc:
             message = _(
                 "%(name)s cannot be read: %(problems)s", name=filename, problems="; ".join(problem_texts(exc.problems))
             )
             return _refuse_file(course, form, message, 422)
         db.session.commit()
-        return _preview(course, result, text=text, fmt=fmt, category=category, filename=filename)
+        return _preview(course, result, upload=held, fmt=fmt, category=category, filename=filename)
     db.session.commit()
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -115,7 +133,7 @@ def import_questions(course_id: int) -> ResponseReturnValue:
 @bp.route("/<id:course_id>/questions/import/confirm", methods=["POST"])
 @login_required
 def import_confirm(course_id: int) -> ResponseReturnValue:
-    """Parse the previewed text again and import it: all of it, or, when the file has problems and the editor
+    """Parse the previewed file again and import it: all of it, or, when the file has problems and the editor
     chose so, the valid questions only. Nothing is imported from a file with problems otherwise."""
     course = editable_course(course_id)
     form = ImportConfirmForm()
@@ -127,11 +145,13 @@ def import_confirm(course_id: int) -> ResponseReturnValue:
     category = category_in(course, int(raw_category))
     fmt = form.file_format.data if form.file_format.data in quiz_bank.FORMATS else quiz_bank.GIFT
     filename = (form.filename.data or "")[:200]
-    text = form.text.data or ""
-    if len(text.encode("utf-8", "surrogatepass")) > 2 * IMPORT_MAX_BYTES:
-        abort(413)
+    held = form.upload.data or ""
+    path = storage().held(held)
+    if path is None:
+        flash(_("The preview of %(name)s has expired: upload the file again.", name=filename), "error")
+        return redirect(url_for("quiz_bank.import_questions", course_id=course.id))
     try:
-        result = quiz_bank.parse(text, fmt)
+        result = _parse_held(path, fmt)
     except QuizFormatError as exc:
         flash(
             _("%(name)s cannot be read: %(problems)s", name=filename, problems="; ".join(problem_texts(exc.problems))),
@@ -140,16 +160,17 @@ def import_confirm(course_id: int) -> ResponseReturnValue:
         return redirect(url_for("quiz_bank.import_questions", course_id=course.id))
     if result.problems and not form.import_valid.data:
         flash(_("The file has problems: fix them, or choose to import the valid questions only."), "error")
-        return _preview(course, result, text=text, fmt=fmt, category=category, filename=filename, status=422)
+        return _preview(course, result, upload=held, fmt=fmt, category=category, filename=filename, status=422)
     if not result.questions:
         flash(_("%(name)s holds no question that can be imported.", name=filename), "error")
-        return _preview(course, result, text=text, fmt=fmt, category=category, filename=filename, status=422)
+        return _preview(course, result, upload=held, fmt=fmt, category=category, filename=filename, status=422)
     try:
         added = quiz_bank.add_questions(db.session, course, result.questions, category)
     except quiz_bank.BadCategory:  # storable() keeps these out; a race with another edit is all that is left
         db.session.rollback()
         abort(422)
     db.session.commit()
+    path.unlink(missing_ok=True)
     flash(
         ngettext(
             "%(num)d question imported from %(name)s.",

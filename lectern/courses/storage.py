@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 CHUNK = 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 VIDEO_TYPES = {"video/mp4", "video/webm"}
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
@@ -112,6 +115,21 @@ class Storage:
 
     def save(self, stream: IO[bytes], filename: str, allowed: set[str], max_bytes: int) -> Saved:
         """Copy `stream` into the store if its content is one of `allowed` types and at most `max_bytes` long."""
+        tmp, sha, size = self._receive(stream, max_bytes)
+        try:
+            content_type = sniff(tmp, filename)
+            if content_type is None or content_type not in allowed:
+                raise UploadError(UploadError.WRONG_TYPE)
+            final = self.path(sha)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+            return Saved(sha, size, content_type)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _receive(self, stream: IO[bytes], max_bytes: int) -> tuple[Path, str, int]:
+        """`stream` copied to a temporary file of the store, with its SHA-256 and size; UploadError when it is
+        empty or longer than `max_bytes` (then nothing is left behind)."""
         tmp_dir = self.root / "tmp"
         tmp_dir.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
@@ -128,13 +146,30 @@ class Storage:
                     out.write(chunk)
             if size == 0:
                 raise UploadError(UploadError.EMPTY)
-            content_type = sniff(tmp, filename)
-            if content_type is None or content_type not in allowed:
-                raise UploadError(UploadError.WRONG_TYPE)
-            sha = digest.hexdigest()
-            final = self.path(sha)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, final)
-            return Saved(sha, size, content_type)
-        finally:
+        except BaseException:
             tmp.unlink(missing_ok=True)
+            raise
+        return tmp, digest.hexdigest(), size
+
+    # Uploads held between two requests: a question file between its preview and its import. Named by their
+    # SHA-256, so only whoever has the bytes can name one; removed after HOLD_SECONDS.
+    HOLD_SECONDS = 24 * 3600
+
+    def hold(self, stream: IO[bytes], max_bytes: int) -> str:
+        """Keep `stream` for a later request and return its name (its SHA-256); UploadError as `save`."""
+        folder = self.root / "held"
+        folder.mkdir(parents=True, exist_ok=True)
+        expired = time.time() - self.HOLD_SECONDS
+        for old in folder.iterdir():
+            if old.stat().st_mtime < expired:
+                old.unlink(missing_ok=True)
+        tmp, sha, _ = self._receive(stream, max_bytes)
+        os.replace(tmp, folder / sha)
+        return sha
+
+    def held(self, name: str) -> Path | None:
+        """The file `hold` kept under `name`, or None when there is none (expired, or a forged name)."""
+        if not _SHA256.fullmatch(name):
+            return None
+        path = self.root / "held" / name
+        return path if path.is_file() else None
