@@ -81,6 +81,10 @@ class Question:
     true_feedback: str = ""  # TRUE_FALSE: shown to whoever answered true
     false_feedback: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # Moodle's combined feedback: shown for a right, a partly right and a wrong response, whatever was chosen.
+    correct_feedback: str = ""
+    partial_feedback: str = ""
+    incorrect_feedback: str = ""
 
 
 CATEGORY_ROOT = "Top"
@@ -194,6 +198,9 @@ def to_data(question: Question) -> dict[str, object]:
     data["correct"] = question.correct
     data["true_feedback"], data["false_feedback"] = question.true_feedback, question.false_feedback
     data["tags"] = list(question.tags)
+    combined = [question.correct_feedback, question.partial_feedback, question.incorrect_feedback]
+    if any(combined):  # absent otherwise, so that questions stored before it compare equal
+        data["combined_feedback"] = combined
     return data
 
 
@@ -204,6 +211,7 @@ def _bound(x: object, default: float) -> float:
 def from_data(data: dict[str, object]) -> Question:
     """The question stored by `to_data`."""
     get = data.get
+    combined: list[object] = get("combined_feedback") or ["", "", ""]  # type: ignore[assignment]
     numeric = tuple(
         NumericAnswer(
             value=float(value),
@@ -233,6 +241,9 @@ def from_data(data: dict[str, object]) -> Question:
         true_feedback=str(get("true_feedback", "")),
         false_feedback=str(get("false_feedback", "")),
         tags=tuple(str(t) for t in get("tags", [])),  # type: ignore[attr-defined]
+        correct_feedback=str(combined[0]),
+        partial_feedback=str(combined[1]),
+        incorrect_feedback=str(combined[2]),
     )
 
 

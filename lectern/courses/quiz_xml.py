@@ -41,7 +41,13 @@ from lectern.courses.quiz_model import (
     QuizFormatError,
     TextAnswer,
 )
-from lectern.courses.quiz_xml_export import FORMAT_NAMES, RANGE, WHITESPACE, XML_SPACE, to_moodle_xml
+from lectern.courses.quiz_xml_export import (
+    FORMAT_NAMES,
+    RANGE,
+    WHITESPACE,
+    XML_SPACE,
+    to_moodle_xml,
+)
 
 __all__ = ["MAX_BYTES", "parse_moodle_xml", "to_moodle_xml"]
 
@@ -193,6 +199,9 @@ def _question(element: ET.Element, kind: str, category: str) -> Question:
         general_feedback=_text(element.find("generalfeedback"), "generalfeedback"),
         shuffle=_flag(element, "shuffleanswers", True),
         tags=tuple(tag for tag in _tags(element) if tag),
+        correct_feedback=_text(element.find("correctfeedback"), "correctfeedback"),
+        partial_feedback=_text(element.find("partiallycorrectfeedback"), "partiallycorrectfeedback"),
+        incorrect_feedback=_text(element.find("incorrectfeedback"), "incorrectfeedback"),
     )
     return reader(element, common)
 

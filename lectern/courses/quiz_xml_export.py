@@ -42,6 +42,14 @@ TYPE_NAMES = {
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"  # how ElementTree names xml:space
 WHITESPACE = " \t\r\n"  # XML's whitespace: what readers trim, and nothing else (not NBSP)
 RANGE = "lectern_range"
+# Moodle's combined feedback elements and the Question fields that hold them.
+COMBINED_FEEDBACK = {
+    "correctfeedback": "correct_feedback",
+    "partiallycorrectfeedback": "partial_feedback",
+    "incorrectfeedback": "incorrect_feedback",
+}
+# The types whose Moodle editor has combined feedback: Moodle exports the elements for them, empty or not.
+COMBINED_TYPES = {QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.MATCHING}
 CONTEXT = "$course$"  # Moodle's category paths start with the context they belong to
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -111,6 +119,9 @@ def _question(q: Question) -> list[str]:
         f"  <shuffleanswers>{_bool(q.shuffle)}</shuffleanswers>",
     ]
     lines += ["  " + line for line in _body(q, fmt)]
+    for moodle, ours in COMBINED_FEEDBACK.items():
+        if q.type in COMBINED_TYPES or getattr(q, ours):
+            lines += _wrapped(moodle, getattr(q, ours), fmt)
     if q.tags:
         lines.append("  <tags>")
         lines += [f"    <tag>{_text(tag)}</tag>" for tag in q.tags]

@@ -542,3 +542,29 @@ def test_a_bank_of_5000_questions_exported_imports_back_unchanged(client, app, b
         assert len(html) < 2**20  # the page does not carry the file back
         assert confirm(client, target.id, html, "import_all").status_code == 302
         assert client.get(f"/courses/{target.id}/questions/export.{fmt}").get_data() == exported
+
+
+COMBINED = """<quiz><question type="multichoice"><name><text>Visa</text></name>
+<questiontext format="html"><text>Which?</text></questiontext>
+<single>false</single>
+<correctfeedback format="html"><text>Все верно.</text></correctfeedback>
+<partiallycorrectfeedback format="html"><text>Частично.</text></partiallycorrectfeedback>
+<incorrectfeedback format="html"><text>Неверно.</text></incorrectfeedback>
+<answer fraction="50"><text>a</text></answer><answer fraction="50"><text>b</text></answer>
+<answer fraction="-100"><text>c</text></answer></question></quiz>"""
+
+
+def test_moodles_combined_feedback_is_kept_shown_and_exported_again(client, app, bank):
+    html = upload(client, bank.id, "combined.xml", COMBINED.encode()).get_data(as_text=True)
+    for label, text in (("right", "Все верно."), ("partly right", "Частично."), ("wrong", "Неверно.")):
+        assert f"For a {label} response: {text}" in html
+    assert confirm(client, bank.id, html, "import_all").status_code == 302
+    (stored,) = bank_questions(app, bank.id)
+    question = from_data(stored.data)
+    assert (question.correct_feedback, question.partial_feedback, question.incorrect_feedback) == (
+        "Все верно.",
+        "Частично.",
+        "Неверно.",
+    )
+    exported = client.get(f"/courses/{bank.id}/questions/export.xml").get_data(as_text=True)
+    assert '<partiallycorrectfeedback format="html">\n      <text>Частично.</text>' in exported

@@ -376,6 +376,9 @@ EXPECTED = [
             Choice("<p>Бессрочно</p>", 0.0),
         ),
         tags=("паспорт", "КПП"),
+        correct_feedback="Ваш ответ верный.",
+        partial_feedback="Ваш ответ частично правильный.",
+        incorrect_feedback="Ваш ответ неправильный.",
     ),
     Question(
         type=QuestionType.MULTIPLE,
@@ -431,6 +434,7 @@ EXPECTED = [
         category=BORDERS,
         default_mark=3.0,
         pairs=(Pair("<p>Паспорт</p>", "МВД"), Pair("<p>Виза</p>", "МИД"), Pair("", "ФНС")),
+        correct_feedback="Ваш ответ верный.",
     ),
     Question(
         type=QuestionType.ESSAY,
@@ -846,6 +850,9 @@ def questions(draw: st.DrawFn) -> Question:
         general_feedback=draw(TEXT),
         shuffle=draw(st.booleans()),
         tags=tuple(draw(st.lists(SOME_TEXT, max_size=3))),
+        correct_feedback=draw(TEXT),
+        partial_feedback=draw(TEXT),
+        incorrect_feedback=draw(TEXT),
         **specific,  # type: ignore[arg-type]
     )
 
