@@ -234,7 +234,7 @@ def questions(
 
 def storable(result: ImportResult) -> ImportResult:
     """`result` with the questions the bank cannot store (a category path too long) moved to its problems."""
-    kept = ImportResult(problems=list(result.problems))
+    kept = ImportResult(problems=list(result.problems), files=result.files)
     for number, question in enumerate(result.questions, 1):
         try:
             check_path(question.category)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import login_required
+from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
 
-from lectern.courses import quiz_bank
+from lectern.courses import quiz_bank, quiz_media
 from lectern.courses.models import Course
 from lectern.courses.quiz_bank_views import (
     bank_url,
@@ -27,7 +27,7 @@ from lectern.courses.quiz_model import ImportResult, QuizFormatError
 from lectern.courses.quiz_models import QuestionCategory
 from lectern.courses.quiz_xml import MAX_BYTES, to_moodle_xml
 from lectern.courses.storage import UploadError
-from lectern.courses.views_common import editable_course, storage
+from lectern.courses.views_common import editable_course, followed_course, storage
 from lectern.extensions import db
 
 IMPORT_MAX_BYTES = MAX_BYTES  # a question file: 5,000 questions with their feedback fit many times over
@@ -58,6 +58,7 @@ def _preview(
         course=course,
         result=result,
         shown=result.questions[:PREVIEW_QUESTIONS],
+        embedded=len(result.files),
         problems=problem_texts(result.problems),
         filename=filename,
         category=category,
@@ -164,8 +165,30 @@ def import_confirm(course_id: int) -> ResponseReturnValue:
     if not result.questions:
         flash(_("%(name)s holds no question that can be imported.", name=filename), "error")
         return _preview(course, result, upload=held, fmt=fmt, category=category, filename=filename, status=422)
+    media = f"{url_for('quiz_bank.bank', course_id=course.id)}/media"
     try:
-        added = quiz_bank.add_questions(db.session, course, result.questions, category)
+        questions = quiz_media.store_embedded(
+            db.session,
+            course,
+            storage(),
+            result.questions,
+            result.files,
+            user_id=current_user.id,
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+            url=lambda sha, link: f"{media}/{sha}/{link}",
+        )
+        added = quiz_bank.add_questions(db.session, course, questions, category)
+    except UploadError:  # the reader checked each file's type: only one larger than an upload may be is left
+        db.session.rollback()
+        flash(
+            _(
+                "%(name)s embeds a file larger than %(mb)d MB.",
+                name=filename,
+                mb=current_app.config["MAX_CONTENT_LENGTH"] // 2**20,
+            ),
+            "error",
+        )
+        return redirect(url_for("quiz_bank.import_questions", course_id=course.id))
     except quiz_bank.BadCategory:  # storable() keeps these out; a race with another edit is all that is left
         db.session.rollback()
         abort(422)
@@ -192,10 +215,33 @@ def export(course_id: int, fmt: str) -> ResponseReturnValue:
     found = quiz_bank.export_questions(db.session, course, category)
     stem = f"questions-course-{course.id}" + (f"-category-{category.id}" if category else "")
     if fmt == "xml":
-        body, mimetype, name = to_moodle_xml(found), "application/xml", f"{stem}.xml"
+        found, files = quiz_media.embed_served(db.session, course, storage(), found)
+        body, mimetype, name = to_moodle_xml(found, files), "application/xml", f"{stem}.xml"
     else:
         body, mimetype, name = to_gift(found), "text/plain", f"{stem}.gift.txt"
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<id:course_id>/questions/media/<sha256>/<path:name>")
+@login_required
+def media(course_id: int, sha256: str, name: str) -> ResponseReturnValue:
+    """A file embedded in the course's questions, to whoever may follow the course (the name is only for the
+    browser: the file is found by its content's SHA-256 among the course's files)."""
+    course = followed_course(course_id)
+    stored = quiz_media.media_of(db.session, course, sha256)
+    path = storage().path(sha256)
+    if stored is None or not path.exists():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=stored.content_type,
+        download_name=stored.original_name,
+        conditional=True,
+        etag=stored.sha256,
+        max_age=3600,
+    )
+    response.headers["Cache-Control"] = "private, max-age=3600"
     return response

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 
 class QuestionType(enum.StrEnum):
@@ -147,6 +149,38 @@ def weight_problem(question: Question) -> str | None:
     return None
 
 
+# A file embedded in an imported question (Moodle XML's <file encoding="base64">) is referred to in the question's
+# texts as "@@PLUGINFILE@@/<sha256>/<name as written in the link>": the reader writes these, the bank replaces them
+# with the served address when it stores the file, and the writer turns them back into Moodle's own references.
+EMBEDDED = re.compile(r"@@PLUGINFILE@@/([0-9a-f]{64})/([^\s\"'<>()]+)")
+
+
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """The bytes of an embedded file, and its name in the file."""
+
+    name: str
+    data: bytes
+
+
+def map_texts(question: Question, change: Callable[[str], str]) -> Question:
+    """`question` with `change` applied to every text it holds (question text, answers, pairs, every feedback)."""
+    return replace(
+        question,
+        text=change(question.text),
+        general_feedback=change(question.general_feedback),
+        choices=tuple(replace(c, text=change(c.text), feedback=change(c.feedback)) for c in question.choices),
+        answers=tuple(replace(a, feedback=change(a.feedback)) for a in question.answers),
+        numeric=tuple(replace(n, feedback=change(n.feedback)) for n in question.numeric),
+        pairs=tuple(replace(p, left=change(p.left)) for p in question.pairs),
+        true_feedback=change(question.true_feedback),
+        false_feedback=change(question.false_feedback),
+        correct_feedback=change(question.correct_feedback),
+        partial_feedback=change(question.partial_feedback),
+        incorrect_feedback=change(question.incorrect_feedback),
+    )
+
+
 @dataclass
 class ImportResult:
     """The questions that parsed, and the problems of those that did not: the preview shows both, and nothing is
@@ -154,6 +188,7 @@ class ImportResult:
 
     questions: list[Question] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    files: dict[str, EmbeddedFile] = field(default_factory=dict)  # by SHA-256, as EMBEDDED refers to them
 
     def add(self, question: Question, where: str) -> None:
         """Keep a question a reader parsed at `where`, or report it when its weights break the rules that every

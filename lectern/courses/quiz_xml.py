@@ -22,6 +22,7 @@ import io
 import math
 import re
 import xml.etree.ElementTree as ET  # for its tree and errors: the parser is defusedxml's
+from contextvars import ContextVar
 from dataclasses import replace
 from decimal import Context, Decimal
 from typing import IO
@@ -32,6 +33,7 @@ from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
 from lectern.courses.quiz_model import (
     Choice,
+    EmbeddedFile,
     ImportResult,
     NumericAnswer,
     Pair,
@@ -48,6 +50,7 @@ from lectern.courses.quiz_xml_export import (
     XML_SPACE,
     to_moodle_xml,
 )
+from lectern.courses.quiz_xml_files import EmbedError, embed
 
 __all__ = ["MAX_BYTES", "parse_moodle_xml", "to_moodle_xml"]
 
@@ -78,6 +81,7 @@ def parse_moodle_xml(data: bytes | str | IO[bytes]) -> ImportResult:
     """
     parser = DefusedXMLParser(target=ET.TreeBuilder(), forbid_dtd=True)
     result = ImportResult()
+    token = _FILES.set(result.files)
     try:
         _read(_Capped(_source(data)), parser, result)
     except DefusedXmlException:
@@ -93,6 +97,8 @@ def parse_moodle_xml(data: bytes | str | IO[bytes]) -> ImportResult:
         raise QuizFormatError([Problem(f"line {line}, column {column + 1}", f"malformed XML: {reason}")]) from None
     except (LookupError, ValueError):  # an encoding Python does not know, or a multi-byte one that expat refuses
         raise QuizFormatError([Problem("line 1", _UNSUPPORTED_ENCODING)]) from None
+    finally:
+        _FILES.reset(token)
     if not result.questions and not result.problems:
         result.problems.append(Problem("quiz", "the file has no questions"))
     return result
@@ -325,7 +331,19 @@ def _text(element: ET.Element | None, what: str, *, required: bool = False) -> s
     if len(child):
         raise _Invalid(f"{what} text holds the element <{_clip(child[0].tag)}>; write HTML escaped or as CDATA")
     value = child.text or ""
-    return value if child.get(XML_SPACE) == "preserve" else value.strip(WHITESPACE)
+    value = value if child.get(XML_SPACE) == "preserve" else value.strip(WHITESPACE)
+    return _embed(element, value, what) if "@@PLUGINFILE@@" in value else value
+
+
+# The embedded files of the question being read go here (ImportResult.files), by SHA-256.
+_FILES: ContextVar[dict[str, EmbeddedFile]] = ContextVar("embedded_files")
+
+
+def _embed(element: ET.Element | None, value: str, what: str) -> str:
+    try:
+        return embed(element.findall("file") if element is not None else [], value, what, _FILES.get())
+    except EmbedError as error:
+        raise _Invalid(str(error)) from None
 
 
 def _tags(element: ET.Element) -> list[str]:

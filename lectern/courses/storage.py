@@ -6,6 +6,7 @@ The type is decided by the bytes, not the name: a renamed executable is refused 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import tempfile
@@ -20,6 +21,9 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 VIDEO_TYPES = {"video/mp4", "video/webm"}
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+AUDIO_TYPES = {"audio/mpeg", "audio/ogg", "audio/wav"}
+# What a question's text may show or play (Moodle XML embeds these).
+MEDIA_TYPES = IMAGE_TYPES | AUDIO_TYPES | VIDEO_TYPES
 OFFICE_TYPES = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -30,7 +34,7 @@ OFFICE_TYPES = {
 }
 DOCUMENT_TYPES = {"application/pdf", "text/plain", *OFFICE_TYPES.values()}
 # Shown in the browser; everything else is downloaded.
-INLINE_TYPES = VIDEO_TYPES | IMAGE_TYPES | {"application/pdf", "text/plain"}
+INLINE_TYPES = MEDIA_TYPES | {"application/pdf", "text/plain"}
 
 
 class UploadError(Exception):
@@ -46,9 +50,10 @@ class UploadError(Exception):
         self.limit = limit
 
 
-def sniff(path: Path, filename: str) -> str | None:
-    """The content type of the file at `path` judged by its bytes (the name only picks among zip formats)."""
-    with path.open("rb") as fh:
+def sniff(path: Path | bytes, filename: str) -> str | None:
+    """The content type of the file at `path` (or of these bytes) judged by its bytes (the name only picks among
+    zip formats)."""
+    with _open(path) as fh:
         head = fh.read(64)
     if head.startswith(b"%PDF-"):
         return "application/pdf"
@@ -64,6 +69,12 @@ def sniff(path: Path, filename: str) -> str | None:
         return "video/mp4"
     if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head:
         return "video/webm"
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"  # an ID3 tag, or an MPEG audio frame's sync bits
+    if head.startswith(b"OggS"):
+        return "audio/ogg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav"
     if head.startswith(b"PK\x03\x04"):
         return _office_type(path, filename)
     if _is_text(path):
@@ -71,12 +82,16 @@ def sniff(path: Path, filename: str) -> str | None:
     return None
 
 
-def _office_type(path: Path, filename: str) -> str | None:
+def _open(source: Path | bytes) -> IO[bytes]:
+    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+
+
+def _office_type(path: Path | bytes, filename: str) -> str | None:
     suffix = Path(filename).suffix.lower()
     if suffix not in OFFICE_TYPES:
         return None
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(_open(path)) as zf:
             names = set(zf.namelist())
     except zipfile.BadZipFile:
         return None
@@ -84,8 +99,8 @@ def _office_type(path: Path, filename: str) -> str | None:
     return OFFICE_TYPES[suffix] if marker in names else None
 
 
-def _is_text(path: Path) -> bool:
-    with path.open("rb") as fh:
+def _is_text(path: Path | bytes) -> bool:
+    with _open(path) as fh:
         sample = fh.read(64 * 1024)
     if b"\x00" in sample:
         return False

@@ -3,6 +3,8 @@ nothing stored before confirm, the valid questions only on request), the GIFT ed
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import re
 from dataclasses import replace
@@ -568,3 +570,53 @@ def test_moodles_combined_feedback_is_kept_shown_and_exported_again(client, app,
     )
     exported = client.get(f"/courses/{bank.id}/questions/export.xml").get_data(as_text=True)
     assert '<partiallycorrectfeedback format="html">\n      <text>Частично.</text>' in exported
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + bytes(20)
+MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + bytes(20)
+
+
+def _file(name: str, data: bytes) -> str:
+    return f'<file name="{name}" path="/" encoding="base64">{base64.b64encode(data).decode()}</file>'
+
+
+EMBEDDING = f"""<quiz><question type="truefalse"><name><text>Stamp</text></name>
+<questiontext format="html"><text><![CDATA[<p>Is this stamp valid? <img src="@@PLUGINFILE@@/entry%20stamp.png"></p>]]>
+</text>{_file("entry stamp.png", PNG)}</questiontext>
+<generalfeedback format="html"><text><![CDATA[<audio controls src="@@PLUGINFILE@@/why.mp3"></audio>]]></text>
+{_file("why.mp3", MP3)}</generalfeedback>
+<answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer></question></quiz>"""
+
+
+def test_embedded_images_and_sounds_are_stored_served_and_exported_again(client, app, bank, make):
+    html = upload(client, bank.id, "stamps.xml", EMBEDDING.encode()).get_data(as_text=True)
+    assert "The file embeds 2 images and sounds" in html
+    assert confirm(client, bank.id, html, "import_all").status_code == 302
+    (stored,) = bank_questions(app, bank.id)
+    question = from_data(stored.data)
+    png, mp3 = hashlib.sha256(PNG).hexdigest(), hashlib.sha256(MP3).hexdigest()
+    image_url = f"/courses/{bank.id}/questions/media/{png}/entry%20stamp.png"
+    assert f'<img src="{image_url}">' in question.text
+    assert f'src="/courses/{bank.id}/questions/media/{mp3}/why.mp3"' in question.general_feedback
+    with client.get(image_url) as served:
+        assert (served.status_code, served.mimetype, served.get_data()) == (200, "image/png", PNG)
+    exported = client.get(f"/courses/{bank.id}/questions/export.xml").get_data(as_text=True)
+    assert "@@PLUGINFILE@@/entry%20stamp.png" in exported and _file("entry stamp.png", PNG) in exported
+    assert _file("why.mp3", MP3) in exported
+    # Another course's instructor cannot fetch the file by its address, even with the hash.
+    outsider_course = make.course(make.academy(name="Other").id, title="Other")
+    outsider = make.user(Role.INSTRUCTOR, username="outsider")
+    make.staff(outsider_course.id, outsider.id)
+    other = app.test_client()
+    other.login("outsider")
+    assert other.get(image_url).status_code in (403, 404)
+    assert other.get(f"/courses/{outsider_course.id}/questions/media/{png}/x.png").status_code == 404
+
+
+def test_an_embedded_program_is_refused_in_the_preview(client, app, bank):
+    data = EMBEDDING.replace(base64.b64encode(PNG).decode(), base64.b64encode(b"MZ\x90\x00 program").decode())
+    html = upload(client, bank.id, "stamps.xml", data.encode()).get_data(as_text=True)
+    assert (
+        "question[1] (truefalse &#39;Stamp&#39;): questiontext file &#39;entry stamp.png&#39; is not an image" in html
+    )
+    assert count(app, BankQuestion) == 0

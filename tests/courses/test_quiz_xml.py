@@ -3,8 +3,10 @@ element), refusing DTDs, the writer's round trip, and fuzzing: any input imports
 
 from __future__ import annotations
 
+import base64
 import codecs
 import copy
+import hashlib
 import io
 import math
 import xml.etree.ElementTree as ET
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 
 from lectern.courses.quiz_model import (
     Choice,
+    EmbeddedFile,
     ImportResult,
     NumericAnswer,
     Pair,
@@ -919,3 +922,50 @@ def test_near_valid_documents_read_or_raise_our_error(data: st.DataObject) -> No
     if data.draw(st.booleans()):  # and sometimes a cut, as of an upload that stopped half-way
         document = document[: data.draw(st.integers(0, len(document)))]
     check_reads_or_refuses(document)
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + bytes(20)
+MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + bytes(20)
+
+
+def embedded(name: str, data: bytes, path: str = "/") -> str:
+    return f'<file name="{name}" path="{path}" encoding="base64">{base64.b64encode(data).decode()}</file>'
+
+
+def test_embedded_images_and_sounds_are_read_by_content_and_written_again() -> None:
+    text = '<![CDATA[<p><img src="@@PLUGINFILE@@/pass%20port.png"></p>]]>'
+    body = (
+        answer("100", "a", f"<feedback><text>&lt;audio src=\"@@PLUGINFILE@@/sub/a.mp3\"&gt;</text>"
+               f"{embedded('a.mp3', MP3, '/sub/')}</feedback>")
+        + answer("0", "b")
+    )  # fmt: skip
+    element = question("multichoice", body, text=text).replace(
+        "</questiontext>", embedded("pass port.png", PNG) + "</questiontext>"
+    )
+    result = parse_moodle_xml(quiz(element))
+    assert result.problems == []
+    png, mp3 = hashlib.sha256(PNG).hexdigest(), hashlib.sha256(MP3).hexdigest()
+    (read,) = result.questions
+    assert read.text == f'<p><img src="@@PLUGINFILE@@/{png}/pass%20port.png"></p>'
+    assert read.choices[0].feedback == f'<audio src="@@PLUGINFILE@@/{mp3}/sub/a.mp3">'
+    assert result.files == {png: EmbeddedFile("pass port.png", PNG), mp3: EmbeddedFile("a.mp3", MP3)}
+    written = to_moodle_xml(result.questions, result.files)
+    assert "@@PLUGINFILE@@/pass%20port.png" in written and embedded("pass port.png", PNG) in written
+    assert embedded("a.mp3", MP3, "/sub/") in written
+    again = parse_moodle_xml(written)
+    assert (again.questions, again.files) == (result.questions, result.files)
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (embedded("x.png", b"MZ\x90\x00 a program"), "questiontext file 'x.png' is not an image, sound or video"),
+        (embedded("x.png", PNG).replace('base64">', 'base64">*'), "questiontext file 'x.png' is not valid base64"),
+        ("", "questiontext refers to the file 'x.png', which is not embedded in it"),
+    ],
+)
+def test_embedded_files_that_cannot_be_kept_are_problems_of_their_question(files: str, expected: str) -> None:
+    element = question("description", text='&lt;img src="@@PLUGINFILE@@/x.png"&gt;')
+    result = parse_moodle_xml(quiz(element.replace("</questiontext>", files + "</questiontext>")))
+    assert result.questions == []
+    assert result.problems[0].message.startswith(expected)
