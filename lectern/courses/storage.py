@@ -91,7 +91,7 @@ def _office_type(path: Path | bytes, filename: str) -> str | None:
     if suffix not in OFFICE_TYPES:
         return None
     try:
-        with zipfile.ZipFile(_open(path)) as zf:
+        with _open(path) as fh, zipfile.ZipFile(fh) as zf:
             names = set(zf.namelist())
     except zipfile.BadZipFile:
         return None
