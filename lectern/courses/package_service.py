@@ -307,7 +307,11 @@ def run_import_job(
             raise access.NotFound()
         tracker.set(status="running", progress=1)
         with read_package(
-            upload, limits, workdir=workdir, progress=lambda done, total: tracker.percent(1 + 49 * done // total)
+            upload,
+            limits,
+            workdir=workdir,
+            progress=lambda done, total: tracker.percent(1 + 49 * done // total),
+            name=job.filename,
         ) as package:
             course = import_package(
                 session, actor, package, storage, target, progress=lambda p: tracker.percent(50 + 45 * p // 100)

@@ -50,6 +50,10 @@ PROBLEM_TEXTS = {
     "too_large": _l("unpacks to more than %(limit_mb)s MB"),
     "file_too_large": _l("larger than %(limit_mb)s MB"),
     "ratio": _l("compressed more than %(limit)s to 1: refused as a possible zip bomb"),
+    "archive_ratio": _l(
+        "unpacks to %(size_mb)s MB from %(compressed_kb)s kB, more than %(limit)s to 1 for the whole archive: "
+        "refused as a possible zip bomb"
+    ),
     "size_mismatch": _l("holds more data than its zip header says"),
     "compression": _l("uses a compression method Lectern does not unpack (only stored and deflate)"),
     "encrypted": _l("is encrypted"),

@@ -91,6 +91,8 @@ MESSAGES = {
     "too_large": "unpacks to more than {limit_mb} MB",
     "file_too_large": "larger than {limit_mb} MB",
     "ratio": "compressed more than {limit} to 1: refused as a possible zip bomb",
+    "archive_ratio": "unpacks to {size_mb} MB from {compressed_kb} kB, more than {limit} to 1 for the whole archive: "
+    "refused as a possible zip bomb",
     "size_mismatch": "holds more data than its zip header says",
     "compression": "uses a compression method Lectern does not unpack (only stored and deflate)",
     "encrypted": "is encrypted",
@@ -194,8 +196,10 @@ class Limits:
     max_total_bytes: int = 2048 * MB  # all members together, uncompressed
     max_file_bytes: int = 512 * MB  # one member: the same cap as one upload
     max_members: int = 5000
-    max_ratio: int = 200  # uncompressed / compressed size of one member
-    ratio_floor_bytes: int = MB  # smaller members cannot be bombs: tiny files legitimately compress beyond any ratio
+    max_ratio: int = 200  # uncompressed / compressed size of one member, and of the whole archive
+    # Smaller members (or archives) cannot be bombs: tiny files legitimately compress beyond any ratio. Many members
+    # just under it could add up to one, which is why the whole archive's ratio is capped too.
+    ratio_floor_bytes: int = MB
     max_text_bytes: int = 2 * MB  # manifest and each lesson body
     max_problems: int = 100
     languages: frozenset[str] = frozenset(LANGUAGES)
@@ -217,8 +221,16 @@ class _Stop(Exception):
 class _Reader:
     """One reading of one zip: the checks of its members, then of the manifest, then of the files it names."""
 
-    def __init__(self, zf: zipfile.ZipFile, limits: Limits, workdir: Path, progress: Callable[[int, int], None] | None):
+    def __init__(
+        self,
+        zf: zipfile.ZipFile,
+        limits: Limits,
+        workdir: Path,
+        progress: Callable[[int, int], None] | None,
+        archive: tuple[str, int],
+    ):
         self.zf, self.limits, self.workdir, self.progress = zf, limits, workdir, progress
+        self.archive_name, self.archive_bytes = archive
         self.problems: list[Problem] = []
         self.dropped = 0
         self.members: dict[str, zipfile.ZipInfo] = {}  # files that may be read
@@ -318,9 +330,25 @@ class _Reader:
         if total > limits.max_total_bytes:
             self.add("too_large", limit_mb=limits.max_total_bytes // MB)
             raise _Stop
+        if not self.problems and self._archive_ratio_exceeded(total):  # not when a member was a bomb already
+            raise _Stop
 
     def _ratio_exceeded(self, size: int, compressed: int) -> bool:
         return size > self.limits.ratio_floor_bytes and size > self.limits.max_ratio * max(compressed, 1)
+
+    def _archive_ratio_exceeded(self, unpacked: int) -> bool:
+        """Whether `unpacked` bytes are too many for the archive's size, whatever each member's ratio; if so, the
+        problem names the archive."""
+        if not self._ratio_exceeded(unpacked, self.archive_bytes):
+            return False
+        self.add(
+            "archive_ratio",
+            self.archive_name,
+            size_mb=max(1, round(unpacked / MB)),
+            compressed_kb=max(1, self.archive_bytes // 1024),
+            limit=self.limits.max_ratio,
+        )
+        return True
 
     def _unpack(self, name: str, out: IO[bytes], cap: int) -> bool:
         """Copy a member into `out`, enforcing the caps on the bytes as they come out (headers can lie)."""
@@ -338,6 +366,8 @@ class _Reader:
                         self.add("ratio", name, limit=self.limits.max_ratio)
                     elif self.unpacked > self.limits.max_total_bytes:
                         self.add("too_large", limit_mb=self.limits.max_total_bytes // MB)
+                        raise _Stop
+                    elif self._archive_ratio_exceeded(self.unpacked):
                         raise _Stop
                     else:
                         out.write(chunk)
@@ -399,8 +429,10 @@ def read_package(
     *,
     workdir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    name: str = "",
 ) -> Package:
-    """Read and check the package in `source` (a path or a seekable binary file).
+    """Read and check the package in `source` (a path or a seekable binary file), `name` being the file's name as
+    uploaded (for the problems about the archive as a whole).
 
     Media are unpacked into `workdir` (the caller's folder) or, without one, into a temporary folder that the
     returned package owns (`Package.close`). `progress(done, total)` is called as bytes are unpacked. Raises
@@ -414,10 +446,12 @@ def read_package(
             zf = zipfile.ZipFile(fh)
         except _ZIP_ERRORS:
             raise PackageError([Problem("not_zip")]) from None
+        archive = (name or (Path(source).name if isinstance(source, str | Path) else "package.zip"), fh.seek(0, 2))
+        fh.seek(0)
         work = workdir or Path(tempfile.mkdtemp(prefix="lectern-package-"))
         try:
             with zf:
-                package = _Reader(zf, limits, work, progress).read()
+                package = _Reader(zf, limits, work, progress, archive).read()
         except BaseException:
             if workdir is None:
                 shutil.rmtree(work, ignore_errors=True)

@@ -1,8 +1,8 @@
 """The Aiken quiz format (Moodle's qformat_aiken): single-choice questions in plain text. Pure: no Flask.
 
 A question is its text (one line in the original format; we also accept several), its options, one to a line, each
-a capital Latin letter, then ``)`` or ``.``, then a space and the option's text, and an ``ANSWER: X`` line naming
-the right option. Blank lines between questions are optional::
+a capital Latin letter, then ``)`` or ``.``, then (usually) a space and the option's text, and an ``ANSWER: X`` line
+naming the right option. Blank lines between questions are optional::
 
     Which document must a driver show at the border?
     A) A library card
@@ -22,8 +22,11 @@ from lectern.courses.quiz_model import Choice, ImportResult, Problem, Question, 
 
 NAME_LENGTH = 80  # Moodle names an Aiken question after the start of its text, shortened like this
 
-# Moodle wants a space or a tab after the separator; we also take the no-break space word processors put there.
-_OPTION = re.compile(r"([A-Z])[).]\s+(\S.*)")
+# A space or a tab after the separator, or the no-break space word processors put there; or, as Moodle also
+# accepts, none ("A)Text"): that one is an option only where the next option is due, so that a question text such
+# as "U.S. customs rules" stays text.
+_OPTION = re.compile(r"([A-Z])[).](\s*)(\S.*)")
+_ANSWER_LETTER = re.compile(r"ANSWER:[ \t]*[A-Z]")
 # Lines that are meant to be options but break the rules: lower case, no space, another separator, no text.
 _NEAR_OPTION = re.compile(r"[A-Za-z]\s*[).:\]]")
 # Cyrillic capitals that Russian keyboards type where a Latin option letter was meant (А, В, С look the same).
@@ -76,8 +79,8 @@ def parse_aiken(text: str) -> ImportResult:
             draft.fail(number, "the answer line must look like 'ANSWER: B'")
             _finish(draft, number, "", result)
             draft = None
-        elif option := _OPTION.fullmatch(line):
-            _add_option(draft, number, option.group(1), option.group(2))
+        elif (option := _OPTION.fullmatch(line)) and (option.group(2) or _due(draft, option.group(1))):
+            _add_option(draft, number, option.group(1), option.group(3))
         elif draft.options and (cyrillic := _CYRILLIC_OPTION.match(line)):
             draft.fail(number, _cyrillic_letter(cyrillic.group(1)))
             draft.options.append(line)
@@ -92,7 +95,7 @@ def parse_aiken(text: str) -> ImportResult:
             draft = _Draft(start=number, text=[(number, line)])
         else:
             # Before the options, a line like "А. С. Пушкин" is question text; Cyrillic option letters are only
-            # suspected when the options then fail to appear (see _cyrillic_hint).
+            # suspected when the options then fail to appear (see _option_hint).
             draft.text.append((number, line))
 
     if draft is not None:
@@ -104,10 +107,15 @@ def parse_aiken(text: str) -> ImportResult:
     return result
 
 
+def _due(draft: _Draft, letter: str) -> bool:
+    """Whether `letter` is the next option of a question that has its text."""
+    return bool(draft.text) and letter == chr(ord("A") + len(draft.options))
+
+
 def _add_option(draft: _Draft, number: int, letter: str, text: str) -> None:
     expected = chr(ord("A") + len(draft.options))
     if letter != expected:
-        hint = _cyrillic_hint(draft)
+        hint = _option_hint(draft)
         if hint is not None:
             draft.fail(*hint)
         draft.fail(number, f"expected option '{expected}', found '{letter}'")
@@ -121,7 +129,7 @@ def _finish(draft: _Draft, number: int, letter: str, result: ImportResult) -> No
     if not draft.text and not draft.options:
         draft.fail(number, "an ANSWER line without a question")
     elif not draft.options:
-        hint = _cyrillic_hint(draft)
+        hint = _option_hint(draft)
         if hint is not None:
             draft.fail(*hint)
         draft.fail(number, "the question has no options (an option must look like 'A) text')")
@@ -139,14 +147,15 @@ def _finish(draft: _Draft, number: int, letter: str, result: ImportResult) -> No
 
     right = ord(letter) - ord("A")
     lines = [line for _, line in draft.text]
-    result.questions.append(
+    result.add(
         Question(
             type=QuestionType.SINGLE,
             text="\n".join(lines),
             name=_default_name(lines[0]),
             text_format="plain",
             choices=tuple(Choice(option, 1.0 if i == right else 0.0) for i, option in enumerate(draft.options)),
-        )
+        ),
+        f"line {draft.start}",
     )
 
 
@@ -154,12 +163,29 @@ def _cyrillic_letter(letter: str) -> str:
     return f"option letter '{letter}' is Cyrillic; use Latin A-Z"
 
 
-def _cyrillic_hint(draft: _Draft) -> tuple[int, str] | None:
-    """The first text line that looks like an option with a Cyrillic letter, when the Latin options are missing."""
+def _option_hint(draft: _Draft) -> tuple[int, str] | None:
+    """The first text line that looks like a broken option (a Cyrillic or lower-case letter, another separator),
+    when the options are missing: the problem is there, not at the ANSWER line."""
     for number, line in draft.text[1:]:
         cyrillic = _CYRILLIC_OPTION.match(line)
         if cyrillic and line[2:3].isspace():
             return number, _cyrillic_letter(cyrillic.group(1))
+        if _NEAR_OPTION.match(line):
+            return number, "an option must look like 'A) text'"
+    return None
+
+
+def aiken_answer_line(text: str) -> int | None:
+    """The number of the first line that makes `text` read as Aiken (an ``ANSWER: X`` line right after an option
+    line), or None. The importer guesses the format with it, and refuses to read such a file as another format."""
+    previous = ""
+    for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if _ANSWER_LETTER.match(line) and _OPTION.fullmatch(previous):
+            return number
+        previous = line
     return None
 
 

@@ -13,13 +13,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import IO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lectern.courses.access import CourseError, NotFound
 from lectern.courses.models import Course
-from lectern.courses.quiz_aiken import parse_aiken
+from lectern.courses.quiz_aiken import aiken_answer_line, parse_aiken
 from lectern.courses.quiz_gift import parse_gift
 from lectern.courses.quiz_model import (
     CATEGORY_ROOT,
@@ -31,7 +32,6 @@ from lectern.courses.quiz_model import (
     to_data,
 )
 from lectern.courses.quiz_models import BankQuestion, QuestionCategory, Quiz, QuizSlot
-from lectern.courses.quiz_xml import _decode as decode_xml  # the reader's own decoding: the re-parse sees the same
 from lectern.courses.quiz_xml import parse_moodle_xml
 from lectern.extensions import DbSession
 
@@ -234,7 +234,7 @@ def questions(
 
 def storable(result: ImportResult) -> ImportResult:
     """`result` with the questions the bank cannot store (a category path too long) moved to its problems."""
-    kept = ImportResult(problems=list(result.problems))
+    kept = ImportResult(problems=list(result.problems), files=result.files)
     for number, question in enumerate(result.questions, 1):
         try:
             check_path(question.category)
@@ -327,21 +327,22 @@ FORMATS = (GIFT, AIKEN, XML)
 
 
 def guess_format(filename: str, data: bytes) -> str:
-    """GIFT for .gift and .txt, Moodle XML for .xml (or a file that starts like XML); GIFT otherwise."""
+    """Moodle XML for .xml; Aiken for a file that reads as Aiken (its files end in .txt, as GIFT's often do); GIFT
+    for .gift and .txt; Moodle XML for a file that starts like XML; GIFT otherwise."""
     lower = filename.lower()
     if lower.endswith(".xml"):
         return XML
+    if aiken_answer_line(data[:65536].decode("utf-8", "replace")) is not None:  # Aiken's first question is there
+        return AIKEN
     if lower.endswith((".gift", ".txt")):
         return GIFT
     head = data[:200].lstrip(codecs.BOM_UTF8).lstrip()
     return XML if head.startswith((b"<?xml", b"<quiz")) else GIFT
 
 
-def decode(data: bytes, fmt: str) -> str:
-    """The uploaded bytes as text: Moodle XML as its reader decodes it (BOM, declaration, else UTF-8); GIFT and
-    Aiken as UTF-8 (or UTF-16 with a BOM). Raises QuizFormatError naming the line of the first bad byte."""
-    if fmt == XML:
-        return decode_xml(data)
+def decode(data: bytes) -> str:
+    """A GIFT or Aiken file as text: UTF-8 (or UTF-16 with a BOM). Raises QuizFormatError naming the line of the
+    first bad byte. (Moodle XML is decoded by its parser, as the file's declaration says.)"""
     encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
     try:
         text = data.decode(encoding).removeprefix("\ufeff")
@@ -354,13 +355,20 @@ def decode(data: bytes, fmt: str) -> str:
     return text
 
 
-def parse(text: str, fmt: str) -> ImportResult:
-    """Parse decoded text in `fmt`, keeping only what the bank can store. Raises QuizFormatError."""
+def parse(data: bytes | str | IO[bytes], fmt: str) -> ImportResult:
+    """Parse an uploaded file (its bytes, the open file, or its text) in `fmt`, keeping only what the bank can
+    store. Moodle XML is read incrementally from an open file. Raises QuizFormatError."""
     if fmt == XML:
-        result = parse_moodle_xml(text)
-    elif fmt == AIKEN:
+        return storable(parse_moodle_xml(data))
+    if not isinstance(data, str | bytes):
+        data = data.read()
+    text = data if isinstance(data, str) else decode(data)
+    if fmt == AIKEN:
         result = parse_aiken(text)
     else:
+        # Read as GIFT, Aiken becomes description questions showing "ANSWER: B": never import that silently.
+        if (line := aiken_answer_line(text)) is not None:
+            raise QuizFormatError([Problem(f"line {line}", "the file reads as Aiken: import it in the Aiken format")])
         result = parse_gift(text)
     return storable(result)
 

@@ -26,7 +26,7 @@ QUESTION_TYPE_LABELS = {
 }
 
 IMPORT_FORMAT_LABELS = {
-    "auto": _l("Guess from the file name (.gift, .txt: GIFT; .xml: Moodle XML)"),
+    "auto": _l("Guess from the file (.xml: Moodle XML; Aiken when it reads as Aiken; else GIFT)"),
     "gift": _l("GIFT"),
     "xml": _l("Moodle XML"),
     "aiken": _l("Aiken"),
@@ -116,10 +116,10 @@ class ImportQuestionsForm(FlaskForm):
 
 
 class ImportConfirmForm(FlaskForm):
-    """The second step of an import: the decoded file travels back in a hidden field and is parsed again, so
-    nothing is kept on the server between the preview and the import."""
+    """The second step of an import: the file, held on the server since the preview (`upload` names it by its
+    SHA-256), is parsed again and imported."""
 
-    text = HiddenField()
+    upload = HiddenField()
     file_format = HiddenField()
     category_id = HiddenField()
     filename = HiddenField()

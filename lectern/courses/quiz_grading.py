@@ -173,6 +173,16 @@ def _state(fraction: float) -> GradeState:
     return "wrong" if fraction < _WRONG else "partial"
 
 
+def combined_feedback(question: Question, state: GradeState) -> str:
+    """Moodle's combined feedback for a response graded `state`: the question's text for a right, a partly right or
+    a wrong response ("" for the other states, and when the question has none)."""
+    return {
+        "correct": question.correct_feedback,
+        "partial": question.partial_feedback,
+        "wrong": question.incorrect_feedback,
+    }.get(state, "")
+
+
 def _graded(question: Question, fraction: float, feedback: Iterable[str] = (), note: str = "") -> Grade:
     fraction = round(_clamp01(fraction), 7)
     mark = round(fraction * question.default_mark, 7)

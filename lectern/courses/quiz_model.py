@@ -8,7 +8,10 @@ Fractions follow Moodle: each answer carries the share of the question's mark it
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 
 class QuestionType(enum.StrEnum):
@@ -80,6 +83,10 @@ class Question:
     true_feedback: str = ""  # TRUE_FALSE: shown to whoever answered true
     false_feedback: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # Moodle's combined feedback: shown for a right, a partly right and a wrong response, whatever was chosen.
+    correct_feedback: str = ""
+    partial_feedback: str = ""
+    incorrect_feedback: str = ""
 
 
 CATEGORY_ROOT = "Top"
@@ -110,6 +117,70 @@ class Problem:
         return f"{self.where}: {self.message}"
 
 
+# Moodle keeps a fraction with 7 decimals (33.33333% is 0.3333333), so three such answers add up to 0.9999999:
+# weights within this of 100% reach full marks, as the grader counts them (quiz_grading's "right" threshold).
+# Enough for the rounding of twenty answers; 99.66% is far outside.
+WEIGHT_TOLERANCE = 1e-6
+
+
+def _percent(fraction: float) -> str:
+    return f"{round(fraction * 100, 5):g}%"
+
+
+def weight_problem(question: Question) -> str | None:
+    """What is wrong with the answer weights of `question`, whichever format it came from, or None.
+
+    As Moodle: a multiple-answer question's right choices add up to 100%; a single-choice, short-answer or
+    numerical question has an answer worth 100%. Otherwise no response can ever earn full marks."""
+    if question.type is QuestionType.MULTIPLE:
+        positive = math.fsum(c.fraction for c in question.choices if c.fraction > 0)
+        if positive == 0:
+            return "no answer is marked right (give the right answers positive weights)"
+        if abs(positive - 1) > WEIGHT_TOLERANCE:
+            return f"the positive weights add up to {_percent(positive)}, not 100%"
+        return None
+    fractions = {
+        QuestionType.SINGLE: [c.fraction for c in question.choices],
+        QuestionType.SHORT: [a.fraction for a in question.answers],
+        QuestionType.NUMERICAL: [n.fraction for n in question.numeric],
+    }.get(question.type)
+    if fractions and abs(max(fractions) - 1) > WEIGHT_TOLERANCE:
+        return f"no answer gives full marks (100%): the best gives {_percent(max(fractions))}"
+    return None
+
+
+# A file embedded in an imported question (Moodle XML's <file encoding="base64">) is referred to in the question's
+# texts as "@@PLUGINFILE@@/<sha256>/<name as written in the link>": the reader writes these, the bank replaces them
+# with the served address when it stores the file, and the writer turns them back into Moodle's own references.
+EMBEDDED = re.compile(r"@@PLUGINFILE@@/([0-9a-f]{64})/([^\s\"'<>()]+)")
+
+
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """The bytes of an embedded file, and its name in the file."""
+
+    name: str
+    data: bytes
+
+
+def map_texts(question: Question, change: Callable[[str], str]) -> Question:
+    """`question` with `change` applied to every text it holds (question text, answers, pairs, every feedback)."""
+    return replace(
+        question,
+        text=change(question.text),
+        general_feedback=change(question.general_feedback),
+        choices=tuple(replace(c, text=change(c.text), feedback=change(c.feedback)) for c in question.choices),
+        answers=tuple(replace(a, feedback=change(a.feedback)) for a in question.answers),
+        numeric=tuple(replace(n, feedback=change(n.feedback)) for n in question.numeric),
+        pairs=tuple(replace(p, left=change(p.left)) for p in question.pairs),
+        true_feedback=change(question.true_feedback),
+        false_feedback=change(question.false_feedback),
+        correct_feedback=change(question.correct_feedback),
+        partial_feedback=change(question.partial_feedback),
+        incorrect_feedback=change(question.incorrect_feedback),
+    )
+
+
 @dataclass
 class ImportResult:
     """The questions that parsed, and the problems of those that did not: the preview shows both, and nothing is
@@ -117,6 +188,16 @@ class ImportResult:
 
     questions: list[Question] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    files: dict[str, EmbeddedFile] = field(default_factory=dict)  # by SHA-256, as EMBEDDED refers to them
+
+    def add(self, question: Question, where: str) -> None:
+        """Keep a question a reader parsed at `where`, or report it when its weights break the rules that every
+        format shares (`weight_problem`)."""
+        problem = weight_problem(question)
+        if problem is None:
+            self.questions.append(question)
+        else:
+            self.problems.append(Problem(where, problem))
 
 
 class QuizFormatError(Exception):
@@ -152,6 +233,9 @@ def to_data(question: Question) -> dict[str, object]:
     data["correct"] = question.correct
     data["true_feedback"], data["false_feedback"] = question.true_feedback, question.false_feedback
     data["tags"] = list(question.tags)
+    combined = [question.correct_feedback, question.partial_feedback, question.incorrect_feedback]
+    if any(combined):  # absent otherwise, so that questions stored before it compare equal
+        data["combined_feedback"] = combined
     return data
 
 
@@ -162,6 +246,7 @@ def _bound(x: object, default: float) -> float:
 def from_data(data: dict[str, object]) -> Question:
     """The question stored by `to_data`."""
     get = data.get
+    combined: list[object] = get("combined_feedback") or ["", "", ""]  # type: ignore[assignment]
     numeric = tuple(
         NumericAnswer(
             value=float(value),
@@ -191,6 +276,9 @@ def from_data(data: dict[str, object]) -> Question:
         true_feedback=str(get("true_feedback", "")),
         false_feedback=str(get("false_feedback", "")),
         tags=tuple(str(t) for t in get("tags", [])),  # type: ignore[attr-defined]
+        correct_feedback=str(combined[0]),
+        partial_feedback=str(combined[1]),
+        incorrect_feedback=str(combined[2]),
     )
 
 

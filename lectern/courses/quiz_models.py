@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lectern.courses.models import Course
+from lectern.courses.models import Course, StoredFile
 from lectern.courses.quiz_model import Question, QuestionType, from_data
 from lectern.extensions import Model
 from lectern.platform.models import User, UTCDateTime, created_at, intpk, string_enum, timestamp
@@ -63,6 +63,20 @@ class BankQuestion(Model):
     @property
     def question(self) -> Question:
         return from_data(self.data)
+
+
+class QuestionMedia(Model):
+    """A file embedded in a course's questions (an image or a sound of an imported Moodle XML question): the
+    course's readers may fetch it, nobody else."""
+
+    __tablename__ = "quiz_question_media"
+    __table_args__ = (UniqueConstraint("course_id", "file_id"),)
+
+    id: Mapped[intpk]
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"), index=True)
+
+    file: Mapped[StoredFile] = relationship()
 
 
 class Quiz(Model):

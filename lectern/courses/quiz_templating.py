@@ -47,6 +47,7 @@ class Review:
     correct: list[Markup]  # SHORT, NUMERICAL: the answers that earn the most
     feedback: list[Markup]  # for the answers chosen
     general_feedback: Markup | None
+    overall_feedback: Markup | None  # Moodle's combined feedback for the response's grade
     not_a_number: bool
 
 
@@ -114,6 +115,9 @@ def answer_review(answer: AttemptAnswer, response: object, seed: str | None) -> 
         correct=correct,
         feedback=[quiz_render.text(f, fmt) for f in graded.feedback],
         general_feedback=quiz_render.text(q.general_feedback, fmt) if q.general_feedback else None,
+        overall_feedback=quiz_render.text(overall, fmt)
+        if (overall := quiz_grading.combined_feedback(q, graded.state))
+        else None,
         not_a_number=graded.note == quiz_grading.NOT_A_NUMBER,
     )
 

@@ -5,11 +5,11 @@ truefalse, shortanswer, numerical, matching, essay and description questions, an
 pseudo-questions whose path (``$course$/top/Border control``) applies to the questions after them. Other types
 (cloze, calculated, drag and drop...) are reported and skipped; the rest still import.
 
-Safety: input over MAX_BYTES is refused, and so is any DTD (``<!DOCTYPE``), which is where entity declarations
-(the "billion laughs" and external entities) live. defusedxml is not a dependency, so we look for a DTD ourselves:
-it can only stand in the prolog, before the root element, so that is where we look (a ``<!DOCTYPE html>`` inside
-a question's CDATA is harmless text). Bytes are decoded by us (BOM, then the XML declaration, else UTF-8) so that
-the check sees the real characters whatever the encoding.
+Safety: input over MAX_BYTES is refused, and the XML is read by defusedxml with DTDs forbidden (entity
+declarations, the "billion laughs" and external entities, live there; a ``<!DOCTYPE html>`` inside a question's
+CDATA is harmless text). The parser reads the encoding from the BOM or the XML declaration (UTF-8, UTF-16 and the
+single-byte code pages); it reads the file incrementally, each question dropped once read, so a bank of thousands
+of questions takes little more memory than its questions.
 
 A file that is not XML at all raises QuizFormatError naming the line and column; a question with a problem is
 reported as a Problem naming its element (``question[3] (multichoice 'Passport')``) and skipped. Texts lose
@@ -18,16 +18,22 @@ surrounding whitespace, as in Moodle, unless their ``<text>`` says ``xml:space="
 
 from __future__ import annotations
 
-import codecs
+import io
 import math
 import re
-import xml.etree.ElementTree as ET  # the DTD is refused before parsing: see _refuse_dtd
+import xml.etree.ElementTree as ET  # for its tree and errors: the parser is defusedxml's
+from contextvars import ContextVar
 from dataclasses import replace
 from decimal import Context, Decimal
+from typing import IO
 from xml.parsers import expat  # for its error messages
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
 from lectern.courses.quiz_model import (
     Choice,
+    EmbeddedFile,
     ImportResult,
     NumericAnswer,
     Pair,
@@ -37,22 +43,26 @@ from lectern.courses.quiz_model import (
     QuizFormatError,
     TextAnswer,
 )
-from lectern.courses.quiz_xml_export import FORMAT_NAMES, RANGE, WHITESPACE, XML_SPACE, to_moodle_xml
+from lectern.courses.quiz_xml_export import (
+    FORMAT_NAMES,
+    RANGE,
+    WHITESPACE,
+    XML_SPACE,
+    to_moodle_xml,
+)
+from lectern.courses.quiz_xml_files import EmbedError, embed
 
 __all__ = ["MAX_BYTES", "parse_moodle_xml", "to_moodle_xml"]
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 64 * 1024 * 1024  # a bank of 5,000 questions with feedback is a few MB; images add more
 FORMATS = {moodle: ours for ours, moodle in FORMAT_NAMES.items()}
 # Moodle question types we do not import: reported as unsupported rather than unknown.
 UNSUPPORTED = {
     "cloze", "multianswer", "calculated", "calculatedsimple", "calculatedmulti", "ddwtos", "gapselect",
     "ddimageortext", "ddmarker", "randomsamatch", "random", "ordering", "gapfill", "multichoiceset",
 }  # fmt: skip
-# Single-byte code pages a hand-made file may declare; multi-byte legacy codecs are not worth the risk.
-ENCODING_FAMILIES = ("utf-8", "utf-16", "ascii", "latin-1", "iso8859", "cp125", "koi8", "cp866", "mac-cyrillic")
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']")
 _CONTEXT = re.compile(r"\$[a-z0-9]+\$(?:/|$)")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _DECIMAL = Context(prec=60, traps=[])  # exact for every fraction we write; never raises on odd input
@@ -62,94 +72,95 @@ class _Invalid(Exception):
     """What is wrong with one question: it is skipped and reported."""
 
 
-def parse_moodle_xml(data: bytes | str) -> ImportResult:
-    """Read a Moodle XML file (bytes as uploaded, or text) into questions and the problems of those that failed.
+def parse_moodle_xml(data: bytes | str | IO[bytes]) -> ImportResult:
+    """Read a Moodle XML file (bytes as uploaded, a binary file, or text) into questions and the problems of those
+    that failed.
 
-    Raises QuizFormatError when the file cannot be read at all: too large, not decodable, a DTD, malformed XML
-    (with the parser's line and column), or a root element other than ``<quiz>``.
+    Raises QuizFormatError when the file cannot be read at all: too large, an encoding the parser does not know, a
+    DTD, malformed XML (with the parser's line and column), or a root element other than ``<quiz>``.
     """
-    root = _parse(_decode(data))
-    if root.tag != "quiz":
-        raise QuizFormatError([Problem("file", f"the root element is <{_clip(root.tag)}>, not <quiz>")])
-
+    parser = DefusedXMLParser(target=ET.TreeBuilder(), forbid_dtd=True)
     result = ImportResult()
-    category = ""
-    for index, element in enumerate(root.iterfind("question"), start=1):
-        kind = element.get("type", "")
-        try:
-            if kind == "category":
-                category = _category(element)
-            else:
-                result.questions.append(_question(element, kind, category))
-        except _Invalid as invalid:
-            result.problems.append(Problem(_label(element, index, kind), str(invalid)))
+    token = _FILES.set(result.files)
+    try:
+        _read(_Capped(_source(data)), parser, result)
+    except DefusedXmlException:
+        line = parser.parser.CurrentLineNumber
+        raise QuizFormatError(
+            [Problem(f"line {line}", "DTDs and entity declarations (<!DOCTYPE) are refused")]
+        ) from None
+    except ET.ParseError as error:
+        line, column = error.position
+        reason = expat.errors.messages.get(error.code, "not well-formed")
+        if error.code in _ENCODING_ERRORS:
+            raise QuizFormatError([Problem(f"line {line}", _UNSUPPORTED_ENCODING)]) from None
+        raise QuizFormatError([Problem(f"line {line}, column {column + 1}", f"malformed XML: {reason}")]) from None
+    except (LookupError, ValueError):  # an encoding Python does not know, or a multi-byte one that expat refuses
+        raise QuizFormatError([Problem("line 1", _UNSUPPORTED_ENCODING)]) from None
+    finally:
+        _FILES.reset(token)
     if not result.questions and not result.problems:
         result.problems.append(Problem("quiz", "the file has no questions"))
     return result
 
 
-def _decode(data: bytes | str) -> str:
+_UNSUPPORTED_ENCODING = "the file's encoding is not supported; save the file as UTF-8"
+_ENCODING_ERRORS = {expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING],
+                    expat.errors.codes[expat.errors.XML_ERROR_INCORRECT_ENCODING]}  # fmt: skip
+
+
+def _read(source: _Capped, parser: DefusedXMLParser, result: ImportResult) -> None:
+    """Parse incrementally: each <question> is read when it ends, then dropped from the tree."""
+    root: ET.Element | None = None
+    depth, index, category = 0, 0, ""
+    for event, element in iterparse(source, ("start", "end"), parser=parser):
+        if event == "start":
+            depth += 1
+            if root is None:
+                root = element
+                if root.tag != "quiz":
+                    raise QuizFormatError([Problem("file", f"the root element is <{_clip(root.tag)}>, not <quiz>")])
+            continue
+        depth -= 1
+        if depth != 1 or root is None:
+            continue
+        if element.tag == "question":
+            index += 1
+            kind = element.get("type", "")
+            try:
+                if kind == "category":
+                    category = _category(element)
+                else:
+                    result.add(_question(element, kind, category), _label(element, index, kind))
+            except _Invalid as invalid:
+                result.problems.append(Problem(_label(element, index, kind), str(invalid)))
+        root.clear()  # what is read is dropped: memory stays flat however many questions follow
+
+
+def _source(data: bytes | str | IO[bytes]) -> IO[bytes] | IO[str]:
+    if isinstance(data, bytes):
+        return io.BytesIO(data)
     if isinstance(data, str):
-        if len(data) > MAX_BYTES:
-            raise QuizFormatError([Problem("file", f"the file is larger than {MAX_BYTES // 2**20} MB")])
         if surrogate := _SURROGATE.search(data):
             # Only a str built in Python can hold these; they cannot be encoded for the parser.
             line = data.count("\n", 0, surrogate.start()) + 1
             raise QuizFormatError([Problem(f"line {line}", "the text holds an invalid character (a lone surrogate)")])
-        return data.removeprefix("\ufeff")
-    if len(data) > MAX_BYTES:
-        raise QuizFormatError([Problem("file", f"the file is larger than {MAX_BYTES // 2**20} MB")])
-    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise QuizFormatError([Problem("file", "UTF-32 files are not supported; save the file as UTF-8")])
-    if data.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    elif declared := _DECLARED.match(data):
-        encoding = declared.group(1).decode("ascii")
-    else:
-        encoding = "utf-8"
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        codec = ""
-    if not codec.startswith(ENCODING_FAMILIES):
-        raise QuizFormatError([Problem("line 1", f"unsupported encoding '{encoding}'; save the file as UTF-8")])
-    try:
-        return data.decode(codec).removeprefix("\ufeff")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].decode(codec, errors="replace").count("\n") + 1
-        raise QuizFormatError([Problem(f"line {line}", f"the file is not valid {encoding} text")]) from None
+        return io.StringIO(data.removeprefix("\ufeff"))
+    return data
 
 
-def _parse(text: str) -> ET.Element:
-    _refuse_dtd(text)
-    try:
-        return ET.fromstring(text)  # noqa: S314 - the DTD was refused above
-    except ET.ParseError as error:
-        line, column = error.position
-        reason = expat.errors.messages.get(error.code, "not well-formed")
-        raise QuizFormatError([Problem(f"line {line}, column {column + 1}", f"malformed XML: {reason}")]) from None
+class _Capped:
+    """`source`, read at most MAX_BYTES (characters, for text) far: a larger file is refused as it is read."""
 
+    def __init__(self, source: IO[bytes] | IO[str]) -> None:
+        self.source, self.count = source, 0
 
-def _refuse_dtd(text: str) -> None:
-    """Raise QuizFormatError if the prolog (what precedes the root element) holds a DTD or other declaration."""
-    pos = 0
-    while True:
-        while pos < len(text) and text[pos] in WHITESPACE:
-            pos += 1
-        if text.startswith("<?", pos):
-            end = text.find("?>", pos + 2)
-        elif text.startswith("<!--", pos):
-            end = text.find("-->", pos + 4)
-        elif text.startswith("<!", pos):
-            line = text.count("\n", 0, pos) + 1
-            raise QuizFormatError([Problem(f"line {line}", "DTDs and entity declarations (<!DOCTYPE) are refused")])
-        else:
-            return  # the root element, or something the parser will call malformed before any declaration
-        if end < 0:
-            return  # unterminated: the parser reports it
-        pos = text.index(">", end) + 1
+    def read(self, size: int = -1) -> bytes | str:
+        chunk = self.source.read(size)
+        self.count += len(chunk)
+        if self.count > MAX_BYTES:
+            raise QuizFormatError([Problem("file", f"the file is larger than {MAX_BYTES // 2**20} MB")])
+        return chunk
 
 
 def _category(element: ET.Element) -> str:
@@ -194,6 +205,9 @@ def _question(element: ET.Element, kind: str, category: str) -> Question:
         general_feedback=_text(element.find("generalfeedback"), "generalfeedback"),
         shuffle=_flag(element, "shuffleanswers", True),
         tags=tuple(tag for tag in _tags(element) if tag),
+        correct_feedback=_text(element.find("correctfeedback"), "correctfeedback"),
+        partial_feedback=_text(element.find("partiallycorrectfeedback"), "partiallycorrectfeedback"),
+        incorrect_feedback=_text(element.find("incorrectfeedback"), "incorrectfeedback"),
     )
     return reader(element, common)
 
@@ -317,7 +331,19 @@ def _text(element: ET.Element | None, what: str, *, required: bool = False) -> s
     if len(child):
         raise _Invalid(f"{what} text holds the element <{_clip(child[0].tag)}>; write HTML escaped or as CDATA")
     value = child.text or ""
-    return value if child.get(XML_SPACE) == "preserve" else value.strip(WHITESPACE)
+    value = value if child.get(XML_SPACE) == "preserve" else value.strip(WHITESPACE)
+    return _embed(element, value, what) if "@@PLUGINFILE@@" in value else value
+
+
+# The embedded files of the question being read go here (ImportResult.files), by SHA-256.
+_FILES: ContextVar[dict[str, EmbeddedFile]] = ContextVar("embedded_files")
+
+
+def _embed(element: ET.Element | None, value: str, what: str) -> str:
+    try:
+        return embed(element.findall("file") if element is not None else [], value, what, _FILES.get())
+    except EmbedError as error:
+        raise _Invalid(str(error)) from None
 
 
 def _tags(element: ET.Element) -> list[str]:

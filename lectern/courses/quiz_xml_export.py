@@ -20,12 +20,15 @@ question whose `correct` is None is written as false: those are the only values 
 
 from __future__ import annotations
 
+import base64
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from decimal import Decimal
+from urllib.parse import unquote
 
-from lectern.courses.quiz_model import Question, QuestionType
+from lectern.courses.quiz_model import EMBEDDED, EmbeddedFile, Question, QuestionType
 
 # Our text formats and Moodle's names for them.
 FORMAT_NAMES = {"markdown": "markdown", "html": "html", "plain": "plain_text", "moodle": "moodle_auto_format"}
@@ -42,17 +45,39 @@ TYPE_NAMES = {
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"  # how ElementTree names xml:space
 WHITESPACE = " \t\r\n"  # XML's whitespace: what readers trim, and nothing else (not NBSP)
 RANGE = "lectern_range"
+# Moodle's combined feedback elements and the Question fields that hold them.
+COMBINED_FEEDBACK = {
+    "correctfeedback": "correct_feedback",
+    "partiallycorrectfeedback": "partial_feedback",
+    "incorrectfeedback": "incorrect_feedback",
+}
+# The types whose Moodle editor has combined feedback: Moodle exports the elements for them, empty or not.
+COMBINED_TYPES = {QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.MATCHING}
 CONTEXT = "$course$"  # Moodle's category paths start with the context they belong to
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def to_moodle_xml(questions: Iterable[Question]) -> str:
+def to_moodle_xml(questions: Iterable[Question], files: Mapping[str, EmbeddedFile] | None = None) -> str:
     """Write `questions` as a Moodle XML document (a str; encode it as UTF-8, which its declaration states).
+
+    A text's references to embedded files (quiz_model.EMBEDDED) become Moodle's ``@@PLUGINFILE@@/name``, with the
+    file from `files` (by SHA-256) written beside the text as ``<file encoding="base64">``, as Moodle does.
 
     Raises ValueError for a question whose text_format is not one of markdown, html, plain, moodle, and for a
     numeric range with exactly one infinite end (neither Moodle nor our reader has a way to say it).
     """
+    token = _FILES.set(files or {})
+    try:
+        return _document(questions)
+    finally:
+        _FILES.reset(token)
+
+
+_FILES: ContextVar[Mapping[str, EmbeddedFile]] = ContextVar("embedded_files")
+
+
+def _document(questions: Iterable[Question]) -> str:
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     category = ""
     for number, question in enumerate(questions, start=1):
@@ -111,6 +136,9 @@ def _question(q: Question) -> list[str]:
         f"  <shuffleanswers>{_bool(q.shuffle)}</shuffleanswers>",
     ]
     lines += ["  " + line for line in _body(q, fmt)]
+    for moodle, ours in COMBINED_FEEDBACK.items():
+        if q.type in COMBINED_TYPES or getattr(q, ours):
+            lines += _wrapped(moodle, getattr(q, ours), fmt)
     if q.tags:
         lines.append("  <tags>")
         lines += [f"    <tag>{_text(tag)}</tag>" for tag in q.tags]
@@ -196,7 +224,36 @@ def _wrapped(tag: str, value: str, fmt: str | None = None) -> list[str]:
 
 
 def _text(value: str) -> str:
+    """A ``<text>`` element, followed by the ``<file>`` elements of the files its value refers to."""
     value = _NOT_XML.sub("", value)
+    embedded: dict[str, EmbeddedFile] = {}
+    if "@@PLUGINFILE@@" in value:
+
+        def unlink(match: re.Match[str]) -> str:
+            sha, link = match.groups()
+            if (file := _FILES.get().get(sha)) is not None:
+                embedded[link] = file
+            return f"@@PLUGINFILE@@/{link}"
+
+        value = EMBEDDED.sub(unlink, value)
+    files = "".join(
+        f'<file name="{_attribute(unquote(link).rsplit("/", 1)[-1])}" path="/{_attribute(_folder(link))}" '
+        f'encoding="base64">{base64.b64encode(file.data).decode("ascii")}</file>'
+        for link, file in embedded.items()
+    )
+    return _text_element(value) + files
+
+
+def _folder(link: str) -> str:
+    folder = unquote(link).rpartition("/")[0]
+    return folder + "/" if folder else ""
+
+
+def _attribute(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+
+
+def _text_element(value: str) -> str:
     escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
     if value != value.strip(WHITESPACE):
         return f'<text xml:space="preserve">{escaped}</text>'

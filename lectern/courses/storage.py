@@ -6,17 +6,24 @@ The type is decided by the bytes, not the name: a renamed executable is refused 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import re
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 CHUNK = 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 VIDEO_TYPES = {"video/mp4", "video/webm"}
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+AUDIO_TYPES = {"audio/mpeg", "audio/ogg", "audio/wav"}
+# What a question's text may show or play (Moodle XML embeds these).
+MEDIA_TYPES = IMAGE_TYPES | AUDIO_TYPES | VIDEO_TYPES
 OFFICE_TYPES = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -27,7 +34,7 @@ OFFICE_TYPES = {
 }
 DOCUMENT_TYPES = {"application/pdf", "text/plain", *OFFICE_TYPES.values()}
 # Shown in the browser; everything else is downloaded.
-INLINE_TYPES = VIDEO_TYPES | IMAGE_TYPES | {"application/pdf", "text/plain"}
+INLINE_TYPES = MEDIA_TYPES | {"application/pdf", "text/plain"}
 
 
 class UploadError(Exception):
@@ -43,9 +50,10 @@ class UploadError(Exception):
         self.limit = limit
 
 
-def sniff(path: Path, filename: str) -> str | None:
-    """The content type of the file at `path` judged by its bytes (the name only picks among zip formats)."""
-    with path.open("rb") as fh:
+def sniff(path: Path | bytes, filename: str) -> str | None:
+    """The content type of the file at `path` (or of these bytes) judged by its bytes (the name only picks among
+    zip formats)."""
+    with _open(path) as fh:
         head = fh.read(64)
     if head.startswith(b"%PDF-"):
         return "application/pdf"
@@ -61,6 +69,12 @@ def sniff(path: Path, filename: str) -> str | None:
         return "video/mp4"
     if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head:
         return "video/webm"
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"  # an ID3 tag, or an MPEG audio frame's sync bits
+    if head.startswith(b"OggS"):
+        return "audio/ogg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav"
     if head.startswith(b"PK\x03\x04"):
         return _office_type(path, filename)
     if _is_text(path):
@@ -68,12 +82,16 @@ def sniff(path: Path, filename: str) -> str | None:
     return None
 
 
-def _office_type(path: Path, filename: str) -> str | None:
+def _open(source: Path | bytes) -> IO[bytes]:
+    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+
+
+def _office_type(path: Path | bytes, filename: str) -> str | None:
     suffix = Path(filename).suffix.lower()
     if suffix not in OFFICE_TYPES:
         return None
     try:
-        with zipfile.ZipFile(path) as zf:
+        with _open(path) as fh, zipfile.ZipFile(fh) as zf:
             names = set(zf.namelist())
     except zipfile.BadZipFile:
         return None
@@ -81,8 +99,8 @@ def _office_type(path: Path, filename: str) -> str | None:
     return OFFICE_TYPES[suffix] if marker in names else None
 
 
-def _is_text(path: Path) -> bool:
-    with path.open("rb") as fh:
+def _is_text(path: Path | bytes) -> bool:
+    with _open(path) as fh:
         sample = fh.read(64 * 1024)
     if b"\x00" in sample:
         return False
@@ -112,6 +130,21 @@ class Storage:
 
     def save(self, stream: IO[bytes], filename: str, allowed: set[str], max_bytes: int) -> Saved:
         """Copy `stream` into the store if its content is one of `allowed` types and at most `max_bytes` long."""
+        tmp, sha, size = self._receive(stream, max_bytes)
+        try:
+            content_type = sniff(tmp, filename)
+            if content_type is None or content_type not in allowed:
+                raise UploadError(UploadError.WRONG_TYPE)
+            final = self.path(sha)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+            return Saved(sha, size, content_type)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _receive(self, stream: IO[bytes], max_bytes: int) -> tuple[Path, str, int]:
+        """`stream` copied to a temporary file of the store, with its SHA-256 and size; UploadError when it is
+        empty or longer than `max_bytes` (then nothing is left behind)."""
         tmp_dir = self.root / "tmp"
         tmp_dir.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
@@ -128,13 +161,30 @@ class Storage:
                     out.write(chunk)
             if size == 0:
                 raise UploadError(UploadError.EMPTY)
-            content_type = sniff(tmp, filename)
-            if content_type is None or content_type not in allowed:
-                raise UploadError(UploadError.WRONG_TYPE)
-            sha = digest.hexdigest()
-            final = self.path(sha)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, final)
-            return Saved(sha, size, content_type)
-        finally:
+        except BaseException:
             tmp.unlink(missing_ok=True)
+            raise
+        return tmp, digest.hexdigest(), size
+
+    # Uploads held between two requests: a question file between its preview and its import. Named by their
+    # SHA-256, so only whoever has the bytes can name one; removed after HOLD_SECONDS.
+    HOLD_SECONDS = 24 * 3600
+
+    def hold(self, stream: IO[bytes], max_bytes: int) -> str:
+        """Keep `stream` for a later request and return its name (its SHA-256); UploadError as `save`."""
+        folder = self.root / "held"
+        folder.mkdir(parents=True, exist_ok=True)
+        expired = time.time() - self.HOLD_SECONDS
+        for old in folder.iterdir():
+            if old.stat().st_mtime < expired:
+                old.unlink(missing_ok=True)
+        tmp, sha, _ = self._receive(stream, max_bytes)
+        os.replace(tmp, folder / sha)
+        return sha
+
+    def held(self, name: str) -> Path | None:
+        """The file `hold` kept under `name`, or None when there is none (expired, or a forged name)."""
+        if not _SHA256.fullmatch(name):
+            return None
+        path = self.root / "held" / name
+        return path if path.is_file() else None

@@ -2,7 +2,8 @@
 
 The columns are ``username, firstname, lastname, email`` (required), ``password, lang, institution`` (the academy)
 and numbered ``cohort1..``, ``course1..``, ``role1..`` (``roleN`` is the role in ``courseN``). Header names are
-case-insensitive; the delimiter may be a comma, a semicolon (Excel in Russian locales) or a tab.
+case-insensitive; the delimiter may be a comma, a semicolon (Excel in Russian locales) or a tab. Moodle's other
+columns (city, idnumber, group1, profile_field_...) are ignored with a warning each; any other column is refused.
 
 This module checks what the file alone can tell: encoding, delimiter, columns, each row's fields, and duplicates
 within the file. It knows nothing of the database: whether a username or e-mail is already taken, and whether
@@ -24,6 +25,7 @@ import secrets
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from difflib import get_close_matches
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -33,6 +35,19 @@ from lectern.platform.spreadsheet import FORMULA_START, csv_bytes, text_cell
 
 REQUIRED = ("username", "firstname", "lastname", "email")
 OPTIONAL = ("password", "lang", "institution")
+# Moodle's "Upload users" columns that Lectern has no use for: a file written for Moodle keeps them, and each is
+# named once in a warning and ignored (tool_uploaduser's standard fields, its numbered enrolment columns and the
+# custom profile fields). Any other column is unknown: most likely a misspelled one, so it is refused.
+IGNORED = frozenset(
+    {
+        "auth", "maildisplay", "mailformat", "maildigest", "autosubscribe", "trackforums", "emailstop", "city",
+        "country", "timezone", "description", "idnumber", "department", "phone1", "phone2", "address", "url", "icq",
+        "skype", "aim", "yahoo", "msn", "firstnamephonetic", "lastnamephonetic", "middlename", "alternatename",
+        "theme", "calendartype", "suspended", "deleted", "oldusername", "interests", "imagealt",
+    }
+)  # fmt: skip
+_IGNORED_NUMBERED = re.compile(r"(type|group|enrolperiod|enrolstatus|enroltimestart|sysrole)[1-9][0-9]{0,2}")
+_PROFILE_FIELD = re.compile(r"profile_field_\w+")
 DELIMITERS = (",", ";", "\t")  # ties go to the first
 _NUMBERED = re.compile(r"(cohort|course|role)([1-9][0-9]{0,2})")
 # The model's column sizes; cohort and course names have no column here, 255 is Moodle's own bound.
@@ -106,6 +121,8 @@ class CsvResult:
     delimiter: str
     columns: list[str]
     filename: str = ""
+    # What is worth knowing but stops nothing: the Moodle columns that are ignored, one warning each.
+    warnings: list[FileProblem] = dataclasses.field(default_factory=list)
     # Every data row's cells by column, cleaned as the checks see them (passwords left out), by physical line: a
     # preview shows each row, the ones with problems too.
     lines: dict[int, dict[str, str]] = dataclasses.field(default_factory=dict)
@@ -255,9 +272,21 @@ def _check_header(header: list[str], line: int, result: CsvResult) -> bool:
     if twice := sorted({name for name in header if header.count(name) > 1}):
         fail("duplicate_columns", "columns named twice: {columns}", columns=", ".join(twice))
         return False
-    if unknown := [name for name in header if name not in REQUIRED + OPTIONAL and not _NUMBERED.fullmatch(name)]:
+    unknown = []
+    for name in header:
+        if name in REQUIRED + OPTIONAL or _NUMBERED.fullmatch(name):
+            continue
+        if name in IGNORED or _IGNORED_NUMBERED.fullmatch(name) or _PROFILE_FIELD.fullmatch(name):
+            params = {"column": name}
+            message = "column {column!r} is not used by Lectern: it is ignored".format(**params)
+            result.warnings.append(FileProblem("ignored_column", message, line, params))
+        else:
+            unknown.append(name)
+    if unknown:
         # Reported, and rows still read so that the preview shows their problems too.
-        fail("unknown_columns", "unknown columns: {columns}", columns=", ".join(unknown))
+        known = [*REQUIRED, *OPTIONAL]
+        hints = [f"{n} ({near[0]}?)" if (near := get_close_matches(n, known, 1, 0.75)) else n for n in unknown]
+        fail("unknown_columns", "unknown columns: {columns}", columns=", ".join(hints))
     if missing := [name for name in REQUIRED if name not in header]:
         fail("missing_columns", "required columns missing: {columns}", columns=", ".join(missing))
         return False

@@ -115,6 +115,7 @@ class ImportPlan:
     default_academy: Academy
     file_problems: list[FileProblem]
     rows: list[PlannedRow]
+    warnings: list[FileProblem] = dataclasses.field(default_factory=list)  # ignored columns: they stop nothing
 
     @property
     def ok(self) -> bool:
@@ -123,6 +124,11 @@ class ImportPlan:
     @property
     def bad_rows(self) -> int:
         return sum(1 for r in self.rows if r.problems)
+
+    @property
+    def creatable(self) -> int:
+        """How many users the apply would create: a file is applied whole or not at all, so every row or none."""
+        return len(self.rows) if self.ok else 0
 
 
 @dataclasses.dataclass
@@ -154,6 +160,7 @@ def plan_import(session: DbSession, actor: User, data: bytes, *, filename: str, 
         return plan
     result = read_users_csv(data, filename=filename)
     plan.file_problems = [p for p in result.problems if isinstance(p, FileProblem)]
+    plan.warnings = result.warnings
     if len(result.lines) > MAX_ROWS:
         message = f"the file has {len(result.lines)} users, at most {MAX_ROWS} are taken at once"
         plan.file_problems.append(

@@ -56,7 +56,10 @@ _TEXTS: dict[str, Callable[[_P], str]] = {
     ),
     "unnamed_column": lambda p: _("Column %(number)d has no name.", number=p["number"]),
     "duplicate_columns": lambda p: _("Columns named twice: %(columns)s.", columns=p["columns"]),
-    "unknown_columns": lambda p: _("Unknown columns: %(columns)s.", columns=p["columns"]),
+    "unknown_columns": lambda p: _(
+        "Unknown columns: %(columns)s. Correct their names, or remove them.", columns=p["columns"]
+    ),
+    "ignored_column": lambda p: _("Column “%(column)s” is not used by Lectern: it is ignored.", column=p["column"]),
     "missing_columns": lambda p: _("Required columns missing: %(columns)s.", columns=p["columns"]),
     "no_rows": lambda p: _("The file has a header but no users."),
     "too_large": lambda p: _("The file is larger than %(mb)d MB: split it into several files.", mb=p["mb"]),

@@ -513,6 +513,10 @@ BAD_PACKAGES = {
         _zip({"manifest.json": _manifest(VIDEO_LESSON), "media/v.mp4": bytes(3 * MB)}),
         "media/v.mp4: compressed more than 200 to 1: refused as a possible zip bomb",
     ),
+    "ratio bomb of small members": (
+        _zip({"manifest.json": _manifest(), **{f"media/{n}.bin": bytes(MB - 1) for n in range(3)}}),
+        "course.zip: unpacks to 3 MB from 3 kB, more than 200 to 1 for the whole archive",
+    ),
     "not UTF-8": (
         _zip({"manifest.json": _manifest(), "lessons/01.md": b"Gr\xfc\xdfe"}),
         "lessons/01.md: not UTF-8 text (byte 0xfc at position 2)",

@@ -463,6 +463,20 @@ def test_ratio_bomb_is_refused_before_unpacking():
     assert problems(bomb) == ["media/bomb.mp4: compressed more than 200 to 1: refused as a possible zip bomb"]
 
 
+def test_the_whole_archive_is_ratio_capped_not_only_members_over_the_floor():
+    # 105 members just under the 1 MB floor: 105 MB out of a zip of about 110 kB, as one upload did.
+    members: dict[str, bytes | str] = {f"media/{n}.bin": bytes(MB - 1) for n in range(105)}
+    bomb = package_zip(None, members)
+    assert len(bomb.getvalue()) < 200 * 1024
+    found = problems(bomb)
+    assert len(found) == 1
+    assert found[0].startswith("package.zip: unpacks to 105 MB from ")
+    assert found[0].endswith("kB, more than 200 to 1 for the whole archive: refused as a possible zip bomb")
+    with pytest.raises(PackageError) as named:
+        read_package(bomb, name="курс.zip")
+    assert str(named.value.problems[0]).startswith("курс.zip: unpacks to 105 MB")
+
+
 def test_per_file_cap():
     data = manifest(modules=[{"title": "M", "lessons": [{"kind": "file", "title": "F", "file": "media/a.pdf"}]}])
     found = problems(package_zip(data, {"media/a.pdf": PDF * 2000}), Limits(max_file_bytes=MB))

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lectern.courses.quiz_aiken import parse_aiken
+from lectern.courses.quiz_aiken import aiken_answer_line, parse_aiken
 from lectern.courses.quiz_model import Choice, ImportResult, Problem, Question, QuestionType, QuizFormatError
 
 # The two examples of Moodle's help page, then a Russian one, with Windows line ends and a BOM as Notepad saves.
@@ -79,7 +79,9 @@ MALFORMED = [
     ("Q\nA) x\nB) y\nANSWER:\n", "line 4: the ANSWER line names no option"),
     ("Q\nA) x\nB) y\nAnswer: B\n", "line 4: the answer line must look like 'ANSWER: B'"),
     ("Q\nA) x\nb) y\nANSWER: A\n", "line 3: an option must look like 'A) text'"),
-    ("Q\nA) x\nB)y\nANSWER: A\n", "line 3: an option must look like 'A) text'"),
+    ("Q\nA) x\nB)\nANSWER: A\n", "line 3: an option must look like 'A) text'"),
+    ("Q\na) x\nb) y\nANSWER: A\n", "line 2: an option must look like 'A) text'"),
+    ("Q\nA: x\nB: y\nANSWER: A\n", "line 2: an option must look like 'A) text'"),
     ("Q\nA) x\nB:  y\nANSWER: A\n", "line 3: an option must look like 'A) text'"),
     ("Q\nA) x\nC) y\nANSWER: A\n", "line 3: expected option 'B', found 'C'"),
     ("Q\nA) x\nANSWER: A\n", "line 3: the question needs at least two options"),
@@ -121,6 +123,19 @@ def test_bad_question_is_skipped_and_the_others_parse() -> None:
 def test_only_the_first_problem_of_a_question_is_reported() -> None:
     result = parse_aiken("Q\nA) x\nb) y\nANSWER: Z\n")
     assert [str(p) for p in result.problems] == ["line 3: an option must look like 'A) text'"]
+
+
+def test_options_without_a_space_as_moodle_accepts() -> None:
+    result = parse_aiken("U.S. customs: which form?\nA)CBP 6059B\nB.I-94\nC) DS-160\nANSWER: A\n")
+    assert result.problems == []
+    assert result.questions[0].text == "U.S. customs: which form?"
+    assert [c.text for c in result.questions[0].choices] == ["CBP 6059B", "I-94", "DS-160"]
+
+
+def test_a_file_reads_as_aiken_by_an_answer_line_after_an_option() -> None:
+    assert aiken_answer_line("Q?\n\nA) x\nB)y\n\nANSWER: B\n") == 6
+    assert aiken_answer_line("Q{=a ~b}\n\nANSWER: B is a description\n") is None
+    assert aiken_answer_line("::Q:: {=ANSWER: B ~x}") is None
 
 
 def test_initials_in_russian_question_text_are_text() -> None:

@@ -30,7 +30,7 @@ def read(name: str) -> bytes:
 def parsed(name: str, fmt: str | None = None) -> ImportResult:
     data = read(name)
     fmt = fmt or quiz_bank.guess_format(name, data)
-    return quiz_bank.parse(quiz_bank.decode(data, fmt), fmt)
+    return quiz_bank.parse(data, fmt)
 
 
 @pytest.fixture
@@ -81,7 +81,11 @@ def test_paths_are_normalised_to_one_root(path, expected):
         ("bank.xml", b"::a", "xml"),
         ("export", b"\xef\xbb\xbf<?xml version='1.0'?><quiz/>", "xml"),
         ("export", b"<quiz></quiz>", "xml"),
-        ("export", b"Question?\nA) x\nANSWER: A", "gift"),
+        ("export", b"Question?\nA) x\nANSWER: A", "aiken"),
+        ("questions.txt", b"Question?\nA)x\nB)y\n\nANSWER: B\n", "aiken"),
+        ("bank.gift", b"Question?\r\nA. x\r\nB. y\r\nANSWER: B", "aiken"),
+        ("bank.txt", b"::Q::Question? {=ANSWER: A ~B}", "gift"),
+        ("aiken.xml", b"Question?\nA) x\nANSWER: A", "xml"),
     ],
 )
 def test_the_format_is_guessed_from_the_name_then_the_content(name, head, expected):
@@ -291,14 +295,14 @@ def test_a_category_exports_with_its_subcategories_in_tree_order(course):
 
 def test_files_that_are_not_utf8_text_are_refused_with_the_line():
     with pytest.raises(QuizFormatError) as refused:
-        quiz_bank.decode(b"::A::ok{TRUE}\n\n::B::caf\xe9{TRUE}", "gift")
+        quiz_bank.decode(b"::A::ok{TRUE}\n\n::B::caf\xe9{TRUE}")
     assert str(refused.value) == "line 3: the file is not UTF-8 text; save it as UTF-8"
     with pytest.raises(QuizFormatError, match="NUL"):
-        quiz_bank.decode(b"A{TRUE}\x00", "aiken")
-    assert quiz_bank.decode("Да{TRUE}".encode("utf-16"), "gift") == "Да{TRUE}"
-    assert quiz_bank.decode(b"\xef\xbb\xbfA{TRUE}", "gift") == "A{TRUE}"
+        quiz_bank.decode(b"A{TRUE}\x00")
+    assert quiz_bank.decode("Да{TRUE}".encode("utf-16")) == "Да{TRUE}"
+    assert quiz_bank.decode(b"\xef\xbb\xbfA{TRUE}") == "A{TRUE}"
     with pytest.raises(QuizFormatError):
-        quiz_bank.decode(read("latin1.gift"), "gift")
+        quiz_bank.decode(read("latin1.gift"))
 
 
 def test_malformed_files_report_their_problems():

@@ -3,8 +3,11 @@ nothing stored before confirm, the valid questions only on request), the GIFT ed
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,7 +80,7 @@ def hidden(html: str, name: str) -> str:
 
 
 def confirm(client, course_id: int, preview_html: str, button: str):
-    data = {name: hidden(preview_html, name) for name in ("text", "file_format", "category_id", "filename")}
+    data = {name: hidden(preview_html, name) for name in ("upload", "file_format", "category_id", "filename")}
     data[button] = "y"
     return client.submit(f"/courses/{course_id}/questions/import/confirm", data, page=f"/courses/{course_id}/questions")
 
@@ -112,7 +115,7 @@ def _bank_urls(course_id: int, question_id: int, category: int):
         ("POST", f"/courses/{course_id}/questions/categories", {"parent_id": category, "name": "Hijacked"}),
         ("POST", f"/courses/{course_id}/questions/categories/{category}/delete", {}),
         ("GET", f"/courses/{course_id}/questions/import", None),
-        ("POST", f"/courses/{course_id}/questions/import/confirm", {"text": "X{TRUE}", "file_format": "gift"}),
+        ("POST", f"/courses/{course_id}/questions/import/confirm", {"upload": "0" * 64, "file_format": "gift"}),
         ("GET", f"/courses/{course_id}/questions/export.gift", None),
         ("GET", f"/courses/{course_id}/questions/export.xml?category={category}", None),
     ]
@@ -195,7 +198,7 @@ def test_forged_ids_from_another_course_are_not_found(client, make, app, bank):
         (f"/courses/{bank.id}/questions/categories/{theirs}/delete", {}),
         (
             f"/courses/{bank.id}/questions/import/confirm",
-            {"text": "X{TRUE}", "file_format": "gift", "category_id": theirs},
+            {"upload": "0" * 64, "file_format": "gift", "category_id": theirs},
         ),
     ):
         assert client.submit(url, data, page=page).status_code == 404, url
@@ -276,6 +279,19 @@ def test_xml_and_aiken_imports(client, app, bank, name, file_format, imported, p
     assert count(app, BankQuestion) == imported
 
 
+def test_an_aiken_file_is_recognised_by_its_content_and_never_read_as_gift(client, app, bank):
+    data = (DATA / "questions.aiken").read_bytes()
+    html = upload(client, bank.id, "questions.txt", data).get_data(as_text=True)  # the format left at "auto"
+    assert "2 questions can be imported" in html
+    assert "0 problems" in html
+    assert confirm(client, bank.id, html, "import_all").status_code == 302
+    assert {q.type for q in bank_questions(app, bank.id)} == {"single"}
+    refused = upload(client, bank.id, "questions.txt", data, "gift")
+    assert refused.status_code == 422
+    assert "questions.txt cannot be read: line 5: the file reads as Aiken" in refused.get_data(as_text=True)
+    assert count(app, BankQuestion) == 2
+
+
 def test_an_import_goes_to_the_chosen_category_when_the_file_names_none(client, app, bank):
     target = category_id(app, bank.id, "Aiken/Imported")
     html = upload(client, bank.id, "q.txt", (DATA / "questions.aiken").read_bytes(), "aiken", target)
@@ -286,7 +302,7 @@ def test_an_import_goes_to_the_chosen_category_when_the_file_names_none(client, 
 @pytest.mark.parametrize(
     ("name", "data", "status", "message"),
     [
-        ("huge.gift", b"// padding\n" * 200_000, 413, "huge.gift is too large: question files up to 2 MB"),
+        ("huge.gift", b"// padding\n" * (6 * 2**20 + 1), 413, "huge.gift is too large: question files up to 64 MB"),
         (
             "latin1.gift",
             (DATA / "latin1.gift").read_bytes(),
@@ -294,7 +310,7 @@ def test_an_import_goes_to_the_chosen_category_when_the_file_names_none(client, 
             "latin1.gift cannot be read: line 1: the file is not UTF-8",
         ),
         ("malformed.xml", (DATA / "malformed.xml").read_bytes(), 422, "malformed.xml cannot be read: line 5, column 5"),
-        ("binary.xml", b"\xff\xfe\x00\x00<\x00q", 422, "binary.xml cannot be read: file: UTF-32"),
+        ("binary.xml", b"\xff\xfe\x00\x00<\x00q", 422, "binary.xml cannot be read: line 1, column 2: malformed XML"),
         ("nul.aiken", b"Q?\nA) x\x00\nANSWER: A", 422, "nul.aiken cannot be read: line 2"),
         ("empty.gift", b"  \n", 422, "empty.gift is empty"),
     ],
@@ -502,3 +518,105 @@ def test_after_an_edit_the_attempts_of_the_older_version_can_be_regraded(client,
         attempt = db.session.get(Attempt, attempt_id)
         assert (attempt.answers[0].version, attempt.answers[0].mark, attempt.mark) == (2, 1.0, 1.0)
     assert "Regrade" not in client.get(url).get_data(as_text=True)
+
+
+def test_a_bank_of_5000_questions_exported_imports_back_unchanged(client, app, bank, make):
+    """Thousands of questions, in either format: the file is read incrementally, held on the server between preview
+    and import (not sent back through the page), and imported in one transaction."""
+    kinds = parse_gift((DATA / "all_types.gift").read_text()).questions
+    many = [replace(kinds[n % len(kinds)], name=f"Q{n:04d}", category=f"Top/Part {n % 7}") for n in range(5000)]
+    with app.app_context():
+        source = db.session.get(Course, bank.id)
+        quiz_bank.add_questions(db.session, source, many, quiz_bank.ensure_category(db.session, source, ""))
+        db.session.commit()
+        academy_id, teacher_id = source.academy_id, source.staff[0].user_id
+    for fmt in ("gift", "xml"):
+        exported = client.get(f"/courses/{bank.id}/questions/export.{fmt}").get_data()
+        assert len(exported) > 2 * 2**20 or fmt == "gift"  # beyond the old limit of 2 MB
+        # Into another course of the same instructor, so that nothing matches by accident.
+        target = make.course(academy_id, title=f"Copy as {fmt}")
+        make.staff(target.id, teacher_id)
+        preview = upload(client, target.id, f"bank.{fmt}", exported)
+        html = preview.get_data(as_text=True)
+        assert preview.status_code == 200, html[-2000:]
+        assert "5000 questions can be imported" in html and "0 problems" in html
+        assert "The first 200 of 5000 questions are shown here" in html
+        assert len(html) < 2**20  # the page does not carry the file back
+        assert confirm(client, target.id, html, "import_all").status_code == 302
+        assert client.get(f"/courses/{target.id}/questions/export.{fmt}").get_data() == exported
+
+
+COMBINED = """<quiz><question type="multichoice"><name><text>Visa</text></name>
+<questiontext format="html"><text>Which?</text></questiontext>
+<single>false</single>
+<correctfeedback format="html"><text>Все верно.</text></correctfeedback>
+<partiallycorrectfeedback format="html"><text>Частично.</text></partiallycorrectfeedback>
+<incorrectfeedback format="html"><text>Неверно.</text></incorrectfeedback>
+<answer fraction="50"><text>a</text></answer><answer fraction="50"><text>b</text></answer>
+<answer fraction="-100"><text>c</text></answer></question></quiz>"""
+
+
+def test_moodles_combined_feedback_is_kept_shown_and_exported_again(client, app, bank):
+    html = upload(client, bank.id, "combined.xml", COMBINED.encode()).get_data(as_text=True)
+    for label, text in (("right", "Все верно."), ("partly right", "Частично."), ("wrong", "Неверно.")):
+        assert f"For a {label} response: {text}" in html
+    assert confirm(client, bank.id, html, "import_all").status_code == 302
+    (stored,) = bank_questions(app, bank.id)
+    question = from_data(stored.data)
+    assert (question.correct_feedback, question.partial_feedback, question.incorrect_feedback) == (
+        "Все верно.",
+        "Частично.",
+        "Неверно.",
+    )
+    exported = client.get(f"/courses/{bank.id}/questions/export.xml").get_data(as_text=True)
+    assert '<partiallycorrectfeedback format="html">\n      <text>Частично.</text>' in exported
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + bytes(20)
+MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + bytes(20)
+
+
+def _file(name: str, data: bytes) -> str:
+    return f'<file name="{name}" path="/" encoding="base64">{base64.b64encode(data).decode()}</file>'
+
+
+EMBEDDING = f"""<quiz><question type="truefalse"><name><text>Stamp</text></name>
+<questiontext format="html"><text><![CDATA[<p>Is this stamp valid? <img src="@@PLUGINFILE@@/entry%20stamp.png"></p>]]>
+</text>{_file("entry stamp.png", PNG)}</questiontext>
+<generalfeedback format="html"><text><![CDATA[<audio controls src="@@PLUGINFILE@@/why.mp3"></audio>]]></text>
+{_file("why.mp3", MP3)}</generalfeedback>
+<answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer></question></quiz>"""
+
+
+def test_embedded_images_and_sounds_are_stored_served_and_exported_again(client, app, bank, make):
+    html = upload(client, bank.id, "stamps.xml", EMBEDDING.encode()).get_data(as_text=True)
+    assert "The file embeds 2 images and sounds" in html
+    assert confirm(client, bank.id, html, "import_all").status_code == 302
+    (stored,) = bank_questions(app, bank.id)
+    question = from_data(stored.data)
+    png, mp3 = hashlib.sha256(PNG).hexdigest(), hashlib.sha256(MP3).hexdigest()
+    image_url = f"/courses/{bank.id}/questions/media/{png}/entry%20stamp.png"
+    assert f'<img src="{image_url}">' in question.text
+    assert f'src="/courses/{bank.id}/questions/media/{mp3}/why.mp3"' in question.general_feedback
+    with client.get(image_url) as served:
+        assert (served.status_code, served.mimetype, served.get_data()) == (200, "image/png", PNG)
+    exported = client.get(f"/courses/{bank.id}/questions/export.xml").get_data(as_text=True)
+    assert "@@PLUGINFILE@@/entry%20stamp.png" in exported and _file("entry stamp.png", PNG) in exported
+    assert _file("why.mp3", MP3) in exported
+    # Another course's instructor cannot fetch the file by its address, even with the hash.
+    outsider_course = make.course(make.academy(name="Other").id, title="Other")
+    outsider = make.user(Role.INSTRUCTOR, username="outsider")
+    make.staff(outsider_course.id, outsider.id)
+    other = app.test_client()
+    other.login("outsider")
+    assert other.get(image_url).status_code in (403, 404)
+    assert other.get(f"/courses/{outsider_course.id}/questions/media/{png}/x.png").status_code == 404
+
+
+def test_an_embedded_program_is_refused_in_the_preview(client, app, bank):
+    data = EMBEDDING.replace(base64.b64encode(PNG).decode(), base64.b64encode(b"MZ\x90\x00 program").decode())
+    html = upload(client, bank.id, "stamps.xml", data.encode()).get_data(as_text=True)
+    assert (
+        "question[1] (truefalse &#39;Stamp&#39;): questiontext file &#39;entry stamp.png&#39; is not an image" in html
+    )
+    assert count(app, BankQuestion) == 0

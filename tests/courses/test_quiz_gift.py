@@ -253,7 +253,7 @@ def test_escapes() -> None:
         ("Q {#3:-1}", "line 1: numerical tolerance '-1' is negative"),
         ("Q {#5..1}", "line 1: numerical range '5..1' runs from high to low"),
         ("Q {#}", "line 1: a numerical question needs an answer"),
-        ("Q {#=%50%3}", "line 1: no answer gives full marks (100%)"),
+        ("Q {#=%50%3}", "line 1: no answer gives full marks (100%): the best gives 50%"),
         ("Q {#3 ~oops}", "line 1: in a numerical question '~' only takes feedback ('~#...')"),
         ("Q {~%fifty%a ~b}", "line 1: answer weight 'fifty' is not a number"),
         ("Q {~%150%a ~b}", "line 1: answer weight '150%' is outside -100%..100%"),
@@ -264,9 +264,10 @@ def test_escapes() -> None:
         ("Q {=a ~}", "line 1: answer 2 is empty"),
         ("Q {=}", "line 1: answer 1 is empty"),
         ("Q {~a}", "line 1: a choice question needs at least 2 answers"),
-        ("Q {~a ~b}", "line 1: no answer is marked right (use '=' or a positive %weight%)"),
+        ("Q {~a ~b}", "line 1: no answer is marked right (give the right answers positive weights)"),
         ("Q {~%50%a ~%40%b}", "line 1: the positive weights add up to 90%, not 100%"),
-        ("Q {=%50%a =%20%b}", "line 1: no answer gives full marks (100%)"),
+        ("Q {=%50%a =%20%b}", "line 1: no answer gives full marks (100%): the best gives 50%"),
+        ("Q {~%50%a ~%49.66%b ~c}", "line 1: the positive weights add up to 99.66%, not 100%"),
     ],
 )
 def test_malformed(text: str, message: str) -> None:

@@ -16,6 +16,7 @@ from lectern.courses.quiz_grading import (
     Grade,
     InvalidResponse,
     Order,
+    combined_feedback,
     grade,
     manual_grade,
     matching_options,
@@ -598,3 +599,18 @@ def test_permutations_are_permutations(size: int, seed: int | str):
     order = permutation(size, seed)
     assert sorted(order.order) == list(range(size))
     assert [order.order[p] for p in order.inverse] == list(range(size))
+
+
+def test_combined_feedback_follows_the_grade() -> None:
+    q = Question(
+        QuestionType.MULTIPLE,
+        "Which?",
+        choices=(Choice("a", 0.5), Choice("b", 0.5), Choice("c", -1.0)),
+        correct_feedback="right",
+        partial_feedback="partly",
+        incorrect_feedback="wrong",
+    )
+    states = {frozenset({0, 1}): "right", frozenset({0}): "partly", frozenset({2}): "wrong"}
+    for response, expected in states.items():
+        assert combined_feedback(q, grade(q, response).state) == expected
+    assert combined_feedback(q, "unanswered") == ""

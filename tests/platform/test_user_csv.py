@@ -239,15 +239,47 @@ def test_spreadsheet_named_by_its_extension() -> None:
 
 
 def test_unknown_columns_are_named_and_rows_still_checked() -> None:
-    data = b"username,firstname,lastname,email,city,Department,type1\nx,A,B,bad\ny,C,D,y@example.org\n"
+    data = b"username,firstname,lastname,email,shoe size,Emial,type1\nx,A,B,bad\ny,C,D,y@example.org\n"
     result = read_users_csv(data)
     assert [(type(p), p.code, p.line) for p in result.problems] == [
         (FileProblem, "unknown_columns", 1),
         (RowProblem, "bad_email", 2),
     ]
-    assert result.problems[0].message == "unknown columns: city, department, type1"
-    assert result.problems[0].params == {"columns": "city, department, type1"}
+    assert result.problems[0].message == "unknown columns: shoe size, emial (email?)"
+    assert result.problems[0].params == {"columns": "shoe size, emial (email?)"}
     assert [row.username for row in result.rows] == ["y"]
+    assert not result.ok
+
+
+MOODLE_PROFILE = (
+    "city,country,idnumber,department,phone1,phone2,address,description,auth,enrolperiod1,group1,timezone,"
+    "course2,role2,group2,type2,profile_field_rank"
+)
+
+
+def test_moodles_unused_profile_columns_are_ignored_with_one_warning_each() -> None:
+    data = (
+        f"username,firstname,lastname,email,lang,course1,{MOODLE_PROFILE}\n"
+        'anna,Анна,Смирнова,a@example.org,ru,C1,Rezekne,LV,A-17,Customs,+371 1,,"Iela 1, Rēzekne",Hi,manual,30,'
+        "G1,Europe/Riga,C2,student,G2,1,Sergeant\n"
+    ).encode()
+    result = read_users_csv(data)
+    assert result.problems == []
+    assert result.ok
+    unused = [c for c in MOODLE_PROFILE.split(",") if c not in ("course2", "role2")]
+    assert [(w.code, w.line, w.params["column"]) for w in result.warnings] == [("ignored_column", 1, c) for c in unused]
+    assert result.warnings[0].message == "column 'city' is not used by Lectern: it is ignored"
+    (row,) = result.rows
+    assert (row.username, row.language, row.courses) == ("anna", "ru", (("C1", "cadet"), ("C2", "cadet")))
+
+
+def test_a_misspelled_required_column_is_still_refused_by_name() -> None:
+    result = read_users_csv(b"usrname,firstname,lastname,email,city\nanna,A,B,a@example.org,Riga\n")
+    assert [str(p) for p in result.problems if isinstance(p, FileProblem)] == [
+        "line 1: unknown columns: usrname (username?)",
+        "line 1: required columns missing: username",
+    ]
+    assert [w.params["column"] for w in result.warnings] == ["city"]
     assert not result.ok
 
 

@@ -166,7 +166,8 @@ def test_every_bad_row_is_named_with_its_reason_and_nothing_is_written(client, a
     assert response.status_code == 422
     assert "user-import-apply" not in page and "Create " not in page
     assert "10 rows have problems" in page
-    assert "will be created" in row_html(page, 2)
+    assert "0 can be created" in page  # the file is applied whole or not at all
+    assert "no problem in this row" in row_html(page, 2)
     expected = {
         3: "firstname: required, but empty",
         4: "username: the same username is on lines 4, 5",
@@ -192,6 +193,36 @@ def test_every_bad_row_is_named_with_its_reason_and_nothing_is_written(client, a
     assert refused.status_code == 422
     assert "Nothing was created" in refused.get_data(as_text=True)
     assert user_count(app) == before
+
+
+def test_a_moodle_file_with_unused_profile_columns_imports_with_a_warning_for_each(client, app, setup):
+    client.login(setup["admin"].username)
+    data = (
+        "username,firstname,lastname,email,city,country,idnumber,auth,phone1,group1,enrolperiod1,course1\n"
+        "a.ivanov,Алексей,Иванов,a.ivanov@example.org,Rēzekne,LV,17,manual,+371 1,G1,30,Customs law\n"
+        "b.petrov,Борис,Петров,b.petrov@example.org,Bishkek,KG,18,manual,,G1,30,Customs law\n"
+    )
+    preview = upload(client, data, setup["home"].id)
+    page = html.unescape(preview.get_data(as_text=True))
+    assert preview.status_code == 200, page
+    for column in ("city", "country", "idnumber", "auth", "phone1", "group1", "enrolperiod1"):
+        assert page.count(f"Column “{column}” is not used by Lectern: it is ignored.") == 1
+    assert "2 can be created" in page and "Create 2 users" in page
+    before = user_count(app)
+    assert "2 users created from intake.csv" in apply(client, page).get_data(as_text=True)
+    assert user_count(app) == before + 2
+
+
+def test_the_preview_counts_agree_with_its_verdict(client, app, setup):
+    client.login(setup["admin"].username)
+    data = HEADER + ",shoe size\na.ivanov,Алексей,Иванов,a@example.org,,,,,,,,44\nb.petrov,Борис,Петров,bad,,,,,,,,45\n"
+    page = html.unescape(upload(client, data, setup["home"].id).get_data(as_text=True))
+    assert "Nothing can be created from this file" in page
+    assert "0 can be created" in page
+    assert "1 row has problems" in page
+    assert "1 problem with the file" in page
+    assert "will be created" not in page
+    assert "Unknown columns: shoe size. Correct their names, or remove them." in page
 
 
 @pytest.mark.parametrize(
@@ -354,7 +385,7 @@ def test_an_academy_enrols_its_intake_in_a_course_another_academy_offers_it(clie
         "a.mamatova,Айпери,Маматова,a.mamatova@example.org,,ru,,,,Kept at home,student\n"
     )
     page = upload(client, rows, other.id).get_data(as_text=True)
-    assert "will be created" in row_html(page, 2)
+    assert "no problem in this row" in row_html(page, 2)
     assert "you may not give the role instructor" in row_html(page, 3)
     assert "has no course “Kept at home”" in row_html(page, 4)
     fine = upload(client, HEADER + "\n" + rows.splitlines()[1] + "\n", other.id).get_data(as_text=True)
