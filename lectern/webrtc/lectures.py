@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -232,6 +232,14 @@ def calendar_feed() -> ResponseReturnValue:
     return Response(cal.to_ical(), mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 
 
-def upcoming_for_current_user() -> list[Lecture]:
-    """For the home pages and the course page: the signed-in user's next lectures."""
-    return services.upcoming(db.session, current_user, utcnow(), limit=10)
+def home_lectures() -> tuple[list[Lecture], list[Lecture]]:
+    """For the home pages: the signed-in user's live or imminent lectures (shown first, to join), and the later
+    ones. Read once per request, however many panels ask."""
+    if "home_lectures" not in g:
+        now = utcnow()
+        lectures = services.upcoming(db.session, current_user, now, limit=10)
+        g.home_lectures = (
+            [x for x in lectures if services.joinable(x, now)],
+            [x for x in lectures if not services.joinable(x, now)],
+        )
+    return g.home_lectures

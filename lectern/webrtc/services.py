@@ -20,6 +20,9 @@ from lectern.webrtc.models import Attendance, ChatMessage, Lecture, LectureHall,
 
 MAX_CHAT = 1000
 MAX_DURATION = 8 * 60
+# How long before its start a lecture counts as about to begin: its room opens to the audience and the home pages
+# put it first, with its Join button.
+JOIN_EARLY = timedelta(minutes=15)
 
 
 class LectureError(Exception):
@@ -166,6 +169,13 @@ def cancel(session: DbSession, user: User, lecture: Lecture) -> None:
 
 def ends_at(lecture: Lecture) -> datetime:
     return lecture.starts_at + timedelta(minutes=lecture.duration_minutes)
+
+
+def joinable(lecture: Lecture, now: datetime) -> bool:
+    """Whether the lecture is live or about to begin (within JOIN_EARLY of its start, not yet over)."""
+    if lecture.status is LectureStatus.LIVE:
+        return True
+    return lecture.status is LectureStatus.SCHEDULED and lecture.starts_at - JOIN_EARLY <= now < ends_at(lecture)
 
 
 def _attendable(user: User) -> object:
