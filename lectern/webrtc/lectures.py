@@ -150,6 +150,7 @@ def room(lecture_id: int) -> ResponseReturnValue:
         "webrtc/room.html",
         lecture=lecture,
         part=part,
+        timezone=_zone().key,  # the chat's times, formatted by the page's script
         ice_servers=json.dumps(ice_servers(current_app)),
     )
 
