@@ -161,19 +161,20 @@ def attendance(lecture_id: int) -> ResponseReturnValue:
     lecture, part = _lecture(lecture_id)
     if part not in (services.Part.HOST, services.Part.OBSERVER):
         abort(403)
-    rows = services.attendance(db.session, lecture, utcnow())
+    rows = services.register(db.session, lecture, utcnow())
     if request.args.get("format") == "csv":
         data = csv_bytes(
-            ["username", "last_name", "first_name", "academy", "first_joined", "last_left", "minutes"],
+            ["username", "last_name", "first_name", "academy", "first_joined", "last_left", "minutes", "present"],
             (
                 [
                     row.user.username,
                     text_cell(row.user.last_name),
                     text_cell(row.user.first_name),
                     row.user.academy_id,
-                    row.first_joined.isoformat(),
+                    row.first_joined.isoformat() if row.first_joined else "",
                     row.last_left.isoformat() if row.last_left else "",
                     row.minutes,
+                    "no" if row.absent else "yes",
                 ]
                 for row in rows
             ),
