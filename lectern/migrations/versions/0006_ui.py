@@ -1,0 +1,36 @@
+"""ui: the quiz review's 'whether correct' and 'general feedback' options
+
+Revision ID: 0006_ui
+Revises: 0005
+Create Date: 2026-12-06 03:55:00
+
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = "0006_ui"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+REVIEW_WHEN = sa.Enum("never", "after_attempt", "after_close", name="reviewwhen", native_enum=False, length=20)
+
+
+def upgrade():
+    with op.batch_alter_table("quiz", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("review_correctness", REVIEW_WHEN, server_default="after_attempt", nullable=False))
+        batch_op.add_column(
+            sa.Column("review_general_feedback", REVIEW_WHEN, server_default="after_attempt", nullable=False)
+        )
+    # Until now the review showed whether an answer was correct with its marks, and the general feedback with the
+    # specific one: existing quizzes keep showing them as they did.
+    op.execute("UPDATE quiz SET review_correctness = review_marks, review_general_feedback = review_feedback")
+
+
+def downgrade():
+    with op.batch_alter_table("quiz", schema=None) as batch_op:
+        batch_op.drop_column("review_general_feedback")
+        batch_op.drop_column("review_correctness")
