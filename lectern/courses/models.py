@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -143,6 +144,8 @@ class StoredFile(Model):
     original_name: Mapped[str] = mapped_column(String(255))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[created_at]
+    # A video's length, read from the file the first time a viewing needs it (None: not read yet, or unreadable).
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
 
 
 class Lesson(Model):
@@ -196,6 +199,20 @@ class LessonCompletion(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("course_lesson.id", ondelete="CASCADE"), primary_key=True)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LessonViewing(Model):
+    """How much of a video lesson a user has played (lectern.courses.viewing): the parts of the video played,
+    merged, in seconds; the seconds credited, which grow no faster than the wall clock allows; and the time up to
+    which credit has been given."""
+
+    __tablename__ = "lesson_viewing"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("course_lesson.id", ondelete="CASCADE"), primary_key=True)
+    played: Mapped[list[list[float]]] = mapped_column(JSON, default=list)
+    credited_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class CourseCompletion(Model):

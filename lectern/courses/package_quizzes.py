@@ -9,8 +9,9 @@ The manifest carries two keys for them, both optional::
     "quizzes": [{"title": "...", "intro": "...", "published": true, "opens_at": "2026-05-01T09:00:00Z",
                  "closes_at": null, "time_limit_minutes": 15, "attempts_allowed": 3, "grading_method": "highest",
                  "shuffle_questions": false, "shuffle_answers": true, "pass_percent": 60.0,
-                 "required_for_completion": true, "review_marks": "after_attempt", "review_feedback": "after_attempt",
-                 "review_correct": "after_close",
+                 "required_for_completion": true, "review_correctness": "after_attempt",
+                 "review_marks": "after_attempt", "review_feedback": "after_attempt",
+                 "review_general_feedback": "after_attempt", "review_correct": "after_close",
                  "slots": [{"question": 0, "mark": 1.0}, {"random": "Top/Documents", "count": 3, "mark": 1.0}]}]
 
 - The bank is one GIFT file, ``quizzes/bank.gift``, with a ``$CATEGORY:`` line before each category's questions
@@ -66,8 +67,10 @@ QUIZ_FIELDS = {
     "shuffle_answers": False,
     "pass_percent": False,
     "required_for_completion": False,
+    "review_correctness": False,
     "review_marks": False,
     "review_feedback": False,
+    "review_general_feedback": False,
     "review_correct": False,
     "slots": True,
 }
@@ -100,14 +103,17 @@ class QuizEntry:
     shuffle_answers: bool = True
     pass_percent: float | None = None
     required_for_completion: bool = False
+    review_correctness: str = "after_attempt"
     review_marks: str = "after_attempt"
     review_feedback: str = "after_attempt"
+    review_general_feedback: str = "after_attempt"
     review_correct: str = "after_close"
     slots: list[SlotEntry] = field(default_factory=list)
 
 
 # The settings copied between QuizEntry and the Quiz model, in manifest order.
 SETTINGS = tuple(name for name in QUIZ_FIELDS if name != "slots")
+REVIEW_KEYS = tuple(name for name in SETTINGS if name.startswith("review_"))
 
 
 @dataclass
@@ -294,8 +300,13 @@ class QuizChecker(ManifestChecks):
         quiz.attempts_allowed = int(self._number(obj, "attempts_allowed", where, 0, 1000, whole=True) or 0)
         quiz.grading_method = self._choice(obj, "grading_method", where, GRADING_METHODS, "highest")
         quiz.pass_percent = self._number(obj, "pass_percent", where, 0, 100)
-        for key in ("review_marks", "review_feedback", "review_correct"):
+        for key in REVIEW_KEYS:
             setattr(quiz, key, self._choice(obj, key, where, REVIEW_CHOICES, getattr(quiz, key)))
+        # A package from before these two options: they follow the marks and the feedback, as they did then.
+        if "review_correctness" not in obj:
+            quiz.review_correctness = quiz.review_marks
+        if "review_general_feedback" not in obj:
+            quiz.review_general_feedback = quiz.review_feedback
         slots = self._list(obj, "slots", where) or []
         if len(slots) > MAX_SLOTS:
             self.add("too_long", f"{where}.slots", limit=MAX_SLOTS)

@@ -488,25 +488,36 @@ def regrade(session: DbSession, question: BankQuestion, now: datetime) -> tuple[
 
 @dataclass(frozen=True)
 class ReviewOptions:
+    """What a review shows: whether each answer is correct, marks, specific feedback (on the answer given), the
+    question's general feedback, the right answer."""
+
+    correctness: bool
     marks: bool
     feedback: bool
+    general_feedback: bool
     correct: bool
 
 
-TEACHER_REVIEW = ReviewOptions(True, True, True)
+TEACHER_REVIEW = ReviewOptions(True, True, True, True, True)
+NOTHING = ReviewOptions(False, False, False, False, False)
 
 
 def review_options(session: DbSession, attempt: Attempt, now: datetime) -> ReviewOptions:
     """What the cadet may see of their finished attempt now, by the quiz's review options."""
     if attempt.state is not AttemptState.FINISHED:
-        return ReviewOptions(False, False, False)
+        return NOTHING
     closed = settings_for(session, attempt.quiz, attempt.user_id).is_closed(now)
 
     def allowed(when: ReviewWhen) -> bool:
         return when is ReviewWhen.AFTER_ATTEMPT or (when is ReviewWhen.AFTER_CLOSE and closed)
 
+    quiz = attempt.quiz
     return ReviewOptions(
-        allowed(attempt.quiz.review_marks), allowed(attempt.quiz.review_feedback), allowed(attempt.quiz.review_correct)
+        correctness=allowed(quiz.review_correctness),
+        marks=allowed(quiz.review_marks),
+        feedback=allowed(quiz.review_feedback),
+        general_feedback=allowed(quiz.review_general_feedback),
+        correct=allowed(quiz.review_correct),
     )
 
 

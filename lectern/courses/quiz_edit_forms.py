@@ -31,12 +31,15 @@ GRADING_METHOD_LABELS = {
 REVIEW_LABELS = {
     ReviewWhen.NEVER: _l("Never"),
     ReviewWhen.AFTER_ATTEMPT: _l("Right after the attempt"),
-    ReviewWhen.AFTER_CLOSE: _l("After the quiz closes"),
+    ReviewWhen.AFTER_CLOSE: _l("After the quiz closes (never without a closing date)"),
 }
 
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+AFTER_ATTEMPT = ReviewWhen.AFTER_ATTEMPT.value
 
 
 def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
@@ -74,9 +77,20 @@ class QuizForm(FlaskForm):
     required_for_completion = BooleanField(_l("The course is completed only when this quiz is passed"))
     shuffle_questions = BooleanField(_l("Shuffle the questions"))
     shuffle_answers = BooleanField(_l("Shuffle the answers within questions"), default=True)
-    review_marks = SelectField(_l("Cadets see their marks"), choices=_choices(REVIEW_LABELS))
-    review_feedback = SelectField(_l("Cadets see the feedback"), choices=_choices(REVIEW_LABELS))
-    review_correct = SelectField(_l("Cadets see the right answers"), choices=_choices(REVIEW_LABELS))
+    # The review options (quiz_models.REVIEW_SETTINGS); new quizzes show everything right after the attempt.
+    review_correctness = SelectField(
+        _l("Cadets see whether each answer is correct"), choices=_choices(REVIEW_LABELS), default=AFTER_ATTEMPT
+    )
+    review_marks = SelectField(_l("Cadets see their marks"), choices=_choices(REVIEW_LABELS), default=AFTER_ATTEMPT)
+    review_feedback = SelectField(
+        _l("Cadets see the feedback on their answers"), choices=_choices(REVIEW_LABELS), default=AFTER_ATTEMPT
+    )
+    review_general_feedback = SelectField(
+        _l("Cadets see the questions' general feedback"), choices=_choices(REVIEW_LABELS), default=AFTER_ATTEMPT
+    )
+    review_correct = SelectField(
+        _l("Cadets see the right answers"), choices=_choices(REVIEW_LABELS), default=AFTER_ATTEMPT
+    )
 
     def validate_closes_at(self, field: DateTimeLocalField) -> None:
         if field.data and self.opens_at.data and field.data <= self.opens_at.data:

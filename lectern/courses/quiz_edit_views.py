@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from lectern.courses.quiz_edit_forms import AddRandomForm, QuizForm, SlotMarkForm
-from lectern.courses.quiz_models import BankQuestion, QuestionCategory, Quiz, QuizSlot, ReviewWhen
+from lectern.courses.quiz_models import REVIEW_SETTINGS, BankQuestion, QuestionCategory, Quiz, QuizSlot, ReviewWhen
 from lectern.courses.views_common import editable_course, from_local, to_local
 from lectern.extensions import db
 from lectern.urls import form_ids
@@ -37,9 +37,8 @@ def _fill(form: QuizForm, quiz: Quiz) -> None:
     form.pass_percent.data = None if quiz.pass_percent is None else Decimal(str(quiz.pass_percent))
     form.required_for_completion.data = quiz.required_for_completion
     form.shuffle_questions.data, form.shuffle_answers.data = quiz.shuffle_questions, quiz.shuffle_answers
-    form.review_marks.data = quiz.review_marks.value
-    form.review_feedback.data = quiz.review_feedback.value
-    form.review_correct.data = quiz.review_correct.value
+    for name in REVIEW_SETTINGS:
+        getattr(form, name).data = getattr(quiz, name).value
 
 
 def _apply(form: QuizForm, quiz: Quiz) -> None:
@@ -51,9 +50,8 @@ def _apply(form: QuizForm, quiz: Quiz) -> None:
     quiz.pass_percent = None if form.pass_percent.data is None else float(form.pass_percent.data)
     quiz.required_for_completion = bool(form.required_for_completion.data)
     quiz.shuffle_questions, quiz.shuffle_answers = bool(form.shuffle_questions.data), bool(form.shuffle_answers.data)
-    quiz.review_marks = ReviewWhen(form.review_marks.data)
-    quiz.review_feedback = ReviewWhen(form.review_feedback.data)
-    quiz.review_correct = ReviewWhen(form.review_correct.data)
+    for name in REVIEW_SETTINGS:
+        setattr(quiz, name, ReviewWhen(getattr(form, name).data))
 
 
 @bp.route("/<id:course_id>/quizzes/new", methods=["GET", "POST"])
@@ -61,10 +59,6 @@ def _apply(form: QuizForm, quiz: Quiz) -> None:
 def new(course_id: int) -> ResponseReturnValue:
     course = editable_course(course_id)
     form = QuizForm()
-    if request.method == "GET":
-        form.review_marks.data = ReviewWhen.AFTER_ATTEMPT.value
-        form.review_feedback.data = ReviewWhen.AFTER_ATTEMPT.value
-        form.review_correct.data = ReviewWhen.AFTER_CLOSE.value
     if form.validate_on_submit():
         quiz = Quiz(course_id=course.id)
         _apply(form, quiz)

@@ -26,6 +26,10 @@ class ReviewWhen(enum.StrEnum):
     AFTER_CLOSE = "after_close"  # once the quiz has closed
 
 
+# The quiz's review options (its columns of this name), in the order the settings form shows them.
+REVIEW_SETTINGS = ("review_correctness", "review_marks", "review_feedback", "review_general_feedback", "review_correct")
+
+
 class AttemptState(enum.StrEnum):
     IN_PROGRESS = "in_progress"
     FINISHED = "finished"
@@ -96,9 +100,18 @@ class Quiz(Model):
     shuffle_answers: Mapped[bool] = mapped_column(Boolean, default=True)
     pass_percent: Mapped[float | None] = mapped_column(Float)  # None: no pass mark
     required_for_completion: Mapped[bool] = mapped_column(Boolean, default=False)  # the course needs a pass
+    # What the review of a finished attempt shows a cadet, and when (Moodle's review options, simplified): whether
+    # each answer was correct, the marks, the feedback on their answers (specific), the question's general
+    # feedback, and the right answers. The defaults are Moodle's: all of it right after the attempt.
+    review_correctness: Mapped[ReviewWhen] = mapped_column(
+        string_enum(ReviewWhen), default=ReviewWhen.AFTER_ATTEMPT, server_default=ReviewWhen.AFTER_ATTEMPT.value
+    )
     review_marks: Mapped[ReviewWhen] = mapped_column(string_enum(ReviewWhen), default=ReviewWhen.AFTER_ATTEMPT)
     review_feedback: Mapped[ReviewWhen] = mapped_column(string_enum(ReviewWhen), default=ReviewWhen.AFTER_ATTEMPT)
-    review_correct: Mapped[ReviewWhen] = mapped_column(string_enum(ReviewWhen), default=ReviewWhen.AFTER_CLOSE)
+    review_general_feedback: Mapped[ReviewWhen] = mapped_column(
+        string_enum(ReviewWhen), default=ReviewWhen.AFTER_ATTEMPT, server_default=ReviewWhen.AFTER_ATTEMPT.value
+    )
+    review_correct: Mapped[ReviewWhen] = mapped_column(string_enum(ReviewWhen), default=ReviewWhen.AFTER_ATTEMPT)
     created_at: Mapped[created_at]
 
     course: Mapped[Course] = relationship()

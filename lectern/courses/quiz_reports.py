@@ -48,6 +48,7 @@ class GradeCell:
     passed: bool | None  # None: the quiz has no pass mark, or there is no grade
     attempts: int  # every attempt, in progress ones included
     waiting: bool  # a finished attempt has an essay waiting for a teacher's mark
+    in_progress: bool = False  # an attempt is under way (a cadet answering now, or one who left it unfinished)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def gradebook(session: DbSession, course: Course, user_ids: Collection[int] | No
     )
     scores: dict[tuple[int, int], list[float | None]] = {}
     waiting: set[tuple[int, int]] = set()
+    under_way: set[tuple[int, int]] = set()
     if quizzes and users:
         attempts = session.scalars(
             select(Attempt)
@@ -85,14 +87,17 @@ def gradebook(session: DbSession, course: Course, user_ids: Collection[int] | No
             scores.setdefault(key, []).append(attempt.percent if counts(attempt) else None)
             if attempt.state is AttemptState.FINISHED and attempt.needs_grading:
                 waiting.add(key)
+            elif attempt.state is AttemptState.IN_PROGRESS:
+                under_way.add(key)
     rows = []
     for user in users:
         cells = []
         for quiz in quizzes:
             found = scores.get((user.id, quiz.id), [])
             percent = quiz_grading.overall(quiz.grading_method, found) if found else None
+            key = (user.id, quiz.id)
             cells.append(
-                GradeCell(percent, quiz_attempts.passed(quiz, percent), len(found), (user.id, quiz.id) in waiting)
+                GradeCell(percent, quiz_attempts.passed(quiz, percent), len(found), key in waiting, key in under_way)
             )
         rows.append(GradebookRow(user, cells))
     return Gradebook(quizzes, rows)

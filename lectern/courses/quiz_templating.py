@@ -12,7 +12,7 @@ from markupsafe import Markup
 from lectern.courses import quiz_attempts, quiz_grading, quiz_render
 from lectern.courses.quiz_grading_forms import GRADE_STATE_LABELS, QUESTION_TYPE_SHORT
 from lectern.courses.quiz_model import NumericAnswer, Question, QuestionType
-from lectern.courses.quiz_models import Attempt, AttemptAnswer
+from lectern.courses.quiz_models import REVIEW_SETTINGS, Attempt, AttemptAnswer
 
 
 @dataclass(frozen=True)
@@ -136,4 +136,6 @@ def register(app: Flask) -> None:
         review_seed=review_seed,
         grade_state_labels=GRADE_STATE_LABELS,
         question_type_short=QUESTION_TYPE_SHORT,
+        review_settings=REVIEW_SETTINGS,
+        teacher_review=quiz_attempts.TEACHER_REVIEW,
     )

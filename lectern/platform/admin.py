@@ -123,7 +123,7 @@ def users() -> ResponseReturnValue:
         academies=academies,
         cohorts=visible,
         memberships=cohorts.cohorts_of(db.session, [u.id for u in items]),
-        manageable=set(services.manageable_roles(current_user)),
+        manageable={u.id for u in items if services.may_manage(current_user, u)},
         roles=ROLE_LABELS,
     )
 
@@ -140,7 +140,7 @@ def users_export() -> ResponseReturnValue:
 
 def _manageable_or_403(user_id: int) -> User:
     item = _user_or_404(user_id)
-    if item.role not in services.manageable_roles(current_user):
+    if not services.may_manage(current_user, item):
         abort(403)
     return item
 

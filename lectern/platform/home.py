@@ -16,10 +16,11 @@ bp = Blueprint("home", __name__)
 _PANELS: dict[Role, list[str]] = {role: [] for role in Role}
 
 
-def register_panel(role: Role, template: str) -> None:
-    """Show `template` on the home page of `role` (called by the courses and lectures areas at start-up)."""
+def register_panel(role: Role, template: str, first: bool = False) -> None:
+    """Show `template` on the home page of `role` (called by the courses and lectures areas at start-up); `first`
+    puts it above the panels registered before it (what needs the user now, such as a live lecture)."""
     if template not in _PANELS[role]:
-        _PANELS[role].append(template)
+        _PANELS[role].insert(0 if first else len(_PANELS[role]), template)
 
 
 @bp.route("/")

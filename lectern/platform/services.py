@@ -74,7 +74,7 @@ def set_password(session: DbSession, user: User, new: str, keep_current: bool = 
 
 def admin_set_password(session: DbSession, actor: User, user: User, new: str) -> None:
     """An administrator sets `user`'s password (ending their sessions); recorded in the audit log."""
-    if user.role not in manageable_roles(actor):
+    if not may_manage(actor, user):
         raise Forbidden()
     set_password(session, user, new)
     audit.record(session, actor, "user.password", academy_id=user.academy_id, target=user.username)
@@ -89,7 +89,7 @@ def reset_password(session: DbSession, actor: User, user: User) -> str:
 
 def set_active(session: DbSession, actor: User, user: User, active: bool) -> None:
     """Suspend (ending every session) or reactivate `user`. Nobody suspends themselves."""
-    if user.role not in manageable_roles(actor) or user.id == actor.id:
+    if not may_manage(actor, user) or user.id == actor.id:
         raise Forbidden()
     if user.active == active:
         return
@@ -111,6 +111,12 @@ def manageable_roles(actor: User) -> list[Role]:
     if actor.role is Role.ACADEMY_ADMIN:
         return [r for r in Role if r is not Role.GLOBAL_ADMIN]
     return []
+
+
+def may_manage(actor: User, user: User) -> bool:
+    """Whether `actor` may edit `user`, reset their password or suspend them: the one rule for the user views and
+    the users list's links."""
+    return administers(actor, user.academy_id) and user.role in manageable_roles(actor)
 
 
 def administers(actor: User, academy_id: int) -> bool:
@@ -302,7 +308,7 @@ def update_user(
     language: str | None,
     active: bool,
 ) -> User:
-    if user.role not in manageable_roles(actor):
+    if not may_manage(actor, user):
         raise Forbidden()  # an academy administrator cannot change a global administrator
     _check_may_assign(session, actor, academy_id, role)
     if user.id == actor.id and (role is not actor.role or not active):

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -150,6 +150,7 @@ def room(lecture_id: int) -> ResponseReturnValue:
         "webrtc/room.html",
         lecture=lecture,
         part=part,
+        timezone=_zone().key,  # the chat's times, formatted by the page's script
         ice_servers=json.dumps(ice_servers(current_app)),
     )
 
@@ -160,19 +161,20 @@ def attendance(lecture_id: int) -> ResponseReturnValue:
     lecture, part = _lecture(lecture_id)
     if part not in (services.Part.HOST, services.Part.OBSERVER):
         abort(403)
-    rows = services.attendance(db.session, lecture, utcnow())
+    rows = services.register(db.session, lecture, utcnow())
     if request.args.get("format") == "csv":
         data = csv_bytes(
-            ["username", "last_name", "first_name", "academy", "first_joined", "last_left", "minutes"],
+            ["username", "last_name", "first_name", "academy", "first_joined", "last_left", "minutes", "present"],
             (
                 [
                     row.user.username,
                     text_cell(row.user.last_name),
                     text_cell(row.user.first_name),
                     row.user.academy_id,
-                    row.first_joined.isoformat(),
+                    row.first_joined.isoformat() if row.first_joined else "",
                     row.last_left.isoformat() if row.last_left else "",
                     row.minutes,
+                    "no" if row.absent else "yes",
                 ]
                 for row in rows
             ),
@@ -232,6 +234,14 @@ def calendar_feed() -> ResponseReturnValue:
     return Response(cal.to_ical(), mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 
 
-def upcoming_for_current_user() -> list[Lecture]:
-    """For the home pages and the course page: the signed-in user's next lectures."""
-    return services.upcoming(db.session, current_user, utcnow(), limit=10)
+def home_lectures() -> tuple[list[Lecture], list[Lecture]]:
+    """For the home pages: the signed-in user's live or imminent lectures (shown first, to join), and the later
+    ones. Read once per request, however many panels ask."""
+    if "home_lectures" not in g:
+        now = utcnow()
+        lectures = services.upcoming(db.session, current_user, now, limit=10)
+        g.home_lectures = (
+            [x for x in lectures if services.joinable(x, now)],
+            [x for x in lectures if not services.joinable(x, now)],
+        )
+    return g.home_lectures

@@ -29,6 +29,9 @@ from lectern.webrtc.models import (
 
 MAX_CHAT = 1000
 MAX_DURATION = 8 * 60
+# How long before its start a lecture counts as about to begin: its room opens to the audience and the home pages
+# put it first, with its Join button.
+JOIN_EARLY = timedelta(minutes=15)
 
 
 class LectureError(Exception):
@@ -197,6 +200,13 @@ def ends_at(lecture: Lecture) -> datetime:
     return lecture.starts_at + timedelta(minutes=lecture.duration_minutes)
 
 
+def joinable(lecture: Lecture, now: datetime) -> bool:
+    """Whether the lecture is live or about to begin (within JOIN_EARLY of its start, not yet over)."""
+    if lecture.status is LectureStatus.LIVE:
+        return True
+    return lecture.status is LectureStatus.SCHEDULED and lecture.starts_at - JOIN_EARLY <= now < ends_at(lecture)
+
+
 def _attendable(user: User) -> object:
     """SQL condition: lectures `user` may join (without administrators' observer rights)."""
     my_courses = select(Enrolment.course_id).where(Enrolment.user_id == user.id)
@@ -281,10 +291,16 @@ def depart(session: DbSession, attendance_id: int, now: datetime) -> None:
 
 @dataclass(frozen=True)
 class Presence:
+    """One participant's attendance; `first_joined` None: expected (enrolled or invited) but never joined."""
+
     user: User
-    first_joined: datetime
+    first_joined: datetime | None
     last_left: datetime | None
     minutes: int
+
+    @property
+    def absent(self) -> bool:
+        return self.first_joined is None
 
 
 def attendance(session: DbSession, lecture: Lecture, now: datetime) -> list[Presence]:
@@ -327,6 +343,30 @@ def attendance(session: DbSession, lecture: Lecture, now: datetime) -> list[Pres
             )
         )
     return sorted(result, key=lambda p: (p.user.last_name, p.user.first_name))
+
+
+def expected(session: DbSession, lecture: Lecture) -> list[User]:
+    """Who was expected in the lecture's audience: the active cadets enrolled in its course or in an invited one,
+    and the invited lecture halls (those who would join as cadets or halls; its hosts and observers are not
+    counted)."""
+    courses = [lecture.course_id, *(i.course_id for i in lecture.invited_courses)]
+    staff = select(CourseStaff.user_id).where(CourseStaff.course_id == lecture.course_id)
+    enrolled = select(Enrolment.user_id).where(Enrolment.course_id.in_(courses))
+    halls = select(LectureHall.user_id).where(LectureHall.lecture_id == lecture.id)
+    audience = or_(
+        User.id.in_(enrolled) & User.role.not_in([Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN, Role.CLASSROOM]),
+        User.id.in_(halls) & (User.role == Role.CLASSROOM),
+    )
+    return list(session.scalars(select(User).where(audience, User.active.is_(True), User.id.not_in(staff))))
+
+
+def register(session: DbSession, lecture: Lecture, now: datetime) -> list[Presence]:
+    """The lecture's attendance register: everyone who joined (as `attendance`), and everyone expected who never
+    did, marked absent; by name."""
+    present = attendance(session, lecture, now)
+    came = {p.user.id for p in present}
+    absent = [Presence(u, None, None, 0) for u in expected(session, lecture) if u.id not in came]
+    return sorted(present + absent, key=lambda p: (p.user.last_name, p.user.first_name, p.user.id))
 
 
 def say(session: DbSession, lecture: Lecture, user: User, text: str, now: datetime) -> ChatMessage:

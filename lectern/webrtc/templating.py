@@ -13,12 +13,13 @@ from lectern.platform.home import register_panel
 from lectern.platform.models import Role, utcnow
 from lectern.platform.templating import NavItem, register_nav_item
 from lectern.webrtc import services
-from lectern.webrtc.lectures import upcoming_for_current_user
+from lectern.webrtc.lectures import home_lectures
 from lectern.webrtc.models import LectureStatus
 
 
 def register(app: Flask) -> None:
     for role in (Role.CADET, Role.INSTRUCTOR, Role.CLASSROOM):
+        register_panel(role, "webrtc/_now.html", first=True)
         register_panel(role, "webrtc/_upcoming.html")
     register_course_panel("webrtc/_course_lectures.html")
     register_nav_item({Role.CADET, Role.INSTRUCTOR, Role.CLASSROOM}, NavItem("lectures.calendar_page", _l("Lectures")))
@@ -27,7 +28,8 @@ def register(app: Flask) -> None:
         return services.course_lectures(db.session, course)
 
     app.jinja_env.globals.update(
-        upcoming_lectures=upcoming_for_current_user,
+        home_lectures=home_lectures,
+        lecture_joinable=lambda lecture: services.joinable(lecture, utcnow()),
         course_lectures=course_lectures,
         LectureStatus=LectureStatus,
         lecture_ends_at=services.ends_at,

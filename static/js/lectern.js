@@ -17,7 +17,7 @@ function enhance(root) {
   }
   for (const form of root.querySelectorAll("form[data-kind-switch]")) kindSwitch(form);
   for (const form of root.querySelectorAll("form.js-upload")) uploadWithProgress(form);
-  for (const video of root.querySelectorAll("video[data-done-url]")) doneWhenWatched(video);
+  for (const video of root.querySelectorAll("video[data-played-url]")) reportPlayed(video);
 }
 
 // A lesson form shows only the fields of the chosen kind of lesson.
@@ -88,23 +88,59 @@ function uploadWithProgress(form) {
   });
 }
 
-// A video lesson is done when the cadet has watched it to the end.
-function doneWhenWatched(video) {
-  video.addEventListener("ended", () => {
-    const body = new FormData();
-    body.append("done", "1");
-    body.append("csrf_token", document.querySelector("input[name=csrf_token]").value);
-    fetch(video.dataset.doneUrl, { method: "POST", body, headers: { Accept: "application/json" } })
-      .then((r) => r.json())
-      .then((data) => {
-        for (const bar of document.querySelectorAll(".progress")) {
-          bar.querySelector("meter").value = data.percent;
-          bar.querySelector("span").textContent = data.label;
-          bar.setAttribute("aria-valuenow", data.percent);
-        }
-      })
+// A video lesson is done when the cadet has played most of it: seeking to the end plays nothing. The browser's own
+// record of the parts played (video.played) goes to the server every 10 seconds of playing, on pause, at the end
+// and when the page is left; the server credits it no faster than the clock allows and answers with the lesson's
+// state, which the page shows at once: the share played, then "Done", the course's progress and its completion.
+function reportPlayed(video) {
+  const state = document.getElementById("watch-state");
+  let finished = false;
+  const body = () => {
+    const ranges = [];
+    for (let i = 0; i < video.played.length; i++) ranges.push([video.played.start(i), video.played.end(i)]);
+    const data = new FormData();
+    data.append("csrf_token", document.querySelector("input[name=csrf_token]").value);
+    data.append("ranges", JSON.stringify(ranges));
+    data.append("duration", String(video.duration || 0));
+    return data;
+  };
+  const show = (data) => {
+    if (state && !finished) state.querySelector(".watched").textContent = data.watched_label;
+    for (const bar of document.querySelectorAll(".progress")) {
+      bar.querySelector("meter").value = data.percent;
+      bar.querySelector("span").textContent = data.label;
+      bar.setAttribute("aria-valuenow", data.percent);
+    }
+    if (data.lesson_done && !finished) {
+      finished = true;
+      const badge = document.createElement("span");
+      badge.className = "badge ok";
+      badge.textContent = state ? state.dataset.tDone : "";
+      if (state) state.replaceChildren(badge);
+      const current = document.querySelector('.outline [aria-current="page"]');
+      if (current) current.closest("li").classList.add("done");
+    }
+    if (data.message) {
+      const note = document.createElement("p");
+      note.className = "flash flash-success";
+      note.setAttribute("role", "status");
+      note.textContent = data.message;
+      document.querySelector("main").prepend(note);
+    }
+  };
+  const send = () => {
+    if (finished || !video.played.length) return;
+    fetch(video.dataset.playedUrl, { method: "POST", body: body(), headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((data) => data && show(data))
       .catch(() => {});
-  }, { once: true });
+  };
+  setInterval(() => { if (!video.paused) send(); }, 10000);
+  video.addEventListener("pause", send);
+  video.addEventListener("ended", send);
+  window.addEventListener("pagehide", () => {
+    if (!finished && video.played.length) navigator.sendBeacon(video.dataset.playedUrl, body());
+  });
 }
 
 document.addEventListener("DOMContentLoaded", () => enhance(document));

@@ -54,11 +54,13 @@
     el.textContent = t(name);
   }
 
-  function setLive(live) {
-    state.live = live;
+  // The lecture's own state in the header pill: not started, live, or ended (never "live" after the end).
+  var STATUS_TEXT = { scheduled: "notStarted", live: "live", ended: "statusEnded" };
+  function setStatus(status) {
+    state.live = status === "live";
     var el = $("lecture-status");
-    el.dataset.state = live ? "live" : "scheduled";
-    el.textContent = live ? t("live") : t("notStarted");
+    el.dataset.state = status;
+    el.textContent = t(STATUS_TEXT[status]);
     updateControls();
   }
 
@@ -71,8 +73,9 @@
     noticeTimer = setTimeout(function () { el.hidden = true; }, 6000);
   }
 
-  function over(text) {
+  function over(text, ended) {
     state.over = true;
+    if (ended) setStatus("ended");
     stopEverything();
     $("room-over-text").textContent = text;
     $("room-over").hidden = false;
@@ -129,9 +132,9 @@
 
   socket.on("participants", renderParticipants);
   socket.on("chat", addChat);
-  socket.on("live", function () { setLive(true); });
+  socket.on("live", function () { setStatus("live"); });
   socket.on("floor", function (msg) { onFloor(msg.user); });
-  socket.on("ended", function () { over(t("ended")); });
+  socket.on("ended", function () { over(t("ended"), true); });
   socket.on("removed", function () { over(t("removed")); });
   socket.on("access_ended", function () { over(t("accessEnded")); });
   socket.on("removals", renderRemoved);
@@ -152,7 +155,7 @@
       state.moderator = !!ack.moderator;
       renderRemoved(ack.removed || []);
       if (ack.ice_servers) iceServers = ack.ice_servers;
-      setLive(ack.lecture.status === "live");
+      setStatus(ack.lecture.status === "live" ? "live" : "scheduled");
       renderParticipants(ack.participants);
       $("chat-log").textContent = "";
       ack.chat.forEach(addChat);
@@ -361,7 +364,7 @@
     // `publishing` is set once the relay has answered, so a rejoin racing this first publish cannot repeat it.
     return publish("main").then(function () {
       state.publishing = true;
-      setLive(true);
+      setStatus("live");
       updateControls();
     }, function (err) {
       stopPublishing("main");
@@ -419,7 +422,8 @@
   function updateControls() {
     var media = isHost ? !!state.pubs.main : !!state.floorMine;
     if (isHost) {
-      show("start-button", !state.pubs.main);
+      show("start-button", !state.pubs.main && !state.over);
+      show("end-button", state.live && !state.over); // nothing to end before the start, nor after the end
       label("start-button", state.live ? t("resume") : t("start"));
       show("screen-button", media);
       label("screen-button", state.sharing ? t("showCamera") : t("share"), state.sharing);
@@ -576,6 +580,14 @@
 
   /* ---- chat ---- */
 
+  // Times in the academy's timezone (the page says so in its footer) and the UI language's conventions, not the
+  // browser's: a cadet's laptop may be set to anywhere.
+  var chatTime = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+    timeZone: d.timezone || undefined,
+    hour: "numeric",
+    minute: "2-digit",
+  });
+
   function addChat(m) {
     var log = $("chat-log");
     var li = document.createElement("li");
@@ -586,7 +598,7 @@
     name.textContent = m.name;
     var time = document.createElement("time");
     time.dateTime = m.at;
-    time.textContent = new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    time.textContent = chatTime.format(new Date(m.at));
     head.append(name, time);
     var text = document.createElement("span");
     text.className = "msg-text";

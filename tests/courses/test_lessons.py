@@ -194,36 +194,6 @@ def test_viewing_completes_text_lessons_and_the_course(client, app, setup):
     assert count(app, CourseCompletion) == 1
 
 
-def test_videos_complete_when_watched_or_marked(client, app, setup):
-    course, teacher, cadet, module_id = setup
-    client.login(teacher.username)
-    _upload(client, course.id, module_id, "video", WEBM, "v.webm")
-    video = lesson_ids(app, course.id)[-1]
-    client.submit("/logout", page="/courses/")
-    client.login(cadet.username)
-    client.get(f"/courses/{course.id}/lessons/{video}")
-    with app.app_context():
-        assert db.session.get(LessonCompletion, (cadet.id, video)) is None  # opening a video is not watching it
-    # The player posts this at the end of the video.
-    response = client.submit(
-        f"/courses/{course.id}/lessons/{video}/done",
-        {"done": "1"},
-        page=f"/courses/{course.id}/lessons/{video}",
-        headers={"Accept": "application/json"},
-    )
-    assert response.json == {
-        "done": 1,
-        "total": 3,
-        "percent": 33,
-        "completed": False,
-        "label": "1 of 3 lessons · 33%",
-    }
-    # The cadet may take it back.
-    client.submit(f"/courses/{course.id}/lessons/{video}/done", {"done": "0"}, page=f"/courses/{course.id}")
-    with app.app_context():
-        assert db.session.get(LessonCompletion, (cadet.id, video)) is None
-
-
 def test_completions_survive_unenrolment(client, app, setup):
     course, _, cadet, _ = setup
     client.login(cadet.username)

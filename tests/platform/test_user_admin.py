@@ -137,6 +137,26 @@ def test_academy_admins_cannot_touch_a_global_admin(app, client, make, academies
         assert item.active and item.password_hash == boss.password_hash
 
 
+@pytest.mark.parametrize("role", [Role.ACADEMY_ADMIN, Role.GLOBAL_ADMIN])
+def test_the_list_links_only_the_users_its_reader_may_edit(client, make, academies, role):
+    home, _ = academies
+    reader = make.user(role, home)
+    boss = make.user(Role.GLOBAL_ADMIN, home, first_name="Guna", last_name="Boss")
+    cadet = make.user(Role.CADET, home, first_name="Aibek", last_name="Asanov")
+    client.login(reader.username)
+
+    page = client.get("/admin/users").get_data(as_text=True)
+
+    edits = set(re.findall(r'href="(/admin/users/\d+/edit)"', page))
+    assert f"/admin/users/{cadet.id}/edit" in edits
+    assert (f"/admin/users/{boss.id}/edit" in edits) is (role is Role.GLOBAL_ADMIN)
+    assert "Boss, Guna" in page
+    for href in edits:  # every link opens
+        assert client.get(href).status_code == 200, href
+    if role is Role.ACADEMY_ADMIN:  # and nothing offered on the row it may not touch
+        assert f"/admin/users/{boss.id}/" not in page
+
+
 ADMIN_PAGES = [
     ("get", "/admin/"),
     ("get", "/admin/users"),

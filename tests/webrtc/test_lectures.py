@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -165,7 +166,7 @@ def test_attendance_page_and_csv(client, make, app, world):
     client.login(teacher.username)
     assert "Асанов" in client.get(f"/lectures/{lecture.id}/attendance").get_data(as_text=True)
     csv_text = client.get(f"/lectures/{lecture.id}/attendance?format=csv").get_data(as_text=True)
-    assert csv_text.splitlines()[1].endswith(",45") and cadet.username in csv_text
+    assert csv_text.splitlines()[1].endswith(",45,yes") and cadet.username in csv_text
 
 
 def test_calendar_feed(client, make, app, world):
@@ -210,3 +211,34 @@ def test_demo_data_schedules_lectures_with_halls_invited(app, runner):
         from lectern.courses.models import Enrolment
 
         assert db.session.scalars(select(Enrolment).where(Enrolment.course_id == first.course_id)).first()
+
+
+def test_the_register_lists_who_never_joined_and_dates_the_times(client, make, app, world):
+    _, bishkek, course, other, teacher = world
+    lecture = _lecture(make, course.id, status=LectureStatus.ENDED, started_at=T0, ended_at=T0 + timedelta(hours=1))
+    make.save(LectureInvite(lecture_id=lecture.id, course_id=other.id))
+    came = make.user(Role.CADET, bishkek, last_name="Asanov")
+    stayed_home = make.user(Role.CADET, bishkek, last_name="Bekova")
+    invited = make.user(Role.CADET, bishkek, last_name="Omarov")
+    suspended = make.user(Role.CADET, bishkek, last_name="Suspended", active=False)
+    hall = make.user(Role.CLASSROOM, bishkek, last_name="Hall B-12")
+    not_invited_hall = make.user(Role.CLASSROOM, bishkek, last_name="Hall C-3")
+    for user in (came, stayed_home, suspended, not_invited_hall):
+        make.enrol(course.id, user.id)
+    make.enrol(other.id, invited.id)
+    make.save(LectureHall(lecture_id=lecture.id, user_id=hall.id))
+    make.save(Attendance(lecture_id=lecture.id, user_id=came.id, joined_at=T0, left_at=T0 + timedelta(minutes=45)))
+    client.login(teacher.username)
+
+    page = client.get(f"/lectures/{lecture.id}/attendance").get_data(as_text=True)
+
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    names = [re.search(r"<td>([^,<]+),", row).group(1) for row in rows if "<td>" in row]
+    assert names == ["Asanov", "Bekova", "Hall B-12", "Omarov"]  # the teacher, the suspended, the uninvited: not
+    asanov, bekova = rows[1], rows[2]
+    assert "Absent" not in asanov and re.search(r"\b(20)?26\b", asanov), "the join time has no date"
+    assert "Absent" in bekova and "Absent" in rows[3] and "Absent" in rows[4]
+    csv_lines = client.get(f"/lectures/{lecture.id}/attendance?format=csv").get_data(as_text=True).splitlines()
+    assert csv_lines[0].endswith(",minutes,present")
+    assert [line.split(",")[1] for line in csv_lines[1:]] == names
+    assert csv_lines[1].endswith(",45,yes") and csv_lines[2].endswith(",,,0,no")
