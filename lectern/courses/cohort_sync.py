@@ -29,7 +29,7 @@ from lectern.courses.models import (
 )
 from lectern.courses.progress import insert_once
 from lectern.extensions import DbSession
-from lectern.platform import audit, cohorts
+from lectern.platform import access, audit, cohorts
 from lectern.platform.models import Academy, Cohort, CohortMember, Role, User
 from lectern.platform.services import administers
 
@@ -258,6 +258,7 @@ def _unenrol(session: DbSession, course_ids: Sequence[int], user_ids: Sequence[i
                 )
             )
             removed += result.rowcount  # type: ignore[attr-defined]
+            access.changed(session, *ending)  # their open lecture sockets are checked again once this commits
     session.flush()
     return removed
 

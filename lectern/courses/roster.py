@@ -17,7 +17,7 @@ from lectern.courses import cohort_sync, services
 from lectern.courses.access import STAFF_SITE_ROLES, CourseError, Forbidden, NotFound, can_edit
 from lectern.courses.models import Course, CourseRole, CourseStaff, Enrolment, EnrolmentMethod
 from lectern.extensions import DbSession
-from lectern.platform import audit
+from lectern.platform import access, audit
 from lectern.platform.models import Cohort, Role, User
 
 COURSE_ROLE_LABELS = {
@@ -109,6 +109,7 @@ def unenrol_by_hand(session: DbSession, actor: User, course: Course, user_id: in
         details={"user": enrolment.user.username},
     )
     session.delete(enrolment)
+    access.changed(session, user_id)  # their open lecture sockets are checked again once this commits
     session.flush()
     return True
 
@@ -182,6 +183,7 @@ def set_staff(session: DbSession, actor: User, course: Course, user_id: int, rol
     else:
         details["old"] = row.role.value
         row.role = role
+        access.changed(session, user.id)  # an instructor made assistant may no longer run the lecture
     audit.record(session, actor, "course.staff", academy_id=course.academy_id, target=course.title, details=details)
     session.flush()
     return True
@@ -208,5 +210,6 @@ def remove_staff(session: DbSession, actor: User, course: Course, user_id: int) 
         details={"user": row.user.username, "role": row.role.value},
     )
     session.delete(row)
+    access.changed(session, user_id)
     session.flush()
     return True

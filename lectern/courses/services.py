@@ -35,6 +35,7 @@ from lectern.courses.models import (
 from lectern.courses.progress import insert_once
 from lectern.courses.storage import Saved
 from lectern.extensions import DbSession
+from lectern.platform import access
 from lectern.platform.models import Academy, Role, User, utcnow
 
 
@@ -360,6 +361,7 @@ def self_enrol(session: DbSession, user: User, course: Course, key: str | None, 
 def unenrol(session: DbSession, course: Course, user_id: int) -> None:
     """End an enrolment. Completions stay: the cadet's history is kept if they come back."""
     session.execute(delete(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id == user_id))
+    access.changed(session, user_id)  # their open lecture sockets are checked again once this commits
 
 
 def participants(session: DbSession, course: Course) -> list[Enrolment]:

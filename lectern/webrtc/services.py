@@ -12,7 +12,7 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from lectern.courses import access as course_access
-from lectern.courses.models import Course, Enrolment
+from lectern.courses.models import Course, CourseStaff, Enrolment
 from lectern.extensions import DbSession
 from lectern.platform import sessions
 from lectern.platform.models import Role, User

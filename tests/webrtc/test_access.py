@@ -14,6 +14,8 @@ from flask import Flask
 from flask_socketio import SocketIOTestClient
 from sqlalchemy import select
 
+from lectern.courses import roster
+from lectern.courses.models import Enrolment
 from lectern.extensions import db, socketio
 from lectern.platform import services as platform
 from lectern.platform.models import Role, User
@@ -205,7 +207,17 @@ def _sign_out_elsewhere(app: Flask, admin: User, cadet: User, _http: Client) -> 
     assert laptop.submit("/account/sign-out-others", page="/account").status_code == 302  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("end", [_password, _role, _sign_out, _sign_out_elsewhere], ids=lambda f: f.__name__[1:])
+def _unenrol(app: Flask, admin: User, cadet: User, _http: Client) -> None:
+    def unenrol(a: User) -> None:
+        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == cadet.id))
+        roster.unenrol_by_hand(db.session, a, enrolment.course, cadet.id)
+
+    as_admin(app, admin.academy_id, unenrol)
+
+
+@pytest.mark.parametrize(
+    "end", [_password, _role, _sign_out, _sign_out_elsewhere, _unenrol], ids=lambda f: f.__name__[1:]
+)
 def test_every_end_of_access_closes_the_socket_and_no_other(app: Flask, world: Any, admin: User, end: Any) -> None:
     lecture, people = world
     host = joined(app, world, "host")
