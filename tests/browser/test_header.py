@@ -9,9 +9,7 @@ from playwright.sync_api import Browser, expect
 
 from lectern.platform.models import Role
 from tests import factories
-from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_roles import ru, russian, sign_in  # noqa: F401  (ru: the catalogue fixture)
-from tests.conftest import Database
 
 
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
@@ -20,7 +18,6 @@ def test_the_header_is_one_line_with_sign_out_in_view(
     live_server: str,
     browser: Browser,
     make: factories.Factory,
-    database: Database,
     ru: Catalog,  # noqa: F811
 ) -> None:
     academy = make.academy(name="Border Service Training Centre")
@@ -34,7 +31,6 @@ def test_the_header_is_one_line_with_sign_out_in_view(
             expect(page.locator("html")).to_have_attribute("lang", "ru")
         sign_out = "Sign out" if language == "en" else russian(ru, "Sign out")
         header = page.locator("header.top")
-        page.screenshot(path=str(ARTIFACTS / f"{database.backend}-header-{role.value}-{language}-{width}.png"))
 
         # Sign out is a button in view, not inside a closed menu, and the account menu names its user.
         expect(header.get_by_role("button", name=sign_out)).to_be_visible()

@@ -604,8 +604,9 @@ def test_embedded_images_and_sounds_are_stored_served_and_exported_again(client,
     assert "@@PLUGINFILE@@/entry%20stamp.png" in exported and _file("entry stamp.png", PNG) in exported
     assert _file("why.mp3", MP3) in exported
     # Another course's instructor cannot fetch the file by its address, even with the hash.
-    outsider_course = make.course(make.academy(name="Other").id, title="Other")
-    outsider = make.user(Role.INSTRUCTOR, username="outsider")
+    elsewhere = make.academy(name="Other")
+    outsider_course = make.course(elsewhere.id, title="Other")
+    outsider = make.user(Role.INSTRUCTOR, elsewhere, username="outsider")
     make.staff(outsider_course.id, outsider.id)
     other = app.test_client()
     other.login("outsider")
