@@ -279,7 +279,18 @@ def add_questions(
 
 def update_question(session: DbSession, item: BankQuestion, new: Question, now: datetime) -> bool:
     """Replace the question's content with `new` (it stays in its category). A change bumps `version`, so the
-    attempts asked in the older version can be found and regraded; returns whether anything changed."""
+    attempts asked in the older version can be found and regraded; returns whether anything changed.
+
+    The editor speaks GIFT, which cannot write Moodle's combined feedback: an edit that brings none keeps the
+    question's own, so that saving a typo fix does not lose what an import brought."""
+    old = item.question
+    if not (new.correct_feedback or new.partial_feedback or new.incorrect_feedback):
+        new = replace(
+            new,
+            correct_feedback=old.correct_feedback,
+            partial_feedback=old.partial_feedback,
+            incorrect_feedback=old.incorrect_feedback,
+        )
     stored = _stored(new, item.category)
     data = to_data(stored)
     if data == item.data:

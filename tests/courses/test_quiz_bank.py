@@ -179,6 +179,28 @@ def test_an_edit_bumps_the_version_and_an_unchanged_save_does_not(course):
     assert (item.version, item.type) == (3, QuestionType.SHORT)
 
 
+def test_an_edit_in_gift_keeps_the_combined_feedback_gift_cannot_write(course):
+    top = quiz_bank.ensure_category(db.session, course, "")
+    imported = replace(
+        parse_gift("::Pick::Which?{=a ~b}").questions[0],
+        correct_feedback="Well done.",
+        partial_feedback="Almost.",
+        incorrect_feedback="Read chapter 2.",
+    )
+    [item] = quiz_bank.add_questions(db.session, course, [imported], top)
+    db.session.commit()
+    edited = parse_gift("::Pick::Which one?{=a ~b}").questions[0]
+    assert quiz_bank.update_question(db.session, item, edited, NOW)
+    db.session.commit()
+    kept = db.session.get(BankQuestion, item.id).question
+    assert (kept.text, kept.correct_feedback, kept.partial_feedback, kept.incorrect_feedback) == (
+        "Which one?",
+        "Well done.",
+        "Almost.",
+        "Read chapter 2.",
+    )
+
+
 def test_a_question_in_a_quiz_cannot_be_deleted(course):
     top = quiz_bank.ensure_category(db.session, course, "")
     used, free = quiz_bank.add_questions(db.session, course, parse_gift("A{TRUE}\n\nB{FALSE}").questions, top)
