@@ -76,8 +76,12 @@ def length(ranges: Ranges) -> float:
     return sum(end - start for start, end in ranges)
 
 
+UNREADABLE = 0.0  # kept as the file's duration when it cannot be read, so that it is not opened on every report
+
+
 def read_duration(path: Path) -> float | None:
-    """The length of the video file in seconds, or None if it cannot be read."""
+    """The length of the video file in seconds, or None if it cannot be read. A file written as a stream (the WebM
+    of a browser's MediaRecorder) has no length in its header: then the end of its last packet, read once."""
     import av  # here only: no page needs PyAV for anything else
 
     try:
@@ -87,16 +91,22 @@ def read_duration(path: Path) -> float | None:
             for stream in container.streams:
                 if stream.duration and stream.time_base:
                     return float(stream.duration * stream.time_base)
+            ends = [
+                float((packet.pts + (packet.duration or 0)) * packet.time_base)
+                for packet in container.demux()
+                if packet.pts is not None and packet.time_base is not None
+            ]
+            return max(ends) if ends and max(ends) > 0 else None
     except (av.FFmpegError, OSError):
         return None
-    return None
 
 
 def duration_of(lesson: Lesson, path: Path, reported: float) -> float:
     """The video's length: read from its file once and kept; the browser's figure only for a file that cannot be
     read (it plays in the browser all the same)."""
     if lesson.file is not None and lesson.file.duration_seconds is None and path.exists():
-        lesson.file.duration_seconds = read_duration(path)
+        found = read_duration(path)
+        lesson.file.duration_seconds = UNREADABLE if found is None else found
     if lesson.file is not None and lesson.file.duration_seconds:
         return lesson.file.duration_seconds
     if not (math.isfinite(reported) and 0 < reported <= MAX_SECONDS):

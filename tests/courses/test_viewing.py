@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import av
 import pytest
 from sqlalchemy import select
 
@@ -139,3 +140,42 @@ def test_credit_follows_the_clock_and_counts_each_part_once(app, video, make) ->
         # Opening the page again starts the clock again: time away from the page earns nothing.
         viewing.opened(db.session, cadet.id, lesson, T0 + 3600 * S)
         assert db.session.get(LessonViewing, (cadet.id, lesson.id)).checked_at == T0 + 3600 * S
+
+
+class _Pipe:
+    """A file a muxer can only write forward, as MediaRecorder's WebM is written: no length in its header."""
+
+    def __init__(self) -> None:
+        self.buffer = io.BytesIO()
+
+    def write(self, data: bytes) -> int:
+        return self.buffer.write(data)
+
+
+def _streamed(data: bytes) -> bytes:
+    pipe = _Pipe()
+    with av.open(io.BytesIO(data)) as source, av.open(pipe, mode="w", format="webm") as out:
+        stream = out.add_stream_from_template(source.streams.video[0])
+        for packet in source.demux(source.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    return pipe.buffer.getvalue()
+
+
+def test_a_video_written_as_a_stream_is_measured_from_its_packets(client, app, video) -> None:
+    course, teacher, cadet, module_id, data = video
+    streamed = _streamed(data)
+    with av.open(io.BytesIO(streamed)) as probe:
+        assert not probe.duration and not probe.streams.video[0].duration  # nothing in the header to read
+    lesson_id = _add_video(client, app, course, teacher, module_id, streamed)
+    client.login(cadet.username)
+    client.get(f"/courses/{course.id}/lessons/{lesson_id}")
+    _rewind_clock(app, lesson_id, 2)
+
+    # The browser says the video lasts one second and that it was played: the file's packets say 60.
+    forged = _played(client, course.id, lesson_id, [[0, 1]], duration=1.0)
+    assert forged.json["lesson_done"] is False and forged.json["watched"] < 10
+    assert not _done(app, cadet.id, lesson_id)
+    with app.app_context():
+        assert db.session.get(Lesson, lesson_id).file.duration_seconds == pytest.approx(60.0, abs=1.0)
