@@ -43,9 +43,13 @@ IGNORED = frozenset(
         "auth", "maildisplay", "mailformat", "maildigest", "autosubscribe", "trackforums", "emailstop", "city",
         "country", "timezone", "description", "idnumber", "department", "phone1", "phone2", "address", "url", "icq",
         "skype", "aim", "yahoo", "msn", "firstnamephonetic", "lastnamephonetic", "middlename", "alternatename",
-        "theme", "calendartype", "suspended", "deleted", "oldusername", "interests", "imagealt",
+        "theme", "calendartype", "interests", "imagealt",
     }
 )  # fmt: skip
+# Moodle's columns that act on existing users (delete, suspend, rename). Lectern's import only creates users, so a
+# row that asks for one of these is refused (doing nothing, or creating an active user instead, would be wrong);
+# the column itself, empty or 0, is accepted like the ignored ones.
+ACTIONS = ("deleted", "suspended", "oldusername")
 _IGNORED_NUMBERED = re.compile(r"(type|group|enrolperiod|enrolstatus|enroltimestart|sysrole)[1-9][0-9]{0,2}")
 _PROFILE_FIELD = re.compile(r"profile_field_\w+")
 DELIMITERS = (",", ";", "\t")  # ties go to the first
@@ -274,7 +278,7 @@ def _check_header(header: list[str], line: int, result: CsvResult) -> bool:
         return False
     unknown = []
     for name in header:
-        if name in REQUIRED + OPTIONAL or _NUMBERED.fullmatch(name):
+        if name in REQUIRED + OPTIONAL or name in ACTIONS or _NUMBERED.fullmatch(name):
             continue
         if name in IGNORED or _IGNORED_NUMBERED.fullmatch(name) or _PROFILE_FIELD.fullmatch(name):
             params = {"column": name}
@@ -321,6 +325,9 @@ def _check_row(
         if len(value) > limit:
             fail(name, "too_long", "too long: at most {max} characters", max=limit)
     too_long = {p.field for p in found}
+    for name in ACTIONS:
+        if values.get(name, "") not in ("", "0"):
+            fail(name, "moodle_action", "the import only creates users: it does not act on {name!r}", name=name)
     for name in REQUIRED:
         if not values.get(name):
             fail(name, "required", "required")

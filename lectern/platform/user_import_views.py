@@ -72,6 +72,11 @@ _TEXTS: dict[str, Callable[[_P], str]] = {
         "the row has %(cells)d cells, the header %(columns)d", cells=p["cells"], columns=p["columns"]
     ),
     "too_long": lambda p: _("too long: at most %(max)d characters", max=p["max"]),
+    "moodle_action": lambda p: _(
+        "the import only creates users: it does not act on “%(column)s” (use the users page to suspend, delete or "
+        "rename)",
+        column=p["name"],
+    ),
     "required": lambda p: _("required, but empty"),
     "bad_username": lambda p: _("use Latin letters, digits, dots, hyphens and underscores"),
     "bad_email": lambda p: _("not an e-mail address (%(reason)s)", reason=p["reason"]),

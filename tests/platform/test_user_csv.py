@@ -273,6 +273,18 @@ def test_moodles_unused_profile_columns_are_ignored_with_one_warning_each() -> N
     assert (row.username, row.language, row.courses) == ("anna", "ru", (("C1", "cadet"), ("C2", "cadet")))
 
 
+@pytest.mark.parametrize(("column", "value"), [("deleted", "1"), ("suspended", "1"), ("oldusername", "anna.old")])
+def test_moodles_columns_that_act_on_users_refuse_the_row_that_uses_them(column: str, value: str) -> None:
+    # Empty or 0, the column is accepted and the row creates its user; set, it would delete, suspend or rename.
+    data = f"username,firstname,lastname,email,{column}\nanna,A,B,a@example.org,\nboris,B,C,b@example.org,{value}\n"
+    result = read_users_csv(data.encode())
+    assert result.warnings == []
+    assert [r.username for r in result.rows] == ["anna"]
+    (problem,) = result.problems
+    assert (problem.code, problem.line, problem.field) == ("moodle_action", 3, column)
+    assert problem.params == {"name": column}
+
+
 def test_a_misspelled_required_column_is_still_refused_by_name() -> None:
     result = read_users_csv(b"usrname,firstname,lastname,email,city\nanna,A,B,a@example.org,Riga\n")
     assert [str(p) for p in result.problems if isinstance(p, FileProblem)] == [
