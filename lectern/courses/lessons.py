@@ -16,6 +16,7 @@ from lectern.courses.models import LessonKind
 from lectern.courses.storage import INLINE_TYPES
 from lectern.courses.views_common import followed_course, or_http, storage
 from lectern.extensions import db
+from lectern.platform import formatting
 from lectern.platform.models import utcnow
 
 bp = Blueprint("lessons", __name__, url_prefix="/courses")
@@ -116,7 +117,7 @@ def _progress(course_id: int, completed: bool) -> dict[str, Any]:
         "total": found.total,
         "percent": found.percent,
         "completed": completed,
-        "label": f"{label} · {found.percent}%",
+        "label": f"{label} · {formatting.percent(found.percent)}",
         "message": _("Congratulations: you have completed this course.") if completed else None,
     }
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from lectern.courses import viewing
 from lectern.courses.models import Lesson, LessonCompletion, LessonViewing, Module
 from lectern.extensions import db
-from lectern.platform.models import Role
+from lectern.platform.models import Role, User
 from tests.browser.media import make_webm
 from tests.courses.helpers import TEXT_COURSE, lesson_ids
 
@@ -179,3 +179,17 @@ def test_a_video_written_as_a_stream_is_measured_from_its_packets(client, app, v
     assert not _done(app, cadet.id, lesson_id)
     with app.app_context():
         assert db.session.get(Lesson, lesson_id).file.duration_seconds == pytest.approx(60.0, abs=1.0)
+
+
+def test_the_progress_after_a_report_is_written_as_the_page_writes_it(client, app, video) -> None:
+    course, teacher, cadet, module_id, data = video
+    lesson_id = _add_video(client, app, course, teacher, module_id, data)
+    with app.app_context():
+        db.session.get(User, cadet.id).language = "ru"
+        db.session.commit()
+    client.login(cadet.username)
+    client.get(f"/courses/{course.id}/lessons/{lesson_id}")
+    _rewind_clock(app, lesson_id, 60)
+    played = _played(client, course.id, lesson_id, [[0, 60]])
+    assert played.json["lesson_done"] is True
+    assert played.json["label"].endswith("· 33\xa0%")  # Russian puts a space before the sign, as the page does
