@@ -44,6 +44,12 @@ PAUSED = {
     ),
 }
 
+# Why a finished attempt cannot be reviewed now (as Moodle: the review needs the same access as taking the quiz).
+UNREVIEWABLE = {
+    Refusal.NOT_PUBLISHED: _l("This quiz has been hidden, so its attempts cannot be reviewed for now."),
+    Refusal.NOT_ENROLLED: _l("You are no longer enrolled in this course, so its attempts cannot be reviewed."),
+}
+
 
 def _quiz(course_id: int, quiz_id: int) -> tuple[Course, Quiz, bool]:
     """The quiz and whether the user teaches the course; cadets see published quizzes of courses they follow."""
@@ -237,7 +243,9 @@ def review(course_id: int, attempt_id: int) -> ResponseReturnValue:
     if item.state is AttemptState.IN_PROGRESS:
         if not (item.deadline and now > item.deadline + quiz_attempts.GRACE):
             return redirect(url_for(".attempt", course_id=course_id, attempt_id=item.id))
-        quiz_attempts.finish(db.session, item, now)
+        quiz_attempts.finish(db.session, item, now)  # committed: the deadline is kept whatever the access
+    if (refused := quiz_attempts.access_refusal(db.session, item.quiz, current_user)) is not None:
+        abort_with(403, str(UNREVIEWABLE[refused]))
     options = quiz_attempts.review_options(db.session, item, now)
     return render_template(
         "courses/quizzes/review.html",

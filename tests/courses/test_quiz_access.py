@@ -94,6 +94,14 @@ def test_an_attempt_stops_when_access_ends_and_goes_on_when_it_returns(
     assert done.status_code == 302 and done.headers["Location"].endswith("/review")
     finished = _attempt(app, attempt_id)
     assert finished.state is AttemptState.FINISHED and finished.mark == 3.0  # the sum, both letters, the sky
+    assert client.get(f"{page}/review").status_code == 200
+
+    # A finished attempt's review needs the same access (as in Moodle): its right answers are not shown after it.
+    restore = end_access(app, world)
+    review = client.get(f"{page}/review")
+    assert review.status_code == 403 and says in review.get_data(as_text=True)
+    restore()
+    assert client.get(f"{page}/review").status_code == 200
 
 
 def test_an_attempt_without_access_still_closes_at_its_deadline(app: Flask, client: Any, world: dict[str, Any]) -> None:
