@@ -5,10 +5,12 @@ The type is decided by the bytes, not the name: a renamed executable is refused 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import re
+import secrets
 import tempfile
 import time
 import zipfile
@@ -166,21 +168,25 @@ class Storage:
             raise
         return tmp, digest.hexdigest(), size
 
-    # Uploads held between two requests: a question file between its preview and its import. Named by their
-    # SHA-256, so only whoever has the bytes can name one; removed after HOLD_SECONDS.
+    # Uploads held between two requests: a question file between its preview and its import. Each is named by a
+    # random token of 256 bits, so only the request that held it can name it, and two previews of the same file
+    # (two tabs, two editors) hold two files that the first import cannot take from the other; removed after
+    # HOLD_SECONDS.
     HOLD_SECONDS = 24 * 3600
 
     def hold(self, stream: IO[bytes], max_bytes: int) -> str:
-        """Keep `stream` for a later request and return its name (its SHA-256); UploadError as `save`."""
+        """Keep `stream` for a later request and return its name; UploadError as `save`."""
         folder = self.root / "held"
         folder.mkdir(parents=True, exist_ok=True)
         expired = time.time() - self.HOLD_SECONDS
         for old in folder.iterdir():
-            if old.stat().st_mtime < expired:
-                old.unlink(missing_ok=True)
-        tmp, sha, _ = self._receive(stream, max_bytes)
-        os.replace(tmp, folder / sha)
-        return sha
+            with contextlib.suppress(FileNotFoundError):  # another request may remove it at the same moment
+                if old.stat().st_mtime < expired:
+                    old.unlink(missing_ok=True)
+        tmp, _sha, _ = self._receive(stream, max_bytes)
+        name = secrets.token_hex(32)  # the shape of a SHA-256, which `held` checks
+        os.replace(tmp, folder / name)
+        return name
 
     def held(self, name: str) -> Path | None:
         """The file `hold` kept under `name`, or None when there is none (expired, or a forged name)."""

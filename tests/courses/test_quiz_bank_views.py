@@ -621,3 +621,16 @@ def test_an_embedded_program_is_refused_in_the_preview(client, app, bank):
         "question[1] (truefalse &#39;Stamp&#39;): questiontext file &#39;entry stamp.png&#39; is not an image" in html
     )
     assert count(app, BankQuestion) == 0
+
+
+def test_two_previews_of_one_file_are_held_apart(client, app, bank):
+    # Two tabs (or two editors) preview the same file: importing from the first leaves the second's upload held.
+    data = b"::One:: Is a visa a permit to enter?{T}\n\n::Two:: Is a stamp a visa?{F}\n"
+    first = upload(client, bank.id, "bank.gift", data).get_data(as_text=True)
+    second = upload(client, bank.id, "bank.gift", data).get_data(as_text=True)
+    assert hidden(first, "upload") != hidden(second, "upload")
+    assert confirm(client, bank.id, first, "import_all").status_code == 302
+    again = confirm(client, bank.id, second, "import_all")
+    assert again.status_code == 302
+    assert "has expired" not in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert len(bank_questions(app, bank.id)) == 4
