@@ -86,3 +86,17 @@ def test_removals_are_kept_shown_to_the_host_and_undone(app: Flask, app_factory:
     assert ask(again, "join", {"lecture": lecture.id})["ok"]
     with app.app_context():
         assert db.session.scalars(select(LectureRemoval)).all() == []
+
+
+def test_a_host_removes_only_those_who_have_a_part_in_the_lecture(app: Flask, world: Any) -> None:
+    """Removing anyone by id would store them and show the hosts their name: a way to list names across
+    academies. Someone with no part in the lecture is refused as an unknown id is."""
+    _lecture, people = world
+    host = joined(app, world, "host")
+    inbox(host)
+    stranger = ask(host, "remove", {"user": people["stranger"].id})
+    unknown = ask(host, "remove", {"user": 10**9})
+    assert stranger["ok"] is False and stranger == unknown
+    assert "removals" not in inbox(host)
+    with app.app_context():
+        assert db.session.scalars(select(LectureRemoval)).all() == []
