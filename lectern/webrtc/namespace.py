@@ -183,20 +183,33 @@ class LectureNamespace(Namespace):
         leave_room(hosts_of(seat.lecture_id), sid=seat.sid)
         services.depart(db.session, seat.attendance_id, utcnow())
         db.session.commit()
-        for (_direction, slot), peer in list(seat.peers.items()):
+        for (_direction, slot), peer in rooms().take_peers(seat).items():
             try:
                 relay().leave(relay_id(seat.lecture_id, slot), peer)
             except RelayError:
                 logger.warning("relay peer %s did not leave cleanly", peer)
-        seat.peers.clear()
 
     def _broadcast_participants(self, lecture_id: int, floor_user_id: int | None) -> None:
         emit("participants", rooms().participants(lecture_id, floor_user_id), to=room_of(lecture_id))
 
     def _drop_peer(self, seat: Seat, direction: str, slot: str) -> None:
-        peer = seat.peers.pop((direction, slot), None)
+        peer = rooms().detach_peer(seat, (direction, slot))
         if peer is not None:
             relay().leave(relay_id(seat.lecture_id, slot), peer)
+
+    def _connect_peer(self, seat: Seat, direction: str, slot: str, sdp: str) -> str:
+        """Make this socket's relay peer for a slot from its offer and return the relay's answer. The relay may
+        take a while (ICE gathering): if the socket was closed meanwhile, its seat is gone with the peers it had,
+        so this peer is left at once (a publisher's slot would refuse every later publisher)."""
+        target = relay_id(seat.lecture_id, slot)
+        relay().open_lecture(target)
+        self._drop_peer(seat, direction, slot)  # a second offer from this socket replaces the first
+        peer = seat.peer_id(direction, slot)
+        answer = relay().publish(target, peer, sdp) if direction == "publish" else relay().subscribe(target, peer, sdp)
+        if not rooms().attach_peer(seat, (direction, slot), peer):
+            relay().leave(target, peer)
+            raise Final(_("You may not join this lecture."))
+        return answer
 
     def _drop_floor_publishers(self, lecture_id: int, user_id: int) -> None:
         for seat in rooms().seats_of(lecture_id, user_id):
@@ -293,7 +306,7 @@ class LectureNamespace(Namespace):
             relay().close_lecture(relay_id(lecture.id, slot))
         for seat in rooms().seats(lecture.id):
             rooms().pop(seat.sid)
-            seat.peers.clear()  # the relay lectures are closed already
+            rooms().take_peers(seat)  # the relay lectures are closed already
             if seat.sid != request.sid:  # type: ignore[attr-defined]
                 self.disconnect(seat.sid)
         # The host's own socket stays until its browser, told by "ended", closes it: disconnecting it here
@@ -363,13 +376,7 @@ class LectureNamespace(Namespace):
             raise Refused(_("You do not have the floor."))
         elif lecture.status is not LectureStatus.LIVE:
             raise Refused(_("The lecture has not started yet."))
-        target = relay_id(lecture.id, msg.slot)
-        relay().open_lecture(target)
-        self._drop_peer(seat, "publish", msg.slot)  # a re-publish from this socket replaces the old one
-        peer = seat.peer_id("publish", msg.slot)
-        answer = relay().publish(target, peer, msg.sdp)
-        seat.peers[("publish", msg.slot)] = peer
-        return {"ok": True, "sdp": answer}
+        return {"ok": True, "sdp": self._connect_peer(seat, "publish", msg.slot, msg.sdp)}
 
     @handles("unpublish")
     def on_unpublish(self, msg: signalling.Slot) -> dict[str, Any]:
@@ -381,14 +388,8 @@ class LectureNamespace(Namespace):
     @handles("subscribe")
     def on_subscribe(self, msg: signalling.Offer) -> dict[str, Any]:
         """Anyone in the room receives a slot (an audio-only offer too); re-subscribing replaces the old one."""
-        seat, lecture, _part = self._context()
-        target = relay_id(lecture.id, msg.slot)
-        relay().open_lecture(target)
-        self._drop_peer(seat, "subscribe", msg.slot)
-        peer = seat.peer_id("subscribe", msg.slot)
-        answer = relay().subscribe(target, peer, msg.sdp)
-        seat.peers[("subscribe", msg.slot)] = peer
-        return {"ok": True, "sdp": answer}
+        seat, _lecture, _part = self._context()
+        return {"ok": True, "sdp": self._connect_peer(seat, "subscribe", msg.slot, msg.sdp)}
 
     @handles("ice")
     def on_ice(self, msg: signalling.Candidate) -> dict[str, Any]:

@@ -56,6 +56,27 @@ class Rooms:
         with self._lock:
             self._seats[seat.sid] = seat
 
+    def attach_peer(self, seat: Seat, key: tuple[str, str], peer: str) -> bool:
+        """Record a relay peer the seat's socket made, if the seat is still held; False if it was closed meanwhile
+        (the relay answered after a removal or sign-out): then the caller leaves the peer at once."""
+        with self._lock:
+            if self._seats.get(seat.sid) is not seat:
+                return False
+            seat.peers[key] = peer
+            return True
+
+    def detach_peer(self, seat: Seat, key: tuple[str, str]) -> str | None:
+        """Forget one relay peer of a seat; returns it, for the caller to leave."""
+        with self._lock:
+            return seat.peers.pop(key, None)
+
+    def take_peers(self, seat: Seat) -> dict[tuple[str, str], str]:
+        """Forget every relay peer of a seat (one that is closing); returns them, for the caller to leave."""
+        with self._lock:
+            peers = dict(seat.peers)
+            seat.peers.clear()
+            return peers
+
     def get(self, sid: str) -> Seat | None:
         """The seat of a socket, if it has joined a lecture."""
         with self._lock:
