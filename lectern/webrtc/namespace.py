@@ -113,6 +113,11 @@ def handles(event: str) -> Callable[[F], F]:
     return wrap
 
 
+def _standing() -> tuple[object, ...]:
+    """What of the signed-in user, read by the user loader with every message, decides their part in a lecture."""
+    return (current_user.role, current_user.academy_id)
+
+
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -155,17 +160,40 @@ class LectureNamespace(Namespace):
 
     # -- helpers --
 
-    def _seat(self) -> tuple[Seat, Lecture]:
-        """The sender's seat and lecture, checked again on every message: a socket outlives the page, and a
-        sign-out, a suspension, a password change, a removal or a change of role ends its rights. Then the socket is
-        closed (its seat, relay peers and place in the room freed) and the message refused for good."""
+    def _checked(self) -> Seat:
+        """The sender's seat while its socket may stay in the lecture: a socket outlives the page, and a sign-out,
+        a suspension, a password change, a removal or a change of role ends its rights. The message's user loader
+        proves the sign-in open and the account active (one query); the rest of the admission is read again every
+        ADMISSION_INTERVAL seconds, or at once when the user's role or academy changed (access_watch.py closes
+        sockets whose access ended within a second anyway). A socket no longer admitted is closed (its seat, relay
+        peers and place in the room freed) and the message refused for good."""
         seat = rooms().get(request.sid)  # type: ignore[attr-defined]
         if seat is None:
             raise Refused(_("Join the lecture first."))
-        lecture = access_watch.admitted(db.session, seat, utcnow())
         same_sign_in = current_user.is_authenticated and current_user.login_session_id == seat.login_session_id
-        if lecture is None or not same_sign_in:
+        if not same_sign_in or (
+            rooms().admission_due(seat, _standing()) and not self._still_admitted(seat, current_user)
+        ):
             access_watch.close(rooms(), seat, access_watch.farewell(db.session, seat))
+            raise Final(_("You may not join this lecture."))
+        return seat
+
+    def _still_admitted(self, seat: Seat, user: User) -> bool:
+        """Read the seat's admission again (for a user the request loaded); a host who may no longer remove people
+        stops hearing of removals."""
+        found = services.admission_of(db.session, user, seat.lecture_id)
+        if found is None or found[1] is not seat.part:
+            return False
+        if seat.moderator and not removals.may_remove(db.session, user, found[0]):
+            seat.moderator = False
+            leave_room(hosts_of(seat.lecture_id), sid=seat.sid)
+        return True
+
+    def _seat(self) -> tuple[Seat, Lecture]:
+        """The sender's seat (`_checked`) and its lecture."""
+        seat = self._checked()
+        lecture = db.session.get(Lecture, seat.lecture_id)  # read already if the admission was
+        if lecture is None:
             raise Final(_("You may not join this lecture."))
         return seat, lecture
 
@@ -247,10 +275,11 @@ class LectureNamespace(Namespace):
         stay = services.arrive(db.session, lecture, current_user, utcnow())
         db.session.commit()
         sign_in = current_user.login_session_id
+        moderator = removals.may_remove(db.session, current_user, lecture)
         seat = Seat(sid, current_user.id, current_user.full_name, lecture.id, part, stay.id, sign_in)
+        seat.moderator, seat.standing = moderator, _standing()
         state.add(seat)
         join_room(room_of(lecture.id))
-        moderator = removals.may_remove(db.session, current_user, lecture)
         if moderator:
             join_room(hosts_of(lecture.id))
         self._broadcast_participants(lecture.id, lecture.floor_user_id)
@@ -381,7 +410,7 @@ class LectureNamespace(Namespace):
     @handles("unpublish")
     def on_unpublish(self, msg: signalling.Slot) -> dict[str, Any]:
         """Stop this socket's publisher in a slot."""
-        seat, _lecture = self._seat()
+        seat = self._checked()
         self._drop_peer(seat, "publish", msg.slot)
         return {"ok": True}
 
@@ -394,7 +423,7 @@ class LectureNamespace(Namespace):
     @handles("ice")
     def on_ice(self, msg: signalling.Candidate) -> dict[str, Any]:
         """A trickled candidate for one of this socket's own peers (and no one else's)."""
-        seat, _lecture = self._seat()
+        seat = self._checked()
         peer = seat.peers.get((msg.direction, msg.slot))
         if peer is None:
             raise Refused(_("There is no such connection to add a candidate to."))
@@ -430,8 +459,8 @@ class LectureNamespace(Namespace):
     @handles("quality")
     def on_quality(self, msg: signalling.Quality) -> dict[str, Any]:
         """The browser's own link quality; the room hears of it at most once a second."""
-        seat, lecture = self._seat()
+        seat = self._checked()
         seat.quality = {"rtt_ms": msg.rtt_ms, "loss": msg.loss, "kbps": msg.kbps}
-        if rooms().quality_due(seat.lecture_id):
+        if rooms().quality_due(seat.lecture_id) and (lecture := db.session.get(Lecture, seat.lecture_id)):
             self._broadcast_participants(seat.lecture_id, lecture.floor_user_id)
         return {"ok": True}

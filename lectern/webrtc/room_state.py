@@ -16,6 +16,9 @@ from typing import Any
 from lectern.webrtc.services import Part
 
 QUALITY_INTERVAL = 1.0  # seconds between participant-list broadcasts caused by quality reports
+# Seconds between two readings of a seat's admission by its own messages: an ended access closes the socket within
+# a second anyway (access_watch.py); this catches what no signal reports, without a dozen queries per message.
+ADMISSION_INTERVAL = 2.0
 
 
 @dataclass
@@ -29,6 +32,10 @@ class Seat:
     part: Part
     attendance_id: int
     login_session_id: int | None  # the sign-in the socket came with: ending it closes the socket
+    moderator: bool = False  # hears the lecture's removals (removals.may_remove)
+    # The user's site role and academy when the admission was last read, and when (time.monotonic()).
+    standing: tuple[object, ...] = ()
+    checked_at: float = field(default_factory=time.monotonic)
     hand: bool = False
     quality: dict[str, float | None] | None = None
     # (direction, slot) -> the relay peer id, made here from the sid, never taken from the client.
@@ -55,6 +62,17 @@ class Rooms:
         """Seat a socket (replacing what it had)."""
         with self._lock:
             self._seats[seat.sid] = seat
+
+    def admission_due(self, seat: Seat, standing: tuple[object, ...]) -> bool:
+        """True when the seat's admission is to be read again: ADMISSION_INTERVAL seconds after the last reading,
+        or at once when the user's site role or academy (`standing`, as the message's user loader read it) differ
+        from then. The clock restarts."""
+        now = time.monotonic()
+        with self._lock:
+            if now - seat.checked_at < ADMISSION_INTERVAL and seat.standing == standing:
+                return False
+            seat.checked_at, seat.standing = now, standing
+            return True
 
     def attach_peer(self, seat: Seat, key: tuple[str, str], peer: str) -> bool:
         """Record a relay peer the seat's socket made, if the seat is still held; False if it was closed meanwhile
