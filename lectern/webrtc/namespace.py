@@ -282,6 +282,13 @@ class LectureNamespace(Namespace):
         join_room(room_of(lecture.id))
         if moderator:
             join_room(hosts_of(lecture.id))
+        # A removal or sign-out committed since the checks above found no seat to close: read again, seated.
+        if access_watch.admitted(db.session, seat, utcnow()) is None:
+            farewell = access_watch.farewell(db.session, seat)
+            access_watch.close(state, seat, farewell)
+            if farewell == "removed":
+                raise Final(_("You were removed from this lecture."))
+            raise Final(_("You may not join this lecture."))
         self._broadcast_participants(lecture.id, lecture.floor_user_id)
         return {
             "ok": True,

@@ -3,6 +3,7 @@ administrator; removals are kept in the database, shown to the hosts, and can be
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import select, update
 
 from lectern.extensions import db
 from lectern.platform.models import Role
+from lectern.webrtc import services
 from lectern.webrtc.models import Lecture, LectureRemoval
 from tests import factories
 from tests.conftest import Client
@@ -100,3 +102,26 @@ def test_a_host_removes_only_those_who_have_a_part_in_the_lecture(app: Flask, wo
     assert "removals" not in inbox(host)
     with app.app_context():
         assert db.session.scalars(select(LectureRemoval)).all() == []
+
+
+def test_a_removal_committed_while_joining_closes_the_new_seat(
+    app: Flask, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The host removes the cadet after the join checked the removals but before the seat was taken: the removal
+    found no seat to close, so the join itself must notice it."""
+    lecture, people = world
+    host = joined(app, world, "host")
+    cadet = connect(app, people["cadet"].username)
+    arrive, removed = services.arrive, []
+
+    def arrive_while_removed(*args: Any) -> Any:
+        removal = threading.Thread(target=lambda: removed.append(ask(host, "remove", {"user": people["cadet"].id})))
+        removal.start()
+        removal.join(5)
+        return arrive(*args)
+
+    monkeypatch.setattr(services, "arrive", arrive_while_removed)
+    ack = ask(cadet, "join", {"lecture": lecture.id})
+    assert removed == [{"ok": True}]
+    assert ack["ok"] is False and ack["final"] is True and "removed" in ack["error"], ack
+    assert not cadet.is_connected(NS)
