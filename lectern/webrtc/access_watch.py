@@ -96,7 +96,7 @@ def check(app: Flask, user_ids: Iterable[int]) -> None:
 @access_changed.connect
 def _changed(_sender: Any, user_ids: frozenset[int], **_kw: Any) -> None:
     """Hand the check over, off the committing thread (its session cannot be used now): to every instance through
-    Redis, or to a thread of this process."""
+    Redis, or to a thread of this process (none where this process holds no seat of theirs)."""
     if not has_app_context():
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -107,7 +107,9 @@ def _changed(_sender: Any, user_ids: frozenset[int], **_kw: Any) -> None:
             return
         except redis.RedisError:
             logger.exception("access change not published; checking this instance only")
-    socketio.start_background_task(check, app, user_ids)
+    state = app.extensions.get("lectern_rooms")
+    if state is not None and any(seat.user_id in user_ids for seat in state.all()):
+        socketio.start_background_task(check, app, user_ids)
 
 
 def _channel() -> str:

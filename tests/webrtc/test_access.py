@@ -280,3 +280,16 @@ def test_a_publish_closed_while_the_relay_answers_frees_the_slot(
         media.signal(guest, "publish", "floor", publish=True)
     finally:
         media.close()
+
+
+def test_a_sign_out_starts_no_check_where_no_lecture_socket_is_open(
+    app: Flask, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without Redis, an end of access is checked in a thread of this process: not when it holds no seats."""
+    _lecture, people = world
+    started: list[Any] = []
+    start = socketio.start_background_task
+    monkeypatch.setattr(socketio, "start_background_task", lambda *a, **kw: started.append(a) or start(*a, **kw))
+    http, _socket = signed_in(app, people["cadet"].username)
+    assert http.submit("/logout", page="/account").status_code == 302
+    assert started == []

@@ -4,16 +4,19 @@ administrator; removals are kept in the database, shown to the hosts, and can be
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
+from lectern.courses.models import CourseRole, CourseStaff
 from lectern.extensions import db
 from lectern.platform.models import Role
 from lectern.webrtc import services
 from lectern.webrtc.models import Lecture, LectureRemoval
+from lectern.webrtc.room_state import ADMISSION_INTERVAL
 from tests import factories
 from tests.conftest import Client
 from tests.webrtc.test_namespace import NS, ask, connect, inbox, joined
@@ -125,3 +128,26 @@ def test_a_removal_committed_while_joining_closes_the_new_seat(
     assert removed == [{"ok": True}]
     assert ack["ok"] is False and ack["final"] is True and "removed" in ack["error"], ack
     assert not cadet.is_connected(NS)
+
+
+def test_a_host_who_may_no_longer_remove_stops_hearing_of_removals(
+    app: Flask, world: Any, make: factories.Factory
+) -> None:
+    lecture, people = world
+    colleague = make.user(Role.INSTRUCTOR, academy_id=people["host"].academy_id)
+    make.staff(lecture.course_id, colleague.id)
+    host, cadet = joined(app, world, "host"), joined(app, world, "cadet")
+    other = connect(app, colleague.username)
+    assert ask(other, "join", {"lecture": lecture.id})["moderator"] is True
+    with app.app_context():  # made an assistant (by another process: no signal)
+        db.session.execute(
+            update(CourseStaff).where(CourseStaff.user_id == people["host"].id).values(role=CourseRole.ASSISTANT)
+        )
+        db.session.commit()
+    time.sleep(ADMISSION_INTERVAL)
+    assert ask(host, "hand", {"raised": True})["ok"]  # still a host, as an assistant
+    inbox(host)
+    assert ask(other, "remove", {"user": people["cadet"].id})["ok"]
+    assert not cadet.is_connected(NS)
+    assert "removals" not in inbox(host)
+    assert inbox(other)["removals"][-1][0]["id"] == people["cadet"].id
