@@ -34,12 +34,17 @@ from lectern.webrtc.room_state import Rooms, Seat
 logger = logging.getLogger(__name__)
 NAMESPACE = "/lecture"
 CLOSE_WAIT = 5.0  # seconds
+# Seconds a Redis call may take (to connect, or for an answer) before it fails: a silent Redis must not hold a
+# handler. The subscription also pings every HEALTH_CHECK seconds, so that a half-open link is noticed.
+REDIS_TIMEOUT = 2.0
+HEALTH_CHECK = 30
 _lock = threading.Lock()
 
 
 def rooms(app: Flask | None = None) -> Rooms:
     """The seats of `app` (default: the current one), per app: tests make many apps in one process, with reused
-    lecture ids. Made on first use, when this process also starts listening for other instances' changes."""
+    lecture ids. Made on first use, when this process also starts listening for other instances' changes (in a
+    thread, which subscribes: never under the lock, which every handler takes)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     with _lock:
         state = app.extensions.get("lectern_rooms")
@@ -117,40 +122,47 @@ def _channel() -> str:
     return f"{socketio.server_options.get('channel', 'flask-socketio')}:lectern-access"
 
 
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=REDIS_TIMEOUT,
+        socket_timeout=REDIS_TIMEOUT,
+        health_check_interval=HEALTH_CHECK,
+    )
+
+
 def _publisher(app: Flask, url: str) -> redis.Redis:
     client = app.extensions.get("lectern_access_redis")
     if client is None:
-        client = app.extensions["lectern_access_redis"] = redis.Redis.from_url(url)
+        client = app.extensions["lectern_access_redis"] = _client(url)
     return client
 
 
 def _listen(app: Flask) -> None:
-    """Subscribe now (so that no change published after the first join is missed), then listen in a thread; a lost
-    subscription is made again (meanwhile, every message is still checked as it comes)."""
-    channel = _channel()
+    """Subscribe and listen in a thread of its own; a lost subscription is closed and made again. Each change is
+    checked in a task of its own (closing a seat may wait CLOSE_WAIT seconds), so the next is not held up. Until the
+    subscription stands, and while it is lost, the seats' own messages still read their admission again
+    (namespace.py)."""
+    channel, url = _channel(), app.config["REDIS_URL"]
 
-    def subscribe() -> Any:
-        pubsub = redis.Redis.from_url(app.config["REDIS_URL"]).pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(channel)
-        return pubsub
-
-    def run(pubsub: Any) -> None:
+    def run() -> None:
+        pubsub: Any = None
         while True:
             try:
-                pubsub = pubsub or subscribe()
-                for message in pubsub.listen():
-                    try:
-                        check(app, (int(i) for i in json.loads(message["data"])))
-                    except Exception:
-                        logger.exception("access change not checked")
+                if pubsub is None:
+                    pubsub = _client(url).pubsub(ignore_subscribe_messages=True)
+                    pubsub.subscribe(channel)
+                message = pubsub.get_message(timeout=1.0)
+                if message is not None:
+                    user_ids = [int(i) for i in json.loads(message["data"])]
+                    socketio.start_background_task(check, app, user_ids)
             except redis.RedisError:
                 logger.exception("access changes: the Redis subscription failed; subscribing again")
+                if pubsub is not None:
+                    pubsub.close()
                 pubsub = None
                 time.sleep(1)
+            except (ValueError, TypeError):
+                logger.exception("access change not understood")
 
-    try:
-        first = subscribe()
-    except redis.RedisError:
-        logger.exception("access changes: Redis refused the subscription; trying again")
-        first = None
-    threading.Thread(target=run, args=(first,), name="lectern-access-watch", daemon=True).start()
+    threading.Thread(target=run, name="lectern-access-watch", daemon=True).start()
