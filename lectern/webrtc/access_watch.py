@@ -5,9 +5,9 @@ all), password changed, suspended, role or academy changed, or removed from a le
 in one web process (room_state.py), so every process checks the seats it holds of those users against
 `services.admission` and disconnects those no longer admitted; their disconnect handler frees the relay peers and
 updates the participant list. With REDIS_URL the user ids reach every web instance over a Redis channel (beside
-Flask-SocketIO's own); without it the one process checks its own seats. Every message a socket sends is checked in
-the same way (namespace.py), which also covers changes made where no signal reaches (another process's command
-line).
+Flask-SocketIO's own); without it the one process checks its own seats. A socket's own messages read its admission
+again too, at most every ADMISSION_INTERVAL seconds (namespace.py), which also covers changes made where no signal
+reaches (another process's command line).
 """
 
 from __future__ import annotations

@@ -1,116 +1,35 @@
 """The lecture room's Socket.IO namespace, `/lecture`: the protocol of signalling.py, checked and carried out.
 
-Every event is validated by `signalling.parse` first, then checked against the sender's admission to the lecture its
-socket joined (services.admission, read again from the database: a socket whose access has ended is closed, see
-access_watch.py), then done with one commit. Relay peer ids are
-made here from the socket id: a browser can never name a peer, so it cannot signal for anyone else. A refused
-message gets an `error` event and a failed ack, to its sender only; nobody else notices.
+Every event is validated by `signalling.parse` first (namespace_events.py), then checked against the sender's
+admission to the lecture its socket joined (the sign-in with every event; the rest of services.admission every
+ADMISSION_INTERVAL seconds: a socket whose access has ended is closed, see access_watch.py), then done with one
+commit. Relay peer ids are made here from the socket id: a browser can never name a peer, so it cannot signal for
+anyone else. A refused message gets an `error` event and a failed ack, to its sender only; nobody else notices.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room, leave_room
 
-from lectern import inputs
 from lectern.extensions import db
 from lectern.platform.models import User, utcnow
 from lectern.webrtc import access_watch, removals, services, signalling
 from lectern.webrtc.access_watch import rooms
 from lectern.webrtc.models import ChatMessage, Lecture, LectureStatus
+from lectern.webrtc.namespace_events import Final, Refused, db_scope, handles, hosts_of, relay_id, room_of
 from lectern.webrtc.relay import RelayError
 from lectern.webrtc.relay_provider import ice_servers, relay
 from lectern.webrtc.room_state import Seat
 from lectern.webrtc.services import Part
 
 logger = logging.getLogger(__name__)
-F = TypeVar("F", bound=Callable[..., Any])
-_depth = threading.local()
 CHAT_HISTORY = 200
-
-
-class Refused(Exception):
-    """A well-formed message the sender may not send now; the text is shown to them."""
-
-
-class Final(Refused):
-    """A refusal that trying again cannot change (removed, the lecture is over): the ack says `final`, and the
-    browser leaves the room with the text instead of showing it as a passing notice."""
-
-
-def room_of(lecture_id: int) -> str:
-    """The Socket.IO room of a lecture."""
-    return f"lecture-{lecture_id}"
-
-
-def relay_id(lecture_id: int, slot: str) -> str:
-    """The relay's lecture for a slot: the host's `main` and the floor holder's `floor` publish side by side."""
-    return f"{lecture_id}:{slot}"
-
-
-def hosts_of(lecture_id: int) -> str:
-    """The Socket.IO room of those who may remove people from a lecture: they hear of its removals."""
-    return f"lecture-{lecture_id}-removals"
-
-
-@contextmanager
-def _db_scope() -> Iterator[None]:
-    """Remove the session when the outermost handler ends: handler threads are reused. A server-side disconnect
-    runs the target's disconnect handler inside ours, on the same session, so only the outermost one removes it."""
-    _depth.n = getattr(_depth, "n", 0) + 1
-    try:
-        yield
-    finally:
-        _depth.n -= 1
-        if _depth.n == 0:
-            db.session.remove()
-
-
-def _fail(event: str, message: str, *, final: bool = False) -> dict[str, Any]:
-    emit("error", {"event": event, "message": message})
-    return {"ok": False, "error": message, "final": True} if final else {"ok": False, "error": message}
-
-
-def handles(event: str) -> Callable[[F], F]:
-    """Wrap a handler: parse the payload, turn refusals into an error event and a failed ack, clean up."""
-
-    def wrap(fn: F) -> F:
-        @functools.wraps(fn)
-        def handler(self: LectureNamespace, data: Any = None, *extra: Any) -> dict[str, Any]:
-            with _db_scope():
-                try:
-                    if extra:
-                        raise signalling.SignallingError("the message must be one object")
-                    # The rule of every HTTP request: text that cannot be stored is refused before anything else.
-                    if (problem := inputs.problem_in(data)) is not None:
-                        return _fail(event, problem)
-                    return fn(self, signalling.parse(event, data))
-                except signalling.SignallingError as exc:
-                    return _fail(event, str(exc))
-                except Refused as exc:
-                    db.session.rollback()
-                    return _fail(event, str(exc), final=isinstance(exc, Final))
-                except RelayError as exc:
-                    db.session.rollback()
-                    return _fail(event, _("The media connection was refused: %(reason)s", reason=str(exc)))
-                except Exception:
-                    # Never a stack trace for the user, and the socket stays usable.
-                    logger.exception("lecture event %s failed", event)
-                    db.session.rollback()
-                    return _fail(event, _("Something went wrong. Please try again."))
-
-        return handler  # type: ignore[return-value]
-
-    return wrap
 
 
 def _standing() -> tuple[object, ...]:
@@ -150,13 +69,17 @@ class LectureNamespace(Namespace):
 
     def on_disconnect(self, reason: Any = None) -> None:
         """Record the departure, free the relay peers, tell the room."""
-        seat = rooms().pop(request.sid)  # type: ignore[attr-defined]
-        if seat is None:
-            return
-        with _db_scope():
-            self._vacate(seat)
-            lecture = db.session.get(Lecture, seat.lecture_id)
-            self._broadcast_participants(seat.lecture_id, lecture.floor_user_id if lecture else None)
+        sid = request.sid  # type: ignore[attr-defined]
+        try:
+            seat = rooms().pop(sid)
+            if seat is None:
+                return
+            with db_scope():
+                self._vacate(seat)
+                lecture = db.session.get(Lecture, seat.lecture_id)
+                self._broadcast_participants(seat.lecture_id, lecture.floor_user_id if lecture else None)
+        finally:
+            rooms().closed(sid)  # who waits for this socket to close sees it gone, and the room told
 
     # -- helpers --
 

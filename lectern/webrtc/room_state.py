@@ -103,10 +103,15 @@ class Rooms:
     def pop(self, sid: str) -> Seat | None:
         """Forget a socket; returns its seat so the caller can close what it held."""
         with self._lock:
-            closed = self._closing.pop(sid, None)
-            if closed is not None:
-                closed.set()
             return self._seats.pop(sid, None)
+
+    def closed(self, sid: str) -> None:
+        """A socket's disconnect handler has finished (its seat freed, the room told): wake those waiting on
+        `closing`."""
+        with self._lock:
+            event = self._closing.pop(sid, None)
+        if event is not None:
+            event.set()
 
     def claim(self, sid: str) -> bool:
         """True once for a seated socket about to be closed: two checks at once must not close it twice (the
@@ -118,7 +123,7 @@ class Rooms:
             return True
 
     def closing(self, sid: str) -> threading.Event | None:
-        """The event set when a socket that is being closed has left its seat."""
+        """The event set when a socket that is being closed has left its seat and the room has heard of it."""
         with self._lock:
             return self._closing.get(sid)
 
