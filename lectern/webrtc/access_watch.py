@@ -38,6 +38,7 @@ CLOSE_WAIT = 5.0  # seconds
 # handler. The subscription also pings every HEALTH_CHECK seconds, so that a half-open link is noticed.
 REDIS_TIMEOUT = 2.0
 HEALTH_CHECK = 30
+RETRY_MAX = 30.0  # seconds between attempts to subscribe again, at most
 _lock = threading.Lock()
 
 
@@ -147,21 +148,27 @@ def _listen(app: Flask) -> None:
 
     def run() -> None:
         pubsub: Any = None
+        pause = 1.0  # seconds before subscribing again, doubled up to RETRY_MAX while Redis stays away
         while True:
             try:
                 if pubsub is None:
                     pubsub = _client(url).pubsub(ignore_subscribe_messages=True)
                     pubsub.subscribe(channel)
                 message = pubsub.get_message(timeout=1.0)
+                pause = 1.0
                 if message is not None:
                     user_ids = [int(i) for i in json.loads(message["data"])]
                     socketio.start_background_task(check, app, user_ids)
-            except redis.RedisError:
-                logger.exception("access changes: the Redis subscription failed; subscribing again")
+            except redis.RedisError as exc:
+                if pause == 1.0:  # once per outage, not once a second
+                    logger.exception("access changes: the Redis subscription failed; subscribing again")
+                else:
+                    logger.debug("access changes: Redis still away: %s", exc)
                 if pubsub is not None:
                     pubsub.close()
                 pubsub = None
-                time.sleep(1)
+                time.sleep(pause)
+                pause = min(pause * 2, RETRY_MAX)
             except (ValueError, TypeError):
                 logger.exception("access change not understood")
 
