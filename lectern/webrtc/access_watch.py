@@ -5,9 +5,9 @@ all), password changed, suspended, role or academy changed, or removed from a le
 in one web process (room_state.py), so every process checks the seats it holds of those users against
 `services.admission` and disconnects those no longer admitted; their disconnect handler frees the relay peers and
 updates the participant list. With REDIS_URL the user ids reach every web instance over a Redis channel (beside
-Flask-SocketIO's own); without it the one process checks its own seats. Every message a socket sends is checked in
-the same way (namespace.py), which also covers changes made where no signal reaches (another process's command
-line).
+Flask-SocketIO's own); without it the one process checks its own seats. A socket's own messages read its admission
+again too, at most every ADMISSION_INTERVAL seconds (namespace.py), which also covers changes made where no signal
+reaches (another process's command line).
 """
 
 from __future__ import annotations
@@ -34,12 +34,18 @@ from lectern.webrtc.room_state import Rooms, Seat
 logger = logging.getLogger(__name__)
 NAMESPACE = "/lecture"
 CLOSE_WAIT = 5.0  # seconds
+# Seconds a Redis call may take (to connect, or for an answer) before it fails: a silent Redis must not hold a
+# handler. The subscription also pings every HEALTH_CHECK seconds, so that a half-open link is noticed.
+REDIS_TIMEOUT = 2.0
+HEALTH_CHECK = 30
+RETRY_MAX = 30.0  # seconds between attempts to subscribe again, at most
 _lock = threading.Lock()
 
 
 def rooms(app: Flask | None = None) -> Rooms:
     """The seats of `app` (default: the current one), per app: tests make many apps in one process, with reused
-    lecture ids. Made on first use, when this process also starts listening for other instances' changes."""
+    lecture ids. Made on first use, when this process also starts listening for other instances' changes (in a
+    thread, which subscribes: never under the lock, which every handler takes)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     with _lock:
         state = app.extensions.get("lectern_rooms")
@@ -96,7 +102,7 @@ def check(app: Flask, user_ids: Iterable[int]) -> None:
 @access_changed.connect
 def _changed(_sender: Any, user_ids: frozenset[int], **_kw: Any) -> None:
     """Hand the check over, off the committing thread (its session cannot be used now): to every instance through
-    Redis, or to a thread of this process."""
+    Redis, or to a thread of this process (none where this process holds no seat of theirs)."""
     if not has_app_context():
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -107,7 +113,9 @@ def _changed(_sender: Any, user_ids: frozenset[int], **_kw: Any) -> None:
             return
         except redis.RedisError:
             logger.exception("access change not published; checking this instance only")
-    socketio.start_background_task(check, app, user_ids)
+    state = app.extensions.get("lectern_rooms")
+    if state is not None and any(seat.user_id in user_ids for seat in state.all()):
+        socketio.start_background_task(check, app, user_ids)
 
 
 def _channel() -> str:
@@ -115,40 +123,53 @@ def _channel() -> str:
     return f"{socketio.server_options.get('channel', 'flask-socketio')}:lectern-access"
 
 
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=REDIS_TIMEOUT,
+        socket_timeout=REDIS_TIMEOUT,
+        health_check_interval=HEALTH_CHECK,
+    )
+
+
 def _publisher(app: Flask, url: str) -> redis.Redis:
     client = app.extensions.get("lectern_access_redis")
     if client is None:
-        client = app.extensions["lectern_access_redis"] = redis.Redis.from_url(url)
+        client = app.extensions["lectern_access_redis"] = _client(url)
     return client
 
 
 def _listen(app: Flask) -> None:
-    """Subscribe now (so that no change published after the first join is missed), then listen in a thread; a lost
-    subscription is made again (meanwhile, every message is still checked as it comes)."""
-    channel = _channel()
+    """Subscribe and listen in a thread of its own; a lost subscription is closed and made again. Each change is
+    checked in a task of its own (closing a seat may wait CLOSE_WAIT seconds), so the next is not held up. Until the
+    subscription stands, and while it is lost, the seats' own messages still read their admission again
+    (namespace.py)."""
+    channel, url = _channel(), app.config["REDIS_URL"]
 
-    def subscribe() -> Any:
-        pubsub = redis.Redis.from_url(app.config["REDIS_URL"]).pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(channel)
-        return pubsub
-
-    def run(pubsub: Any) -> None:
+    def run() -> None:
+        pubsub: Any = None
+        pause = 1.0  # seconds before subscribing again, doubled up to RETRY_MAX while Redis stays away
         while True:
             try:
-                pubsub = pubsub or subscribe()
-                for message in pubsub.listen():
-                    try:
-                        check(app, (int(i) for i in json.loads(message["data"])))
-                    except Exception:
-                        logger.exception("access change not checked")
-            except redis.RedisError:
-                logger.exception("access changes: the Redis subscription failed; subscribing again")
+                if pubsub is None:
+                    pubsub = _client(url).pubsub(ignore_subscribe_messages=True)
+                    pubsub.subscribe(channel)
+                message = pubsub.get_message(timeout=1.0)
+                pause = 1.0
+                if message is not None:
+                    user_ids = [int(i) for i in json.loads(message["data"])]
+                    socketio.start_background_task(check, app, user_ids)
+            except redis.RedisError as exc:
+                if pause == 1.0:  # once per outage, not once a second
+                    logger.exception("access changes: the Redis subscription failed; subscribing again")
+                else:
+                    logger.debug("access changes: Redis still away: %s", exc)
+                if pubsub is not None:
+                    pubsub.close()
                 pubsub = None
-                time.sleep(1)
+                time.sleep(pause)
+                pause = min(pause * 2, RETRY_MAX)
+            except (ValueError, TypeError):
+                logger.exception("access change not understood")
 
-    try:
-        first = subscribe()
-    except redis.RedisError:
-        logger.exception("access changes: Redis refused the subscription; trying again")
-        first = None
-    threading.Thread(target=run, args=(first,), name="lectern-access-watch", daemon=True).start()
+    threading.Thread(target=run, name="lectern-access-watch", daemon=True).start()

@@ -1,116 +1,40 @@
 """The lecture room's Socket.IO namespace, `/lecture`: the protocol of signalling.py, checked and carried out.
 
-Every event is validated by `signalling.parse` first, then checked against the sender's admission to the lecture its
-socket joined (services.admission, read again from the database: a socket whose access has ended is closed, see
-access_watch.py), then done with one commit. Relay peer ids are
-made here from the socket id: a browser can never name a peer, so it cannot signal for anyone else. A refused
-message gets an `error` event and a failed ack, to its sender only; nobody else notices.
+Every event is validated by `signalling.parse` first (namespace_events.py), then checked against the sender's
+admission to the lecture its socket joined (the sign-in with every event; the rest of services.admission every
+ADMISSION_INTERVAL seconds: a socket whose access has ended is closed, see access_watch.py), then done with one
+commit. Relay peer ids are made here from the socket id: a browser can never name a peer, so it cannot signal for
+anyone else. A refused message gets an `error` event and a failed ack, to its sender only; nobody else notices.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room, leave_room
 
-from lectern import inputs
 from lectern.extensions import db
 from lectern.platform.models import User, utcnow
 from lectern.webrtc import access_watch, removals, services, signalling
 from lectern.webrtc.access_watch import rooms
 from lectern.webrtc.models import ChatMessage, Lecture, LectureStatus
+from lectern.webrtc.namespace_events import Final, Refused, db_scope, handles, hosts_of, relay_id, room_of
 from lectern.webrtc.relay import RelayError
 from lectern.webrtc.relay_provider import ice_servers, relay
 from lectern.webrtc.room_state import Seat
 from lectern.webrtc.services import Part
 
 logger = logging.getLogger(__name__)
-F = TypeVar("F", bound=Callable[..., Any])
-_depth = threading.local()
 CHAT_HISTORY = 200
 
 
-class Refused(Exception):
-    """A well-formed message the sender may not send now; the text is shown to them."""
-
-
-class Final(Refused):
-    """A refusal that trying again cannot change (removed, the lecture is over): the ack says `final`, and the
-    browser leaves the room with the text instead of showing it as a passing notice."""
-
-
-def room_of(lecture_id: int) -> str:
-    """The Socket.IO room of a lecture."""
-    return f"lecture-{lecture_id}"
-
-
-def relay_id(lecture_id: int, slot: str) -> str:
-    """The relay's lecture for a slot: the host's `main` and the floor holder's `floor` publish side by side."""
-    return f"{lecture_id}:{slot}"
-
-
-def hosts_of(lecture_id: int) -> str:
-    """The Socket.IO room of those who may remove people from a lecture: they hear of its removals."""
-    return f"lecture-{lecture_id}-removals"
-
-
-@contextmanager
-def _db_scope() -> Iterator[None]:
-    """Remove the session when the outermost handler ends: handler threads are reused. A server-side disconnect
-    runs the target's disconnect handler inside ours, on the same session, so only the outermost one removes it."""
-    _depth.n = getattr(_depth, "n", 0) + 1
-    try:
-        yield
-    finally:
-        _depth.n -= 1
-        if _depth.n == 0:
-            db.session.remove()
-
-
-def _fail(event: str, message: str, *, final: bool = False) -> dict[str, Any]:
-    emit("error", {"event": event, "message": message})
-    return {"ok": False, "error": message, "final": True} if final else {"ok": False, "error": message}
-
-
-def handles(event: str) -> Callable[[F], F]:
-    """Wrap a handler: parse the payload, turn refusals into an error event and a failed ack, clean up."""
-
-    def wrap(fn: F) -> F:
-        @functools.wraps(fn)
-        def handler(self: LectureNamespace, data: Any = None, *extra: Any) -> dict[str, Any]:
-            with _db_scope():
-                try:
-                    if extra:
-                        raise signalling.SignallingError("the message must be one object")
-                    # The rule of every HTTP request: text that cannot be stored is refused before anything else.
-                    if (problem := inputs.problem_in(data)) is not None:
-                        return _fail(event, problem)
-                    return fn(self, signalling.parse(event, data))
-                except signalling.SignallingError as exc:
-                    return _fail(event, str(exc))
-                except Refused as exc:
-                    db.session.rollback()
-                    return _fail(event, str(exc), final=isinstance(exc, Final))
-                except RelayError as exc:
-                    db.session.rollback()
-                    return _fail(event, _("The media connection was refused: %(reason)s", reason=str(exc)))
-                except Exception:
-                    # Never a stack trace for the user, and the socket stays usable.
-                    logger.exception("lecture event %s failed", event)
-                    db.session.rollback()
-                    return _fail(event, _("Something went wrong. Please try again."))
-
-        return handler  # type: ignore[return-value]
-
-    return wrap
+def _standing() -> tuple[object, ...]:
+    """What of the signed-in user, read by the user loader with every message, decides their part in a lecture."""
+    return (current_user.role, current_user.academy_id)
 
 
 def _iso(value: Any) -> str | None:
@@ -145,27 +69,54 @@ class LectureNamespace(Namespace):
 
     def on_disconnect(self, reason: Any = None) -> None:
         """Record the departure, free the relay peers, tell the room."""
-        seat = rooms().pop(request.sid)  # type: ignore[attr-defined]
-        if seat is None:
-            return
-        with _db_scope():
-            self._vacate(seat)
-            lecture = db.session.get(Lecture, seat.lecture_id)
-            self._broadcast_participants(seat.lecture_id, lecture.floor_user_id if lecture else None)
+        sid = request.sid  # type: ignore[attr-defined]
+        try:
+            seat = rooms().pop(sid)
+            if seat is None:
+                return
+            with db_scope():
+                self._vacate(seat)
+                lecture = db.session.get(Lecture, seat.lecture_id)
+                self._broadcast_participants(seat.lecture_id, lecture.floor_user_id if lecture else None)
+        finally:
+            rooms().closed(sid)  # who waits for this socket to close sees it gone, and the room told
 
     # -- helpers --
 
-    def _seat(self) -> tuple[Seat, Lecture]:
-        """The sender's seat and lecture, checked again on every message: a socket outlives the page, and a
-        sign-out, a suspension, a password change, a removal or a change of role ends its rights. Then the socket is
-        closed (its seat, relay peers and place in the room freed) and the message refused for good."""
+    def _checked(self) -> Seat:
+        """The sender's seat while its socket may stay in the lecture: a socket outlives the page, and a sign-out,
+        a suspension, a password change, a removal or a change of role ends its rights. The message's user loader
+        proves the sign-in open and the account active (one query); the rest of the admission is read again every
+        ADMISSION_INTERVAL seconds, or at once when the user's role or academy changed (access_watch.py closes
+        sockets whose access ended within a second anyway). A socket no longer admitted is closed (its seat, relay
+        peers and place in the room freed) and the message refused for good."""
         seat = rooms().get(request.sid)  # type: ignore[attr-defined]
         if seat is None:
             raise Refused(_("Join the lecture first."))
-        lecture = access_watch.admitted(db.session, seat, utcnow())
         same_sign_in = current_user.is_authenticated and current_user.login_session_id == seat.login_session_id
-        if lecture is None or not same_sign_in:
+        if not same_sign_in or (
+            rooms().admission_due(seat, _standing()) and not self._still_admitted(seat, current_user)
+        ):
             access_watch.close(rooms(), seat, access_watch.farewell(db.session, seat))
+            raise Final(_("You may not join this lecture."))
+        return seat
+
+    def _still_admitted(self, seat: Seat, user: User) -> bool:
+        """Read the seat's admission again (for a user the request loaded); a host who may no longer remove people
+        stops hearing of removals."""
+        found = services.admission_of(db.session, user, seat.lecture_id)
+        if found is None or found[1] is not seat.part:
+            return False
+        if seat.moderator and not removals.may_remove(db.session, user, found[0]):
+            seat.moderator = False
+            leave_room(hosts_of(seat.lecture_id), sid=seat.sid)
+        return True
+
+    def _seat(self) -> tuple[Seat, Lecture]:
+        """The sender's seat (`_checked`) and its lecture."""
+        seat = self._checked()
+        lecture = db.session.get(Lecture, seat.lecture_id)  # read already if the admission was
+        if lecture is None:
             raise Final(_("You may not join this lecture."))
         return seat, lecture
 
@@ -183,20 +134,33 @@ class LectureNamespace(Namespace):
         leave_room(hosts_of(seat.lecture_id), sid=seat.sid)
         services.depart(db.session, seat.attendance_id, utcnow())
         db.session.commit()
-        for (_direction, slot), peer in list(seat.peers.items()):
+        for (_direction, slot), peer in rooms().take_peers(seat).items():
             try:
                 relay().leave(relay_id(seat.lecture_id, slot), peer)
             except RelayError:
                 logger.warning("relay peer %s did not leave cleanly", peer)
-        seat.peers.clear()
 
     def _broadcast_participants(self, lecture_id: int, floor_user_id: int | None) -> None:
         emit("participants", rooms().participants(lecture_id, floor_user_id), to=room_of(lecture_id))
 
     def _drop_peer(self, seat: Seat, direction: str, slot: str) -> None:
-        peer = seat.peers.pop((direction, slot), None)
+        peer = rooms().detach_peer(seat, (direction, slot))
         if peer is not None:
             relay().leave(relay_id(seat.lecture_id, slot), peer)
+
+    def _connect_peer(self, seat: Seat, direction: str, slot: str, sdp: str) -> str:
+        """Make this socket's relay peer for a slot from its offer and return the relay's answer. The relay may
+        take a while (ICE gathering): if the socket was closed meanwhile, its seat is gone with the peers it had,
+        so this peer is left at once (a publisher's slot would refuse every later publisher)."""
+        target = relay_id(seat.lecture_id, slot)
+        relay().open_lecture(target)
+        self._drop_peer(seat, direction, slot)  # a second offer from this socket replaces the first
+        peer = seat.peer_id(direction, slot)
+        answer = relay().publish(target, peer, sdp) if direction == "publish" else relay().subscribe(target, peer, sdp)
+        if not rooms().attach_peer(seat, (direction, slot), peer):
+            relay().leave(target, peer)
+            raise Final(_("You may not join this lecture."))
+        return answer
 
     def _drop_floor_publishers(self, lecture_id: int, user_id: int) -> None:
         for seat in rooms().seats_of(lecture_id, user_id):
@@ -234,12 +198,20 @@ class LectureNamespace(Namespace):
         stay = services.arrive(db.session, lecture, current_user, utcnow())
         db.session.commit()
         sign_in = current_user.login_session_id
+        moderator = removals.may_remove(db.session, current_user, lecture)
         seat = Seat(sid, current_user.id, current_user.full_name, lecture.id, part, stay.id, sign_in)
+        seat.moderator, seat.standing = moderator, _standing()
         state.add(seat)
         join_room(room_of(lecture.id))
-        moderator = removals.may_remove(db.session, current_user, lecture)
         if moderator:
             join_room(hosts_of(lecture.id))
+        # A removal or sign-out committed since the checks above found no seat to close: read again, seated.
+        if access_watch.admitted(db.session, seat, utcnow()) is None:
+            farewell = access_watch.farewell(db.session, seat)
+            access_watch.close(state, seat, farewell)
+            if farewell == "removed":
+                raise Final(_("You were removed from this lecture."))
+            raise Final(_("You may not join this lecture."))
         self._broadcast_participants(lecture.id, lecture.floor_user_id)
         return {
             "ok": True,
@@ -293,7 +265,7 @@ class LectureNamespace(Namespace):
             relay().close_lecture(relay_id(lecture.id, slot))
         for seat in rooms().seats(lecture.id):
             rooms().pop(seat.sid)
-            seat.peers.clear()  # the relay lectures are closed already
+            rooms().take_peers(seat)  # the relay lectures are closed already
             if seat.sid != request.sid:  # type: ignore[attr-defined]
                 self.disconnect(seat.sid)
         # The host's own socket stays until its browser, told by "ended", closes it: disconnecting it here
@@ -363,37 +335,25 @@ class LectureNamespace(Namespace):
             raise Refused(_("You do not have the floor."))
         elif lecture.status is not LectureStatus.LIVE:
             raise Refused(_("The lecture has not started yet."))
-        target = relay_id(lecture.id, msg.slot)
-        relay().open_lecture(target)
-        self._drop_peer(seat, "publish", msg.slot)  # a re-publish from this socket replaces the old one
-        peer = seat.peer_id("publish", msg.slot)
-        answer = relay().publish(target, peer, msg.sdp)
-        seat.peers[("publish", msg.slot)] = peer
-        return {"ok": True, "sdp": answer}
+        return {"ok": True, "sdp": self._connect_peer(seat, "publish", msg.slot, msg.sdp)}
 
     @handles("unpublish")
     def on_unpublish(self, msg: signalling.Slot) -> dict[str, Any]:
         """Stop this socket's publisher in a slot."""
-        seat, _lecture = self._seat()
+        seat = self._checked()
         self._drop_peer(seat, "publish", msg.slot)
         return {"ok": True}
 
     @handles("subscribe")
     def on_subscribe(self, msg: signalling.Offer) -> dict[str, Any]:
         """Anyone in the room receives a slot (an audio-only offer too); re-subscribing replaces the old one."""
-        seat, lecture, _part = self._context()
-        target = relay_id(lecture.id, msg.slot)
-        relay().open_lecture(target)
-        self._drop_peer(seat, "subscribe", msg.slot)
-        peer = seat.peer_id("subscribe", msg.slot)
-        answer = relay().subscribe(target, peer, msg.sdp)
-        seat.peers[("subscribe", msg.slot)] = peer
-        return {"ok": True, "sdp": answer}
+        seat, _lecture, _part = self._context()
+        return {"ok": True, "sdp": self._connect_peer(seat, "subscribe", msg.slot, msg.sdp)}
 
     @handles("ice")
     def on_ice(self, msg: signalling.Candidate) -> dict[str, Any]:
         """A trickled candidate for one of this socket's own peers (and no one else's)."""
-        seat, _lecture = self._seat()
+        seat = self._checked()
         peer = seat.peers.get((msg.direction, msg.slot))
         if peer is None:
             raise Refused(_("There is no such connection to add a candidate to."))
@@ -429,8 +389,8 @@ class LectureNamespace(Namespace):
     @handles("quality")
     def on_quality(self, msg: signalling.Quality) -> dict[str, Any]:
         """The browser's own link quality; the room hears of it at most once a second."""
-        seat, lecture = self._seat()
+        seat = self._checked()
         seat.quality = {"rtt_ms": msg.rtt_ms, "loss": msg.loss, "kbps": msg.kbps}
-        if rooms().quality_due(seat.lecture_id):
+        if rooms().quality_due(seat.lecture_id) and (lecture := db.session.get(Lecture, seat.lecture_id)):
             self._broadcast_participants(seat.lecture_id, lecture.floor_user_id)
         return {"ok": True}

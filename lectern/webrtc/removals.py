@@ -34,9 +34,12 @@ def _protected(session: DbSession, user: User, lecture: Lecture) -> bool:
 
 def remove(session: DbSession, actor: User, lecture: Lecture, user_id: int, now: datetime) -> None:
     """`actor` sends `user_id` out of the lecture until a host lets them back; their open sockets are closed once
-    the caller commits (access_changed)."""
+    the caller commits (access_changed). Only someone with a part in the lecture: anyone else is refused as an
+    unknown id is, so that no host learns the names of people outside it."""
     user = session.get(User, user_id)
     if not may_remove(session, actor, lecture) or user is None or user.id == actor.id:
+        raise Forbidden()
+    if part_of(session, user, lecture) is None:
         raise Forbidden()
     if _protected(session, user, lecture):
         raise Forbidden()

@@ -16,6 +16,9 @@ from typing import Any
 from lectern.webrtc.services import Part
 
 QUALITY_INTERVAL = 1.0  # seconds between participant-list broadcasts caused by quality reports
+# Seconds between two readings of a seat's admission by its own messages: an ended access closes the socket within
+# a second anyway (access_watch.py); this catches what no signal reports, without a dozen queries per message.
+ADMISSION_INTERVAL = 2.0
 
 
 @dataclass
@@ -29,6 +32,10 @@ class Seat:
     part: Part
     attendance_id: int
     login_session_id: int | None  # the sign-in the socket came with: ending it closes the socket
+    moderator: bool = False  # hears the lecture's removals (removals.may_remove)
+    # The user's site role and academy when the admission was last read, and when (time.monotonic()).
+    standing: tuple[object, ...] = ()
+    checked_at: float = field(default_factory=time.monotonic)
     hand: bool = False
     quality: dict[str, float | None] | None = None
     # (direction, slot) -> the relay peer id, made here from the sid, never taken from the client.
@@ -56,6 +63,38 @@ class Rooms:
         with self._lock:
             self._seats[seat.sid] = seat
 
+    def admission_due(self, seat: Seat, standing: tuple[object, ...]) -> bool:
+        """True when the seat's admission is to be read again: ADMISSION_INTERVAL seconds after the last reading,
+        or at once when the user's site role or academy (`standing`, as the message's user loader read it) differ
+        from then. The clock restarts."""
+        now = time.monotonic()
+        with self._lock:
+            if now - seat.checked_at < ADMISSION_INTERVAL and seat.standing == standing:
+                return False
+            seat.checked_at, seat.standing = now, standing
+            return True
+
+    def attach_peer(self, seat: Seat, key: tuple[str, str], peer: str) -> bool:
+        """Record a relay peer the seat's socket made, if the seat is still held; False if it was closed meanwhile
+        (the relay answered after a removal or sign-out): then the caller leaves the peer at once."""
+        with self._lock:
+            if self._seats.get(seat.sid) is not seat:
+                return False
+            seat.peers[key] = peer
+            return True
+
+    def detach_peer(self, seat: Seat, key: tuple[str, str]) -> str | None:
+        """Forget one relay peer of a seat; returns it, for the caller to leave."""
+        with self._lock:
+            return seat.peers.pop(key, None)
+
+    def take_peers(self, seat: Seat) -> dict[tuple[str, str], str]:
+        """Forget every relay peer of a seat (one that is closing); returns them, for the caller to leave."""
+        with self._lock:
+            peers = dict(seat.peers)
+            seat.peers.clear()
+            return peers
+
     def get(self, sid: str) -> Seat | None:
         """The seat of a socket, if it has joined a lecture."""
         with self._lock:
@@ -64,10 +103,15 @@ class Rooms:
     def pop(self, sid: str) -> Seat | None:
         """Forget a socket; returns its seat so the caller can close what it held."""
         with self._lock:
-            closed = self._closing.pop(sid, None)
-            if closed is not None:
-                closed.set()
             return self._seats.pop(sid, None)
+
+    def closed(self, sid: str) -> None:
+        """A socket's disconnect handler has finished (its seat freed, the room told): wake those waiting on
+        `closing`."""
+        with self._lock:
+            event = self._closing.pop(sid, None)
+        if event is not None:
+            event.set()
 
     def claim(self, sid: str) -> bool:
         """True once for a seated socket about to be closed: two checks at once must not close it twice (the
@@ -79,7 +123,7 @@ class Rooms:
             return True
 
     def closing(self, sid: str) -> threading.Event | None:
-        """The event set when a socket that is being closed has left its seat."""
+        """The event set when a socket that is being closed has left its seat and the room has heard of it."""
         with self._lock:
             return self._closing.get(sid)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lectern.courses import access as course_access
 from lectern.courses.models import Course, CourseStaff, Enrolment
@@ -83,13 +83,21 @@ def admission(
     session: DbSession, user_id: int, lecture_id: int, login_session_id: int | None, now: datetime
 ) -> tuple[Lecture, Part] | None:
     """The lecture and the user's part in it while they may stay in its room, else None: the sign-in their socket
-    came with still open, the account active, not removed by a host, and a part in the lecture. Asked again on
-    every message and whenever `lectern.platform.access.access_changed` names the user."""
+    came with still open, the account active, not removed by a host, and a part in the lecture. Asked whenever
+    `lectern.platform.access.access_changed` names the user."""
     user = session.get(User, user_id)
-    lecture = session.get(Lecture, lecture_id)
-    if user is None or lecture is None or not user.active or not sessions.is_open(session, login_session_id, now):
+    if user is None or not user.active or not sessions.is_open(session, login_session_id, now):
         return None
-    if is_removed(session, lecture_id, user_id):
+    return admission_of(session, user, lecture_id)
+
+
+def admission_of(session: DbSession, user: User, lecture_id: int) -> tuple[Lecture, Part] | None:
+    """`admission` for a user whose sign-in and account this request has proved already (the user loader of a
+    lecture socket's message): the lecture, with what `part_of` reads, not removed, and a part in it."""
+    lecture = session.get(
+        Lecture, lecture_id, options=[joinedload(Lecture.course), selectinload(Lecture.invited_courses)]
+    )
+    if lecture is None or is_removed(session, lecture_id, user.id):
         return None
     part = part_of(session, user, lecture)
     return None if part is None else (lecture, part)

@@ -4,6 +4,7 @@ drops their publisher and subscriber, the others' participant list updates. Real
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any
 
@@ -242,3 +243,53 @@ def test_an_unrelated_change_closes_nothing(app: Flask, world: Any, admin: User)
     time.sleep(0.5)
     assert cadet.is_connected(NS)
     assert ask(cadet, "chat", {"text": "still here"})["ok"]
+
+
+def test_a_publish_closed_while_the_relay_answers_frees_the_slot(
+    app: Flask, world: Any, aio: Loop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The relay answers a publish while the socket is closed (here: removed by the host): the peer it made is
+    left at once, so the next floor holder may publish."""
+    lecture, people = world
+    cadet_id = people["cadet"].id
+    host, cadet, guest = joined(app, world, "host"), joined(app, world, "cadet"), joined(app, world, "guest")
+    media = Media(aio)
+    client = relay(app)
+    answer = client.publish
+
+    def publish_then_removed(lecture_id: str, peer: str, sdp: str) -> str:
+        sdp = answer(lecture_id, peer, sdp)
+        if lecture_id.endswith(":floor") and not removed:
+            # The host's removal, in a handler thread of its own, closes the seat meanwhile.
+            removal = threading.Thread(target=lambda: removed.append(ask(host, "remove", {"user": cadet_id})))
+            removal.start()
+            removal.join(5)
+            gone_within(cadet, WITHIN)
+        return sdp
+
+    removed: list[str] = []
+    try:
+        media.signal(host, "publish", "main", publish=True)
+        assert ask(host, "floor", {"user": cadet_id})["ok"]
+        monkeypatch.setattr(client, "publish", publish_then_removed)
+        pc = media.offer(publish=True)
+        ack = ask(cadet, "publish", {"slot": "floor", "sdp": pc.localDescription.sdp})
+        assert removed == [{"ok": True}] and ack["ok"] is False
+        assert client.stats(relay_id(lecture.id, "floor"))["publisher"] is None
+        assert ask(host, "floor", {"user": people["guest"].id})["ok"]
+        media.signal(guest, "publish", "floor", publish=True)
+    finally:
+        media.close()
+
+
+def test_a_sign_out_starts_no_check_where_no_lecture_socket_is_open(
+    app: Flask, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without Redis, an end of access is checked in a thread of this process: not when it holds no seats."""
+    _lecture, people = world
+    started: list[Any] = []
+    start = socketio.start_background_task
+    monkeypatch.setattr(socketio, "start_background_task", lambda *a, **kw: started.append(a) or start(*a, **kw))
+    http, _socket = signed_in(app, people["cadet"].username)
+    assert http.submit("/logout", page="/account").status_code == 302
+    assert started == []

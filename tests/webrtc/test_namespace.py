@@ -14,12 +14,14 @@ import pytest
 from aiortc import AudioStreamTrack, MediaStreamTrack, RTCSessionDescription
 from flask import Flask
 from flask_socketio import SocketIOTestClient
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from lectern.extensions import db, socketio
 from lectern.platform.models import User
 from lectern.webrtc.models import Attendance, ChatMessage, Lecture, LectureStatus
 from lectern.webrtc.relay_seams import allow_loopback
+from lectern.webrtc.room_state import ADMISSION_INTERVAL, QUALITY_INTERVAL
 from tests import factories
 from tests.webrtc.conftest import Loop, NoiseVideoTrack, new_pc
 
@@ -347,3 +349,25 @@ def test_a_socket_that_moves_to_another_lecture_hears_no_more_of_the_first(
     inbox(cadet)
     assert ask(host, "chat", {"text": "only for the first lecture"})["ok"]
     assert received(cadet, "chat") == []
+
+
+def test_quality_reports_cost_about_one_query_each(app: Flask, world: Any) -> None:
+    """Every participant reports its link quality every 3 seconds: with hundreds of cadets, a report must not
+    read the whole admission again. The sign-in is read once per message (to know the sender); the rest of the
+    admission at most every ADMISSION_INTERVAL seconds per socket."""
+    guest = joined(app, world, "guest")  # invited from another course: the longest admission
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    sa_event.listen(engine, "before_cursor_execute", listener)
+    reports, start = 30, time.monotonic()
+    try:
+        for _ in range(reports):
+            assert ask(guest, "quality", {"rtt_ms": 180.5, "loss": 0.02, "kbps": 300})["ok"]
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", listener)
+    took = time.monotonic() - start
+    # One per report; a full admission (8 queries at most) per interval; a participant list per second.
+    allowed = reports + 8 * (1 + took // ADMISSION_INTERVAL) + 1 + took // QUALITY_INTERVAL
+    assert len(statements) <= allowed, (len(statements), took)

@@ -3,15 +3,20 @@ administrator; removals are kept in the database, shown to the hosts, and can be
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
+from lectern.courses.models import CourseRole, CourseStaff
 from lectern.extensions import db
 from lectern.platform.models import Role
+from lectern.webrtc import services
 from lectern.webrtc.models import Lecture, LectureRemoval
+from lectern.webrtc.room_state import ADMISSION_INTERVAL
 from tests import factories
 from tests.conftest import Client
 from tests.webrtc.test_namespace import NS, ask, connect, inbox, joined
@@ -86,3 +91,63 @@ def test_removals_are_kept_shown_to_the_host_and_undone(app: Flask, app_factory:
     assert ask(again, "join", {"lecture": lecture.id})["ok"]
     with app.app_context():
         assert db.session.scalars(select(LectureRemoval)).all() == []
+
+
+def test_a_host_removes_only_those_who_have_a_part_in_the_lecture(app: Flask, world: Any) -> None:
+    """Removing anyone by id would store them and show the hosts their name: a way to list names across
+    academies. Someone with no part in the lecture is refused as an unknown id is."""
+    _lecture, people = world
+    host = joined(app, world, "host")
+    inbox(host)
+    stranger = ask(host, "remove", {"user": people["stranger"].id})
+    unknown = ask(host, "remove", {"user": 10**9})
+    assert stranger["ok"] is False and stranger == unknown
+    assert "removals" not in inbox(host)
+    with app.app_context():
+        assert db.session.scalars(select(LectureRemoval)).all() == []
+
+
+def test_a_removal_committed_while_joining_closes_the_new_seat(
+    app: Flask, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The host removes the cadet after the join checked the removals but before the seat was taken: the removal
+    found no seat to close, so the join itself must notice it."""
+    lecture, people = world
+    host = joined(app, world, "host")
+    cadet = connect(app, people["cadet"].username)
+    arrive, removed = services.arrive, []
+
+    def arrive_while_removed(*args: Any) -> Any:
+        removal = threading.Thread(target=lambda: removed.append(ask(host, "remove", {"user": people["cadet"].id})))
+        removal.start()
+        removal.join(5)
+        return arrive(*args)
+
+    monkeypatch.setattr(services, "arrive", arrive_while_removed)
+    ack = ask(cadet, "join", {"lecture": lecture.id})
+    assert removed == [{"ok": True}]
+    assert ack["ok"] is False and ack["final"] is True and "removed" in ack["error"], ack
+    assert not cadet.is_connected(NS)
+
+
+def test_a_host_who_may_no_longer_remove_stops_hearing_of_removals(
+    app: Flask, world: Any, make: factories.Factory
+) -> None:
+    lecture, people = world
+    colleague = make.user(Role.INSTRUCTOR, academy_id=people["host"].academy_id)
+    make.staff(lecture.course_id, colleague.id)
+    host, cadet = joined(app, world, "host"), joined(app, world, "cadet")
+    other = connect(app, colleague.username)
+    assert ask(other, "join", {"lecture": lecture.id})["moderator"] is True
+    with app.app_context():  # made an assistant (by another process: no signal)
+        db.session.execute(
+            update(CourseStaff).where(CourseStaff.user_id == people["host"].id).values(role=CourseRole.ASSISTANT)
+        )
+        db.session.commit()
+    time.sleep(ADMISSION_INTERVAL)
+    assert ask(host, "hand", {"raised": True})["ok"]  # still a host, as an assistant
+    inbox(host)
+    assert ask(other, "remove", {"user": people["cadet"].id})["ok"]
+    assert not cadet.is_connected(NS)
+    assert "removals" not in inbox(host)
+    assert inbox(other)["removals"][-1][0]["id"] == people["cadet"].id
