@@ -116,7 +116,8 @@ class LectureNamespace(Namespace):
         """The sender's seat (`_checked`) and its lecture."""
         seat = self._checked()
         lecture = db.session.get(Lecture, seat.lecture_id)  # read already if the admission was
-        if lecture is None:
+        if lecture is None:  # deleted since the admission was last read
+            access_watch.close(rooms(), seat, "access_ended")
             raise Final(_("You may not join this lecture."))
         return seat, lecture
 
