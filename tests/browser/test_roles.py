@@ -55,7 +55,8 @@ def sign_in(page: Page, base: str, username: str, password: str) -> None:
     expect(page).to_have_url(re.compile(r"/login(\?|$)"))
     page.get_by_label("Username", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():  # the next page, or the login page again, has loaded: no locator sees the old one
+        page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
