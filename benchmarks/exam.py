@@ -42,8 +42,8 @@ def generate(url: str, cadets: int) -> tuple[int, int]:
 
     from lectern import create_app
     from lectern.courses.models import Course, Enrolment, Visibility
-    from lectern.courses.quiz_model import Choice, Question, QuestionType, to_data
-    from lectern.courses.quiz_models import BankQuestion, QuestionCategory, Quiz, QuizSlot
+    from lectern.courses.quizzes.models import BankQuestion, QuestionCategory, Quiz, QuizSlot
+    from lectern.courses.quizzes.questions import Choice, Question, QuestionType, to_data
     from lectern.extensions import db
     from lectern.platform import demo
     from lectern.platform.models import Role, User
@@ -152,7 +152,7 @@ def lost_answers(url: str, cadets: list[Cadet]) -> int:
     """Acknowledged saves that the database does not hold with their value (or a later one)."""
     import sqlalchemy as sa
 
-    from lectern.courses.quiz_models import AttemptAnswer
+    from lectern.courses.quizzes.models import AttemptAnswer
 
     engine = sa.create_engine(url)
     with engine.connect() as conn:

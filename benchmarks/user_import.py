@@ -21,8 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._common import PASSWORD
 from lectern import create_app
 from lectern.extensions import db
-from lectern.platform import services, user_import
+from lectern.platform import services
 from lectern.platform.models import Academy, Role, User
+from lectern.platform.user_import import services as user_import
 
 
 def intake(rows: int, offset: int) -> bytes:

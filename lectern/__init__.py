@@ -44,10 +44,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lectern.platform import sessions
+    from lectern.platform.accounts import sessions
     from lectern.platform.locale import select_locale, select_timezone
     from lectern.platform.models import utcnow
-    from lectern.webrtc.namespace import LectureNamespace
+    from lectern.webrtc.room.namespace import LectureNamespace
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "lectern" / "migrations"), render_as_batch=True)
@@ -74,28 +74,30 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lectern import health
-    from lectern.courses import (
-        catalogue,
-        categories,
-        cohort_sync,  # noqa: F401  (importing it connects the cohort membership signals)
-        course_admin_views,
-        editing,
-        lessons,
-        package_views,
-        quiz_bank_views,
-        quiz_edit_views,
-        quiz_grading_views,
-        quiz_import_views,  # noqa: F401  (importing it adds its routes to quiz_bank_views.bp)
-        quiz_templating,
-        quiz_views,
-        user_import_courses,  # noqa: F401  (importing it lets the users CSV import name courses)
-    )
     from lectern.courses import templating as courses_templating
-    from lectern.platform import admin, audit_views, auth, cohort_views, home, templating, user_import_views
+    from lectern.courses.catalogue import categories
+    from lectern.courses.catalogue import views as catalogue
+    from lectern.courses.content import editing, lessons
+    from lectern.courses.enrolment import cohort_sync  # noqa: F401  (imported for its side effect)
+    from lectern.courses.enrolment import user_import as user_import_courses  # noqa: F401  (imported for its side effect)
+    from lectern.courses.enrolment import views as course_admin_views
+    from lectern.courses.packages import views as package_views
+    from lectern.courses.quizzes import templating as quiz_templating
+    from lectern.courses.quizzes.attempts import views as quiz_views
+    from lectern.courses.quizzes.authoring import views as quiz_edit_views
+    from lectern.courses.quizzes.bank import import_views as quiz_import_views  # noqa: F401  (imported for its side effect)
+    from lectern.courses.quizzes.bank import views as quiz_bank_views
+    from lectern.courses.quizzes.gradebook import views as quiz_grading_views
+    from lectern.platform import home, templating
+    from lectern.platform.accounts import views as auth
+    from lectern.platform.admin import views as admin
+    from lectern.platform.audit import views as audit_views
+    from lectern.platform.cohorts import views as cohort_views
+    from lectern.platform.user_import import views as user_import_views
     from lectern.reports import templating as reports_templating
     from lectern.reports import views as reports
-    from lectern.webrtc import lectures
     from lectern.webrtc import templating as lectures_templating
+    from lectern.webrtc import views as lectures
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)

@@ -10,10 +10,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from lectern.courses import demo as courses_demo
+from lectern.courses.content.storage import Storage
+from lectern.courses.demo import courses as courses_demo
 from lectern.courses.models import Course
-from lectern.courses.quiz_models import Quiz
-from lectern.courses.storage import Storage
+from lectern.courses.quizzes.models import Quiz
 from lectern.extensions import db
 from lectern.platform import demo, services
 from lectern.platform.models import Academy, Role, User, utcnow

@@ -202,7 +202,7 @@ class LessonCompletion(Model):
 
 
 class LessonViewing(Model):
-    """How much of a video lesson a user has played (lectern.courses.viewing): the parts of the video played,
+    """How much of a video lesson a user has played (lectern.courses.content.viewing): the parts of the video played,
     merged, in seconds; the seconds credited, which grow no faster than the wall clock allows; and the time up to
     which credit has been given."""
 

@@ -18,6 +18,8 @@ from lectern.courses.access import (
     may_create_courses,
     staff_course_ids,
 )
+from lectern.courses.content.progress import insert_once
+from lectern.courses.content.storage import Saved
 from lectern.courses.models import (
     Category,
     Course,
@@ -32,8 +34,6 @@ from lectern.courses.models import (
     StoredFile,
     Visibility,
 )
-from lectern.courses.progress import insert_once
-from lectern.courses.storage import Saved
 from lectern.extensions import DbSession
 from lectern.platform import access
 from lectern.platform.models import Academy, Role, User, utcnow

@@ -8,13 +8,17 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lectern.courses import cohort_sync, progress, quiz_attempts, quiz_render, services
+from lectern.courses import services
+from lectern.courses.content import progress
+from lectern.courses.content.markdown import render
+from lectern.courses.enrolment import cohort_sync
 from lectern.courses.forms import LESSON_KIND_LABELS, VISIBILITY_LABELS
-from lectern.courses.markdown import render
-from lectern.courses.quiz_edit_forms import GRADING_METHOD_LABELS
-from lectern.courses.quiz_forms import QUESTION_TYPE_LABELS
+from lectern.courses.quizzes import render as quiz_render
+from lectern.courses.quizzes.attempts import services as quiz_attempts
+from lectern.courses.quizzes.authoring.forms import GRADING_METHOD_LABELS
+from lectern.courses.quizzes.bank.forms import QUESTION_TYPE_LABELS
 from lectern.extensions import db
-from lectern.platform.cohort_views import register_cohort_panel
+from lectern.platform.cohorts.views import register_cohort_panel
 from lectern.platform.home import register_panel
 from lectern.platform.models import Role
 from lectern.platform.templating import NavItem, register_nav_item

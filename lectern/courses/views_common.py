@@ -12,8 +12,8 @@ from flask_babel import get_timezone
 from flask_login import current_user
 
 from lectern.courses import access
+from lectern.courses.content.storage import Storage
 from lectern.courses.models import Course
-from lectern.courses.storage import Storage
 from lectern.extensions import db
 
 T = TypeVar("T")

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from lectern.extensions import DbSession
-from lectern.platform import cohorts, services
+from lectern.platform import services
+from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Academy, Cohort, Role, User
 
 ACADEMIES = [

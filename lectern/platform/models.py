@@ -135,7 +135,7 @@ class Cohort(Model):
     """A group of users of one academy, such as an intake ("Border guards intake 2026, Bishkek").
 
     Enrolling a cohort in a course keeps the course's enrolments in step with the members (the courses area listens
-    to the membership signals of `lectern.platform.cohorts`).
+    to the membership signals of `lectern.platform.cohorts.services`).
     """
 
     __tablename__ = "cohort"

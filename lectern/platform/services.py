@@ -10,9 +10,11 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lectern.extensions import DbSession
-from lectern.platform import access, audit, sessions
+from lectern.platform import access
+from lectern.platform.accounts import sessions
+from lectern.platform.audit import services as audit
 from lectern.platform.models import Academy, CohortMember, Role, User, utcnow
-from lectern.platform.user_csv import generate_password
+from lectern.platform.user_import.csv_format import generate_password
 
 # A hash of nothing anyone knows: checked against when the username is unknown, so that an unknown username takes
 # as long to refuse as a wrong password and timing does not tell which accounts exist.

@@ -18,12 +18,12 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, exists, or_, select
 
-from lectern.courses import quiz_reports
+from lectern.courses.content.progress import Progress, participants_progress
 from lectern.courses.models import Course, CourseCohort, CourseCompletion, Enrolment
-from lectern.courses.progress import Progress, participants_progress
-from lectern.courses.quiz_models import Quiz
+from lectern.courses.quizzes.gradebook import services as quiz_reports
+from lectern.courses.quizzes.models import Quiz
 from lectern.extensions import DbSession
-from lectern.platform import cohorts as platform_cohorts
+from lectern.platform.cohorts import services as platform_cohorts
 from lectern.platform.models import Cohort, CohortMember, User
 from lectern.webrtc import services as lecture_services
 from lectern.webrtc.models import Lecture, LectureInvite, LectureStatus

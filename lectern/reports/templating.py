@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from lectern.courses.templating import register_course_panel
-from lectern.platform.cohort_views import register_cohort_panel
+from lectern.platform.cohorts.views import register_cohort_panel
 from lectern.platform.templating import NavItem, register_nav_item
 from lectern.reports.access import REPORTERS
 

@@ -7,11 +7,12 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from lectern.courses import cohort_sync, quiz_attempts
+from lectern.courses.enrolment import cohort_sync
 from lectern.courses.models import Course
+from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.courses.views_common import or_http
 from lectern.extensions import db
-from lectern.platform import cohorts as platform_cohorts
+from lectern.platform.cohorts import services as platform_cohorts
 from lectern.platform.models import Cohort, Role, utcnow
 from lectern.platform.roles import role_required
 from lectern.platform.services import administers

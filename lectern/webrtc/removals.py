@@ -1,7 +1,7 @@
 """Removals from a lecture: who may send whom out, stored in the database until a host lets them back in.
 
 A removal sends `access_changed` for the removed user once it commits; the lecture namespace closes their sockets
-on every web instance (`lectern.webrtc.access_watch`) and refuses them until the removal is undone.
+on every web instance (`lectern.webrtc.room.access_watch`) and refuses them until the removal is undone.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from lectern.courses import access as course_access
 from lectern.courses.models import Course, CourseStaff, Enrolment
 from lectern.extensions import DbSession
-from lectern.platform import sessions
+from lectern.platform.accounts import sessions
 from lectern.platform.models import Role, User
 from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
 from lectern.webrtc.models import (

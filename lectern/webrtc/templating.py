@@ -13,8 +13,8 @@ from lectern.platform.home import register_panel
 from lectern.platform.models import Role, utcnow
 from lectern.platform.templating import NavItem, register_nav_item
 from lectern.webrtc import services
-from lectern.webrtc.lectures import home_lectures
 from lectern.webrtc.models import LectureStatus
+from lectern.webrtc.views import home_lectures
 
 
 def register(app: Flask) -> None:

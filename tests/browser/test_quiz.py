@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from lectern.courses.quiz_models import AttemptAnswer, ReviewWhen
+from lectern.courses.quizzes.models import AttemptAnswer, ReviewWhen
 from lectern.extensions import db
 from lectern.platform.models import Role
 from tests import factories

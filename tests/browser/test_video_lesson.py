@@ -8,8 +8,8 @@ from pathlib import Path
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from lectern.courses.content.storage import VIDEO_TYPES, Storage
 from lectern.courses.models import LessonKind, StoredFile
-from lectern.courses.storage import VIDEO_TYPES, Storage
 from lectern.platform.models import Role
 from tests import factories
 from tests.browser.conftest import ARTIFACTS

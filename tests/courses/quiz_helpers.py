@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Flask
 
-from lectern.courses.quiz_gift import parse_gift
-from lectern.courses.quiz_model import to_data
-from lectern.courses.quiz_models import BankQuestion, QuestionCategory, Quiz, QuizSlot
+from lectern.courses.quizzes.formats.gift import parse_gift
+from lectern.courses.quizzes.models import BankQuestion, QuestionCategory, Quiz, QuizSlot
+from lectern.courses.quizzes.questions import to_data
 from lectern.extensions import db
 
 # One question of each graded type, then an essay; marks 1 each. Correct answers: 4, [a, b], true, Riga,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from lectern.courses import cohort_sync
 from lectern.courses.access import Forbidden, NotFound
+from lectern.courses.enrolment import cohort_sync
 from lectern.courses.models import (
     Course,
     CourseCohort,
@@ -19,9 +19,9 @@ from lectern.courses.models import (
     LessonCompletion,
     Visibility,
 )
-from lectern.courses.quiz_models import Attempt, AttemptState
+from lectern.courses.quizzes.models import Attempt, AttemptState
 from lectern.extensions import db
-from lectern.platform import cohorts
+from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import AuditEntry, Cohort, Role, User
 from tests.courses.helpers import TEXT_COURSE, count, lesson_ids
 from tests.courses.quiz_helpers import make_bank, make_quiz

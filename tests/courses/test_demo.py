@@ -13,9 +13,12 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from lectern.courses import demo, quiz_attempts
-from lectern.courses.demo_content import COURSES
-from lectern.courses.markdown import render
+from lectern.courses.content.markdown import render
+from lectern.courses.content.progress import course_progress
+from lectern.courses.content.storage import Storage
+from lectern.courses.demo import courses as demo
+from lectern.courses.demo.content import COURSES
+from lectern.courses.demo.quizzes import ATTEMPTS, QUIZZES
 from lectern.courses.models import (
     Category,
     Course,
@@ -27,13 +30,11 @@ from lectern.courses.models import (
     Module,
     Visibility,
 )
-from lectern.courses.progress import course_progress
-from lectern.courses.quiz_demo import ATTEMPTS, QUIZZES
-from lectern.courses.quiz_gift import parse_gift
-from lectern.courses.quiz_model import QuestionType
-from lectern.courses.quiz_models import Attempt, AttemptState, BankQuestion, Quiz, QuizPass
+from lectern.courses.quizzes.attempts import services as quiz_attempts
+from lectern.courses.quizzes.formats.gift import parse_gift
+from lectern.courses.quizzes.models import Attempt, AttemptState, BankQuestion, Quiz, QuizPass
+from lectern.courses.quizzes.questions import QuestionType
 from lectern.courses.services import normalise_tags
-from lectern.courses.storage import Storage
 from lectern.extensions import db
 from lectern.platform import demo as platform_demo
 from lectern.platform import services as platform_services

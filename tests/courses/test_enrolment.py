@@ -150,7 +150,7 @@ def test_instructor_home_lists_taught_courses(client, make):
 
 def test_insert_once_tells_a_new_row_from_a_conflict(app, make):
     # Both databases: psycopg reports no row count for ON CONFLICT DO NOTHING unless it is asked to keep it.
-    from lectern.courses.progress import insert_once
+    from lectern.courses.content.progress import insert_once
 
     academy = make.academy()
     course = make.course(academy.id)

@@ -18,7 +18,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from lectern.courses import package_quizzes, package_views, quiz_attempts, services
+from lectern.courses import services
+from lectern.courses.content.storage import DOCUMENT_TYPES, VIDEO_TYPES, Storage
 from lectern.courses.models import (
     Course,
     CourseStaff,
@@ -31,9 +32,11 @@ from lectern.courses.models import (
     StoredFile,
     Visibility,
 )
-from lectern.courses.packages import MESSAGES, Problem, read_package, write_package
-from lectern.courses.quiz_models import Attempt, BankQuestion, QuestionCategory, Quiz, QuizSlot, ReviewWhen
-from lectern.courses.storage import DOCUMENT_TYPES, VIDEO_TYPES, Storage
+from lectern.courses.packages import quizzes as package_quizzes
+from lectern.courses.packages import views as package_views
+from lectern.courses.packages.format import MESSAGES, Problem, read_package, write_package
+from lectern.courses.quizzes.attempts import services as quiz_attempts
+from lectern.courses.quizzes.models import Attempt, BankQuestion, QuestionCategory, Quiz, QuizSlot, ReviewWhen
 from lectern.extensions import db
 from lectern.platform.models import Role, User, utcnow
 from tests.courses.quiz_helpers import SAMPLE_GIFT, make_bank, make_quiz

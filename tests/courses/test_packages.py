@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lectern.courses import package_quizzes, packages
 from lectern.courses.models import LessonKind, Visibility
-from lectern.courses.package_quizzes import Bank, QuizEntry, SlotEntry
-from lectern.courses.packages import (
+from lectern.courses.packages import format as packages
+from lectern.courses.packages import quizzes as package_quizzes
+from lectern.courses.packages.format import (
     CourseInfo,
     LessonEntry,
     Limits,
@@ -32,8 +32,9 @@ from lectern.courses.packages import (
     read_package,
     write_package,
 )
-from lectern.courses.quiz_gift import parse_gift
-from lectern.courses.quiz_models import ReviewWhen
+from lectern.courses.packages.quizzes import Bank, QuizEntry, SlotEntry
+from lectern.courses.quizzes.formats.gift import parse_gift
+from lectern.courses.quizzes.models import ReviewWhen
 
 MB = 1024 * 1024
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00" + bytes(range(256)) * 64

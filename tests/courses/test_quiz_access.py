@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import delete
 
 from lectern.courses.models import Enrolment
-from lectern.courses.quiz_models import Attempt, AttemptState, Quiz
+from lectern.courses.quizzes.models import Attempt, AttemptState, Quiz
 from lectern.extensions import db
 from lectern.platform.models import utcnow
 from tests.courses.test_quiz_views import _save, _start, _urls

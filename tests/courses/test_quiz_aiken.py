@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lectern.courses.quiz_aiken import aiken_answer_line, parse_aiken
-from lectern.courses.quiz_model import Choice, ImportResult, Problem, Question, QuestionType, QuizFormatError
+from lectern.courses.quizzes.formats.aiken import aiken_answer_line, parse_aiken
+from lectern.courses.quizzes.questions import Choice, ImportResult, Problem, Question, QuestionType, QuizFormatError
 
 # The two examples of Moodle's help page, then a Russian one, with Windows line ends and a BOM as Notepad saves.
 DOCUMENTED = (

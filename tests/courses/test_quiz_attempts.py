@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from lectern.courses import quiz_attempts
 from lectern.courses.access import NotFound
-from lectern.courses.quiz_models import Attempt, AttemptState, Quiz
+from lectern.courses.quizzes.attempts import services as quiz_attempts
+from lectern.courses.quizzes.models import Attempt, AttemptState, Quiz
 from lectern.extensions import db
 from lectern.platform.models import Role, User, utcnow
 from tests.courses.quiz_helpers import make_bank, make_quiz
@@ -96,7 +96,7 @@ def test_after_the_deadline_answers_are_refused_and_the_attempt_is_finished(app:
 
 
 def test_the_attempt_limit_and_an_extra_attempt(app: Any, setup: dict[str, Any]) -> None:
-    from lectern.courses.quiz_models import QuizOverride
+    from lectern.courses.quizzes.models import QuizOverride
 
     quiz_id = _quiz(app, setup, attempts_allowed=1)
     now = utcnow()

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lectern.courses import quiz_bank
 from lectern.courses.access import NotFound
 from lectern.courses.models import Course
-from lectern.courses.quiz_gift import parse_gift, to_gift
-from lectern.courses.quiz_model import ImportResult, Question, QuestionType, QuizFormatError, from_data
-from lectern.courses.quiz_models import BankQuestion, QuestionCategory, Quiz, QuizSlot
-from lectern.courses.quiz_xml import parse_moodle_xml, to_moodle_xml
+from lectern.courses.quizzes.bank import services as quiz_bank
+from lectern.courses.quizzes.formats.gift import parse_gift, to_gift
+from lectern.courses.quizzes.formats.moodle_xml import parse_moodle_xml, to_moodle_xml
+from lectern.courses.quizzes.models import BankQuestion, QuestionCategory, Quiz, QuizSlot
+from lectern.courses.quizzes.questions import ImportResult, Question, QuestionType, QuizFormatError, from_data
 from lectern.extensions import db
 
 DATA = Path(__file__).parent / "data" / "quiz"
@@ -349,7 +349,7 @@ def test_categories_are_per_course(course):
 
 @pytest.mark.parametrize("kind", list(QuestionType))
 def test_every_new_question_example_parses_to_one_question_of_its_type(app, kind):
-    from lectern.courses.quiz_forms import EXAMPLES
+    from lectern.courses.quizzes.bank.forms import EXAMPLES
 
     with app.test_request_context():
         result = parse_gift(str(EXAMPLES[kind]))

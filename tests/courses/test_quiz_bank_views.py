@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lectern.courses import quiz_bank
 from lectern.courses.models import Course
-from lectern.courses.quiz_gift import parse_gift
-from lectern.courses.quiz_model import from_data
-from lectern.courses.quiz_models import (
+from lectern.courses.quizzes.bank import services as quiz_bank
+from lectern.courses.quizzes.formats.gift import parse_gift
+from lectern.courses.quizzes.models import (
     Attempt,
     AttemptAnswer,
     AttemptState,
@@ -27,6 +26,7 @@ from lectern.courses.quiz_models import (
     Quiz,
     QuizSlot,
 )
+from lectern.courses.quizzes.questions import from_data
 from lectern.extensions import db
 from lectern.platform.models import Role
 from tests.courses.helpers import count

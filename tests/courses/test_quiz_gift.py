@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lectern.courses.quiz_gift import parse_gift, to_gift
-from lectern.courses.quiz_model import (
+from lectern.courses.quizzes.formats.gift import parse_gift, to_gift
+from lectern.courses.quizzes.questions import (
     Choice,
     ImportResult,
     NumericAnswer,

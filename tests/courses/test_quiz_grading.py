@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lectern.courses.quiz_grading import (
+from lectern.courses.quizzes.gradebook.stats import discrimination_index, facility_index, score_distribution
+from lectern.courses.quizzes.grading import (
     NOT_A_NUMBER,
     Grade,
     InvalidResponse,
@@ -29,8 +30,7 @@ from lectern.courses.quiz_grading import (
     shuffled_options,
     wildcard_match,
 )
-from lectern.courses.quiz_model import Choice, NumericAnswer, Pair, Question, QuestionType, TextAnswer
-from lectern.courses.quiz_stats import discrimination_index, facility_index, score_distribution
+from lectern.courses.quizzes.questions import Choice, NumericAnswer, Pair, Question, QuestionType, TextAnswer
 
 QT = QuestionType
 

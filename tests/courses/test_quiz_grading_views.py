@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from lectern.courses import quiz_attempts
-from lectern.courses.quiz_models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizOverride, QuizPass
+from lectern.courses.quizzes.attempts import services as quiz_attempts
+from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizOverride, QuizPass
 from lectern.extensions import db
 from lectern.platform.models import Role, User, utcnow
 from tests.courses.quiz_helpers import make_bank, make_quiz

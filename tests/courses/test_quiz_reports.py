@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from lectern.courses import access, quiz_attempts, quiz_reports
+from lectern.courses import access
 from lectern.courses.models import Course
-from lectern.courses.quiz_models import Quiz, QuizOverride
+from lectern.courses.quizzes.attempts import services as quiz_attempts
+from lectern.courses.quizzes.gradebook import services as quiz_reports
+from lectern.courses.quizzes.models import Quiz, QuizOverride
 from lectern.extensions import db
 from lectern.platform.models import Role, User, utcnow
 from tests.courses.quiz_helpers import make_bank, make_quiz
@@ -197,7 +199,7 @@ def test_statistics_leave_out_attempts_waiting_for_a_mark(app: Any, make: Any) -
 
 
 def test_statistics_group_a_random_slot_by_question(app: Any, make: Any) -> None:
-    from lectern.courses.quiz_models import QuestionCategory, QuizSlot
+    from lectern.courses.quizzes.models import QuestionCategory, QuizSlot
 
     academy = make.academy()
     course = make.course(academy.id)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lectern.courses.quiz_models import Quiz, ReviewWhen
+from lectern.courses.quizzes.models import Quiz, ReviewWhen
 from lectern.extensions import db
 from lectern.platform.models import Role
 from tests.courses.quiz_helpers import make_bank, make_quiz

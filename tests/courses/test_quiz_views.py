@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from lectern.courses.quiz_models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizSlot
+from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizSlot
 from lectern.extensions import db
 from lectern.platform.models import Role, utcnow
 from tests.courses.quiz_helpers import make_bank, make_quiz
@@ -212,7 +212,7 @@ def test_an_instructor_builds_a_quiz(app: Any, client: Any, world: dict[str, Any
     client.submit(f"{questions}/add", {"question_id": [str(world["ids"][0]), str(world["ids"][1])]}, page=questions)
     with app.app_context():
         category_id = db.session.scalar(select(QuizSlot.question_id).where(QuizSlot.quiz_id == quiz_id))
-        from lectern.courses.quiz_models import BankQuestion
+        from lectern.courses.quizzes.models import BankQuestion
 
         category_id = db.session.get(BankQuestion, world["ids"][2]).category_id
     client.submit(f"{questions}/random", {"category_id": str(category_id), "count": "2"}, page=questions)

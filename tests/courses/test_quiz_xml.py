@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lectern.courses.quiz_model import (
+from lectern.courses.quizzes.formats.moodle_xml import MAX_BYTES, parse_moodle_xml, to_moodle_xml
+from lectern.courses.quizzes.questions import (
     Choice,
     EmbeddedFile,
     ImportResult,
@@ -29,7 +30,6 @@ from lectern.courses.quiz_model import (
     QuizFormatError,
     TextAnswer,
 )
-from lectern.courses.quiz_xml import MAX_BYTES, parse_moodle_xml, to_moodle_xml
 
 # What Moodle 4.1 writes for a course's question bank (trimmed of nothing but file attachments), in Russian: two
 # categories, every type we import, and a cloze question, which we do not.

@@ -12,7 +12,7 @@ import av
 import pytest
 from sqlalchemy import select
 
-from lectern.courses import viewing
+from lectern.courses.content import viewing
 from lectern.courses.models import Lesson, LessonCompletion, LessonViewing, Module
 from lectern.extensions import db
 from lectern.platform.models import Role, User

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from lectern.extensions import db
-from lectern.platform import audit, cohorts
+from lectern.platform.audit import services as audit
+from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import AuditEntry, Cohort, Role, User
 
 

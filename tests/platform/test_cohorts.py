@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from lectern.extensions import db
-from lectern.platform import member_lists
-from lectern.platform.member_lists import BadList, parse_csv, parse_text
+from lectern.platform.cohorts import member_lists
+from lectern.platform.cohorts.member_lists import BadList, parse_csv, parse_text
 from lectern.platform.models import AuditEntry, Cohort, CohortMember, Role
 
 
@@ -312,7 +312,7 @@ def test_a_bad_csv_file_adds_nobody(client, app, world, data, name, message):
 
 
 def test_a_missing_or_huge_file_is_a_clear_error(client, app, world, monkeypatch):
-    from lectern.platform import cohort_views
+    from lectern.platform.cohorts import views as cohort_views
 
     client.login(world["admin"].username)
     cohort = world["cohort"].id
@@ -349,7 +349,7 @@ def test_remove_one_member_or_several(client, app, world):
 
 
 def test_the_cohort_page_has_a_panel_hook(app):
-    from lectern.platform.cohort_views import _COHORT_PANELS, register_cohort_panel
+    from lectern.platform.cohorts.views import _COHORT_PANELS, register_cohort_panel
 
     register_cohort_panel("courses/_cohort_panel.html")  # registered once, however often asked
     assert _COHORT_PANELS.count("courses/_cohort_panel.html") == 1

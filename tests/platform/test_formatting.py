@@ -9,7 +9,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from lectern.courses.quiz_models import Attempt
+from lectern.courses.quizzes.models import Attempt
 from lectern.extensions import db
 from lectern.platform import formatting
 from lectern.platform.models import Role

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from lectern.extensions import db
 from lectern.platform.models import Academy, AuditEntry, Role, User
-from lectern.platform.user_csv import read_users_csv
+from lectern.platform.user_import.csv_format import read_users_csv
 from tests.conftest import Client
 from tests.platform.test_admin import _user_form
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lectern.platform import forms
-from lectern.platform.user_csv import (
+from lectern.platform.user_import.csv_format import (
     MIN_PASSWORD_LENGTH,
     CsvResult,
     CsvRow,

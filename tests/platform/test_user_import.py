@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from lectern.extensions import db
-from lectern.platform import user_import
 from lectern.platform.models import AuditEntry, Cohort, CohortMember, Role, User
-from lectern.platform.user_csv import read_users_csv
+from lectern.platform.user_import import services as user_import
+from lectern.platform.user_import.csv_format import read_users_csv
 
 URL = "/admin/users/import"
 HEADER = "username,firstname,lastname,email,password,lang,institution,cohort1,cohort2,course1,role1"
@@ -24,7 +24,7 @@ HEADER = "username,firstname,lastname,email,password,lang,institution,cohort1,co
 @pytest.fixture
 def setup(make, app):
     """Two academies; at home a cohort enrolled in a course, a Cyrillic cohort, and a second course."""
-    from lectern.courses import cohort_sync
+    from lectern.courses.enrolment import cohort_sync
     from lectern.courses.models import Course
 
     home = make.academy(name="State Border Guard College", slug="rezekne")

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from lectern.courses import progress, quiz_attempts
+from lectern.courses.content import progress
 from lectern.courses.models import Course, CourseCohort, Lesson, Module
-from lectern.courses.quiz_models import Quiz
+from lectern.courses.quizzes.attempts import services as quiz_attempts
+from lectern.courses.quizzes.models import Quiz
 from lectern.extensions import db
 from lectern.platform.models import Academy, Cohort, Role, User, utcnow
 from lectern.webrtc.models import Attendance, Lecture, LectureStatus

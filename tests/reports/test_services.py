@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from lectern.courses import cohort_sync
+from lectern.courses.enrolment import cohort_sync
 from lectern.courses.models import Course
 from lectern.extensions import db
-from lectern.platform import cohorts
+from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Cohort, Role
 from lectern.reports import services
 from lectern.webrtc import services as lecture_services
@@ -205,8 +205,8 @@ def test_cohort_report_of_a_cohort_not_enrolled_anywhere(world: World) -> None:
 def test_overdue_attempts_are_finished_and_counted(world: World) -> None:
     from datetime import timedelta
 
-    from lectern.courses import quiz_attempts
-    from lectern.courses.quiz_models import Attempt, AttemptState, Quiz
+    from lectern.courses.quizzes.attempts import services as quiz_attempts
+    from lectern.courses.quizzes.models import Attempt, AttemptState, Quiz
     from lectern.platform.models import User
 
     with world.app.app_context():

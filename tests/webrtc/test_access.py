@@ -15,15 +15,15 @@ from flask import Flask
 from flask_socketio import SocketIOTestClient
 from sqlalchemy import select
 
-from lectern.courses import roster
+from lectern.courses.enrolment import roster
 from lectern.courses.models import Enrolment
 from lectern.extensions import db, socketio
 from lectern.platform import services as platform
 from lectern.platform.models import Role, User
 from lectern.webrtc.models import Attendance
-from lectern.webrtc.namespace import relay_id
-from lectern.webrtc.relay_provider import relay
-from lectern.webrtc.relay_seams import allow_loopback
+from lectern.webrtc.relay.provider import relay
+from lectern.webrtc.relay.seams import allow_loopback
+from lectern.webrtc.room.namespace import relay_id
 from tests import factories
 from tests.conftest import Client
 from tests.webrtc.conftest import Loop, NoiseVideoTrack, new_pc

@@ -14,7 +14,7 @@ from flask import Flask
 
 from lectern.extensions import db
 from lectern.platform import access
-from lectern.webrtc import access_watch
+from lectern.webrtc.room import access_watch
 from tests import factories
 from tests.webrtc.test_namespace import NS, joined
 

@@ -24,8 +24,8 @@ from aiortc.rtcdtlstransport import RTCDtlsTransport, State
 from aiortc.rtcicetransport import RTCIceTransport
 from aiortc.rtp import HeaderExtensionsMap, RtcpSenderInfo, RtpPacket, unwrap_rtx
 
-from lectern.webrtc import relay_seams
-from lectern.webrtc.rtp import rewrite_header
+from lectern.webrtc.relay import seams as relay_seams
+from lectern.webrtc.relay.rtp import rewrite_header
 
 
 def _params(func: Callable[..., Any]) -> list[str]:

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from lectern.extensions import db, socketio
 from lectern.platform.models import User
 from lectern.webrtc.models import Attendance, ChatMessage, Lecture, LectureStatus
-from lectern.webrtc.relay_seams import allow_loopback
-from lectern.webrtc.room_state import ADMISSION_INTERVAL, QUALITY_INTERVAL
+from lectern.webrtc.relay.seams import allow_loopback
+from lectern.webrtc.room.state import ADMISSION_INTERVAL, QUALITY_INTERVAL
 from tests import factories
 from tests.webrtc.conftest import Loop, NoiseVideoTrack, new_pc
 

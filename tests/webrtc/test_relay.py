@@ -12,9 +12,9 @@ import pytest
 from aiortc import RTCPeerConnection
 from aiortc.rtp import RtcpSrPacket, RtpPacket, is_rtcp
 
-from lectern.webrtc.relay import RelayError
-from lectern.webrtc.relay_client import InProcessRelayClient
-from lectern.webrtc.rtp import ntp_to_unix
+from lectern.webrtc.relay.client import InProcessRelayClient
+from lectern.webrtc.relay.rtp import ntp_to_unix
+from lectern.webrtc.relay.sfu import RelayError
 from tests.webrtc.conftest import FPS, HEIGHT, WIDTH, Subscriber, start_publisher, start_subscriber
 
 
@@ -326,7 +326,7 @@ def test_direct_path_and_queue_path_interleave_in_order(
 ) -> None:
     """Media normally leaves from the fan-out itself (DirectRtpSender); when the direct path is unavailable it
     goes through the queue and aiortc's send path. Switching back and forth keeps the sequence continuous."""
-    from lectern.webrtc import relay_seams
+    from lectern.webrtc.relay import seams as relay_seams
 
     received: list[RtpPacket] = []
     queued_sends: list[bytes] = []

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import pytest
 from aiortc import RTCPeerConnection
 
-from lectern.webrtc.relay import RelayOptions
-from lectern.webrtc.relay_client import InProcessRelayClient
+from lectern.webrtc.relay.client import InProcessRelayClient
+from lectern.webrtc.relay.sfu import RelayOptions
 from tests.webrtc.conftest import start_publisher, start_subscriber
 
 CLOSE_TIMEOUT = 1.0
@@ -50,7 +50,7 @@ async def _on_relay(client: InProcessRelayClient, coro: Coroutine[Any, Any, T]) 
 def test_one_peer_that_will_not_close_does_not_stop_the_others(
     relay_client: InProcessRelayClient, caplog: pytest.LogCaptureFixture, how: str, closing: str
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="lectern.webrtc.relay")
+    caplog.set_level(logging.WARNING, logger="lectern.webrtc.relay.sfu")
     relay = relay_client.relay
 
     async def scenario() -> tuple[list[str], float]:

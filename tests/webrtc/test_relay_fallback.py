@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from aioice.ice import StunProtocol
 
-from lectern.webrtc import relay_seams
-from lectern.webrtc.relay import RelayOptions
-from lectern.webrtc.relay_client import InProcessRelayClient
+from lectern.webrtc.relay import seams as relay_seams
+from lectern.webrtc.relay.client import InProcessRelayClient
+from lectern.webrtc.relay.sfu import RelayOptions
 from tests.webrtc.conftest import FPS, start_publisher, start_subscriber
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ from lectern.extensions import db
 from lectern.platform.models import Role
 from lectern.webrtc import services
 from lectern.webrtc.models import Lecture, LectureRemoval
-from lectern.webrtc.room_state import ADMISSION_INTERVAL
+from lectern.webrtc.room.state import ADMISSION_INTERVAL
 from tests import factories
 from tests.conftest import Client
 from tests.webrtc.test_namespace import NS, ask, connect, inbox, joined

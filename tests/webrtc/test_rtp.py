@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiortc.rtp import RtpPacket, unwrap_rtx
 
-from lectern.webrtc.rtp import (
+from lectern.webrtc.relay.rtp import (
     StreamRewriter,
     ntp_to_unix,
     rewrite_header,

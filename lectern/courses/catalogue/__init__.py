@@ -1,0 +1,1 @@
+"""The catalogue, its category tree and a course's page."""

@@ -1,0 +1,1 @@
+"""A course's content: modules, lessons, uploaded files, Markdown, progress and completion."""

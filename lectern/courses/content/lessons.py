@@ -1,0 +1,151 @@
+"""Following a course: the lesson page, its file (with range requests, so video seeks), marking lessons done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from lectern.courses import access, services
+from lectern.courses.content import progress, viewing
+from lectern.courses.content.markdown import render
+from lectern.courses.content.storage import INLINE_TYPES
+from lectern.courses.models import LessonKind
+from lectern.courses.views_common import followed_course, or_http, storage
+from lectern.extensions import db
+from lectern.platform import formatting
+from lectern.platform.models import utcnow
+
+bp = Blueprint("lessons", __name__, url_prefix="/courses")
+
+# Viewing these completes them (or the cadet marks them done); a video is completed by playing it (viewing.py).
+DONE_WHEN_VIEWED = {LessonKind.TEXT, LessonKind.FILE, LessonKind.LINK}
+
+
+@bp.route("/<id:course_id>/lessons/<id:lesson_id>")
+@login_required
+def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
+    course = followed_course(course_id)
+    item = or_http(lambda: services.lesson_of(db.session, course, lesson_id))
+    enrolled = access.is_enrolled(db.session, current_user, course)
+    watched = None
+    if enrolled and item.kind in DONE_WHEN_VIEWED:
+        progress.mark_done(db.session, current_user.id, item, utcnow())
+        db.session.commit()
+    elif enrolled and item.kind is LessonKind.VIDEO:
+        seen = viewing.opened(db.session, current_user.id, item, utcnow())
+        watched = viewing.share(seen, item.file.duration_seconds if item.file else None)
+        db.session.commit()
+    outline = services.load_outline(db.session, course)
+    flat = [lesson for module in outline for lesson in module.lessons]
+    index = next(i for i, x in enumerate(flat) if x.id == item.id)
+    done = progress.done_lessons(db.session, current_user.id, course.id) if enrolled else set()
+    return render_template(
+        "courses/lesson.html",
+        course=course,
+        lesson=item,
+        body=render(item.body),
+        outline=outline,
+        previous=flat[index - 1] if index > 0 else None,
+        next=flat[index + 1] if index + 1 < len(flat) else None,
+        enrolled=enrolled,
+        done=done,
+        watched=watched,
+        done_share=viewing.DONE_SHARE,
+        progress=progress.course_progress(db.session, current_user.id, [course.id])[course.id],
+        editing=access.can_edit(db.session, current_user, course),
+    )
+
+
+@bp.route("/<id:course_id>/lessons/<id:lesson_id>/file")
+@login_required
+def lesson_file(course_id: int, lesson_id: int) -> ResponseReturnValue:
+    """The lesson's file, with conditional and range requests (206 Partial Content) for seeking."""
+    course = followed_course(course_id)
+    item = or_http(lambda: services.lesson_of(db.session, course, lesson_id))
+    if item.file is None:
+        abort(404)
+    path = storage().path(item.file.sha256)
+    if not path.exists():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=item.file.content_type,
+        as_attachment=item.file.content_type not in INLINE_TYPES or request.args.get("download") == "1",
+        download_name=item.file.original_name,
+        conditional=True,
+        etag=item.file.sha256,
+        max_age=3600,
+    )
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/<id:course_id>/lessons/<id:lesson_id>/done", methods=["POST"])
+@login_required
+def mark(course_id: int, lesson_id: int) -> ResponseReturnValue:
+    """Mark a lesson done or not done (the cadet's own choice, or the video player at the end)."""
+    course = followed_course(course_id)
+    item = or_http(lambda: services.lesson_of(db.session, course, lesson_id))
+    if not access.is_enrolled(db.session, current_user, course):
+        abort(403)
+    completed = False
+    if request.form.get("done", "1") == "1":
+        if item.kind is LessonKind.VIDEO:
+            abort(409)  # a video is done by playing it (played below), not by saying so
+        completed = progress.mark_done(db.session, current_user.id, item, utcnow())
+    else:
+        progress.mark_undone(db.session, current_user.id, item)
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return _progress(course.id, completed)
+    if completed:
+        flash(_("Congratulations: you have completed this course."), "success")
+    return redirect(url_for("lessons.lesson", course_id=course.id, lesson_id=item.id))
+
+
+def _progress(course_id: int, completed: bool) -> dict[str, Any]:
+    """The course's progress for the lesson page's script: the bar's figures and label, and whether this request
+    completed the course (with the words to say so)."""
+    found = progress.course_progress(db.session, current_user.id, [course_id])[course_id]
+    label = ngettext("%(done)d of %(num)d lesson", "%(done)d of %(num)d lessons", found.total, done=found.done)
+    return {
+        "done": found.done,
+        "total": found.total,
+        "percent": found.percent,
+        "completed": completed,
+        "label": f"{label} · {formatting.percent(found.percent)}",
+        "message": _("Congratulations: you have completed this course.") if completed else None,
+    }
+
+
+@bp.route("/<id:course_id>/lessons/<id:lesson_id>/played", methods=["POST"])
+@login_required
+def played(course_id: int, lesson_id: int) -> ResponseReturnValue:
+    """The video player's report of the parts it has played (see content/viewing.py); answers with the lesson's
+    state and the course's progress, so the page shows a completion without a reload."""
+    course = followed_course(course_id)
+    item = or_http(lambda: services.lesson_of(db.session, course, lesson_id))
+    if item.kind is not LessonKind.VIDEO or item.file is None:
+        abort(404)
+    if not access.is_enrolled(db.session, current_user, course):
+        abort(403)
+    try:
+        duration = viewing.duration_of(
+            item, storage().path(item.file.sha256), request.form.get("duration", 0.0, type=float)
+        )
+        ranges = viewing.read_ranges(request.form.get("ranges", ""), duration)
+    except viewing.BadReport:
+        abort(400)
+    watched = viewing.report(db.session, current_user.id, item, ranges, duration, utcnow())
+    db.session.commit()
+    return {
+        "lesson_done": watched.done,
+        "watched": round(100 * watched.share),
+        "watched_label": _("Played: %(percent)d%%", percent=round(100 * watched.share)),
+        **_progress(course.id, watched.completed_course),
+    }

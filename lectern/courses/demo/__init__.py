@@ -1,0 +1,1 @@
+"""Demo courses and quizzes for a first look at Lectern."""

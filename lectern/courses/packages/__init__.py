@@ -1,0 +1,1 @@
+"""Course packages: the zip format, its manifest and checks, import and export."""

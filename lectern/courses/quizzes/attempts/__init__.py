@@ -1,0 +1,1 @@
+"""Taking a quiz: attempts, answers saved as given, finishing."""

@@ -1,0 +1,260 @@
+"""Taking quizzes: the quiz page, starting an attempt, the attempt page (each answer saved as it is given, through
+a small JSON endpoint that lectern/static/js/quiz.js calls and retries), submitting, and the cadet's review."""
+
+from __future__ import annotations
+
+from typing import Any, TypeGuard
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from lectern.courses import access
+from lectern.courses.models import Course
+from lectern.courses.quizzes import grading as quiz_grading
+from lectern.courses.quizzes.attempts import services as quiz_attempts
+from lectern.courses.quizzes.attempts.services import AttemptClosed, InvalidResponse, QuizRefused, Refusal
+from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz
+from lectern.courses.quizzes.questions import Question, QuestionType
+from lectern.courses.views_common import listed_course, or_http
+from lectern.errors import abort_with
+from lectern.extensions import db
+from lectern.platform.models import utcnow
+
+bp = Blueprint("quizzes", __name__, url_prefix="/courses")
+
+REFUSALS = {
+    Refusal.NOT_PUBLISHED: _l("This quiz is not published yet."),
+    Refusal.NOT_OPEN: _l("This quiz is not open yet."),
+    Refusal.CLOSED: _l("This quiz is closed."),
+    Refusal.NO_ATTEMPTS_LEFT: _l("You have no attempts left."),
+    Refusal.NO_QUESTIONS: _l("This quiz has no questions yet."),
+    Refusal.NOT_ENROLLED: _l("Only cadets enrolled in the course take its quizzes."),
+}
+# Why an attempt in progress cannot go on now (quiz_attempts.check_access); it is kept, not lost.
+PAUSED = {
+    Refusal.NOT_PUBLISHED: _l(
+        "This quiz has been hidden, so your attempt cannot go on for now. It is kept with every answer you saved: "
+        "you can finish it if the quiz is shown again before it closes."
+    ),
+    Refusal.NOT_ENROLLED: _l(
+        "You are no longer enrolled in this course, so your attempt cannot go on for now. It is kept with every "
+        "answer you saved: you can finish it if you are enrolled again before it closes."
+    ),
+}
+
+# Why a finished attempt cannot be reviewed now (as Moodle: the review needs the same access as taking the quiz).
+UNREVIEWABLE = {
+    Refusal.NOT_PUBLISHED: _l("This quiz has been hidden, so its attempts cannot be reviewed for now."),
+    Refusal.NOT_ENROLLED: _l("You are no longer enrolled in this course, so its attempts cannot be reviewed."),
+}
+
+
+def _quiz(course_id: int, quiz_id: int) -> tuple[Course, Quiz, bool]:
+    """The quiz and whether the user teaches the course; cadets see published quizzes of courses they follow."""
+    course = listed_course(course_id)
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None or quiz.course_id != course.id:
+        abort(404)
+    teaching = access.can_teach(db.session, current_user, course)
+    if not teaching:
+        if not quiz.published:
+            abort(404)
+        if not access.is_enrolled(db.session, current_user, course):
+            abort(403)
+    return course, quiz, teaching
+
+
+def _attempt(course_id: int, attempt_id: int) -> Attempt:
+    """The signed-in user's own attempt at a quiz of this course; anyone else's is 404."""
+    attempt = or_http(lambda: quiz_attempts.own_attempt(db.session, current_user, attempt_id))
+    if attempt.quiz.course_id != course_id:
+        abort(404)
+    return attempt
+
+
+def _may_continue(attempt: Attempt) -> None:
+    """A 403 page that says why, unless the user may go on with the attempt now."""
+    try:
+        quiz_attempts.check_access(db.session, attempt, current_user)
+    except QuizRefused as refused:
+        abort_with(403, str(PAUSED[refused.reason]))
+
+
+@bp.route("/<id:course_id>/quizzes/<id:quiz_id>")
+@login_required
+def quiz(course_id: int, quiz_id: int) -> ResponseReturnValue:
+    course, item, teaching = _quiz(course_id, quiz_id)
+    now = utcnow()
+    quiz_attempts.finish_overdue(db.session, item, now, user_id=current_user.id)
+    attempts = quiz_attempts.attempts_of(db.session, item, current_user.id)
+    current = next((a for a in attempts if a.state is AttemptState.IN_PROGRESS), None)
+    settings = quiz_attempts.settings_for(db.session, item, current_user.id)
+    refusal = None if current else quiz_attempts.refusal(db.session, item, current_user, now)
+    grade = quiz_attempts.quiz_grades(db.session, item, [current_user.id]).get(current_user.id)
+    return render_template(
+        "courses/quizzes/quiz.html",
+        course=course,
+        quiz=item,
+        teaching=teaching,
+        editing=access.can_edit(db.session, current_user, course),
+        attempts=attempts,
+        current=current,
+        settings=settings,
+        refusal=REFUSALS[refusal] if refusal and not teaching else None,
+        can_start=refusal is None,
+        grade=grade,
+        passed=quiz_attempts.passed(item, grade),
+        marks_shown={a.id: quiz_attempts.review_options(db.session, a, now).marks for a in attempts},
+    )
+
+
+@bp.route("/<id:course_id>/quizzes/<id:quiz_id>/start", methods=["POST"])
+@login_required
+def start(course_id: int, quiz_id: int) -> ResponseReturnValue:
+    _, item, _teaching = _quiz(course_id, quiz_id)
+    try:
+        attempt = quiz_attempts.start(db.session, item, current_user, utcnow())
+    except QuizRefused as refused:
+        flash(str(REFUSALS[refused.reason]), "error")
+        return redirect(url_for(".quiz", course_id=course_id, quiz_id=quiz_id))
+    return redirect(url_for(".attempt", course_id=course_id, attempt_id=attempt.id))
+
+
+def choice_order(attempt: Attempt, answer: AttemptAnswer) -> quiz_grading.Order:
+    """The order the attempt shows a question's choices (or matching stems) in."""
+    question = answer.question
+    if not attempt.quiz.shuffle_answers:
+        question = Question(**{**question.__dict__, "shuffle": False})
+    return quiz_grading.shuffled(question, quiz_attempts.shuffle_seed(attempt, answer.position))
+
+
+def option_order(attempt: Attempt, answer: AttemptAnswer) -> quiz_grading.Order:
+    return quiz_grading.shuffled_options(answer.question, quiz_attempts.shuffle_seed(attempt, answer.position))
+
+
+@bp.route("/<id:course_id>/quizzes/attempts/<id:attempt_id>")
+@login_required
+def attempt(course_id: int, attempt_id: int) -> ResponseReturnValue:
+    item = _attempt(course_id, attempt_id)
+    now = utcnow()
+    if item.state is AttemptState.IN_PROGRESS and item.deadline and now > item.deadline + quiz_attempts.GRACE:
+        quiz_attempts.finish(db.session, item, now)
+        flash(_("Time is up: your attempt was submitted with the answers saved before the deadline."), "warning")
+    if item.state is AttemptState.FINISHED:
+        return redirect(url_for(".review", course_id=course_id, attempt_id=item.id))
+    _may_continue(item)
+    return render_template(
+        "courses/quizzes/attempt.html",
+        course=item.quiz.course,
+        quiz=item.quiz,
+        attempt=item,
+        now=now,
+        responses={a.position: quiz_attempts.response_for_display(a) for a in item.answers},
+        choice_order=choice_order,
+        option_order=option_order,
+        QuestionType=QuestionType,
+        matching_stems=quiz_grading.matching_stems,
+        matching_options=quiz_grading.matching_options,
+    )
+
+
+def _json_error(status: int, error: str, message: str) -> ResponseReturnValue:
+    return jsonify({"error": error, "message": message}), status
+
+
+def _counter(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31
+
+
+@bp.route("/<id:course_id>/quizzes/attempts/<id:attempt_id>/answers", methods=["POST"])
+@login_required
+def save(course_id: int, attempt_id: int) -> ResponseReturnValue:
+    """Save one answer: JSON {"position", "response", "seq"}. 200 once it is committed, 409 when the attempt is
+    closed, 403 when the cadet may not go on with it now (unenrolled, the quiz hidden: the attempt is kept), 400 for
+    a malformed request or a response of the wrong shape, 404 for someone else's attempt."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return _json_error(400, "bad_request", _("Send the answer as JSON."))
+    position, seq = data.get("position"), data.get("seq")
+    if not (_counter(position) and _counter(seq)):
+        return _json_error(400, "bad_request", _("The answer needs a position and a sequence number."))
+    try:
+        saved = quiz_attempts.save_answer(
+            db.session, attempt_id, current_user, position, data.get("response"), seq, utcnow(), course_id=course_id
+        )
+    except access.NotFound:
+        abort(404)
+    except AttemptClosed:
+        return _json_error(409, "closed", _("This attempt is closed: the answer was not saved."))
+    except QuizRefused as refused:
+        return _json_error(403, refused.reason.value, str(PAUSED[refused.reason]))
+    except InvalidResponse as invalid:
+        db.session.rollback()
+        return _json_error(400, "invalid", _("This answer cannot be saved: %(reason)s", reason=invalid.message))
+    return jsonify({"position": saved.position, "seq": saved.seq, "saved_at": saved.saved_at.isoformat()})
+
+
+def _form_response(question: Question, position: int, form: MultiDict[str, str]) -> tuple[bool, Any]:
+    """The answer to one question as the attempt form (without JavaScript) sends it; (False, None) if absent."""
+    name = f"q{position}"
+    kind = question.type
+    if kind is QuestionType.MULTIPLE:
+        if f"{name}-shown" not in form:
+            return False, None
+        return True, form.getlist(name)
+    if kind is QuestionType.MATCHING:
+        chosen = {str(i): form.get(f"{name}-{i}") or None for i in range(len(quiz_grading.matching_stems(question)))}
+        return any(f"{name}-{i}" in form for i in range(len(chosen))), chosen
+    if name not in form:
+        return False, None
+    return True, form.get(name)
+
+
+@bp.route("/<id:course_id>/quizzes/attempts/<id:attempt_id>/submit", methods=["POST"])
+@login_required
+def submit(course_id: int, attempt_id: int) -> ResponseReturnValue:
+    """Finish the attempt. The form carries every answer too, so a browser without JavaScript loses nothing;
+    an answer the form does not carry keeps its saved value. Submitting twice is harmless."""
+    item = _attempt(course_id, attempt_id)
+    now = utcnow()
+    if item.state is AttemptState.IN_PROGRESS and not (item.deadline and now > item.deadline + quiz_attempts.GRACE):
+        _may_continue(item)
+        for answer in list(item.answers):
+            present, raw = _form_response(answer.question, answer.position, request.form)
+            if not present or raw == quiz_attempts.response_for_display(answer):
+                continue
+            try:
+                quiz_attempts.save_answer(db.session, item.id, current_user, answer.position, raw, answer.seq + 1, now)
+            except (InvalidResponse, AttemptClosed):
+                db.session.rollback()
+        item = db.session.get(Attempt, attempt_id) or item
+    if quiz_attempts.finish(db.session, item, now):
+        flash(_("Your attempt is submitted."), "success")
+    return redirect(url_for(".review", course_id=course_id, attempt_id=attempt_id))
+
+
+@bp.route("/<id:course_id>/quizzes/attempts/<id:attempt_id>/review")
+@login_required
+def review(course_id: int, attempt_id: int) -> ResponseReturnValue:
+    item = _attempt(course_id, attempt_id)
+    now = utcnow()
+    if item.state is AttemptState.IN_PROGRESS:
+        if not (item.deadline and now > item.deadline + quiz_attempts.GRACE):
+            return redirect(url_for(".attempt", course_id=course_id, attempt_id=item.id))
+        quiz_attempts.finish(db.session, item, now)  # committed: the deadline is kept whatever the access
+    if (refused := quiz_attempts.access_refusal(db.session, item.quiz, current_user)) is not None:
+        abort_with(403, str(UNREVIEWABLE[refused]))
+    options = quiz_attempts.review_options(db.session, item, now)
+    return render_template(
+        "courses/quizzes/review.html",
+        course=item.quiz.course,
+        quiz=item.quiz,
+        attempt=item,
+        options=options,
+        responses={a.position: quiz_attempts.response_for_display(a) for a in item.answers},
+        seeds={a.position: quiz_attempts.shuffle_seed(item, a.position) for a in item.answers},
+    )

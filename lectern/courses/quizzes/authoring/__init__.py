@@ -1,0 +1,1 @@
+"""Building a quiz: its settings and its questions."""

@@ -1,0 +1,1 @@
+"""A course's question bank: categories, versioned questions, imports and exports."""

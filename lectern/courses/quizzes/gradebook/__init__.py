@@ -1,0 +1,1 @@
+"""What teachers read and mark: the gradebook, results, statistics, manual grading."""

@@ -1,0 +1,1 @@
+"""Administration of academies and users."""

@@ -1,0 +1,265 @@
+"""Administration of academies and users, scoped to what the administrator may manage."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from lectern.extensions import db
+from lectern.platform import services
+from lectern.platform.cohorts import services as cohorts
+from lectern.platform.forms import AcademyForm, UserForm
+from lectern.platform.models import Academy, Cohort, Role, User
+from lectern.platform.roles import ROLE_LABELS, role_required
+from lectern.platform.spreadsheet import csv_download
+from lectern.platform.user_import import services as user_import
+from lectern.urls import arg_id, page_arg, page_count, search_arg
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ADMINS = (Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN)
+PER_PAGE = 50
+
+
+def _academy_or_404(academy_id: int) -> Academy:
+    try:
+        return services.get_academy_for(db.session, current_user, academy_id)
+    except services.NotFound:
+        abort(404)
+
+
+def _user_or_404(user_id: int) -> User:
+    try:
+        return services.get_user_for(db.session, current_user, user_id)
+    except services.NotFound:
+        abort(404)
+
+
+@bp.route("/")
+@role_required(Role.GLOBAL_ADMIN)
+def dashboard() -> ResponseReturnValue:
+    academies = services.visible_academies(db.session, current_user)
+    counts = services.academy_user_counts(db.session, academies)
+    return render_template("admin/dashboard.html", academies=academies, counts=counts)
+
+
+@bp.route("/academies/<id:academy_id>")
+@role_required(*ADMINS)
+def academy(academy_id: int) -> ResponseReturnValue:
+    item = _academy_or_404(academy_id)
+    counts = services.academy_user_counts(db.session, [item])[item.id]
+    return render_template("admin/academy.html", academy=item, counts=counts)
+
+
+@bp.route("/academies/new", methods=["GET", "POST"])
+@role_required(Role.GLOBAL_ADMIN)
+def academy_new() -> ResponseReturnValue:
+    form = AcademyForm()
+    if request.method == "GET":
+        form.timezone.data = "UTC"
+    return _save_academy(form, None)
+
+
+@bp.route("/academies/<id:academy_id>/edit", methods=["GET", "POST"])
+@role_required(*ADMINS)
+def academy_edit(academy_id: int) -> ResponseReturnValue:
+    item = _academy_or_404(academy_id)
+    return _save_academy(AcademyForm(obj=item), item)
+
+
+def _save_academy(form: AcademyForm, item: Academy | None) -> ResponseReturnValue:
+    if form.validate_on_submit():
+        try:
+            saved = services.save_academy(
+                db.session,
+                current_user,
+                item,
+                slug=form.slug.data,
+                name=form.name.data,
+                city=form.city.data,
+                country=form.country.data,
+                timezone=form.timezone.data,
+                default_language=form.default_language.data,
+            )
+        except services.DuplicateAcademy:
+            form.slug.errors = [_("Another academy already uses this short name.")]
+        else:
+            db.session.commit()
+            flash(_("The academy has been saved."), "success")
+            return redirect(url_for("admin.academy", academy_id=saved.id))
+    return render_template("admin/academy_form.html", form=form, academy=item)
+
+
+def _user_filter() -> tuple[services.UserFilter, list[Academy], list[Cohort]]:
+    """The users filter from the address bar; values the administrator may not use are ignored, not errors."""
+    academies = list(services.visible_academies(db.session, current_user))
+    visible = cohorts.administered_cohorts(db.session, current_user)
+    role = request.args.get("role", "")
+    academy_id = arg_id("academy")
+    cohort_id = arg_id("cohort")
+    flt = services.UserFilter(
+        query=search_arg(),
+        role=Role(role) if role in Role._value2member_map_ else None,
+        academy_id=academy_id if academy_id in {a.id for a in academies} else None,
+        cohort_id=cohort_id if cohort_id in {c.id for c in visible} else None,
+    )
+    return flt, academies, visible
+
+
+@bp.route("/users")
+@role_required(*ADMINS)
+def users() -> ResponseReturnValue:
+    flt, academies, visible = _user_filter()
+    page = page_arg()
+    items, total = services.list_users(db.session, current_user, flt, page, PER_PAGE)
+    return render_template(
+        "admin/users.html",
+        users=items,
+        total=total,
+        page=page,
+        pages=page_count(total, PER_PAGE),
+        flt=flt,
+        academies=academies,
+        cohorts=visible,
+        memberships=cohorts.cohorts_of(db.session, [u.id for u in items]),
+        manageable={u.id for u in items if services.may_manage(current_user, u)},
+        roles=ROLE_LABELS,
+    )
+
+
+@bp.route("/users/export.csv")
+@role_required(*ADMINS)
+def users_export() -> ResponseReturnValue:
+    """The users of the current filter, in the upload's own layout."""
+    flt, _academies, _cohorts = _user_filter()
+    body = user_import.export_users(db.session, current_user, flt)
+    db.session.commit()
+    return csv_download(body, "users.csv")
+
+
+def _manageable_or_403(user_id: int) -> User:
+    item = _user_or_404(user_id)
+    if not services.may_manage(current_user, item):
+        abort(403)
+    return item
+
+
+@bp.route("/users/<id:user_id>/<any(suspend, reactivate):action>", methods=["POST"])
+@role_required(*ADMINS)
+def user_active(user_id: int, action: str) -> ResponseReturnValue:
+    """Suspend a user (ending their sessions) or let them sign in again."""
+    item = _manageable_or_403(user_id)
+    try:
+        services.set_active(db.session, current_user, item, action == "reactivate")
+    except services.Forbidden:
+        abort(403)  # themselves
+    db.session.commit()
+    if action == "suspend":
+        flash(_("%(name)s is suspended and signed out everywhere.", name=item.username), "success")
+    else:
+        flash(_("%(name)s can sign in again.", name=item.username), "success")
+    return redirect(_back())
+
+
+@bp.route("/users/<id:user_id>/password", methods=["POST"])
+@role_required(*ADMINS)
+def user_password(user_id: int) -> ResponseReturnValue:
+    """Give the user a new generated password and show it, once: the page is not stored, nor the password."""
+    item = _manageable_or_403(user_id)
+    password = services.reset_password(db.session, current_user, item)
+    db.session.commit()
+    response = Response(render_template("admin/user_password.html", user=item, password=password))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _back() -> str:
+    """Back to the users list the administrator came from (a local address only)."""
+    target = request.form.get("next", "")
+    if target.startswith("/admin/users") and not target.startswith("//"):
+        return target
+    return url_for("admin.users")
+
+
+def _user_form(item: User | None) -> UserForm:
+    form = UserForm(obj=item, require_password=item is None)
+    form.academy_id.choices = [SelectChoice(a.id, a.name) for a in services.visible_academies(db.session, current_user)]
+    allowed = services.manageable_roles(current_user)
+    form.role.choices = [SelectChoice(r.value, str(ROLE_LABELS[r])) for r in allowed]
+    if request.method == "GET":
+        if item is None:
+            form.academy_id.data = current_user.academy_id
+            form.role.data = Role.CADET.value
+        else:
+            form.role.data = item.role.value
+            form.language.data = item.language or ""
+    return form
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required(*ADMINS)
+def user_new() -> ResponseReturnValue:
+    form = _user_form(None)
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                db.session,
+                current_user,
+                academy_id=form.academy_id.data,
+                username=form.username.data,
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                role=Role(form.role.data),
+                password=form.password.data,
+                email=form.email.data or None,
+                language=form.language.data or None,
+            )
+        except services.DuplicateUser as exc:
+            getattr(form, exc.field).errors = [_("Another user already has this.")]
+        except (services.Forbidden, services.NotFound):
+            abort(403)
+        else:
+            db.session.commit()
+            flash(_("User %(name)s has been created.", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<id:user_id>/edit", methods=["GET", "POST"])
+@role_required(*ADMINS)
+def user_edit(user_id: int) -> ResponseReturnValue:
+    item = _manageable_or_403(user_id)
+    form = _user_form(item)
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                db.session,
+                current_user,
+                item,
+                academy_id=form.academy_id.data,
+                username=form.username.data,
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                role=Role(form.role.data),
+                email=form.email.data or None,
+                language=form.language.data or None,
+                active=bool(form.active.data),
+            )
+            if form.password.data:
+                services.admin_set_password(db.session, current_user, item, form.password.data)
+        except services.DuplicateUser as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors = [_("Another user already has this.")]
+        except services.Forbidden:
+            db.session.rollback()
+            flash(_("You cannot change your own role or suspend yourself."), "error")
+        except services.NotFound:
+            abort(403)
+        else:
+            db.session.commit()
+            flash(_("User %(name)s has been saved.", name=item.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=item)

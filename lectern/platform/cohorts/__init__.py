@@ -1,0 +1,1 @@
+"""Cohorts: groups of an academy's users, their pages and member lists."""

@@ -1,0 +1,1 @@
+"""Bulk upload of users from a CSV file in Moodle's "Upload users" layout."""

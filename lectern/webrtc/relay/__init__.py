@@ -1,0 +1,1 @@
+"""The forwarding relay (SFU) on aiortc, behind `RelayClient`."""

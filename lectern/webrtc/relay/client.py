@@ -1,0 +1,138 @@
+"""`RelayClient`: the one interface the web side uses to reach the relay, and its in-process implementation.
+
+The web process is threaded (Flask-SocketIO, async_mode="threading"); the relay is asyncio. The in-process client
+runs the relay's event loop in one daemon thread and hands each call over with `run_coroutine_threadsafe`
+(DESIGN.md section 4 item 8). A remote implementation (relay nodes over HTTP) would provide the same methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from collections.abc import Coroutine
+from typing import Any, Protocol, TypeVar
+
+from lectern.webrtc.relay.sfu import Relay, RelayError, RelayOptions
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+
+class RelayClient(Protocol):
+    """What signalling needs from a relay. Browsers always offer; the relay answers (see relay.py)."""
+
+    def open_lecture(self, lecture_id: str) -> None:
+        """Create the lecture's room on the relay (idempotent)."""
+
+    def close_lecture(self, lecture_id: str) -> None:
+        """Disconnect everyone in the lecture."""
+
+    def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Publisher's offer in, relay's answer out. Raises RelayError on bad SDP or a second publisher."""
+
+    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Subscriber's (recvonly) offer in, relay's answer out. Raises RelayError on bad SDP."""
+
+    def add_ice_candidate(
+        self, lecture_id: str, peer_id: str, candidate: str, sdp_mid: str | None = None, sdp_mline_index: int = 0
+    ) -> None:
+        """A trickled ICE candidate from the browser."""
+
+    def leave(self, lecture_id: str, peer_id: str) -> None:
+        """Remove a peer from the lecture."""
+
+    def stats(self, lecture_id: str) -> dict[str, Any]:
+        """Plain-dict counters per publisher track and per subscriber."""
+
+    def shutdown(self) -> None:
+        """Close every peer connection and release the relay."""
+
+
+class InProcessRelayClient:
+    """The embedded default: a `Relay` on an asyncio loop in a daemon thread of this process."""
+
+    def __init__(self, options: RelayOptions | None = None, timeout: float = 10.0) -> None:
+        self.timeout = timeout
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run_loop, name="lectern-relay", daemon=True)
+        self._thread.start()
+        # aiortc objects grab the running loop when built, so the relay is built on its own loop.
+        self.relay: Relay = self._call(self._make_relay(options))
+
+    @staticmethod
+    async def _make_relay(options: RelayOptions | None) -> Relay:
+        return Relay(options)
+
+    def _run_loop(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+        # Let cancelled tasks finish their cleanup before the loop is closed.
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+        self._loop.close()
+
+    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+        if self._loop.is_closed() or not self._thread.is_alive():
+            coro.close()
+            raise RelayError("relay is shut down")
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        try:
+            return future.result(self.timeout)
+        except concurrent.futures.TimeoutError as exc:
+            future.cancel()
+            raise RelayError("relay did not answer in time") from exc
+        except RelayError:
+            raise
+        except Exception as exc:
+            # An aiortc failure on one request: the caller gets the domain error, the loop and the other peers
+            # carry on (the coroutine failed on its own future, not on the loop).
+            logger.exception("relay request failed")
+            raise RelayError(f"relay request failed: {exc!r}") from exc
+
+    def open_lecture(self, lecture_id: str) -> None:
+        """See RelayClient."""
+        self._call(self.relay.open_lecture(lecture_id))
+
+    def close_lecture(self, lecture_id: str) -> None:
+        """See RelayClient."""
+        self._call(self.relay.close_lecture(lecture_id))
+
+    def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+        """See RelayClient."""
+        return self._call(self.relay.publish(lecture_id, peer_id, offer_sdp))
+
+    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+        """See RelayClient."""
+        return self._call(self.relay.subscribe(lecture_id, peer_id, offer_sdp))
+
+    def add_ice_candidate(
+        self, lecture_id: str, peer_id: str, candidate: str, sdp_mid: str | None = None, sdp_mline_index: int = 0
+    ) -> None:
+        """See RelayClient."""
+        self._call(self.relay.add_ice_candidate(lecture_id, peer_id, candidate, sdp_mid, sdp_mline_index))
+
+    def leave(self, lecture_id: str, peer_id: str) -> None:
+        """See RelayClient."""
+        self._call(self.relay.leave(lecture_id, peer_id))
+
+    def stats(self, lecture_id: str) -> dict[str, Any]:
+        """See RelayClient."""
+        return self._call(self._stats(lecture_id))
+
+    async def _stats(self, lecture_id: str) -> dict[str, Any]:
+        return self.relay.stats(lecture_id)
+
+    def shutdown(self) -> None:
+        """Close every peer connection, then stop the loop and its thread."""
+        if not self._thread.is_alive():
+            return
+        try:
+            self._call(self.relay.close())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(self.timeout)

@@ -1,0 +1,318 @@
+"""Every place where the relay reaches into aiortc/aioice internals, in one module.
+
+aiortc has no public API for forwarding encoded RTP (DESIGN.md section 3), so the relay hooks a few private
+attributes. They are gathered here so that tests/webrtc/test_aiortc_seams.py can check each one against the pinned
+aiortc version, and an upgrade fails there first rather than in a live lecture.
+
+The direct send path (`DirectRtpSender`) also reaches into aioice and pylibsrtp. aiortc, aioice and pylibsrtp are
+pinned exactly in pyproject.toml (`PINNED` here); when the relay starts it checks the installed versions and those
+internals (`direct_path_problem`), and on a mismatch it warns and forwards through aiortc's own send path: slower,
+but correct with any version aiortc itself accepts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import logging
+import queue
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from aiortc.rtcdtlstransport import State as DtlsState
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpParameters
+from aiortc.rtp import AnyRtcpPacket, HeaderExtensionsMap, RtpPacket
+from pylibsrtp import Session as SrtpSession
+
+from lectern.webrtc.relay.rtp import rewrite_header_into
+
+try:  # the direct send path's internals; without them it is off (see direct_path_problem)
+    from aioice.ice import CandidatePair, StunProtocol
+    from pylibsrtp._binding import ffi as srtp_ffi  # type: ignore[import-not-found]  # cffi module, no stub
+    from pylibsrtp._binding import lib as srtp_lib
+except ImportError as exc:
+    _import_problem: str | None = f"cannot import {exc.name}: {exc}"
+else:
+    _import_problem = None
+
+logger = logging.getLogger(__name__)
+
+# The versions these seams were written and tested against; pyproject.toml pins the same.
+PINNED = {"aiortc": "1.16.0", "aioice": "0.13.0", "pylibsrtp": "1.0.0"}
+AIORTC_VERSION = PINNED["aiortc"]
+LOOPBACK = "127.0.0.1"
+
+
+def installed_version(distribution: str) -> str | None:
+    """The installed version of a distribution, None if it is not installed."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def direct_path_problem() -> str | None:
+    """Why the relay must not use `DirectRtpSender` with what is installed (a version other than the pinned one, or
+    an internal it needs that is missing), or None when it may."""
+    for name, pinned in PINNED.items():
+        found = installed_version(name)
+        if found != pinned:
+            return f"{name} {found or '(not installed)'} is installed, the direct send path is tested with {pinned}"
+    if _import_problem is not None:
+        return _import_problem
+    if not hasattr(srtp_lib, "srtp_protect") or not callable(getattr(StunProtocol, "send_data", None)):
+        return "pylibsrtp's srtp_protect or aioice's StunProtocol.send_data is missing"
+    return None
+
+
+RtpHandler = Callable[[RtpPacket, int], Awaitable[None]]
+RtcpHandler = Callable[[AnyRtcpPacket], Awaitable[None]]
+RtcpSender = Callable[[list[AnyRtcpPacket]], Awaitable[None]]
+
+
+class _DiscardingQueue(queue.Queue[Any]):
+    """Stands in for a receiver's decoder queue: drops encoded frames, passes the stop signal.
+
+    The relay never reads the publisher's decoded track, so decoding it would only burn CPU. `None` is the decoder
+    thread's stop signal; it goes to both this queue and the original one, because the thread reads whichever of
+    the two it was started with.
+    """
+
+    def __init__(self, original: queue.Queue[Any]) -> None:
+        super().__init__()
+        self._original = original
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is None:
+            super().put(None)
+            self._original.put(None)
+
+
+def hook_receiver_rtp(receiver: RTCRtpReceiver, on_rtp: Callable[[RtpPacket], None]) -> None:
+    """Call `on_rtp` with every RTP packet the receiver gets, and stop it decoding.
+
+    Seams: `RTCRtpReceiver._handle_rtp_packet(packet, arrival_time_ms)` (called by the DTLS transport for each
+    routed packet) and the name-mangled `_RTCRtpReceiver__decoder_queue`. aiortc's own handler still runs after
+    ours, so the publisher keeps getting receiver reports, NACKs and REMB from the relay.
+    """
+    original: RtpHandler = receiver._handle_rtp_packet
+
+    async def handle(packet: RtpPacket, arrival_time_ms: int) -> None:
+        on_rtp(packet)
+        await original(packet, arrival_time_ms)
+
+    # setattr on the instance: these are deliberate per-object overrides of aiortc internals (the seams).
+    setattr(receiver, "_handle_rtp_packet", handle)  # noqa: B010
+    name = "_RTCRtpReceiver__decoder_queue"
+    setattr(receiver, name, _DiscardingQueue(getattr(receiver, name)))
+
+
+def hook_receiver_rtcp(receiver: RTCRtpReceiver, on_rtcp: Callable[[AnyRtcpPacket], None]) -> None:
+    """Let the relay see RTCP (Sender Reports) routed to a receiver. Seam: `RTCRtpReceiver._handle_rtcp_packet`."""
+    original: RtcpHandler = receiver._handle_rtcp_packet
+
+    async def handle(packet: AnyRtcpPacket) -> None:
+        on_rtcp(packet)
+        await original(packet)
+
+    setattr(receiver, "_handle_rtcp_packet", handle)  # noqa: B010
+
+
+async def send_pli(receiver: RTCRtpReceiver, media_ssrc: int) -> None:
+    """Ask the publisher for a keyframe. Seam: `RTCRtpReceiver._send_rtcp_pli(media_ssrc)`."""
+    await receiver._send_rtcp_pli(media_ssrc)
+
+
+def hook_sender_rtcp(sender: RTCRtpSender, on_rtcp: Callable[[AnyRtcpPacket], Awaitable[bool]]) -> None:
+    """Give the relay first look at RTCP feedback for a sender; `on_rtcp` returns True when it consumed it.
+
+    Seam: `RTCRtpSender._handle_rtcp_packet(packet)`. NACK and PLI/FIR are ours (history and upstream keyframe
+    requests); receiver reports and REMB still reach aiortc.
+    """
+    original: RtcpHandler = sender._handle_rtcp_packet
+
+    async def handle(packet: AnyRtcpPacket) -> None:
+        if not await on_rtcp(packet):
+            await original(packet)
+
+    setattr(sender, "_handle_rtcp_packet", handle)  # noqa: B010
+
+
+def hook_sender_reports(sender: RTCRtpSender, fill: Callable[[list[AnyRtcpPacket]], None]) -> None:
+    """Let the relay rewrite each compound RTCP packet (SR + SDES) the sender's RTCP loop emits.
+
+    Seam: `RTCRtpSender._send_rtcp(packets)`, called by `_run_rtcp` about once a second. aiortc fills the Sender
+    Report from its own `_run_rtp` bookkeeping, which never runs for forwarded packets, so `fill` replaces it.
+    """
+    original: RtcpSender = sender._send_rtcp
+
+    async def send(packets: list[AnyRtcpPacket]) -> None:
+        fill(packets)
+        await original(packets)
+
+    setattr(sender, "_send_rtcp", send)  # noqa: B010
+
+
+def sender_ssrc(sender: RTCRtpSender) -> int:
+    """The SSRC aiortc announced in SDP for this sender. Seam: `RTCRtpSender._ssrc`."""
+    return int(sender._ssrc)
+
+
+def sender_rtx_ssrc(sender: RTCRtpSender) -> int:
+    """The retransmission SSRC aiortc announced (ssrc-group FID). Seam: `RTCRtpSender._rtx_ssrc`."""
+    return int(sender._rtx_ssrc)
+
+
+async def send_rtp(sender: RTCRtpSender, data: bytes) -> None:
+    """Encrypt and send one serialized RTP packet. Seam: `RTCDtlsTransport._send_rtp(data)` (SRTP protect + send)."""
+    await sender.transport._send_rtp(data)
+
+
+# The largest RTP packet the direct path takes (the rest go through aiortc), and the room libsrtp may append.
+DIRECT_MAX_PACKET = 1500
+SRTP_MAX_TRAILER = 16 + 128  # pylibsrtp's SRTP_MAX_TRAILER_LEN: auth tag plus the largest MKI
+
+
+class DirectRtpSender:
+    """A synchronous `RTCDtlsTransport._send_rtp` for forwarded RTP over a plain UDP candidate pair.
+
+    aiortc's path is three coroutines deep (`_send_rtp` -> `aioice.Connection.sendto` -> `StunProtocol.send_data`)
+    although nothing in it waits for a UDP pair: it is SRTP protect plus `DatagramTransport.sendto`, which never
+    blocks. Doing those two steps here lets the relay's fan-out send without waking a writer task per packet, and
+    protects in place: the header is rewritten straight into a C buffer that libsrtp encrypts without a copy.
+
+    `writable()` says whether a packet may go this way now; when it says no, the relay falls back to aiortc's
+    path (and its writer task), which is always correct. It says no when the DTLS transport is not connected, when
+    the nominated pair is not a plain UDP `StunProtocol` (TURN's `send_data` can wait for a channel binding), when
+    asyncio already buffers unsent datagrams for the socket, and when `_send_rtp` was replaced on the transport
+    instance (instrumentation or a test double must see every packet).
+
+    Seams, all checked in tests/webrtc/test_aiortc_seams.py: `RTCDtlsTransport._state` / `State.CONNECTED`,
+    `RTCDtlsTransport._tx_srtp` (a `pylibsrtp.Session`), its C handle `Session._srtp` and
+    `pylibsrtp._binding.lib.srtp_protect`, the byte counters `_RTCDtlsTransport__tx_bytes` / `__tx_packets`
+    (getStats), `RTCIceTransport._connection._nominated` (component -> `aioice.ice.CandidatePair`),
+    `CandidatePair.protocol` / `.remote_addr`, and `StunProtocol.send_data` being `self.transport.sendto(data,
+    addr)`.
+    """
+
+    def __init__(self, dtls: RTCDtlsTransport) -> None:
+        self._dtls = dtls
+        # The instance dict: where an override of `_send_rtp` would sit, and aiortc's name-mangled counters.
+        self._attrs: dict[str, Any] = vars(dtls)
+        # aioice clears this dict but never replaces it, so holding it is safe; the pair in it can change.
+        self._nominated: dict[int, CandidatePair] = dtls.transport._connection._nominated
+        self._pair: CandidatePair | None = None
+        self._udp: asyncio.DatagramTransport | None = None
+        self._buffered: Callable[[], int] = int
+        self._addr: tuple[str, int] = ("", 0)
+        self._srtp: SrtpSession | None = None
+        self._handle: Any = None
+        self._cdata = srtp_ffi.new("char[]", DIRECT_MAX_PACKET + SRTP_MAX_TRAILER)
+        self._view = memoryview(srtp_ffi.buffer(self._cdata))
+        self._len = srtp_ffi.new("int *")
+        self._handle_lost = False
+        self.errors = 0
+
+    def writable(self, size: int) -> bool:
+        """Whether a packet of `size` bytes can be sent synchronously now (see the class docstring)."""
+        dtls = self._dtls
+        if dtls._state is not DtlsState.CONNECTED or size > DIRECT_MAX_PACKET or "_send_rtp" in self._attrs:
+            return False
+        if self._nominated.get(1) is not self._pair or dtls._tx_srtp is not self._srtp:
+            self._resolve()
+        return self._udp is not None and not self._buffered()
+
+    def _resolve(self) -> None:
+        dtls = self._dtls
+        pair = self._pair = self._nominated.get(1)
+        self._srtp = dtls._tx_srtp
+        self._udp = None
+        try:
+            self._handle = None if self._srtp is None else self._srtp._srtp[0]
+        except (AttributeError, TypeError, IndexError):  # pylibsrtp moved its handle: aiortc's path, said once
+            self._handle = None
+            if not self._handle_lost:
+                logger.warning("pylibsrtp.Session._srtp is gone: forwarding through aiortc's own send path")
+            self._handle_lost = True
+            return
+        # Exactly aioice's UDP protocol: its subclasses and the TURN protocols may send differently.
+        if pair is not None and type(pair.protocol) is StunProtocol and self._handle is not None:
+            transport = pair.protocol.transport
+            # A real asyncio transport (aioice's TurnTransport is a stand-in, not one; asyncio's own UDP transport
+            # is not a DatagramTransport subclass in 3.11). `get_write_buffer_size` is not documented for datagram
+            # transports but asyncio's and uvloop's have it; without it a backed-up socket would go unnoticed, so
+            # then we do not send directly at all.
+            buffered = getattr(transport, "get_write_buffer_size", None)
+            if isinstance(transport, asyncio.BaseTransport) and buffered is not None and not transport.is_closing():
+                self._udp, self._buffered = transport, buffered
+                self._addr = pair.remote_addr
+
+    def send(self, data: bytes, payload_type: int, seq: int, ts: int, ssrc: int) -> bool:
+        """Rewrite `data`'s header, SRTP-protect and send it; call only right after `writable()` said yes.
+
+        Returns False when libsrtp refused the packet (a sequence number it already protected, for one: the
+        publisher retransmitted a packet that had arrived after all); the packet is dropped and counted.
+        """
+        length = self._len
+        length[0] = rewrite_header_into(self._view, data, payload_type, seq, ts, ssrc)
+        if srtp_lib.srtp_protect(self._handle, self._cdata, length):
+            self.errors += 1
+            return False
+        size = length[0]
+        assert self._udp is not None
+        self._udp.sendto(self._view[:size], self._addr)
+        attrs = self._attrs
+        attrs["_RTCDtlsTransport__tx_bytes"] += size
+        attrs["_RTCDtlsTransport__tx_packets"] += 1
+        return True
+
+
+def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParameters]:
+    """Codecs agreed in the last offer/answer. Seam: `RTCRtpTransceiver._codecs`."""
+    return list(transceiver._codecs)
+
+
+def restrict_codecs(transceiver: RTCRtpTransceiver, allowed: set[str]) -> list[RTCRtpCodecParameters]:
+    """Keep only `allowed` codecs (lower-case MIME types) and their RTX, before the answer is created.
+
+    The relay cannot transcode, so publisher and subscribers must agree on one codec per kind. Seam: writing
+    `RTCRtpTransceiver._codecs` between setRemoteDescription and createAnswer.
+    """
+    keep = [c for c in transceiver._codecs if c.mimeType.lower() in allowed]
+    pts = {c.payloadType for c in keep}
+    keep += [c for c in transceiver._codecs if c.mimeType.lower().endswith("/rtx") and c.parameters.get("apt") in pts]
+    transceiver._codecs = keep
+    return list(keep)
+
+
+def header_extensions_map(transceiver: RTCRtpTransceiver) -> tuple[tuple[tuple[str, int], ...], HeaderExtensionsMap]:
+    """The negotiated RTP header extension IDs as a hashable key and a map for `RtpPacket.serialize`.
+
+    Seam: `RTCRtpTransceiver._headerExtensions`.
+    """
+    exts = list(transceiver._headerExtensions)
+    ext_map = HeaderExtensionsMap()
+    ext_map.configure(RTCRtpParameters(headerExtensions=exts))
+    return tuple(sorted((e.uri, e.id) for e in exts)), ext_map
+
+
+def allow_loopback(pc: RTCPeerConnection, loopback_only: bool = True) -> None:
+    """Make the connection's ICE agents offer 127.0.0.1 host candidates, which aioice leaves out by default.
+
+    With `loopback_only` the host candidates are 127.0.0.1 alone, so tests and benchmarks never touch a real
+    interface. Call after the transceivers exist and before setLocalDescription (which gathers). Seams:
+    `RTCIceGatherer._connection` and `aioice.Connection.get_component_candidates(component, addresses, timeout)`.
+    """
+    for transceiver in pc.getTransceivers():
+        connection = transceiver.sender.transport.transport.iceGatherer._connection
+        if getattr(connection, "_lectern_loopback", False):
+            continue
+        original = connection.get_component_candidates
+
+        async def gather(component: int, addresses: list[str], timeout: int = 5, _orig: Any = original) -> Any:
+            hosts = [LOOPBACK] if loopback_only else [*addresses, LOOPBACK]
+            return await _orig(component=component, addresses=hosts, timeout=timeout)
+
+        setattr(connection, "get_component_candidates", gather)  # noqa: B010
+        setattr(connection, "_lectern_loopback", True)  # noqa: B010

@@ -1,0 +1,345 @@
+"""Lectern's forwarding SFU on aiortc: lectures, publishers, subscribers and their peer connections.
+
+asyncio + aiortc only, no Flask: the web side reaches this through `RelayClient` (relay_client.py). Every method
+of `Relay` runs on the relay's own event loop.
+
+Offer/answer: the browser always offers and the relay answers, for publishers (sendonly audio+video) and
+subscribers (recvonly audio+video) alike, so each join is one round trip. The relay gathers all its candidates
+before answering (aiortc does not trickle); the browser may trickle its own through `add_ice_candidate`.
+
+One publisher per lecture at a time; when it leaves, the next publisher's tracks feed the same subscriber tracks
+(new SSRC epoch: timestamps continue, video restarts at a keyframe), so handing the floor over needs no
+renegotiation with subscribers. Video is VP8 and audio Opus on both sides: forwarding cannot transcode.
+
+Closing (a peer leaving, a lecture ending, the relay shutting down) first takes the peers out of the relay's
+structures, then closes their connections all at once, each waited for at most `close_timeout`: one connection
+whose close hangs or fails is logged and never holds up or stops the closing of the others. A close that times out
+is not cancelled (aiortc would then never finish it) but goes on in the background; shutdown waits for it once more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.sdp import SessionDescription, candidate_from_sdp
+
+from lectern.webrtc.relay import seams
+from lectern.webrtc.relay.forward import ALLOWED_CODECS, OutTrack, Source, Subscriber
+
+logger = logging.getLogger(__name__)
+
+MAX_SDP_BYTES = 64 * 1024
+KINDS = ("audio", "video")
+
+
+class RelayError(Exception):
+    """A request the relay refuses: bad SDP, unknown lecture or peer, a second publisher."""
+
+
+@dataclass(frozen=True)
+class RelayOptions:
+    """Relay configuration. `ice_servers` come only from here: never aiortc's default public STUN server."""
+
+    ice_servers: tuple[RTCIceServer, ...] = ()
+    # Host candidates on 127.0.0.1 only (aioice leaves loopback out); for tests and benchmarks.
+    loopback_only: bool = False
+    queue_size: int = 256
+    history_size: int = 512
+    keyframe_interval: float = 0.5
+    # How long closing waits for one peer connection (they close concurrently) before it goes on without it.
+    close_timeout: float = 5.0
+
+
+class _SilentTrack(MediaStreamTrack):
+    """Placeholder track for a subscriber's sender: the relay writes RTP itself, so aiortc's encoder loop must
+    wait forever instead of producing frames (or polling every 20 ms, as it does with no track)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    async def recv(self) -> Any:
+        await asyncio.get_running_loop().create_future()
+
+
+@dataclass
+class _Publisher:
+    peer_id: str
+    pc: RTCPeerConnection
+    sources: dict[str, Source] = field(default_factory=dict)
+
+
+@dataclass
+class _Lecture:
+    lecture_id: str
+    publisher: _Publisher | None = None
+    subscribers: dict[str, Subscriber] = field(default_factory=dict)
+    # The same list object is shared with each Source, so the fan-out loop needs no lookups.
+    fanout: list[Subscriber] = field(default_factory=list)
+
+
+def parse_sdp(sdp: object) -> RTCSessionDescription:
+    """Validate an offer from a browser; raise RelayError naming what is wrong."""
+    if not isinstance(sdp, str) or not sdp.strip():
+        raise RelayError("invalid SDP: empty or not text")
+    if len(sdp) > MAX_SDP_BYTES:
+        raise RelayError("invalid SDP: too large")
+    try:
+        parsed = SessionDescription.parse(sdp)
+    except Exception as exc:  # aiortc's parser raises whatever the bad line provokes
+        raise RelayError(f"invalid SDP: {exc!r}") from exc
+    if not parsed.media:
+        raise RelayError("invalid SDP: no media sections")
+    for media in parsed.media:
+        if media.kind not in KINDS:
+            raise RelayError(f"invalid SDP: unsupported media {media.kind!r}")
+        if media.ice is None or media.ice.usernameFragment is None or not media.dtls or not media.dtls.fingerprints:
+            raise RelayError(f"invalid SDP: media {media.kind!r} lacks ICE credentials or a DTLS fingerprint")
+    return RTCSessionDescription(sdp=sdp, type="offer")
+
+
+class Relay:
+    """The SFU. Create and use it on one event loop; `close()` closes every peer connection it made."""
+
+    def __init__(self, options: RelayOptions | None = None) -> None:
+        self.options = options or RelayOptions()
+        problem = seams.direct_path_problem()
+        if problem is not None:
+            logger.warning("the relay forwards through aiortc's own send path (slower): %s", problem)
+        # Whether subscribers may use the direct send path (relay_seams.DirectRtpSender).
+        self.direct_send = problem is None
+        self.lectures: dict[str, _Lecture] = {}
+        self._pcs: set[RTCPeerConnection] = set()
+        # Closes that outlived `close_timeout`: they go on in the background, and shutdown waits for them once more.
+        self._closing: set[asyncio.Task[None]] = set()
+
+    async def open_lecture(self, lecture_id: str) -> None:
+        """Make a lecture room (idempotent)."""
+        self.lectures.setdefault(lecture_id, _Lecture(lecture_id))
+
+    async def close_lecture(self, lecture_id: str) -> None:
+        """Disconnect everyone in a lecture and forget it."""
+        lecture = self.lectures.pop(lecture_id, None)
+        if lecture is not None:
+            await self._close_pcs(self._detach_all(lecture))
+
+    async def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Accept a publisher's offer (audio and/or video, sendonly) and return the relay's answer SDP."""
+        lecture = self._lecture(lecture_id)
+        if lecture.publisher is not None:
+            raise RelayError(f"lecture {lecture_id} already has a publisher")
+        if peer_id in lecture.subscribers:
+            raise RelayError(f"peer {peer_id} is subscribed; leave first")
+        offer = parse_sdp(offer_sdp)
+        pc = await self._new_pc(offer)
+        publisher = _Publisher(peer_id, pc)
+        try:
+            for transceiver in pc.getTransceivers():
+                codecs = seams.restrict_codecs(transceiver, ALLOWED_CODECS)
+                main = [c for c in codecs if c.mimeType.lower() in ALLOWED_CODECS]
+                if not main:
+                    raise RelayError(f"invalid SDP: {transceiver.kind} needs {sorted(ALLOWED_CODECS)}")
+                if transceiver.kind in publisher.sources:
+                    raise RelayError(f"invalid SDP: more than one {transceiver.kind} section")
+                transceiver.direction = "recvonly"
+                source = Source(
+                    kind=transceiver.kind,
+                    receiver=transceiver.receiver,
+                    codec_by_pt={c.payloadType: c.mimeType.lower() for c in main if c.payloadType is not None},
+                    apt_by_rtx_pt={
+                        c.payloadType: int(str(c.parameters["apt"]))
+                        for c in codecs
+                        if c.mimeType.lower().endswith("/rtx") and c.payloadType is not None
+                    },
+                    clock_rate=main[0].clockRate,
+                    keyframe_interval=self.options.keyframe_interval,
+                    subscribers=lecture.fanout,
+                )
+                seams.hook_receiver_rtp(transceiver.receiver, source.on_rtp)
+                seams.hook_receiver_rtcp(transceiver.receiver, source.on_rtcp)
+                publisher.sources[transceiver.kind] = source
+            answer = await self._answer(pc)
+        except BaseException:
+            await self._close_pc(pc)
+            raise
+        lecture.publisher = publisher
+        for sub in lecture.subscribers.values():
+            self._attach(sub, publisher)
+        return answer
+
+    async def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Accept a subscriber's offer (recvonly audio and/or video) and return the relay's answer SDP.
+
+        The subscriber's video starts at the publisher's next keyframe, which is requested now.
+        """
+        lecture = self._lecture(lecture_id)
+        if peer_id in lecture.subscribers or (lecture.publisher and lecture.publisher.peer_id == peer_id):
+            raise RelayError(f"peer {peer_id} is already in lecture {lecture_id}")
+        offer = parse_sdp(offer_sdp)
+        pc = await self._new_pc(offer)
+        sub = Subscriber(peer_id, pc, self.options.queue_size, direct_send=self.direct_send)
+        try:
+            for transceiver in pc.getTransceivers():
+                codecs = seams.restrict_codecs(transceiver, ALLOWED_CODECS)
+                if not any(c.mimeType.lower() in ALLOWED_CODECS for c in codecs):
+                    raise RelayError(f"invalid SDP: {transceiver.kind} needs {sorted(ALLOWED_CODECS)}")
+                if transceiver.kind in sub.tracks:
+                    raise RelayError(f"invalid SDP: more than one {transceiver.kind} section")
+                transceiver.sender.replaceTrack(_SilentTrack(transceiver.kind))
+                transceiver.direction = "sendonly"
+                sub.tracks[transceiver.kind] = OutTrack.create(transceiver, self.options.history_size)
+            answer = await self._answer(pc)
+        except BaseException:
+            await self._close_pc(pc)
+            raise
+        sub.start()
+        lecture.subscribers[peer_id] = sub
+        lecture.fanout.append(sub)
+        if lecture.publisher is not None:
+            self._attach(sub, lecture.publisher)
+        return answer
+
+    async def add_ice_candidate(
+        self, lecture_id: str, peer_id: str, candidate: str, sdp_mid: str | None = None, sdp_mline_index: int = 0
+    ) -> None:
+        """Add a trickled remote ICE candidate (`candidate:...` line); an empty one means end of candidates."""
+        pc = self._peer_pc(self._lecture(lecture_id), peer_id)
+        if not candidate:
+            return
+        try:
+            ice = candidate_from_sdp(candidate.removeprefix("candidate:"))
+        except Exception as exc:
+            raise RelayError(f"invalid ICE candidate: {exc!r}") from exc
+        ice.sdpMid, ice.sdpMLineIndex = sdp_mid, sdp_mline_index
+        await pc.addIceCandidate(ice)
+
+    async def leave(self, lecture_id: str, peer_id: str) -> None:
+        """Remove a publisher or subscriber and close its connection (unknown peers are ignored)."""
+        lecture = self.lectures.get(lecture_id)
+        if lecture is not None:
+            await self._close_pcs(self._detach(lecture, peer_id))
+
+    def stats(self, lecture_id: str) -> dict[str, Any]:
+        """Plain counters: the publisher's incoming packets and keyframe requests, and each subscriber's."""
+        lecture = self._lecture(lecture_id)
+        pub = lecture.publisher
+        return {
+            "lecture_id": lecture_id,
+            "publisher": None
+            if pub is None
+            else {
+                "peer_id": pub.peer_id,
+                "tracks": {
+                    k: {"packets_received": s.packets_in, "plis_sent": s.plis_sent, "ssrc": s.ssrc}
+                    for k, s in pub.sources.items()
+                },
+            },
+            "subscribers": {pid: sub.stats() for pid, sub in lecture.subscribers.items()},
+        }
+
+    async def close(self) -> None:
+        """Close every lecture and every peer connection the relay made, all at once (see the module's docstring)."""
+        pcs: list[RTCPeerConnection] = []
+        while self.lectures:
+            pcs += self._detach_all(self.lectures.popitem()[1])
+        await self._close_pcs([*pcs, *(pc for pc in self._pcs if pc not in pcs)])
+        if self._closing:
+            _done, stuck = await asyncio.wait(set(self._closing), timeout=self.options.close_timeout)
+            if stuck:
+                logger.error("relay shut down with %d peer connection(s) that never finished closing", len(stuck))
+
+    # -- internals --
+
+    def _lecture(self, lecture_id: str) -> _Lecture:
+        lecture = self.lectures.get(lecture_id)
+        if lecture is None:
+            raise RelayError(f"no such lecture: {lecture_id}")
+        return lecture
+
+    def _peer_pc(self, lecture: _Lecture, peer_id: str) -> RTCPeerConnection:
+        if lecture.publisher is not None and lecture.publisher.peer_id == peer_id:
+            return lecture.publisher.pc
+        sub = lecture.subscribers.get(peer_id)
+        if sub is None:
+            raise RelayError(f"no such peer: {peer_id}")
+        return sub.pc
+
+    async def _new_pc(self, offer: RTCSessionDescription) -> RTCPeerConnection:
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=list(self.options.ice_servers)))
+        self._pcs.add(pc)
+        try:
+            await pc.setRemoteDescription(offer)
+        except Exception as exc:
+            await self._close_pc(pc)
+            raise RelayError(f"invalid SDP: {exc!r}") from exc
+        if self.options.loopback_only:
+            seams.allow_loopback(pc)
+        return pc
+
+    async def _answer(self, pc: RTCPeerConnection) -> str:
+        try:
+            await pc.setLocalDescription(await pc.createAnswer())
+        except RelayError:
+            raise
+        except Exception as exc:
+            raise RelayError(f"cannot answer offer: {exc!r}") from exc
+        return str(pc.localDescription.sdp)
+
+    def _attach(self, sub: Subscriber, publisher: _Publisher) -> None:
+        for kind, out in sub.tracks.items():
+            source = publisher.sources.get(kind)
+            out.source = source
+            if source is not None and kind == "video":
+                out.waiting_keyframe = True
+                # Before DTLS is up the keyframe would be wasted; the subscriber asks when it connects.
+                if sub.ready:
+                    source.request_keyframe()
+
+    def _detach(self, lecture: _Lecture, peer_id: str) -> list[RTCPeerConnection]:
+        """Take a peer out of the lecture (nothing awaits, so nothing can interrupt it); its connection to close."""
+        sub = lecture.subscribers.pop(peer_id, None)
+        if sub is not None:
+            lecture.fanout.remove(sub)
+            sub.stop()
+            return [sub.pc]
+        pub = lecture.publisher
+        if pub is not None and pub.peer_id == peer_id:
+            lecture.publisher = None
+            for source in pub.sources.values():
+                source.close()
+            for other in lecture.subscribers.values():
+                for out in other.tracks.values():
+                    out.source = None
+            return [pub.pc]
+        return []
+
+    def _detach_all(self, lecture: _Lecture) -> list[RTCPeerConnection]:
+        peers = [*lecture.subscribers, *([lecture.publisher.peer_id] if lecture.publisher else [])]
+        return [pc for peer_id in peers for pc in self._detach(lecture, peer_id)]
+
+    async def _close_pcs(self, pcs: Iterable[RTCPeerConnection]) -> None:
+        """Close connections concurrently; `_close_pc` never raises, so none can stop the others."""
+        await asyncio.gather(*(self._close_pc(pc) for pc in pcs))
+
+    async def _close_pc(self, pc: RTCPeerConnection) -> None:
+        """Close one connection, waiting at most `close_timeout`; a failure or a timeout is logged."""
+        self._pcs.discard(pc)
+        closing = asyncio.ensure_future(pc.close())
+        self._closing.add(closing)
+        closing.add_done_callback(self._closed)
+        _done, pending = await asyncio.wait([closing], timeout=self.options.close_timeout)
+        if pending:
+            logger.warning(
+                "a peer connection did not close within %.1f s; it goes on closing in the background",
+                self.options.close_timeout,
+            )
+
+    def _closed(self, closing: asyncio.Task[None]) -> None:
+        self._closing.discard(closing)
+        if not closing.cancelled() and (error := closing.exception()) is not None:
+            logger.error("closing a peer connection failed", exc_info=error)
