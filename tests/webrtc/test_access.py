@@ -27,7 +27,7 @@ from lectern.webrtc.room.namespace import relay_id
 from tests import factories
 from tests.conftest import Client
 from tests.webrtc.conftest import Loop, NoiseVideoTrack, new_pc
-from tests.webrtc.test_namespace import NS, ask, inbox, joined
+from tests.webrtc.room.test_namespace import NS, ask, inbox, joined
 
 WITHIN = 1.0  # seconds
 

@@ -13,7 +13,7 @@ from lectern.extensions import db
 from lectern.platform.models import Role, User
 from lectern.webrtc.models import Lecture, LectureStatus
 from tests import factories
-from tests.webrtc.test_namespace import NS, ask, connect, joined, received
+from tests.webrtc.room.test_namespace import NS, ask, connect, joined, received
 
 CHANGES = ["demoted to cadet", "moved to another academy"]
 

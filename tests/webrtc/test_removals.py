@@ -19,7 +19,7 @@ from lectern.webrtc.models import Lecture, LectureRemoval
 from lectern.webrtc.room.state import ADMISSION_INTERVAL
 from tests import factories
 from tests.conftest import Client
-from tests.webrtc.test_namespace import NS, ask, connect, inbox, joined
+from tests.webrtc.room.test_namespace import NS, ask, connect, inbox, joined
 
 
 def test_an_assistant_may_not_remove(app: Flask, world: Any, make: factories.Factory) -> None:

@@ -1,7 +1,7 @@
 """Every place where the relay reaches into aiortc/aioice internals, in one module.
 
 aiortc has no public API for forwarding encoded RTP (DESIGN.md section 3), so the relay hooks a few private
-attributes. They are gathered here so that tests/webrtc/test_aiortc_seams.py can check each one against the pinned
+attributes. They are gathered here so that tests/webrtc/relay/test_seams.py can check each one against the pinned
 aiortc version, and an upgrade fails there first rather than in a live lecture.
 
 The direct send path (`DirectRtpSender`) also reaches into aioice and pylibsrtp. aiortc, aioice and pylibsrtp are
@@ -188,7 +188,7 @@ class DirectRtpSender:
     asyncio already buffers unsent datagrams for the socket, and when `_send_rtp` was replaced on the transport
     instance (instrumentation or a test double must see every packet).
 
-    Seams, all checked in tests/webrtc/test_aiortc_seams.py: `RTCDtlsTransport._state` / `State.CONNECTED`,
+    Seams, all checked in tests/webrtc/relay/test_seams.py: `RTCDtlsTransport._state` / `State.CONNECTED`,
     `RTCDtlsTransport._tx_srtp` (a `pylibsrtp.Session`), its C handle `Session._srtp` and
     `pylibsrtp._binding.lib.srtp_protect`, the byte counters `_RTCDtlsTransport__tx_bytes` / `__tx_packets`
     (getStats), `RTCIceTransport._connection._nominated` (component -> `aioice.ice.CandidatePair`),

@@ -17,8 +17,8 @@ from lectern.courses.models import Enrolment
 from lectern.courses.quizzes.models import Attempt, AttemptState, Quiz
 from lectern.extensions import db
 from lectern.platform.models import utcnow
-from tests.courses.test_quiz_views import _save, _start, _urls
-from tests.courses.test_quiz_views import world as world  # the fixture, shared
+from tests.courses.quizzes.attempts.test_views import _save, _start, _urls
+from tests.courses.quizzes.attempts.test_views import world as world  # the fixture, shared
 
 
 def _unenrol(app: Flask, world: dict[str, Any]) -> Callable[[], None]:

@@ -12,7 +12,7 @@ from lectern.extensions import db
 from lectern.platform.models import Academy, AuditEntry, Role, User
 from lectern.platform.user_import.csv_format import read_users_csv
 from tests.conftest import Client
-from tests.platform.test_admin import _user_form
+from tests.platform.admin.test_academies import _user_form
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from lectern.platform.models import Role
 from lectern.webrtc.models import Lecture
 from tests import factories
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = "redis://127.0.0.1:6379/14"
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

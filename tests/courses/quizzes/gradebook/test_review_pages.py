@@ -13,7 +13,7 @@ from lectern.courses.quizzes.models import Quiz, ReviewWhen
 from lectern.extensions import db
 from lectern.platform.models import Role
 from tests.courses.quiz_helpers import make_bank, make_quiz
-from tests.courses.test_quiz_grading_views import take
+from tests.courses.quizzes.gradebook.test_views import take
 
 
 @pytest.fixture

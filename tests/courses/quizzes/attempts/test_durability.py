@@ -23,7 +23,7 @@ from lectern.platform.models import Role
 from tests import factories
 from tests.courses.quiz_helpers import make_bank, make_quiz
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 SERVER = textwrap.dedent(

@@ -16,7 +16,7 @@ from lectern.extensions import db
 from lectern.platform import access
 from lectern.webrtc.room import access_watch
 from tests import factories
-from tests.webrtc.test_namespace import NS, joined
+from tests.webrtc.room.test_namespace import NS, joined
 
 WAIT = access_watch.REDIS_TIMEOUT + 3  # seconds: time out once, and a margin for a loaded machine
 
