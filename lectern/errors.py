@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
+from lectern.domain import DomainError
 from lectern.extensions import db
 
 
@@ -34,6 +35,8 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("Access denied"), _("You do not have permission to open this page.")),
         404: (_("Page not found"), _("This page does not exist, or it is not available to you.")),
         405: (_("Method not allowed"), _("This page cannot be used this way.")),
+        409: (_("Not possible now"), _("This cannot be done in the current state. Reload the page and try again.")),
+        422: (_("Not accepted"), _("Some of what was sent is not valid. Check it and try again.")),
         413: (
             _("File too large"),
             _("Files up to %(mb)d MB are accepted.", mb=current_app.config["MAX_CONTENT_LENGTH"] // 2**20),
@@ -69,6 +72,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> ResponseReturnValue:
         return _render(400, _("The form has expired or was sent from another page. Reload the page and send it again."))
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> ResponseReturnValue:
+        # A service refused: nothing it began may be committed.
+        db.session.rollback()
+        return _render(exc.status, exc.message)
 
     @app.errorhandler(BadInput)
     def bad_input(exc: BadInput) -> ResponseReturnValue:
