@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lectern import config as config_module
 from lectern.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from lectern.i18n import lazy_gettext as _l
 from lectern.urls import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,9 +67,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.login_message = _l("Please sign in to open this page.")
 
-    @login_manager.user_loader
     def load_user(token: str) -> Any:
         return sessions.load_user(db.session, token, utcnow())
+
+    login_manager.user_loader(load_user)  # called, not used as a decorator: Flask-Login's decorator is untyped
 
 
 def _register_blueprints(app: Flask) -> None:

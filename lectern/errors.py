@@ -6,12 +6,12 @@ from typing import NoReturn
 
 from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from lectern.domain import DomainError
 from lectern.extensions import db
+from lectern.i18n import gettext as _
 
 
 class BadInput(BadRequest):

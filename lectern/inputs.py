@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lectern.errors import BadInput
+from lectern.i18n import gettext as _
 
 # Deeper than any answer or message we take (a matching answer is two levels), far below Python's recursion limit.
 MAX_JSON_DEPTH = 16

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -23,6 +22,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 
 from lectern.config import LANGUAGES
 from lectern.courses.models import LessonKind, Visibility
+from lectern.i18n import lazy_gettext as _l
 from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
 
 

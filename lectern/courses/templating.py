@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lectern.courses import services
@@ -18,6 +17,7 @@ from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.courses.quizzes.authoring.forms import GRADING_METHOD_LABELS
 from lectern.courses.quizzes.bank.forms import QUESTION_TYPE_LABELS
 from lectern.extensions import db
+from lectern.i18n import lazy_gettext as _l
 from lectern.platform.cohorts.views import register_cohort_panel
 from lectern.platform.home import register_panel
 from lectern.platform.models import Role

@@ -50,7 +50,7 @@ def percent(value: float | None) -> str:
     pattern = copy.copy(locale.percent_formats[None])
     pattern.frac_prec = (0, PERCENT_DECIMALS)
     with decimal.localcontext(rounding=decimal.ROUND_HALF_UP):
-        return pattern.apply(decimal.Decimal(repr(value)) / 100, locale)
+        return str(pattern.apply(decimal.Decimal(repr(value)) / 100, locale))
 
 
 def register(app: Flask) -> None:

@@ -6,13 +6,13 @@ import re
 import zoneinfo
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from lectern.config import LANGUAGES
+from lectern.i18n import lazy_gettext as _l
 from lectern.platform.rules import MIN_PASSWORD_LENGTH, USERNAME_RE
 
 TIMEZONES = sorted(zoneinfo.available_timezones())

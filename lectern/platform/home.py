@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from lectern.platform.models import Role
-from lectern.platform.roles import role_required
+from lectern.platform.roles import login_required, role_required
 
 bp = Blueprint("home", __name__)
 

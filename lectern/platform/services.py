@@ -50,7 +50,7 @@ def hash_password(password: str) -> str:
 
 def authenticate(session: DbSession, username: str, password: str) -> User | None:
     """Return the active user with these credentials, or None, in about the same time whatever the reason."""
-    user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    user: User | None = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None

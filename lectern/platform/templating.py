@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import LazyString, get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lectern.i18n import lazy_gettext as _l
 from lectern.platform import formatting
 from lectern.platform.forms import LanguageForm
 from lectern.platform.models import Role, utcnow

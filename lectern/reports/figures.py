@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
+from lectern.i18n import gettext as _
+from lectern.i18n import ngettext
 from lectern.platform.formatting import date, percent
 from lectern.reports import charts
 from lectern.reports.services import COMPLETED, IN_PROGRESS, NOT_STARTED, CohortReport, CourseReport

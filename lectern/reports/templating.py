@@ -4,9 +4,9 @@ teach it, and one on each cohort's page (which only the cohort's administrators 
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from lectern.courses.templating import register_course_panel
+from lectern.i18n import lazy_gettext as _l
 from lectern.platform.cohorts.views import register_cohort_panel
 from lectern.platform.templating import NavItem, register_nav_item
 from lectern.reports.access import REPORTERS

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from lectern.i18n import lazy_gettext as _l
 from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
 from lectern.webrtc.services import MAX_DURATION
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from lectern.courses.templating import register_course_panel
 from lectern.extensions import db
+from lectern.i18n import lazy_gettext as _l
 from lectern.platform.home import register_panel
 from lectern.platform.models import Role, utcnow
 from lectern.platform.templating import NavItem, register_nav_item

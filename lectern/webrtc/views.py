@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
@@ -18,7 +18,9 @@ from wtforms import SelectChoice
 from lectern.courses import access as course_access
 from lectern.courses.views_common import editable_course
 from lectern.extensions import db
+from lectern.i18n import gettext as _
 from lectern.platform.models import User, utcnow
+from lectern.platform.roles import login_required
 from lectern.platform.spreadsheet import csv_bytes, csv_download, text_cell
 from lectern.webrtc import services
 from lectern.webrtc.forms import LectureForm
@@ -244,4 +246,4 @@ def home_lectures() -> tuple[list[Lecture], list[Lecture]]:
             [x for x in lectures if services.joinable(x, now)],
             [x for x in lectures if not services.joinable(x, now)],
         )
-    return g.home_lectures
+    return cast("tuple[list[Lecture], list[Lecture]]", g.home_lectures)

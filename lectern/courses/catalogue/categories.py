@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import IntegerField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import SelectChoice
 
 from lectern.courses import services
+from lectern.courses.catalogue.forms import CategoryForm
 from lectern.courses.models import Category, Course
 from lectern.extensions import db
+from lectern.i18n import gettext as _
 from lectern.platform.models import Role
 from lectern.platform.roles import role_required
 
 bp = Blueprint("categories", __name__, url_prefix="/courses/categories")
-
-
-class CategoryForm(FlaskForm):
-    name = StringField(_l("Name of the category"), validators=[DataRequired(), Length(max=120)])
-    parent_id = SelectField(_l("Inside"), coerce=int, validators=[Optional()])
-    position = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(min=0, max=10000)])
-    submit = SubmitField(_l("Save"))
 
 
 def _form(category: Category | None) -> CategoryForm:

@@ -6,9 +6,8 @@ from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_babel import get_locale
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from lectern.courses import access, services
@@ -18,7 +17,10 @@ from lectern.courses.forms import EnrolKeyForm, EnrolUsersForm
 from lectern.courses.models import CourseRole
 from lectern.courses.views_common import editable_course, listed_course, or_http
 from lectern.extensions import db
+from lectern.i18n import gettext as _
+from lectern.i18n import ngettext
 from lectern.platform.models import Role, utcnow
+from lectern.platform.roles import login_required
 from lectern.urls import arg_id, form_ids, page_arg, page_count, search_arg
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from wtforms import SelectChoice
 
@@ -15,6 +14,8 @@ from lectern.courses.forms import CourseForm, LessonForm, ModuleForm
 from lectern.courses.models import Course, Lesson, LessonKind, Module, StoredFile, Visibility
 from lectern.courses.views_common import editable_course, from_local, or_http, storage, to_local
 from lectern.extensions import db
+from lectern.i18n import gettext as _
+from lectern.platform.roles import login_required
 
 bp = Blueprint("course_edit", __name__, url_prefix="/courses")
 

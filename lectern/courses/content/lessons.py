@@ -6,9 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from lectern.courses import access, services
 from lectern.courses.content import progress, viewing
@@ -17,8 +15,11 @@ from lectern.courses.content.storage import INLINE_TYPES
 from lectern.courses.models import LessonKind
 from lectern.courses.views_common import followed_course, or_http, storage
 from lectern.extensions import db
+from lectern.i18n import gettext as _
+from lectern.i18n import ngettext
 from lectern.platform import formatting
 from lectern.platform.models import utcnow
+from lectern.platform.roles import login_required
 
 bp = Blueprint("lessons", __name__, url_prefix="/courses")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -18,6 +17,7 @@ from lectern.courses.access import STAFF_SITE_ROLES, CourseError, Forbidden, Not
 from lectern.courses.enrolment import cohort_sync
 from lectern.courses.models import Course, CourseRole, CourseStaff, Enrolment, EnrolmentMethod
 from lectern.extensions import DbSession
+from lectern.i18n import lazy_gettext as _l
 from lectern.platform import access
 from lectern.platform.audit import services as audit
 from lectern.platform.models import Cohort, Role, User

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from lectern.courses.enrolment import cohort_sync, roster
 from lectern.courses.models import Course, CourseCohort, CourseRole
 from lectern.courses.views_common import editable_course, listed_course, or_http
 from lectern.extensions import db
+from lectern.i18n import gettext as _
+from lectern.i18n import ngettext
 from lectern.platform import services
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Cohort
+from lectern.platform.roles import login_required
 from lectern.urls import form_id
 
 bp = Blueprint("course_admin", __name__, url_prefix="/courses")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 
 class _Missing:
@@ -52,7 +52,7 @@ class ManifestChecks:
         for key, required in fields.items():
             if required and key not in obj:
                 self.add("missing_field", where, name=key)
-        return obj
+        return cast("dict[str, Any]", obj)
 
     def check_text(self, value: Any, at: str, max_len: int, empty: bool = False) -> str | None:
         """`value` stripped, if it is text that the database can store within `max_len` characters."""

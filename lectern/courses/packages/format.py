@@ -489,5 +489,5 @@ def _directory_too_large(fh: IO[bytes], limits: Limits) -> int | None:
             return None
     # An entry takes at least 46 bytes; 1 KiB on average is generous for the short names packages use.
     if entries > limits.max_members or size > limits.max_members * 1024:
-        return max(entries, size // 1024)
+        return int(max(entries, size // 1024))
     return None

@@ -35,7 +35,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from lectern.courses.packages.checks import MISSING, ManifestChecks
 from lectern.courses.quizzes import questions as quiz_model
@@ -232,7 +232,7 @@ class QuizChecker(ManifestChecks):
         if not isinstance(obj[key], list):
             self.add("wrong_type", f"{where}.{key}", expected="list")
             return None
-        return obj[key]
+        return cast("list[Any]", obj[key])
 
     def _bool(self, obj: dict[str, Any], key: str, where: str, default: bool) -> bool:
         value = obj.get(key, default)

@@ -23,22 +23,22 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
-from wtforms import SelectChoice, SelectField, SubmitField
+from wtforms import SelectChoice
 
 from lectern.courses import access
 from lectern.courses.content.storage import CHUNK, Storage
 from lectern.courses.models import Course, ImportJob
 from lectern.courses.packages import service as package_service
 from lectern.courses.packages.format import Limits, Problem
+from lectern.courses.packages.forms import ImportForm
 from lectern.courses.views_common import editable_course, or_http, storage
 from lectern.extensions import db
+from lectern.i18n import gettext as _
+from lectern.i18n import lazy_gettext as _l
+from lectern.platform.roles import login_required
 from lectern.urls import arg_id
 
 bp = Blueprint("packages", __name__, url_prefix="/courses")
@@ -118,12 +118,6 @@ def problem_text(problem: Problem) -> str:
     except (KeyError, TypeError, ValueError):
         text = problem.message  # a parameter the translation does not expect: English beats nothing
     return ": ".join(part for part in (problem.file, problem.where, text) if part)
-
-
-class ImportForm(FlaskForm):
-    package = FileField(_l("Course package (.zip)"), validators=[FileRequired(_l("Choose the package to import."))])
-    target = SelectField(_l("Import as"), coerce=int)
-    submit = SubmitField(_l("Import"))
 
 
 def limits() -> Limits:

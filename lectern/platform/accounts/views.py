@@ -7,17 +7,18 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from lectern.extensions import db, limiter
+from lectern.i18n import gettext as _
 from lectern.platform import services
 from lectern.platform.accounts import sessions
 from lectern.platform.forms import LanguageForm, LoginForm, PasswordChangeForm, ProfileForm
 from lectern.platform.models import utcnow
+from lectern.platform.roles import login_required
 
 bp = Blueprint("auth", __name__)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from lectern.extensions import db
+from lectern.i18n import gettext as _
 from lectern.platform import services
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.forms import AcademyForm, UserForm

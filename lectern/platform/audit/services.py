@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from lectern.extensions import DbSession
+from lectern.i18n import lazy_gettext as _l
 from lectern.platform.models import AuditEntry, Role, User
 from lectern.platform.roles import ROLE_LABELS
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from wtforms import SelectChoice
 
 from lectern.extensions import db
+from lectern.i18n import gettext as _
+from lectern.i18n import ngettext
 from lectern.platform import services
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.cohorts.member_lists import BadList, Identifier, ListProblem, parse_csv, parse_text

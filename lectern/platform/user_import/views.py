@@ -15,14 +15,14 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 from wtforms import SelectChoice
 
 from lectern.extensions import db
+from lectern.i18n import gettext as _
+from lectern.i18n import lazy_gettext as _l
 from lectern.platform import services
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Role

@@ -152,7 +152,7 @@ def _listen(app: Flask) -> None:
         while True:
             try:
                 if pubsub is None:
-                    pubsub = _client(url).pubsub(ignore_subscribe_messages=True)
+                    pubsub = _client(url).pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
                     pubsub.subscribe(channel)
                 message = pubsub.get_message(timeout=1.0)
                 pause = 1.0

@@ -9,13 +9,13 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from flask_babel import gettext as _
 from flask_socketio import emit
 
 from lectern import inputs
 from lectern.extensions import db
+from lectern.i18n import gettext as _
 from lectern.webrtc.relay.sfu import RelayError
 from lectern.webrtc.room import signalling
 
@@ -79,7 +79,7 @@ def handles(event: str) -> Callable[[F], F]:
                     # The rule of every HTTP request: text that cannot be stored is refused before anything else.
                     if (problem := inputs.problem_in(data)) is not None:
                         return _fail(event, problem)
-                    return fn(self, signalling.parse(event, data))
+                    return cast("dict[str, Any]", fn(self, signalling.parse(event, data)))
                 except signalling.SignallingError as exc:
                     return _fail(event, str(exc))
                 except Refused as exc:

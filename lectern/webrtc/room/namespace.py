@@ -13,11 +13,11 @@ import logging
 from typing import Any
 
 from flask import current_app, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import Namespace, emit, join_room, leave_room
 
 from lectern.extensions import db
+from lectern.i18n import gettext as _
 from lectern.platform.models import User, utcnow
 from lectern.webrtc import removals, services
 from lectern.webrtc.models import ChatMessage, Lecture, LectureStatus

@@ -7,9 +7,7 @@ from typing import Any, TypeGuard
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from lectern.courses import access
@@ -22,7 +20,10 @@ from lectern.courses.quizzes.questions import Question, QuestionType
 from lectern.courses.views_common import listed_course, or_http
 from lectern.errors import abort_with
 from lectern.extensions import db
+from lectern.i18n import gettext as _
+from lectern.i18n import lazy_gettext as _l
 from lectern.platform.models import utcnow
+from lectern.platform.roles import login_required
 
 bp = Blueprint("quizzes", __name__, url_prefix="/courses")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from lectern.courses.forms import _check_year
 from lectern.courses.quizzes.models import ReviewWhen
+from lectern.i18n import lazy_gettext as _l
 
 GRADING_METHOD_LABELS = {
     "highest": _l("Highest grade"),

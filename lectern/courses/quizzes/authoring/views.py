@@ -6,9 +6,6 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import ngettext
-from flask_login import login_required
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
@@ -16,6 +13,9 @@ from lectern.courses.quizzes.authoring.forms import AddRandomForm, QuizForm, Slo
 from lectern.courses.quizzes.models import REVIEW_SETTINGS, BankQuestion, QuestionCategory, Quiz, QuizSlot, ReviewWhen
 from lectern.courses.views_common import editable_course, from_local, to_local
 from lectern.extensions import db
+from lectern.i18n import gettext as _
+from lectern.i18n import ngettext
+from lectern.platform.roles import login_required
 from lectern.urls import form_ids
 
 bp = Blueprint("quiz_edit", __name__, url_prefix="/courses")

@@ -6,9 +6,7 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from lectern.courses.content.storage import UploadError
@@ -30,6 +28,9 @@ from lectern.courses.quizzes.models import QuestionCategory
 from lectern.courses.quizzes.questions import ImportResult, QuizFormatError
 from lectern.courses.views_common import editable_course, followed_course, storage
 from lectern.extensions import db
+from lectern.i18n import gettext as _
+from lectern.i18n import ngettext
+from lectern.platform.roles import login_required
 from lectern.urls import parse_id
 
 IMPORT_MAX_BYTES = MAX_BYTES  # a question file: 5,000 questions with their feedback fit many times over

@@ -10,9 +10,6 @@ from dataclasses import replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import ngettext
-from flask_login import login_required
 from wtforms import SelectChoice
 
 from lectern.courses.models import Course
@@ -32,7 +29,10 @@ from lectern.courses.quizzes.models import BankQuestion, QuestionCategory
 from lectern.courses.quizzes.questions import Problem, Question, QuestionType, QuizFormatError
 from lectern.courses.views_common import editable_course, or_http
 from lectern.extensions import db
+from lectern.i18n import gettext as _
+from lectern.i18n import ngettext
 from lectern.platform.models import utcnow
+from lectern.platform.roles import login_required
 from lectern.urls import arg_id, form_ids, search_arg
 
 bp = Blueprint("quiz_bank", __name__, url_prefix="/courses")

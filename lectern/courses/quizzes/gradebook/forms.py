@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from lectern.courses.quizzes.grading import parse_number
 from lectern.courses.quizzes.questions import QuestionType
+from lectern.i18n import lazy_gettext as _l
 from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
 from lectern.urls import parse_count, parse_id
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from lectern.courses import access
@@ -22,8 +21,10 @@ from lectern.courses.quizzes.gradebook.forms import DeleteOverrideForm, ManualMa
 from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz
 from lectern.courses.views_common import editable_course, from_local, listed_course, or_http
 from lectern.extensions import db
+from lectern.i18n import gettext as _
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Cohort, utcnow
+from lectern.platform.roles import login_required
 from lectern.platform.spreadsheet import csv_download
 from lectern.urls import arg_id
 
