@@ -8,16 +8,17 @@ export FLASK_APP := wsgi.py
 PO_FILES := $(wildcard lectern/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install install-test migrate demo-data messages browser-deps lock clean
+.PHONY: run test install install-test migrate demo-data messages browser-deps js-deps lint-js lock clean
 
 run: install migrate
 	$(BIN)/flask lectern demo-data --if-empty
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
-test: install-test browser-deps
+test: install-test browser-deps js-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	npm run --silent lint
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 install: $(VENV)/.installed $(MO_FILES)
@@ -57,8 +58,23 @@ browser-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core; }
 
+# The browser JavaScript is served as written (no build step); ESLint and tsc (JSDoc types) check it. package.json
+# pins them and package-lock.json everything they bring; Node.js comes from Debian where the machine has none.
+js-deps: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing Debian's nodejs and npm for the JavaScript checks"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+lint-js: js-deps
+	npm run --silent lint
+
 lock: $(VENV)/.installed-test
 	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(MO_FILES)
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache $(MO_FILES)

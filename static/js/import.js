@@ -1,16 +1,28 @@
+// @ts-check
 // The import progress page: polls the job's state every second, then reloads to show the course or the problems.
 "use strict";
 
+/**
+ * @typedef {object} ImportJob  the job's state, as the poll URL answers it
+ * @property {number} progress  0 to 100
+ * @property {string} status  queued, running, done or failed
+ */
+
+/**
+ * Follows one import job until it is done or has failed.
+ * @param {HTMLElement} box  the element with data-poll-url, holding a progress bar and its percentage
+ */
 function followImport(box) {
-  const bar = box.querySelector("progress");
-  const label = box.querySelector(".import-percent");
+  const url = box.dataset.pollUrl || "";
+  const bar = /** @type {HTMLProgressElement} */ (box.querySelector("progress"));
+  const label = /** @type {HTMLElement} */ (box.querySelector(".import-percent"));
   const poll = () => {
-    fetch(box.dataset.pollUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then((response) => {
         if (!response.ok) throw new Error(String(response.status));
         return response.json();
       })
-      .then((job) => {
+      .then((/** @type {ImportJob} */ job) => {
         bar.value = job.progress;
         label.textContent = job.progress + "%";
         if (job.status === "done" || job.status === "failed") {
@@ -26,5 +38,5 @@ function followImport(box) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  for (const box of document.querySelectorAll("[data-poll-url]")) followImport(box);
+  for (const box of document.querySelectorAll("[data-poll-url]")) followImport(/** @type {HTMLElement} */ (box));
 });

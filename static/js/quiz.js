@@ -1,26 +1,66 @@
+// @ts-check
 // The attempt page: every answer is saved to the server as it is given. An answer the server has not yet
 // acknowledged waits in a queue kept in localStorage, so it survives a dropped connection and a reload; the queue is
 // sent again when the connection returns. Each answer carries a sequence number: the server keeps the newest only.
 // The deadline is the server's; the timer here only shows it, corrected for the difference between the clocks.
 "use strict";
 
+/**
+ * @typedef {object} AttemptData  the attempt form's data-* attributes (lectern/templates/courses/quizzes/attempt.html)
+ * @property {string} saveUrl
+ * @property {string} reviewUrl
+ * @property {string} attempt  the attempt's id
+ * @property {string} [deadline]  ISO 8601, where the quiz has a time limit
+ * @property {string} [now]  the server's clock when it made the page, ISO 8601 (with a deadline)
+ * @property {string} tSaved
+ * @property {string} tSaving
+ * @property {string} tUnsaved
+ * @property {string} tAllSaved
+ * @property {string} tPending  with {n} for the number of answers
+ * @property {string} tOffline
+ * @property {string} tClosed
+ * @property {string} tTimeUp
+ * @property {string} tSubmitOffline
+ * @property {string} tLeave
+ */
+
+/**
+ * @typedef {number | boolean | number[] | Record<string, number | null> | string | null} AnswerResponse
+ *   single: the choice's index; truefalse: a boolean; multiple: indexes; matching: stem -> choice; else text
+ */
+
+/**
+ * @typedef {object} Queued  an answer given here that the server has not yet acknowledged
+ * @property {AnswerResponse} response
+ * @property {number} seq
+ */
+
+/** @typedef {"saved" | "saving" | "unsaved"} SaveState */
+
 (function () {
-  const form = document.getElementById("attempt");
-  if (!form) return;
-  const t = form.dataset;
-  const token = form.querySelector("input[name=csrf_token]").value;
+  const found = document.getElementById("attempt");
+  if (!found) return;
+  const form = /** @type {HTMLFormElement} */ (found);
+  const t = /** @type {AttemptData} */ (form.dataset);
+  const token = /** @type {HTMLInputElement} */ (form.querySelector("input[name=csrf_token]")).value;
   const storeKey = "lectern.quiz." + t.attempt;
-  const summary = form.querySelector(".save-summary");
-  let queue = load();
-  let inFlight = new Set();
+  const summary = /** @type {HTMLElement} */ (form.querySelector(".save-summary"));
+  /** @type {Record<string, Queued>} */
+  const queue = load();
+  /** @type {Set<string>} */
+  const inFlight = new Set();
   let offline = !navigator.onLine;
   let closed = false; // the server said the attempt is closed
+  /** @type {string | null} */
   let refused = null; // why the server will not take answers now (unenrolled, the quiz hidden): nothing more is sent
   let timeUp = false; // the deadline passed here: no more answers, but what is queued is still sent
   let submitting = false;
+  /** @type {Record<string, number>} */
   const seqs = {};
+  /** @type {Record<string, ReturnType<typeof setTimeout>>} */
   const timers = {};
 
+  /** @returns {Record<string, Queued>} what this browser queued before (a reload), or nothing */
   function load() {
     try {
       return JSON.parse(localStorage.getItem(storeKey) || "{}");
@@ -38,51 +78,85 @@
     }
   }
 
+  /**
+   * A question's position in the attempt, which names it in the queue and to the server.
+   * @param {HTMLElement} box  the question's fieldset
+   * @returns {string}
+   */
+  function positionOf(box) {
+    return /** @type {string} */ (box.dataset.position);
+  }
+
+  /**
+   * @param {string} position
+   * @returns {HTMLFieldSetElement | null}
+   */
   function fieldset(position) {
     return form.querySelector('fieldset.question[data-position="' + position + '"]');
   }
 
+  /**
+   * The answer as the question's inputs show it now.
+   * @param {HTMLElement} box
+   * @returns {AnswerResponse}
+   */
   function readResponse(box) {
     const type = box.dataset.type;
     const name = "q" + box.dataset.position;
     if (type === "single" || type === "truefalse") {
-      const checked = box.querySelector('input[name="' + name + '"]:checked');
+      const checked = /** @type {HTMLInputElement | null} */ (box.querySelector('input[name="' + name + '"]:checked'));
       if (!checked) return null;
       return type === "single" ? Number(checked.value) : checked.value === "true";
     }
     if (type === "multiple") {
-      return Array.from(box.querySelectorAll('input[name="' + name + '"]:checked')).map((i) => Number(i.value));
+      const inputs = /** @type {NodeListOf<HTMLInputElement>} */ (box.querySelectorAll('input[name="' + name + '"]:checked'));
+      return Array.from(inputs).map((i) => Number(i.value));
     }
     if (type === "matching") {
+      /** @type {Record<string, number | null>} */
       const chosen = {};
-      for (const select of box.querySelectorAll("select[data-stem]")) {
-        chosen[select.dataset.stem] = select.value === "" ? null : Number(select.value);
+      for (const select of /** @type {NodeListOf<HTMLSelectElement>} */ (box.querySelectorAll("select[data-stem]"))) {
+        chosen[/** @type {string} */ (select.dataset.stem)] = select.value === "" ? null : Number(select.value);
       }
       return chosen;
     }
-    const input = box.querySelector('[name="' + name + '"]');
+    const input = /** @type {HTMLInputElement | HTMLTextAreaElement | null} */ (
+      box.querySelector('[name="' + name + '"]')
+    );
     return input ? input.value : null;
   }
 
+  /**
+   * Shows a queued answer in the question's inputs (after a reload).
+   * @param {HTMLElement} box
+   * @param {AnswerResponse} response
+   */
   function writeResponse(box, response) {
     const type = box.dataset.type;
     const name = "q" + box.dataset.position;
     if (type === "single" || type === "truefalse" || type === "multiple") {
       const wanted = Array.isArray(response) ? response.map(String) : [String(response)];
-      for (const input of box.querySelectorAll('input[name="' + name + '"]')) {
+      for (const input of /** @type {NodeListOf<HTMLInputElement>} */ (box.querySelectorAll('input[name="' + name + '"]'))) {
         input.checked = response !== null && wanted.includes(input.value);
       }
     } else if (type === "matching") {
-      for (const select of box.querySelectorAll("select[data-stem]")) {
-        const value = response ? response[select.dataset.stem] : null;
+      const chosen = /** @type {Record<string, number | null> | null} */ (response);
+      for (const select of /** @type {NodeListOf<HTMLSelectElement>} */ (box.querySelectorAll("select[data-stem]"))) {
+        const value = chosen ? chosen[/** @type {string} */ (select.dataset.stem)] : null;
         select.value = value === null || value === undefined ? "" : String(value);
       }
     } else {
-      const input = box.querySelector('[name="' + name + '"]');
-      if (input) input.value = response === null ? "" : response;
+      const input = /** @type {HTMLInputElement | HTMLTextAreaElement | null} */ (
+        box.querySelector('[name="' + name + '"]')
+      );
+      if (input) input.value = response === null ? "" : /** @type {string} */ (response);
     }
   }
 
+  /**
+   * @param {string} position
+   * @param {SaveState} state
+   */
   function setState(position, state) {
     const box = fieldset(position);
     const label = box && box.querySelector(".save-state");
@@ -92,26 +166,39 @@
     label.textContent = state === "saved" ? t.tSaved : state === "saving" ? t.tSaving : t.tUnsaved;
   }
 
+  /**
+   * Says whether every answer is saved, or shows a message in its place.
+   * @param {string | null} [message]
+   */
   function updateSummary(message) {
     const pending = Object.keys(queue).length;
     form.classList.toggle("has-pending", pending > 0);
     if (message) summary.textContent = message;
     else if (pending === 0) summary.textContent = t.tAllSaved;
-    else summary.textContent = t.tPending.replace("{n}", pending);
+    else summary.textContent = t.tPending.replace("{n}", String(pending));
     summary.classList.toggle("pending", pending > 0);
   }
 
+  /**
+   * The next sequence number for a question's answer: above the server's and the queue's.
+   * @param {string} position
+   * @returns {number}
+   */
   function nextSeq(position) {
-    const box = fieldset(position);
+    const box = /** @type {HTMLFieldSetElement} */ (fieldset(position));
     const server = Number(box.dataset.seq || 0);
     const queued = queue[position] ? queue[position].seq : 0;
     seqs[position] = Math.max(seqs[position] || 0, server, queued) + 1;
     return seqs[position];
   }
 
+  /**
+   * The user changed an answer: queue it and send it.
+   * @param {HTMLElement} box
+   */
   function changed(box) {
     if (closed || timeUp) return;
-    const position = box.dataset.position;
+    const position = positionOf(box);
     queue[position] = { response: readResponse(box), seq: nextSeq(position) };
     persist();
     setState(position, "unsaved");
@@ -119,6 +206,11 @@
     send(position);
   }
 
+  /**
+   * Sends a question's queued answer, and again while a newer one was queued meanwhile.
+   * @param {string} position
+   * @returns {Promise<void>}
+   */
   async function send(position) {
     const entry = queue[position];
     if (!entry || inFlight.has(position) || closed || refused) return;
@@ -134,7 +226,8 @@
       offline = false;
       if (reply.ok) {
         const body = await reply.json();
-        fieldset(position).dataset.seq = String(Math.max(body.seq, Number(fieldset(position).dataset.seq || 0)));
+        const box = /** @type {HTMLFieldSetElement} */ (fieldset(position));
+        box.dataset.seq = String(Math.max(body.seq, Number(box.dataset.seq || 0)));
         if (queue[position] && queue[position].seq <= body.seq) delete queue[position];
         persist();
         setState(position, queue[position] ? "unsaved" : "saved");
@@ -154,7 +247,7 @@
         delete queue[position];
         persist();
         setState(position, "unsaved");
-        const label = fieldset(position).querySelector(".save-state");
+        const label = /** @type {HTMLFieldSetElement} */ (fieldset(position)).querySelector(".save-state");
         if (label) label.textContent = body.message || t.tUnsaved;
       } else {
         setState(position, "unsaved");
@@ -170,10 +263,12 @@
     if (queue[position] && !offline) send(position);
   }
 
+  /** Sends every queued answer. */
   function flush() {
     for (const position of Object.keys(queue)) send(position);
   }
 
+  /** Sends every queued answer, and waits until none is on its way. */
   async function flushAndWait() {
     flush();
     while (inFlight.size) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -181,17 +276,19 @@
 
   // Answers: radios, checkboxes and selects save on change; typing saves after a pause and when leaving the field.
   form.addEventListener("change", (event) => {
-    const box = event.target.closest("fieldset.question");
+    const target = /** @type {Element} */ (event.target);
+    const box = /** @type {HTMLFieldSetElement | null} */ (target.closest("fieldset.question"));
     if (box) {
-      clearTimeout(timers[box.dataset.position]);
+      clearTimeout(timers[positionOf(box)]);
       changed(box);
     }
   });
   form.addEventListener("input", (event) => {
-    const box = event.target.closest("fieldset.question");
-    if (!box || !event.target.matches("input[type=text], textarea")) return;
-    clearTimeout(timers[box.dataset.position]);
-    timers[box.dataset.position] = setTimeout(() => changed(box), 700);
+    const target = /** @type {Element} */ (event.target);
+    const box = /** @type {HTMLFieldSetElement | null} */ (target.closest("fieldset.question"));
+    if (!box || !target.matches("input[type=text], textarea")) return;
+    clearTimeout(timers[positionOf(box)]);
+    timers[positionOf(box)] = setTimeout(() => changed(box), 700);
   });
 
   // Restore what this browser queued before a reload, if it is newer than what the server has.
@@ -208,6 +305,7 @@
   updateSummary();
   flush();
 
+  /** The deadline passed: submit what was saved, once the connection allows. */
   async function submitWhenOnline() {
     await flushAndWait();
     if (offline || !navigator.onLine) {
@@ -239,7 +337,7 @@
   });
 
   // Submitting: send what is queued first; offline, keep the page and say so.
-  const submitError = form.querySelector(".submit-error");
+  const submitError = /** @type {HTMLElement} */ (form.querySelector(".submit-error"));
   form.addEventListener("submit", async (event) => {
     if (submitting) return;
     event.preventDefault();
@@ -255,10 +353,10 @@
 
   // The timer shows the server's deadline; when it passes, the attempt is submitted with what was saved.
   if (t.deadline) {
-    const skew = Date.parse(t.now) - Date.now();
+    const skew = Date.parse(t.now || "") - Date.now();
     const deadline = Date.parse(t.deadline);
-    const value = form.querySelector(".timer-value");
-    const timer = form.querySelector(".timer");
+    const value = /** @type {HTMLElement} */ (form.querySelector(".timer-value"));
+    const timer = /** @type {HTMLElement} */ (form.querySelector(".timer"));
     const tick = () => {
       const left = Math.max(0, deadline - (Date.now() + skew));
       const seconds = Math.floor(left / 1000);

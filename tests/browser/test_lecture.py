@@ -19,6 +19,15 @@ from lectern.platform.models import Role, utcnow
 from lectern.webrtc.models import Lecture, LectureHall
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.peers import (
+    AUDIO_BYTES,
+    MIC_ENABLED,
+    NOTHING_PUBLISHED,
+    PUBLISHING_BOTH,
+    RECORD_PEERS,
+    SENT_VIDEO_LABEL,
+    SocketTransports,
+)
 from tests.browser.test_roles import sign_in
 from tests.conftest import Database
 
@@ -40,7 +49,9 @@ class Watched:
 
     def __init__(self, browser: Browser) -> None:
         self.context: BrowserContext = browser.new_context(locale="en-US", viewport={"width": 1366, "height": 860})
+        self.context.add_init_script(script=RECORD_PEERS)  # the page's peer connections and camera, for the checks
         self.page: Page = self.context.new_page()
+        self.transports = SocketTransports(self.page)
         self.problems: list[str] = []
         self.closed = False
         self.page.on("console", self._console)
@@ -82,25 +93,9 @@ def contexts(watch: Callable[[], Watched]) -> list[Watched]:
     return [watch(), watch()]
 
 
-AUDIO_BYTES = """async (slot) => {
-  const pc = window.lectern.pcs[slot];
-  if (!pc) return 0;
-  let bytes = 0;
-  (await pc.getStats()).forEach((s) => {
-    if (s.type === "inbound-rtp" && s.kind === "audio") bytes += s.bytesReceived;
-  });
-  return bytes;
-}"""
-
 VIDEO_PLAYING = """(id) => {
   const v = document.getElementById(id);
   return v.videoWidth > 0 && v.currentTime > 0 && !v.paused;
-}"""
-
-SENT_VIDEO_LABEL = """() => {
-  const pc = window.lectern.pubs.main;
-  const s = pc && pc.getSenders().find((x) => x.track && x.track.kind === "video");
-  return s ? s.track.label : null;
 }"""
 
 
@@ -114,10 +109,11 @@ def advancing(page: Page, video: str = "stage-video") -> None:
 
 
 def audio_grows(page: Page, slot: str = "main") -> None:
-    """Audio bytes keep arriving on a subscription (polled: the CSP forbids string evaluation)."""
-    first = page.evaluate(AUDIO_BYTES, slot)
+    """Audio bytes keep arriving for what a slot's audio element plays (polled: the CSP forbids string evaluation)."""
+    audio = {"main": "stage-audio", "floor": "floor-audio"}[slot]
+    first = page.evaluate(AUDIO_BYTES, audio)
     deadline = time.monotonic() + 10
-    while page.evaluate(AUDIO_BYTES, slot) < first + 2000:
+    while page.evaluate(AUDIO_BYTES, audio) < first + 2000:
         assert time.monotonic() < deadline, "no audio arrives"
         page.wait_for_timeout(200)
 
@@ -153,8 +149,7 @@ def test_a_live_lecture_in_two_browsers(
         expect(pupil.locator("#lecture-status")).to_have_text("Live")
         advancing(pupil)
         audio_grows(pupil)
-        transport = pupil.evaluate("() => window.lectern.transport()")
-        assert transport in ("websocket", "polling")
+        assert contexts[1].transports.current() in ("websocket", "polling")  # the cadet's socket
 
         # Chat both ways, with the other's name.
         pupil.get_by_label("Message").fill("Is the loupe 10x?")
@@ -201,18 +196,6 @@ def test_a_live_lecture_in_two_browsers(
             client.shutdown()
 
 
-FLOOR_PUBLISHING = """() => {
-  const pc = window.lectern.pubs.floor;
-  return !!pc && pc.connectionState === "connected" && pc.getSenders().filter((s) => s.track).length === 2;
-}"""
-
-MIC_ENABLED = """() => {
-  const stream = window.lectern.state.camera;
-  const track = stream && stream.getAudioTracks()[0];
-  return track ? track.enabled : null;
-}"""
-
-
 def test_a_lecture_hall_takes_the_floor(
     app: Flask, live_server: str, watch: Callable[[], Watched], make: factories.Factory, database: Database
 ) -> None:
@@ -253,7 +236,7 @@ def test_a_lecture_hall_takes_the_floor(
         row.get_by_role("button", name="Give floor").click()
         expect(row).to_contain_text("Has the floor")
         expect(row).not_to_contain_text("Hand raised")  # the floor answers the hand
-        screen.wait_for_function(FLOOR_PUBLISHING, timeout=15_000)
+        screen.wait_for_function(PUBLISHING_BOTH, timeout=15_000)
         expect(screen.get_by_role("button", name="Microphone off")).to_be_visible()
         expect(screen.locator("#hand-button")).to_be_hidden()
         expect(screen.locator("#floor-tile")).to_be_visible()
@@ -302,7 +285,7 @@ def test_a_lecture_hall_takes_the_floor(
         expect(screen.locator("#floor-tile")).to_be_hidden()
         expect(screen.locator("#mic-button")).to_be_hidden()
         expect(screen.get_by_role("button", name="Raise hand")).to_be_visible()
-        screen.wait_for_function("() => !window.lectern.pubs.floor && !window.lectern.state.camera")
+        screen.wait_for_function(NOTHING_PUBLISHED)
         assert relay.stats(floor_slot)["publisher"] is None
 
         # Remove: the cadet is sent out and cannot come back.

@@ -21,7 +21,7 @@ from tests.conftest import Database
 
 LAPTOP = {"width": 1366, "height": 768}
 
-# What thirty participants and a notice put on the page (the list's rows are made as lecture.js makes them).
+# What thirty participants and a notice put on the page (rows made as static/js/lecture/participants.js makes them).
 CROWD = """() => {
   const list = document.getElementById("participants");
   for (let i = 0; i < 30; i++) {
