@@ -68,7 +68,7 @@ def abort_with(code: int, message: str) -> NoReturn:
         raise
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> ResponseReturnValue:
         return _render(400, _("The form has expired or was sent from another page. Reload the page and send it again."))

@@ -121,5 +121,5 @@ def check_request() -> None:
             raise BadInput(unstorable_message(name))
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.before_request(check_request)

@@ -23,7 +23,7 @@ CSP = "; ".join(
 )
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     secure = app.config["SESSION_COOKIE_SECURE"]
 
     @app.after_request

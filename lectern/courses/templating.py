@@ -18,19 +18,15 @@ from lectern.courses.quizzes.authoring.forms import GRADING_METHOD_LABELS
 from lectern.courses.quizzes.bank.forms import QUESTION_TYPE_LABELS
 from lectern.extensions import db
 from lectern.i18n import lazy_gettext as _l
-from lectern.platform.cohorts.views import register_cohort_panel
-from lectern.platform.home import register_panel
+from lectern.platform.cohorts.views import COHORT_PANELS
+from lectern.platform.home import HOME_PANELS, HomePanel
 from lectern.platform.models import Role
-from lectern.platform.templating import NavItem, register_nav_item
+from lectern.platform.templating import NAV_LINKS, NavItem, NavLink
+from lectern.registry import Slot, registry
 
-# Templates that higher areas show on a course's page (the lectures area lists the course's lectures there).
-_COURSE_PANELS: list[str] = []
-
-
-def register_course_panel(template: str) -> None:
-    """Show `template` in the side column of every course page; it sees `course`, `enrolled` and `teaching`."""
-    if template not in _COURSE_PANELS:
-        _COURSE_PANELS.append(template)
+# Templates shown in the side column of every course page (the lectures area lists the course's lectures there);
+# they see `course`, `enrolled` and `teaching`.
+COURSE_PANELS: Slot[str] = Slot("courses.course_panels")
 
 
 def my_courses() -> list[tuple[Any, progress.Progress]]:
@@ -64,17 +60,20 @@ def cohort_course_choices(cohort: Any) -> list[Any]:
     return cohort_sync.enrollable_courses(db.session, current_user, cohort)
 
 
-def register(app: Flask) -> None:
-    register_nav_item(set(Role), NavItem("courses.catalogue", _l("Courses")))
-    register_nav_item({Role.GLOBAL_ADMIN}, NavItem("categories.index", _l("Categories")))
-    register_panel(Role.CADET, "courses/_panel_learning.html")
-    register_panel(Role.INSTRUCTOR, "courses/_panel_teaching.html")
+def init_app(app: Flask) -> None:
+    """What the courses area adds to the platform's pages, and its template helpers."""
+    added = registry(app)
+    added.add(NAV_LINKS, NavLink(frozenset(Role), NavItem("courses.catalogue", _l("Courses"))))
+    added.add(NAV_LINKS, NavLink(frozenset({Role.GLOBAL_ADMIN}), NavItem("categories.index", _l("Categories"))))
+    added.add(HOME_PANELS, HomePanel(Role.CADET, "courses/_panel_learning.html"))
+    added.add(HOME_PANELS, HomePanel(Role.INSTRUCTOR, "courses/_panel_teaching.html"))
+    added.add(COURSE_PANELS, "courses/quizzes/_course_panel.html")
+    added.add(COHORT_PANELS, "courses/_cohort_panel.html")
     app.jinja_env.globals.update(
         my_courses=my_courses,
         taught_courses=taught_courses,
         visibility_labels=VISIBILITY_LABELS,
         lesson_kind_labels=LESSON_KIND_LABELS,
-        course_panels=_COURSE_PANELS,
         course_quizzes=course_quizzes,
         quiz_passes=quiz_passes,
         question_type_labels=QUESTION_TYPE_LABELS,
@@ -85,5 +84,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render
     app.jinja_env.filters["question_text"] = quiz_render.text
     app.jinja_env.filters["question_inline"] = quiz_render.inline
-    register_course_panel("courses/quizzes/_course_panel.html")
-    register_cohort_panel("courses/_cohort_panel.html")
+
+    @app.context_processor
+    def course_page() -> dict[str, Any]:
+        return {"course_panels": registry().items(COURSE_PANELS)}

@@ -53,7 +53,7 @@ def percent(value: float | None) -> str:
         return str(pattern.apply(decimal.Decimal(repr(value)) / 100, locale))
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     for name in ("datetimeformat", "dateformat", "timeformat"):
         app.jinja_env.filters.pop(name, None)
     app.jinja_env.filters.update(datetime=datetime, date=date, time=time, percent=percent)

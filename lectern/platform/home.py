@@ -1,7 +1,9 @@
-"""Each role's home page. Higher areas add panels to these pages (see `register_panel`), so this module never
-imports them."""
+"""Each role's home page. Higher areas add panels to these pages through the registry (`HOME_PANELS`), so this
+module never imports them."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -9,18 +11,25 @@ from flask_login import current_user
 
 from lectern.platform.models import Role
 from lectern.platform.roles import login_required, role_required
+from lectern.registry import Slot, registry
 
 bp = Blueprint("home", __name__)
 
-# Role -> templates included on that role's home page, in registration order.
-_PANELS: dict[Role, list[str]] = {role: [] for role in Role}
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A template included on the home page of `role`. Added with `first=True`, it goes above the panels added before
+    it (what needs the user now, such as a live lecture)."""
+
+    role: Role
+    template: str
 
 
-def register_panel(role: Role, template: str, first: bool = False) -> None:
-    """Show `template` on the home page of `role` (called by the courses and lectures areas at start-up); `first`
-    puts it above the panels registered before it (what needs the user now, such as a live lecture)."""
-    if template not in _PANELS[role]:
-        _PANELS[role].insert(0 if first else len(_PANELS[role]), template)
+HOME_PANELS: Slot[HomePanel] = Slot("platform.home_panels")
+
+
+def _panels(role: Role) -> list[str]:
+    return [panel.template for panel in registry().items(HOME_PANELS) if panel.role is role]
 
 
 @bp.route("/")
@@ -41,16 +50,16 @@ def index() -> ResponseReturnValue:
 @bp.route("/teaching")
 @role_required(Role.INSTRUCTOR)
 def teaching() -> ResponseReturnValue:
-    return render_template("platform/teaching.html", panels=_PANELS[Role.INSTRUCTOR])
+    return render_template("platform/teaching.html", panels=_panels(Role.INSTRUCTOR))
 
 
 @bp.route("/learning")
 @role_required(Role.CADET)
 def learning() -> ResponseReturnValue:
-    return render_template("platform/learning.html", panels=_PANELS[Role.CADET])
+    return render_template("platform/learning.html", panels=_panels(Role.CADET))
 
 
 @bp.route("/hall")
 @role_required(Role.CLASSROOM)
 def hall() -> ResponseReturnValue:
-    return render_template("platform/hall.html", panels=_PANELS[Role.CLASSROOM])
+    return render_template("platform/hall.html", panels=_panels(Role.CLASSROOM))

@@ -14,6 +14,7 @@ from lectern.platform import formatting
 from lectern.platform.forms import LanguageForm
 from lectern.platform.models import Role, utcnow
 from lectern.platform.roles import ROLE_LABELS
+from lectern.registry import Slot, registry
 
 
 @dataclass(frozen=True)
@@ -23,14 +24,15 @@ class NavItem:
     kwargs: tuple[tuple[str, Any], ...] = ()
 
 
-# Links that higher areas add to the header (see `register_nav_item`), after the role's own.
-_EXTRA: list[tuple[frozenset[Role], NavItem]] = []
+@dataclass(frozen=True)
+class NavLink:
+    """A header link that a higher area adds for `roles`, after the role's own links."""
+
+    roles: frozenset[Role]
+    item: NavItem
 
 
-def register_nav_item(roles: set[Role], item: NavItem) -> None:
-    """Add a header link for `roles` (called by the courses and lectures areas at start-up)."""
-    if (frozenset(roles), item) not in _EXTRA:
-        _EXTRA.append((frozenset(roles), item))
+NAV_LINKS: Slot[NavLink] = Slot("platform.nav_links")
 
 
 def navigation(role: Role, academy_id: int) -> list[NavItem]:
@@ -50,11 +52,11 @@ def navigation(role: Role, academy_id: int) -> list[NavItem]:
         own = [NavItem("home.hall", _l("Lecture hall"))]
     else:
         own = [NavItem("home.learning", _l("My learning"))]
-    return own + [item for roles, item in _EXTRA if role in roles]
+    return own + [link.item for link in registry().items(NAV_LINKS) if role in link.roles]
 
 
-def register(app: Flask) -> None:
-    formatting.register(app)
+def init_app(app: Flask) -> None:
+    formatting.init_app(app)
     app.jinja_env.globals.update(Role=Role, now_utc=utcnow)
 
     @app.context_processor

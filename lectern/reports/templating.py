@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from lectern.courses.templating import register_course_panel
+from lectern.courses.templating import COURSE_PANELS
 from lectern.i18n import lazy_gettext as _l
-from lectern.platform.cohorts.views import register_cohort_panel
-from lectern.platform.templating import NavItem, register_nav_item
+from lectern.platform.cohorts.views import COHORT_PANELS
+from lectern.platform.templating import NAV_LINKS, NavItem, NavLink
+from lectern.registry import registry
 from lectern.reports.access import REPORTERS
 
 
-def register(app: Flask) -> None:
-    register_nav_item(set(REPORTERS), NavItem("reports.index", _l("Reports")))
-    register_course_panel("reports/_course_panel.html")
-    register_cohort_panel("reports/_cohort_panel.html")
+def init_app(app: Flask) -> None:
+    """What the reports area adds to the other areas' pages."""
+    added = registry(app)
+    added.add(NAV_LINKS, NavLink(frozenset(REPORTERS), NavItem("reports.index", _l("Reports"))))
+    added.add(COURSE_PANELS, "reports/_course_panel.html")
+    added.add(COHORT_PANELS, "reports/_cohort_panel.html")

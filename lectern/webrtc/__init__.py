@@ -1,1 +1,20 @@
-"""Live lectures: scheduling, signalling and the forwarding relay (SFU) built on aiortc."""
+"""Live lectures: scheduling, signalling and the forwarding relay (SFU) built on aiortc. Imports the courses and
+platform areas."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the lectures area: its pages, the lecture room's Socket.IO namespace, and what it adds to the
+    platform's and the courses' pages. Runs before `socketio.init_app`, which takes the namespace."""
+    from lectern.extensions import socketio
+    from lectern.webrtc import templating, views
+    from lectern.webrtc.room.namespace import LectureNamespace
+
+    app.register_blueprint(views.bp)
+    # `socketio` is module-level and create_app runs many times (tests): register the namespace once.
+    if not any(isinstance(h, LectureNamespace) for h in socketio.namespace_handlers):
+        socketio.on_namespace(LectureNamespace("/lecture"))
+    templating.init_app(app)

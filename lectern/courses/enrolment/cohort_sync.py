@@ -5,8 +5,8 @@ When a member leaves (or the cohort is unenrolled or deleted), the enrolment end
 still holds them; an enrolment made another way (by hand, by the cadet) is never touched. Ending an enrolment keeps
 the cadet's completions, attempts and grades: they are the cadet's history, and return with a new enrolment.
 
-The platform area sends the membership signals (`platform/cohorts/services.py`); the receivers below are connected when
-this module is imported, which `create_app` does.
+The platform area sends the membership signals (`platform/cohorts/services.py`); the receivers below are connected by
+`connect_signals`, which the courses area's `init_app` calls.
 """
 
 from __future__ import annotations
@@ -269,11 +269,15 @@ def _course_ids(session: DbSession, cohort: Cohort) -> list[int]:
     return list(session.scalars(select(CourseCohort.course_id).where(CourseCohort.cohort_id == cohort.id)))
 
 
-@cohorts.members_joined.connect
 def _joined(cohort: Cohort, *, session: DbSession, user_ids: Sequence[int], **_: Any) -> None:
     _enrol(session, _course_ids(session, cohort), user_ids)
 
 
-@cohorts.members_left.connect
 def _left(cohort: Cohort, *, session: DbSession, user_ids: Sequence[int], **_: Any) -> None:
     _unenrol(session, _course_ids(session, cohort), user_ids)
+
+
+def connect_signals() -> None:
+    """Keep enrolments in step with cohort membership (idempotent: blinker connects a receiver once)."""
+    cohorts.members_joined.connect(_joined)
+    cohorts.members_left.connect(_left)

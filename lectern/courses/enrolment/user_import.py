@@ -23,7 +23,6 @@ from lectern.courses.models import Course, CourseRole, CourseShare, CourseStaff,
 from lectern.extensions import DbSession
 from lectern.platform.models import User
 from lectern.platform.services import administers
-from lectern.platform.user_import import services as user_import
 from lectern.platform.user_import.services import CourseRef, name_key
 
 ROLES = frozenset({"cadet", "instructor", "assistant"})
@@ -78,6 +77,3 @@ class CourseLinks:
                 for user in users:
                     insert_once(session, CourseStaff, course_id=course.id, user_id=user.id, role=CourseRole(role))
         session.flush()
-
-
-user_import.register_course_links(CourseLinks())

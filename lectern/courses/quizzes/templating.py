@@ -129,7 +129,7 @@ def review_seed(attempt: Attempt, position: int) -> str | None:
     return quiz_attempts.shuffle_seed(attempt, position) if attempt.quiz.shuffle_answers else None
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.jinja_env.filters["question_text"] = quiz_render.text
     app.jinja_env.filters["question_inline"] = quiz_render.inline
     app.jinja_env.globals.update(

@@ -1,7 +1,7 @@
 """Cohort administration pages: list, create, edit, delete, and members one by one, in bulk or from CSV.
 
 Higher areas add panels to a cohort's page (the courses area lists the courses the cohort is enrolled in, the
-reports area links its report) through `register_cohort_panel`, so this module never imports them.
+reports area links its report) through the registry's `COHORT_PANELS`, so this module never imports them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from lectern.platform.cohorts.member_lists import BadList, Identifier, ListProbl
 from lectern.platform.forms import CohortCsvForm, CohortForm, CohortPasteForm
 from lectern.platform.models import Cohort, Role
 from lectern.platform.roles import role_required
+from lectern.registry import Slot, registry
 from lectern.urls import arg_id, form_ids, search_arg
 
 bp = Blueprint("cohorts", __name__, url_prefix="/admin/cohorts")
@@ -28,14 +29,9 @@ bp = Blueprint("cohorts", __name__, url_prefix="/admin/cohorts")
 ADMINS = (Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN)
 CSV_MAX_BYTES = 2 * 2**20  # some 50,000 lines of usernames: far more than MAX_IDENTIFIERS
 
-# Templates that higher areas show in the side column of every cohort's page; they see `cohort`.
-_COHORT_PANELS: list[str] = []
-
-
-def register_cohort_panel(template: str) -> None:
-    """Show `template` on every cohort's page (called by higher areas at start-up)."""
-    if template not in _COHORT_PANELS:
-        _COHORT_PANELS.append(template)
+# Templates that higher areas show in the side column of every cohort's page (added in their `init_app`); they
+# see `cohort`.
+COHORT_PANELS: Slot[str] = Slot("platform.cohort_panels")
 
 
 def _cohort_or_404(cohort_id: int) -> Cohort:
@@ -127,7 +123,7 @@ def _page(
         paste_form=paste_form or CohortPasteForm(formdata=None),
         csv_form=csv_form or CohortCsvForm(formdata=None),
         problems=problems or [],
-        cohort_panels=_COHORT_PANELS,
+        cohort_panels=registry().items(COHORT_PANELS),
     ), status
 
 

@@ -8,7 +8,7 @@ The apply trusts nothing of what comes back: it reads the file again and re-runs
 creates the users, so a username taken since the preview refuses the whole file.
 
 Courses are the courses area's, which this area must not import: `courseN`/`roleN` are resolved through the
-`CourseLinks` that area registers (`register_course_links`) when `create_app` imports it.
+`CourseLinks` that area adds to the registry's `COURSE_LINKS` in its `init_app`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from lectern.platform.user_import.csv_format import (
     read_users_csv,
     users_to_csv,
 )
+from lectern.registry import Slot, registry
 
 MAX_BYTES = 2 * 2**20
 MAX_ROWS = (
@@ -71,12 +72,13 @@ class CourseLinks(Protocol):
         ...
 
 
-_course_links: CourseLinks | None = None
+COURSE_LINKS: Slot[CourseLinks] = Slot("platform.user_import.course_links")
 
 
-def register_course_links(links: CourseLinks) -> None:
-    global _course_links
-    _course_links = links
+def _course_links() -> CourseLinks | None:
+    """The courses area's links, where the application has that area."""
+    found = registry().items(COURSE_LINKS)
+    return found[0] if found else None
 
 
 def name_key(name: str) -> str:
@@ -261,15 +263,16 @@ def _check_courses(session: DbSession, actor: User, rows: list[PlannedRow]) -> N
         if row.academy is not None:
             wanted[row.academy.id].update(name_key(name) for _, name, _ in row.courses)
     found: dict[int, Mapping[str, Sequence[CourseRef]]] = {}
+    course_links = _course_links()
     for academy_id, names in wanted.items():
-        if names and _course_links is not None:
-            found[academy_id] = _course_links.find(session, actor, academy_id, names)
+        if names and course_links is not None:
+            found[academy_id] = course_links.find(session, actor, academy_id, names)
     for row in rows:
         if row.academy is None:
             continue
         for column, name, role in row.courses:
             refs = found.get(row.academy.id, {}).get(name_key(name), [])
-            if _course_links is None:
+            if course_links is None:
                 row.fail(column, "courses_unavailable", "courses cannot be given here")
             elif not refs:
                 row.fail(
@@ -327,8 +330,8 @@ def apply_import(
         links.extend((user, ref, role) for ref, role in planned.course_refs)
     for cohort, users in joining.values():
         cohorts.add_members(session, actor, cohort, users)
-    if links and _course_links is not None:
-        _course_links.apply(session, actor, links)
+    if links and (course_links := _course_links()) is not None:
+        course_links.apply(session, actor, links)
     by_academy: dict[int, list[str]] = defaultdict(list)
     for user in created:
         by_academy[user.academy_id].append(user.username)

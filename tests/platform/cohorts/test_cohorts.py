@@ -349,7 +349,8 @@ def test_remove_one_member_or_several(client, app, world):
 
 
 def test_the_cohort_page_has_a_panel_hook(app):
-    from lectern.platform.cohorts.views import _COHORT_PANELS, register_cohort_panel
+    from lectern.platform.cohorts.views import COHORT_PANELS
+    from lectern.registry import registry
 
-    register_cohort_panel("courses/_cohort_panel.html")  # registered once, however often asked
-    assert _COHORT_PANELS.count("courses/_cohort_panel.html") == 1
+    registry(app).add(COHORT_PANELS, "courses/_cohort_panel.html")  # added once, however often asked
+    assert registry(app).items(COHORT_PANELS).count("courses/_cohort_panel.html") == 1
