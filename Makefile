@@ -18,6 +18,7 @@ test: install-test browser-deps js-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	npm run --silent lint
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
