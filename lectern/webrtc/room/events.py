@@ -16,7 +16,7 @@ from flask_socketio import emit
 from lectern import inputs
 from lectern.extensions import db
 from lectern.i18n import gettext as _
-from lectern.webrtc.relay.sfu import RelayError
+from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.room import signalling
 
 logger = logging.getLogger("lectern.webrtc.room.namespace")

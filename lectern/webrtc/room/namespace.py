@@ -21,8 +21,8 @@ from lectern.i18n import gettext as _
 from lectern.platform.models import User, utcnow
 from lectern.webrtc import removals, services
 from lectern.webrtc.models import ChatMessage, Lecture, LectureStatus
+from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.provider import ice_servers, relay
-from lectern.webrtc.relay.sfu import RelayError
 from lectern.webrtc.room import access_watch, signalling
 from lectern.webrtc.room.access_watch import rooms
 from lectern.webrtc.room.events import Final, Refused, db_scope, handles, hosts_of, relay_id, room_of
