@@ -30,7 +30,9 @@ from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 from lectern.webrtc.relay import seams
 from lectern.webrtc.relay.api import RelayError, RelayOptions
-from lectern.webrtc.relay.forward import ALLOWED_CODECS, OutTrack, Source, Subscriber
+from lectern.webrtc.relay.forward import ALLOWED_CODECS, Source
+from lectern.webrtc.relay.out_track import OutTrack
+from lectern.webrtc.relay.subscriber import Subscriber
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +96,7 @@ class Relay:
         problem = seams.direct_path_problem()
         if problem is not None:
             logger.warning("the relay forwards through aiortc's own send path (slower): %s", problem)
-        # Whether subscribers may use the direct send path (relay_seams.DirectRtpSender).
+        # Whether subscribers may use the direct send path (seams.DirectRtpSender).
         self.direct_send = problem is None
         self.lectures: dict[str, _Lecture] = {}
         self._pcs: set[RTCPeerConnection] = set()
