@@ -38,10 +38,10 @@ from aiortc import (
 from aiortc.contrib.media import MediaBlackhole, MediaRelay
 from aiortc.rtp import RtpPacket, is_rtcp
 
-from lectern.webrtc.relay.client import InProcessRelayClient
+from lectern.webrtc.relay.api import RelayOptions
+from lectern.webrtc.relay.inprocess import InProcessRelayClient
 from lectern.webrtc.relay.rtp import vp8_is_keyframe_start
 from lectern.webrtc.relay.seams import allow_loopback
-from lectern.webrtc.relay.sfu import RelayOptions
 
 WIDTH, HEIGHT, FPS = 640, 480, 30
 

@@ -11,11 +11,12 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from lectern.courses import access as course_access
+from lectern.domain import Forbidden
 from lectern.extensions import DbSession
 from lectern.platform import access
 from lectern.platform.models import User
 from lectern.webrtc.models import Lecture, LectureRemoval
-from lectern.webrtc.services import Forbidden, Part, is_removed, part_of
+from lectern.webrtc.services import LectureReason, Part, is_removed, part_of
 
 
 def may_remove(session: DbSession, user: User, lecture: Lecture) -> bool:
@@ -38,11 +39,11 @@ def remove(session: DbSession, actor: User, lecture: Lecture, user_id: int, now:
     unknown id is, so that no host learns the names of people outside it."""
     user = session.get(User, user_id)
     if not may_remove(session, actor, lecture) or user is None or user.id == actor.id:
-        raise Forbidden()
+        raise Forbidden(LectureReason.MAY_NOT_REMOVE)
     if part_of(session, user, lecture) is None:
-        raise Forbidden()
+        raise Forbidden(LectureReason.MAY_NOT_REMOVE)
     if _protected(session, user, lecture):
-        raise Forbidden()
+        raise Forbidden(LectureReason.MAY_NOT_REMOVE)
     if not is_removed(session, lecture.id, user.id):
         session.add(LectureRemoval(lecture_id=lecture.id, user_id=user.id, removed_by_id=actor.id, removed_at=now))
         session.flush()
@@ -52,7 +53,7 @@ def remove(session: DbSession, actor: User, lecture: Lecture, user_id: int, now:
 def readmit(session: DbSession, actor: User, lecture: Lecture, user_id: int) -> None:
     """Undo a removal: the user may join the lecture again."""
     if not may_remove(session, actor, lecture):
-        raise Forbidden()
+        raise Forbidden(LectureReason.MAY_NOT_REMOVE)
     session.execute(
         delete(LectureRemoval).where(LectureRemoval.lecture_id == lecture.id, LectureRemoval.user_id == user_id)
     )

@@ -1,10 +1,9 @@
-"""Live lectures: who may join and in which part, scheduling, attendance and chat. Session and plain values in,
-never the request."""
+"""Live lectures: who may join and in which part, the calendar, the lecture itself, attendance and chat (scheduling
+is scheduling.py's). Session and plain values in, never the request."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,10 +12,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lectern.courses import access as course_access
 from lectern.courses.models import Course, CourseStaff, Enrolment
+from lectern.domain import Conflict, Forbidden, Invalid, NotFound
 from lectern.extensions import DbSession
 from lectern.platform.accounts import sessions
 from lectern.platform.models import Role, User
-from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
 from lectern.webrtc.models import (
     Attendance,
     ChatMessage,
@@ -34,24 +33,18 @@ MAX_DURATION = 8 * 60
 JOIN_EARLY = timedelta(minutes=15)
 
 
-class LectureError(Exception):
-    """Base of the lectures' domain errors."""
+class LectureReason(enum.StrEnum):
+    """Why the lectures' services refuse (the reason of a `lectern.domain` error)."""
 
-
-class NotFound(LectureError):
-    pass
-
-
-class Forbidden(LectureError):
-    pass
-
-
-class Invalid(LectureError):
-    """Bad values; `field` names the one at fault."""
-
-    def __init__(self, field: str) -> None:
-        super().__init__(field)
-        self.field = field
+    NO_LECTURE = "no_lecture"  # NotFound: no such lecture, or the user has no part in it
+    NOT_EDITOR = "not_editor"  # Forbidden: only those who may edit the course schedule, change or cancel
+    NOT_STAFF = "not_staff"  # Forbidden: the attendance register is for the lecture's hosts and observers
+    MAY_NOT_REMOVE = "may_not_remove"  # Forbidden: removals.py's rules (see there)
+    VALUE = "value"  # Invalid: a scheduling value; `field` names it
+    CHAT_TEXT = "chat_text"  # Invalid: a chat message empty or too long
+    NOT_SCHEDULED = "not_scheduled"  # Conflict: only a lecture that has not started can be changed
+    OVER = "over"  # Conflict: the lecture has ended or was cancelled
+    NOT_STARTED = "not_started"  # Conflict: a lecture that never went live cannot end
 
 
 class Part(enum.StrEnum):
@@ -108,100 +101,25 @@ def is_removed(session: DbSession, lecture_id: int, user_id: int) -> bool:
 
 
 def get_lecture(session: DbSession, user: User, lecture_id: int) -> tuple[Lecture, Part]:
+    """The lecture and the user's part in it; NotFound when there is none or they have no part in it."""
     lecture = session.get(Lecture, lecture_id)
     if lecture is None:
-        raise NotFound()
+        raise NotFound(LectureReason.NO_LECTURE)
     part = part_of(session, user, lecture)
     if part is None:
-        raise NotFound()
+        raise NotFound(LectureReason.NO_LECTURE)
     return lecture, part
 
 
-# --- scheduling --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class LectureFields:
-    title: str
-    description: str
-    starts_at: datetime
-    duration_minutes: int
-    invited_course_ids: list[int]
-    hall_ids: list[int]
-
-
-def invitable_courses(session: DbSession, user: User, course: Course) -> Sequence[Course]:
-    """Other courses whose cadets `user` may invite: the courses they may find in the catalogue."""
-    return session.scalars(
-        select(Course)
-        .where(course_access.listed_condition(user), Course.id != course.id)
-        .options(joinedload(Course.academy))
-        .order_by(Course.title)
-    ).all()
-
-
-def lecture_halls(session: DbSession) -> Sequence[User]:
-    """Every active lecture-hall account: lectures go from one academy to the halls of the others."""
-    return session.scalars(
-        select(User)
-        .where(User.role == Role.CLASSROOM, User.active.is_(True))
-        .options(joinedload(User.academy))
-        .order_by(User.last_name)
-    ).all()
-
-
-def _apply(session: DbSession, user: User, lecture: Lecture, fields: LectureFields) -> None:
-    if not fields.title.strip():
-        raise Invalid("title")
-    if not 5 <= fields.duration_minutes <= MAX_DURATION:
-        raise Invalid("duration_minutes")
-    if fields.starts_at.tzinfo is None or not FIRST_YEAR <= fields.starts_at.year <= LAST_YEAR:
-        raise Invalid("starts_at")
-    allowed_courses = {c.id for c in invitable_courses(session, user, lecture.course)}
-    if not set(fields.invited_course_ids) <= allowed_courses:
-        raise Invalid("invited_courses")
-    halls = {u.id for u in lecture_halls(session)}
-    if not set(fields.hall_ids) <= halls:
-        raise Invalid("halls")
-    lecture.title = fields.title.strip()
-    lecture.description = fields.description.strip()
-    lecture.starts_at = fields.starts_at
-    lecture.duration_minutes = fields.duration_minutes
-    lecture.invited_courses = [LectureInvite(course_id=c) for c in sorted(set(fields.invited_course_ids))]
-    lecture.invited_halls = [LectureHall(user_id=u) for u in sorted(set(fields.hall_ids))]
-
-
-def schedule(session: DbSession, user: User, course: Course, fields: LectureFields) -> Lecture:
-    """Schedule a lecture of `course`; only its instructors (and its academy's administrators) may."""
-    if not course_access.can_edit(session, user, course):
-        raise Forbidden()
-    lecture = Lecture(course=course, created_by_id=user.id, invited_courses=[], invited_halls=[])
-    with session.no_autoflush:  # a half-filled lecture must not be written by the checks' own queries
-        _apply(session, user, lecture, fields)
-    session.add(lecture)
-    session.flush()
+def get_for_register(session: DbSession, user: User, lecture_id: int) -> Lecture:
+    """A lecture whose attendance register the user may read: its hosts and observers may."""
+    lecture, part = get_lecture(session, user, lecture_id)
+    if part not in (Part.HOST, Part.OBSERVER):
+        raise Forbidden(LectureReason.NOT_STAFF)
     return lecture
 
 
-def reschedule(session: DbSession, user: User, lecture: Lecture, fields: LectureFields) -> Lecture:
-    if not course_access.can_edit(session, user, lecture.course):
-        raise Forbidden()
-    if lecture.status is not LectureStatus.SCHEDULED:
-        raise Invalid("status")
-    # The old invitations go before the new ones are added: same primary keys.
-    lecture.invited_courses.clear()
-    lecture.invited_halls.clear()
-    session.flush()
-    _apply(session, user, lecture, fields)
-    session.flush()
-    return lecture
-
-
-def cancel(session: DbSession, user: User, lecture: Lecture) -> None:
-    if not course_access.can_edit(session, user, lecture.course):
-        raise Forbidden()
-    if lecture.status is LectureStatus.SCHEDULED:
-        lecture.status = LectureStatus.CANCELLED
+# --- the calendar ------------------------------------------------------------------------------------------------
 
 
 def ends_at(lecture: Lecture) -> datetime:
@@ -255,6 +173,15 @@ def for_calendar(session: DbSession, user: User, since: datetime) -> list[Lectur
     )
 
 
+def feed_owner(session: DbSession, user_id: int, session_version: int) -> User:
+    """The user a calendar feed's token names, while it holds: the account active and its password not changed
+    since (`session_version`); NotFound otherwise."""
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.session_version != session_version:
+        raise NotFound()
+    return user
+
+
 def course_lectures(session: DbSession, course: Course) -> list[Lecture]:
     return list(
         session.scalars(select(Lecture).where(Lecture.course_id == course.id).order_by(Lecture.starts_at.desc()))
@@ -264,18 +191,24 @@ def course_lectures(session: DbSession, course: Course) -> list[Lecture]:
 # --- the lecture itself ------------------------------------------------------------------------------------------
 
 
-def start(session: DbSession, lecture: Lecture, now: datetime) -> None:
+def _refuse_if_over(lecture: Lecture) -> None:
     if lecture.status in (LectureStatus.ENDED, LectureStatus.CANCELLED):
-        raise Invalid("status")
+        raise Conflict(LectureReason.OVER)
+
+
+def start(session: DbSession, lecture: Lecture, now: datetime) -> None:
+    """The lecture goes live (a live one stays so); Conflict once it is over."""
+    _refuse_if_over(lecture)
     if lecture.status is LectureStatus.SCHEDULED:
         lecture.status = LectureStatus.LIVE
         lecture.started_at = now
 
 
 def end(session: DbSession, lecture: Lecture, now: datetime) -> None:
-    """End the lecture: everyone still in the room leaves now."""
+    """End the lecture: everyone still in the room leaves now. Conflict unless it is live."""
+    _refuse_if_over(lecture)
     if lecture.status is not LectureStatus.LIVE:
-        raise Invalid("status")
+        raise Conflict(LectureReason.NOT_STARTED)
     lecture.status = LectureStatus.ENDED
     lecture.ended_at = now
     lecture.floor_user_id = None
@@ -380,7 +313,7 @@ def register(session: DbSession, lecture: Lecture, now: datetime) -> list[Presen
 def say(session: DbSession, lecture: Lecture, user: User, text: str, now: datetime) -> ChatMessage:
     body = " ".join(text.split()) if "\n" not in text else text.strip()
     if not body or len(body) > MAX_CHAT:
-        raise Invalid("text")
+        raise Invalid(LectureReason.CHAT_TEXT, field="text")
     message = ChatMessage(lecture_id=lecture.id, user_id=user.id, body=body, created_at=now)
     session.add(message)
     session.flush()

@@ -10,19 +10,19 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
-from flask_login import current_user
 from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
 from lectern.courses import access as course_access
 from lectern.courses.views_common import editable_course
+from lectern.domain import Invalid
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.platform.models import User, utcnow
-from lectern.platform.roles import login_required
+from lectern.platform.roles import login_required, signed_in_user
 from lectern.platform.spreadsheet import csv_bytes, csv_download, text_cell
-from lectern.webrtc import services
+from lectern.webrtc import scheduling, services
 from lectern.webrtc.forms import LectureForm
 from lectern.webrtc.models import Lecture, LectureStatus
 from lectern.webrtc.relay.provider import ice_servers
@@ -34,29 +34,15 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(str(get_timezone()))
 
 
-def _lecture(lecture_id: int) -> tuple[Lecture, services.Part]:
-    try:
-        return services.get_lecture(db.session, current_user, lecture_id)
-    except services.NotFound:
-        abort(404)
-
-
-def _editable(lecture_id: int) -> Lecture:
-    lecture, _part = _lecture(lecture_id)
-    if not course_access.can_edit(db.session, current_user, lecture.course):
-        abort(403)
-    return lecture
-
-
 def _form(lecture: Lecture | None, course_id: int) -> LectureForm:
     form = LectureForm(obj=lecture)
     course = lecture.course if lecture else editable_course(course_id)
     form.invited_courses.choices = [
         SelectChoice(c.id, f"{c.title} ({c.academy.name})")
-        for c in services.invitable_courses(db.session, current_user, course)
+        for c in scheduling.invitable_courses(db.session, signed_in_user(), course)
     ]
     form.halls.choices = [
-        SelectChoice(u.id, f"{u.full_name} ({u.academy.name})") for u in services.lecture_halls(db.session)
+        SelectChoice(u.id, f"{u.full_name} ({u.academy.name})") for u in scheduling.lecture_halls(db.session)
     ]
     if request.method == "GET" and lecture is not None:
         form.starts_at.data = lecture.starts_at.astimezone(_zone()).replace(tzinfo=None)
@@ -65,8 +51,8 @@ def _form(lecture: Lecture | None, course_id: int) -> LectureForm:
     return form
 
 
-def _fields(form: LectureForm) -> services.LectureFields:
-    return services.LectureFields(
+def _fields(form: LectureForm) -> scheduling.LectureFields:
+    return scheduling.LectureFields(
         title=form.title.data or "",
         description=form.description.data or "",
         starts_at=form.starts_at.data.replace(tzinfo=_zone()),
@@ -86,9 +72,9 @@ def new(course_id: int) -> ResponseReturnValue:
         form.starts_at.data = soon.replace(tzinfo=None)
     if form.validate_on_submit():
         try:
-            lecture = services.schedule(db.session, current_user, course, _fields(form))
-        except services.Invalid as exc:
-            getattr(form, exc.field, form.title).errors = [_("This value is not allowed.")]
+            lecture = scheduling.schedule(db.session, signed_in_user(), course, _fields(form))
+        except Invalid as exc:
+            getattr(form, exc.field or "title", form.title).errors = [_("This value is not allowed.")]
         else:
             db.session.commit()
             flash(_("The lecture has been scheduled."), "success")
@@ -99,17 +85,18 @@ def new(course_id: int) -> ResponseReturnValue:
 @bp.route("/lectures/<id:lecture_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(lecture_id: int) -> ResponseReturnValue:
-    lecture = _editable(lecture_id)
+    user = signed_in_user()
+    lecture = scheduling.get_editable(db.session, user, lecture_id)
     if lecture.status is not LectureStatus.SCHEDULED:
         flash(_("Only a lecture that has not started can be changed."), "error")
         return redirect(url_for("lectures.details", lecture_id=lecture.id))
     form = _form(lecture, lecture.course_id)
     if form.validate_on_submit():
         try:
-            services.reschedule(db.session, current_user, lecture, _fields(form))
-        except services.Invalid as exc:
+            scheduling.reschedule(db.session, user, lecture, _fields(form))
+        except Invalid as exc:
             db.session.rollback()
-            getattr(form, exc.field, form.title).errors = [_("This value is not allowed.")]
+            getattr(form, exc.field or "title", form.title).errors = [_("This value is not allowed.")]
         else:
             db.session.commit()
             flash(_("The lecture has been saved."), "success")
@@ -120,8 +107,9 @@ def edit(lecture_id: int) -> ResponseReturnValue:
 @bp.route("/lectures/<id:lecture_id>/cancel", methods=["POST"])
 @login_required
 def cancel(lecture_id: int) -> ResponseReturnValue:
-    lecture = _editable(lecture_id)
-    services.cancel(db.session, current_user, lecture)
+    user = signed_in_user()
+    lecture = scheduling.get_editable(db.session, user, lecture_id)
+    scheduling.cancel(db.session, user, lecture)
     db.session.commit()
     flash(_("The lecture has been cancelled."), "info")
     return redirect(url_for("courses.course", course_id=lecture.course_id))
@@ -130,13 +118,14 @@ def cancel(lecture_id: int) -> ResponseReturnValue:
 @bp.route("/lectures/<id:lecture_id>")
 @login_required
 def details(lecture_id: int) -> ResponseReturnValue:
-    lecture, part = _lecture(lecture_id)
+    user = signed_in_user()
+    lecture, part = services.get_lecture(db.session, user, lecture_id)
     return render_template(
         "webrtc/lecture.html",
         lecture=lecture,
         part=part,
         ends_at=services.ends_at(lecture),
-        editing=course_access.can_edit(db.session, current_user, lecture.course),
+        editing=course_access.can_edit(db.session, user, lecture.course),
     )
 
 
@@ -144,7 +133,7 @@ def details(lecture_id: int) -> ResponseReturnValue:
 @login_required
 def room(lecture_id: int) -> ResponseReturnValue:
     """The live lecture room (its script talks to the /lecture Socket.IO namespace)."""
-    lecture, part = _lecture(lecture_id)
+    lecture, part = services.get_lecture(db.session, signed_in_user(), lecture_id)
     if lecture.status in (LectureStatus.ENDED, LectureStatus.CANCELLED):
         flash(_("This lecture is over."), "info")
         return redirect(url_for("lectures.details", lecture_id=lecture.id))
@@ -160,9 +149,7 @@ def room(lecture_id: int) -> ResponseReturnValue:
 @bp.route("/lectures/<id:lecture_id>/attendance")
 @login_required
 def attendance(lecture_id: int) -> ResponseReturnValue:
-    lecture, part = _lecture(lecture_id)
-    if part not in (services.Part.HOST, services.Part.OBSERVER):
-        abort(403)
+    lecture = services.get_for_register(db.session, signed_in_user(), lecture_id)
     rows = services.register(db.session, lecture, utcnow())
     if request.args.get("format") == "csv":
         data = csv_bytes(
@@ -201,8 +188,9 @@ def feed_token(user: User) -> str:
 @bp.route("/lectures/calendar")
 @login_required
 def calendar_page() -> ResponseReturnValue:
-    url = url_for("lectures.calendar_feed", token=feed_token(current_user), _external=True)
-    lectures = services.upcoming(db.session, current_user, utcnow(), limit=50)
+    user = signed_in_user()
+    url = url_for("lectures.calendar_feed", token=feed_token(user), _external=True)
+    lectures = services.upcoming(db.session, user, utcnow(), limit=50)
     return render_template("webrtc/calendar.html", feed_url=url, lectures=lectures)
 
 
@@ -212,9 +200,7 @@ def calendar_feed() -> ResponseReturnValue:
         user_id, version = _feed_serializer().loads(request.args.get("token", ""))
     except (BadSignature, ValueError, TypeError):
         abort(404)
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.session_version != version:
-        abort(404)
+    user = services.feed_owner(db.session, user_id, version)
     cal = Calendar()
     cal.add("prodid", "-//Lectern//lectures//EN")
     cal.add("version", "2.0")
@@ -241,7 +227,7 @@ def home_lectures() -> tuple[list[Lecture], list[Lecture]]:
     ones. Read once per request, however many panels ask."""
     if "home_lectures" not in g:
         now = utcnow()
-        lectures = services.upcoming(db.session, current_user, now, limit=10)
+        lectures = services.upcoming(db.session, signed_in_user(), now, limit=10)
         g.home_lectures = (
             [x for x in lectures if services.joinable(x, now)],
             [x for x in lectures if not services.joinable(x, now)],

@@ -29,9 +29,9 @@ from flask import Flask
 
 from lectern.platform.models import Role
 from lectern.webrtc.models import Lecture, LectureHall, LectureInvite
-from lectern.webrtc.relay.client import InProcessRelayClient
+from lectern.webrtc.relay.api import RelayOptions
+from lectern.webrtc.relay.inprocess import InProcessRelayClient
 from lectern.webrtc.relay.seams import allow_loopback
-from lectern.webrtc.relay.sfu import RelayOptions
 from tests import factories
 from tests.conftest import Client
 

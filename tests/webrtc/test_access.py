@@ -27,7 +27,7 @@ from lectern.webrtc.room.namespace import relay_id
 from tests import factories
 from tests.conftest import Client
 from tests.webrtc.conftest import Loop, NoiseVideoTrack, new_pc
-from tests.webrtc.room.test_namespace import NS, ask, inbox, joined
+from tests.webrtc.room.test_namespace import NS, ask, inbox, joined, received
 
 WITHIN = 1.0  # seconds
 
@@ -293,3 +293,16 @@ def test_a_sign_out_starts_no_check_where_no_lecture_socket_is_open(
     http, _socket = signed_in(app, people["cadet"].username)
     assert http.submit("/logout", page="/account").status_code == 302
     assert started == []
+
+
+def test_a_socket_signed_out_before_it_joins_is_refused_for_good(app: Flask, world: Any) -> None:
+    """A socket outlives its sign-in: one whose browser signed out before it joined a lecture may not join (and the
+    refusal is final: the page leaves the room rather than offering to try again)."""
+    lecture, people = world
+    http, cadet = signed_in(app, people["cadet"].username)
+    assert http.submit("/logout", page="/account").status_code == 302
+    ack = ask(cadet, "join", {"lecture": lecture.id})
+    assert ack == {"ok": False, "error": "You may not join this lecture.", "final": True}
+    assert received(cadet, "error") == [{"event": "join", "message": "You may not join this lecture."}]
+    with app.app_context():
+        assert db.session.scalars(select(Attendance)).all() == []

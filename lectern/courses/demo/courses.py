@@ -18,8 +18,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
 from sqlalchemy import select
 
 from lectern.courses import services
@@ -53,6 +53,10 @@ from lectern.courses.quizzes.models import Attempt, BankQuestion, QuestionCatego
 from lectern.courses.quizzes.questions import Question, QuestionType, to_data
 from lectern.extensions import DbSession
 from lectern.platform.models import Academy, Cohort, Role, User, utcnow
+
+if TYPE_CHECKING:  # imported where a video is made: create_app imports this module (the CLI), no page needs PyAV
+    import av
+
 
 VIDEO_WIDTH = 640
 VIDEO_HEIGHT = 360
@@ -434,6 +438,8 @@ def _strip(width: int) -> list[list[bytearray]]:
 
 
 def _frames(count: int) -> Iterator[av.VideoFrame]:
+    import av
+
     strip = _strip(VIDEO_WIDTH + count * _SPEED)
     line = _yuv(_SCAN_LINE)
     for index in range(count):
@@ -457,6 +463,8 @@ def _frames(count: int) -> Iterator[av.VideoFrame]:
 
 def write_video(path: Path, seconds: int = VIDEO_SECONDS) -> None:
     """Encode the simulated X-ray screen as VP8 in WebM: 640x360, 25 frames a second."""
+    import av
+
     with av.open(str(path), "w", format="webm") as container:
         stream = container.add_stream("libvpx", rate=VIDEO_FPS)
         stream.width = VIDEO_WIDTH

@@ -1,7 +1,8 @@
 """The application's relay: one `RelayClient` per web process, made on first use and closed at exit.
 
-Configuration, not code, decides which relay: the in-process one is the embedded default (DESIGN.md section 1).
-ICE servers come only from LECTERN_ICE_SERVERS (none by default): never a public default.
+Configuration, not code, decides which relay: the in-process one is the embedded default (DESIGN.md section 1). It
+is imported when the first lecture needs a relay, not before: a web process that serves no lecture never loads
+aiortc. ICE servers come only from LECTERN_ICE_SERVERS (none by default): never a public default.
 """
 
 from __future__ import annotations
@@ -11,11 +12,9 @@ import json
 import threading
 from typing import Any
 
-from aiortc import RTCIceServer
 from flask import Flask, current_app
 
-from lectern.webrtc.relay.client import InProcessRelayClient, RelayClient
-from lectern.webrtc.relay.sfu import RelayOptions
+from lectern.webrtc.relay.api import IceServer, RelayClient, RelayOptions
 
 _lock = threading.Lock()
 
@@ -33,11 +32,14 @@ def relay(app: Flask | None = None) -> RelayClient:
     """The relay of `app` (default: the current one)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     with _lock:
-        client = app.extensions.get("lectern_relay")
+        client: RelayClient | None = app.extensions.get("lectern_relay")
         if client is None:
+            # Here, not at the top: this loads aiortc, PyAV and aioice, which only a lecture needs.
+            from lectern.webrtc.relay.inprocess import InProcessRelayClient
+
             options = RelayOptions(
                 ice_servers=tuple(
-                    RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+                    IceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
                     for s in ice_servers(app)
                 ),
                 loopback_only=bool(app.config["LECTERN_RELAY_LOOPBACK"]),

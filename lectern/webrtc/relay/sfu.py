@@ -1,7 +1,7 @@
 """Lectern's forwarding SFU on aiortc: lectures, publishers, subscribers and their peer connections.
 
-asyncio + aiortc only, no Flask: the web side reaches this through `RelayClient` (relay_client.py). Every method
-of `Relay` runs on the relay's own event loop.
+asyncio + aiortc only, no Flask: the web side reaches this through `RelayClient` (api.py; inprocess.py runs it).
+Every method of `Relay` runs on the relay's own event loop.
 
 Offer/answer: the browser always offers and the relay answers, for publishers (sendonly audio+video) and
 subscribers (recvonly audio+video) alike, so each join is one round trip. The relay gathers all its candidates
@@ -29,30 +29,15 @@ from aiortc import MediaStreamTrack, RTCConfiguration, RTCIceServer, RTCPeerConn
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 from lectern.webrtc.relay import seams
-from lectern.webrtc.relay.forward import ALLOWED_CODECS, OutTrack, Source, Subscriber
+from lectern.webrtc.relay.api import RelayError, RelayOptions
+from lectern.webrtc.relay.forward import ALLOWED_CODECS, Source
+from lectern.webrtc.relay.out_track import OutTrack
+from lectern.webrtc.relay.subscriber import Subscriber
 
 logger = logging.getLogger(__name__)
 
 MAX_SDP_BYTES = 64 * 1024
 KINDS = ("audio", "video")
-
-
-class RelayError(Exception):
-    """A request the relay refuses: bad SDP, unknown lecture or peer, a second publisher."""
-
-
-@dataclass(frozen=True)
-class RelayOptions:
-    """Relay configuration. `ice_servers` come only from here: never aiortc's default public STUN server."""
-
-    ice_servers: tuple[RTCIceServer, ...] = ()
-    # Host candidates on 127.0.0.1 only (aioice leaves loopback out); for tests and benchmarks.
-    loopback_only: bool = False
-    queue_size: int = 256
-    history_size: int = 512
-    keyframe_interval: float = 0.5
-    # How long closing waits for one peer connection (they close concurrently) before it goes on without it.
-    close_timeout: float = 5.0
 
 
 class _SilentTrack(MediaStreamTrack):
@@ -111,7 +96,7 @@ class Relay:
         problem = seams.direct_path_problem()
         if problem is not None:
             logger.warning("the relay forwards through aiortc's own send path (slower): %s", problem)
-        # Whether subscribers may use the direct send path (relay_seams.DirectRtpSender).
+        # Whether subscribers may use the direct send path (seams.DirectRtpSender).
         self.direct_send = problem is None
         self.lectures: dict[str, _Lecture] = {}
         self._pcs: set[RTCPeerConnection] = set()
@@ -270,7 +255,10 @@ class Relay:
         return sub.pc
 
     async def _new_pc(self, offer: RTCSessionDescription) -> RTCPeerConnection:
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=list(self.options.ice_servers)))
+        servers = [
+            RTCIceServer(urls=s.urls, username=s.username, credential=s.credential) for s in self.options.ice_servers
+        ]
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
         self._pcs.add(pc)
         try:
             await pc.setRemoteDescription(offer)

@@ -14,10 +14,12 @@ from typing import Any, TypeVar, cast
 from flask_socketio import emit
 
 from lectern import inputs
+from lectern.domain import DomainError, Forbidden
 from lectern.extensions import db
 from lectern.i18n import gettext as _
-from lectern.webrtc.relay.sfu import RelayError
+from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.room import signalling
+from lectern.webrtc.services import LectureReason
 
 logger = logging.getLogger("lectern.webrtc.room.namespace")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,13 +63,27 @@ def db_scope() -> Iterator[None]:
             db.session.remove()
 
 
+def _refusal(exc: DomainError) -> tuple[str, bool]:
+    """What the sender of a message a service refused reads, and whether the refusal is final (see `Final`)."""
+    if exc.reason is LectureReason.NO_LECTURE:
+        return _("You may not join this lecture."), True
+    if exc.reason is LectureReason.OVER:
+        return _("This lecture is over."), False
+    if exc.reason is LectureReason.CHAT_TEXT:
+        return _("This message cannot be sent."), False
+    if isinstance(exc, Forbidden):
+        return _("not allowed"), False
+    return exc.message or _("Something went wrong. Please try again."), False
+
+
 def _fail(event: str, message: str, *, final: bool = False) -> dict[str, Any]:
     emit("error", {"event": event, "message": message})
     return {"ok": False, "error": message, "final": True} if final else {"ok": False, "error": message}
 
 
 def handles(event: str) -> Callable[[F], F]:
-    """Wrap a handler: parse the payload, turn refusals into an error event and a failed ack, clean up."""
+    """Wrap a handler: parse the payload, turn refusals (the namespace's own and the services' domain errors) into
+    an error event and a failed ack, clean up."""
 
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
@@ -85,6 +101,10 @@ def handles(event: str) -> Callable[[F], F]:
                 except Refused as exc:
                     db.session.rollback()
                     return _fail(event, str(exc), final=isinstance(exc, Final))
+                except DomainError as exc:
+                    db.session.rollback()
+                    message, final = _refusal(exc)
+                    return _fail(event, message, final=final)
                 except RelayError as exc:
                     db.session.rollback()
                     return _fail(event, _("The media connection was refused: %(reason)s", reason=str(exc)))

@@ -19,10 +19,11 @@ from flask_socketio import Namespace, emit, join_room, leave_room
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.platform.models import User, utcnow
+from lectern.platform.roles import signed_in_user
 from lectern.webrtc import removals, services
 from lectern.webrtc.models import ChatMessage, Lecture, LectureStatus
+from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.provider import ice_servers, relay
-from lectern.webrtc.relay.sfu import RelayError
 from lectern.webrtc.room import access_watch, signalling
 from lectern.webrtc.room.access_watch import rooms
 from lectern.webrtc.room.events import Final, Refused, db_scope, handles, hosts_of, relay_id, room_of
@@ -33,9 +34,17 @@ logger = logging.getLogger(__name__)
 CHAT_HISTORY = 200
 
 
-def _standing() -> tuple[object, ...]:
+def _standing(user: User) -> tuple[object, ...]:
     """What of the signed-in user, read by the user loader with every message, decides their part in a lecture."""
-    return (current_user.role, current_user.academy_id)
+    return (user.role, user.academy_id)
+
+
+def _sender() -> User:
+    """The signed-in sender of a message. A socket outlives its sign-in (a sign-out in another tab): a message sent
+    after it is refused for good, as `_checked` refuses it."""
+    if not current_user.is_authenticated:
+        raise Final(_("You may not join this lecture."))
+    return signed_in_user()
 
 
 def _iso(value: Any) -> str | None:
@@ -96,7 +105,7 @@ class LectureNamespace(Namespace):
             raise Refused(_("Join the lecture first."))
         same_sign_in = current_user.is_authenticated and current_user.login_session_id == seat.login_session_id
         if not same_sign_in or (
-            rooms().admission_due(seat, _standing()) and not self._still_admitted(seat, current_user)
+            rooms().admission_due(seat, _standing(user := signed_in_user())) and not self._still_admitted(seat, user)
         ):
             access_watch.close(rooms(), seat, access_watch.farewell(db.session, seat))
             raise Final(_("You may not join this lecture."))
@@ -184,25 +193,22 @@ class LectureNamespace(Namespace):
     @handles("join")
     def on_join(self, msg: signalling.Join) -> dict[str, Any]:
         """Enter a lecture room: attendance starts, the room learns, the ack carries the room's state."""
-        try:
-            lecture, part = services.get_lecture(db.session, current_user, msg.lecture)
-        except services.NotFound:
-            raise Final(_("You may not join this lecture.")) from None
+        user = _sender()
+        lecture, part = services.get_lecture(db.session, user, msg.lecture)
         if lecture.status in (LectureStatus.ENDED, LectureStatus.CANCELLED):
             raise Final(_("This lecture is over."))
-        if services.is_removed(db.session, lecture.id, current_user.id):
+        if services.is_removed(db.session, lecture.id, user.id):
             raise Final(_("You were removed from this lecture."))
         state = rooms()
         sid = request.sid  # type: ignore[attr-defined]
         previous = state.pop(sid)
         if previous is not None:
             self._vacate(previous)
-        stay = services.arrive(db.session, lecture, current_user, utcnow())
+        stay = services.arrive(db.session, lecture, user, utcnow())
         db.session.commit()
-        sign_in = current_user.login_session_id
-        moderator = removals.may_remove(db.session, current_user, lecture)
-        seat = Seat(sid, current_user.id, current_user.full_name, lecture.id, part, stay.id, sign_in)
-        seat.moderator, seat.standing = moderator, _standing()
+        moderator = removals.may_remove(db.session, user, lecture)
+        seat = Seat(sid, user.id, user.full_name, lecture.id, part, stay.id, user.login_session_id)
+        seat.moderator, seat.standing = moderator, _standing(user)
         state.add(seat)
         join_room(room_of(lecture.id))
         if moderator:
@@ -218,7 +224,7 @@ class LectureNamespace(Namespace):
         return {
             "ok": True,
             "part": part.value,
-            "me": {"id": current_user.id, "name": current_user.full_name},
+            "me": {"id": user.id, "name": user.full_name},
             "lecture": {
                 "id": lecture.id,
                 "title": lecture.title,
@@ -239,10 +245,7 @@ class LectureNamespace(Namespace):
     def _go_live(self, lecture: Lecture) -> None:
         if lecture.status is LectureStatus.LIVE:
             return
-        try:
-            services.start(db.session, lecture, utcnow())
-        except services.Invalid:
-            raise Refused(_("This lecture is over.")) from None
+        services.start(db.session, lecture, utcnow())
         db.session.commit()
         emit("live", {"started_at": _iso(lecture.started_at)}, to=room_of(lecture.id))
 
@@ -299,10 +302,7 @@ class LectureNamespace(Namespace):
         """Send a participant out; they cannot come back to this lecture until a host lets them."""
         _seat, lecture, _part = self._context(Part.HOST)
         user_id = msg.user or 0
-        try:
-            removals.remove(db.session, current_user, lecture, user_id, utcnow())
-        except services.Forbidden:
-            raise Refused(_("not allowed")) from None
+        removals.remove(db.session, signed_in_user(), lecture, user_id, utcnow())
         if lecture.floor_user_id == user_id:
             self._set_floor(lecture, None)  # commits
         db.session.commit()  # every instance closes the removed user's sockets now (access_watch)
@@ -315,10 +315,7 @@ class LectureNamespace(Namespace):
     def on_readmit(self, msg: signalling.Target) -> dict[str, Any]:
         """Undo a removal: the participant may join again."""
         _seat, lecture, _part = self._context(Part.HOST)
-        try:
-            removals.readmit(db.session, current_user, lecture, msg.user or 0)
-        except services.Forbidden:
-            raise Refused(_("not allowed")) from None
+        removals.readmit(db.session, signed_in_user(), lecture, msg.user or 0)
         db.session.commit()
         emit("removals", _removed_list(lecture), to=hosts_of(lecture.id))
         return {"ok": True}
@@ -369,12 +366,8 @@ class LectureNamespace(Namespace):
     @handles("chat")
     def on_chat(self, msg: signalling.Chat) -> dict[str, Any]:
         """Say something to the room; it is kept for the chat history."""
-        seat, lecture, _part = self._context()
-        user = db.session.get(User, seat.user_id)
-        try:
-            message = services.say(db.session, lecture, user, msg.text, utcnow())  # type: ignore[arg-type]
-        except services.Invalid:
-            raise Refused(_("This message cannot be sent.")) from None
+        _seat, lecture, _part = self._context()
+        message = services.say(db.session, lecture, signed_in_user(), msg.text, utcnow())
         db.session.commit()
         entry = chat_entry(message)
         emit("chat", entry, to=room_of(lecture.id))

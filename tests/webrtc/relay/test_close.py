@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import pytest
 from aiortc import RTCPeerConnection
 
-from lectern.webrtc.relay.client import InProcessRelayClient
-from lectern.webrtc.relay.sfu import RelayOptions
+from lectern.webrtc.relay.api import RelayOptions
+from lectern.webrtc.relay.inprocess import InProcessRelayClient
 from tests.webrtc.conftest import start_publisher, start_subscriber
 
 CLOSE_TIMEOUT = 1.0

@@ -15,11 +15,11 @@ import pytest
 from aioice.ice import StunProtocol
 
 from lectern.webrtc.relay import seams as relay_seams
-from lectern.webrtc.relay.client import InProcessRelayClient
-from lectern.webrtc.relay.sfu import RelayOptions
+from lectern.webrtc.relay.api import RelayOptions
+from lectern.webrtc.relay.inprocess import InProcessRelayClient
 from tests.webrtc.conftest import FPS, start_publisher, start_subscriber
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_the_seams_packages_are_pinned_exactly_and_installed_so() -> None:

@@ -12,9 +12,9 @@ import pytest
 from aiortc import RTCPeerConnection
 from aiortc.rtp import RtcpSrPacket, RtpPacket, is_rtcp
 
-from lectern.webrtc.relay.client import InProcessRelayClient
+from lectern.webrtc.relay.api import RelayError
+from lectern.webrtc.relay.inprocess import InProcessRelayClient
 from lectern.webrtc.relay.rtp import ntp_to_unix
-from lectern.webrtc.relay.sfu import RelayError
 from tests.webrtc.conftest import FPS, HEIGHT, WIDTH, Subscriber, start_publisher, start_subscriber
 
 

@@ -252,6 +252,20 @@ def test_ending_the_lecture(app: Flask, world: Any) -> None:
     assert ack["ok"] is False and "over" in ack["error"]
 
 
+def test_a_lecture_cancelled_under_the_host_cannot_start_or_end(app: Flask, world: Any) -> None:
+    """The services' refusal (the lecture is over) reaches the host as the room's error, and nothing changes."""
+    lecture, _people = world
+    host = joined(app, world, "host")
+    with app.app_context():
+        db.session.get(Lecture, lecture.id).status = LectureStatus.CANCELLED
+        db.session.commit()
+    for event in ("start", "end"):
+        assert ask(host, event, {}) == {"ok": False, "error": "This lecture is over."}, event
+    assert [e["event"] for e in received(host, "error")] == ["start", "end"]
+    with app.app_context():
+        assert db.session.get(Lecture, lecture.id).status is LectureStatus.CANCELLED
+
+
 # --- real media through the namespace ------------------------------------------------------------------------
 
 

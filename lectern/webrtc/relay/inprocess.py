@@ -1,4 +1,4 @@
-"""`RelayClient`: the one interface the web side uses to reach the relay, and its in-process implementation.
+"""The in-process `RelayClient` (api.py): the relay on an asyncio loop in a daemon thread of the web process.
 
 The web process is threaded (Flask-SocketIO, async_mode="threading"); the relay is asyncio. The in-process client
 runs the relay's event loop in one daemon thread and hands each call over with `run_coroutine_threadsafe`
@@ -12,46 +12,17 @@ import concurrent.futures
 import logging
 import threading
 from collections.abc import Coroutine
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-from lectern.webrtc.relay.sfu import Relay, RelayError, RelayOptions
+from lectern.webrtc.relay.api import RelayError, RelayOptions
+from lectern.webrtc.relay.sfu import Relay
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 
-class RelayClient(Protocol):
-    """What signalling needs from a relay. Browsers always offer; the relay answers (see relay.py)."""
-
-    def open_lecture(self, lecture_id: str) -> None:
-        """Create the lecture's room on the relay (idempotent)."""
-
-    def close_lecture(self, lecture_id: str) -> None:
-        """Disconnect everyone in the lecture."""
-
-    def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
-        """Publisher's offer in, relay's answer out. Raises RelayError on bad SDP or a second publisher."""
-
-    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
-        """Subscriber's (recvonly) offer in, relay's answer out. Raises RelayError on bad SDP."""
-
-    def add_ice_candidate(
-        self, lecture_id: str, peer_id: str, candidate: str, sdp_mid: str | None = None, sdp_mline_index: int = 0
-    ) -> None:
-        """A trickled ICE candidate from the browser."""
-
-    def leave(self, lecture_id: str, peer_id: str) -> None:
-        """Remove a peer from the lecture."""
-
-    def stats(self, lecture_id: str) -> dict[str, Any]:
-        """Plain-dict counters per publisher track and per subscriber."""
-
-    def shutdown(self) -> None:
-        """Close every peer connection and release the relay."""
-
-
 class InProcessRelayClient:
-    """The embedded default: a `Relay` on an asyncio loop in a daemon thread of this process."""
+    """The embedded default `RelayClient`: a `Relay` on an asyncio loop in a daemon thread of this process."""
 
     def __init__(self, options: RelayOptions | None = None, timeout: float = 10.0) -> None:
         self.timeout = timeout

@@ -1,0 +1,69 @@
+"""The relay as the web side knows it: `RelayClient`, its options and its one error.
+
+The web side (the lecture namespace, the views, the services) imports this module and `provider.py` only: neither
+imports aiortc, directly or through anything else, so a web process that serves no lecture never loads aiortc, PyAV
+or aioice (DESIGN.md section 4). The relay itself (sfu.py, forward.py, seams.py) and its in-process client
+(inprocess.py) are loaded when the first lecture needs a relay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class RelayError(Exception):
+    """A request the relay refuses: bad SDP, unknown lecture or peer, a second publisher."""
+
+
+@dataclass(frozen=True)
+class IceServer:
+    """A STUN or TURN server for the relay's own peer connections (aiortc's `RTCIceServer`, as plain values)."""
+
+    urls: str | list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+@dataclass(frozen=True)
+class RelayOptions:
+    """Relay configuration. `ice_servers` come only from here: never aiortc's default public STUN server."""
+
+    ice_servers: tuple[IceServer, ...] = ()
+    # Host candidates on 127.0.0.1 only (aioice leaves loopback out); for tests and benchmarks.
+    loopback_only: bool = False
+    queue_size: int = 256
+    history_size: int = 512
+    keyframe_interval: float = 0.5
+    # How long closing waits for one peer connection (they close concurrently) before it goes on without it.
+    close_timeout: float = 5.0
+
+
+class RelayClient(Protocol):
+    """What signalling needs from a relay. Browsers always offer; the relay answers (see sfu.py)."""
+
+    def open_lecture(self, lecture_id: str) -> None:
+        """Create the lecture's room on the relay (idempotent)."""
+
+    def close_lecture(self, lecture_id: str) -> None:
+        """Disconnect everyone in the lecture."""
+
+    def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Publisher's offer in, relay's answer out. Raises RelayError on bad SDP or a second publisher."""
+
+    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Subscriber's (recvonly) offer in, relay's answer out. Raises RelayError on bad SDP."""
+
+    def add_ice_candidate(
+        self, lecture_id: str, peer_id: str, candidate: str, sdp_mid: str | None = None, sdp_mline_index: int = 0
+    ) -> None:
+        """A trickled ICE candidate from the browser."""
+
+    def leave(self, lecture_id: str, peer_id: str) -> None:
+        """Remove a peer from the lecture."""
+
+    def stats(self, lecture_id: str) -> dict[str, Any]:
+        """Plain-dict counters per publisher track and per subscriber."""
+
+    def shutdown(self) -> None:
+        """Close every peer connection and release the relay."""

@@ -1,0 +1,176 @@
+"""One subscriber's outgoing track: its own SSRC, sequence numbers and timestamps (rtp.py's `StreamRewriter`), the
+keyframe gate a joining or recovering subscriber waits behind, the history that answers its NACKs with RTX, and the
+Sender Reports that keep its browser's lip-sync (part of the forwarding path: forward.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from aiortc import RTCRtpSender, RTCRtpTransceiver
+from aiortc.rtp import AnyRtcpPacket, HeaderExtensionsMap, RtcpSenderInfo, RtcpSrPacket
+
+from lectern.webrtc.relay import seams
+from lectern.webrtc.relay.forward import ALLOWED_CODECS, Source
+from lectern.webrtc.relay.rtp import StreamRewriter, rewrite_header, rtx_wrap, seq_add, unix_to_ntp
+
+
+@dataclass
+class OutTrack:
+    """One subscriber's outgoing track: header rewriting, keyframe gate, NACK history and Sender Report state."""
+
+    kind: str
+    sender: RTCRtpSender
+    mid: str
+    pt_by_mime: dict[str, int]
+    ext_key: tuple[tuple[str, int], ...]
+    ext_map: HeaderExtensionsMap
+    rewriter: StreamRewriter
+    # Per output sequence number modulo the size: (sequence number, template, payload type, timestamp). The packet
+    # itself is rebuilt only if a NACK asks for it, so a send does not have to keep a copy.
+    history: list[tuple[int, bytes, int, int] | None]
+    # RFC 4588 retransmission stream, when the subscriber negotiated one.
+    rtx_pt: int | None = None
+    rtx_ssrc: int = 0
+    rtx_seq: int = 0
+    source: Source | None = None
+    waiting_keyframe: bool = True
+    need_resync: bool = True
+    epoch: int = -1
+    packets: int = 0
+    octets: int = 0
+    last_send: float = 0.0
+    skipped_for_keyframe: int = 0
+    nacks_answered: int = 0
+    plis_received: int = 0
+    plis_forwarded: int = 0
+    # Packets libsrtp refused on the direct path (see `DirectRtpSender.send`): dropped, never retried.
+    srtp_errors: int = 0
+    # Where the fan-out sends this track's packets synchronously; set by `Subscriber.start`.
+    direct: seams.DirectRtpSender | None = None
+    # Subscribers with the same key share one serialized template per incoming packet.
+    template_key: tuple[str, tuple[tuple[str, int], ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.template_key = (self.mid, self.ext_key)
+
+    @classmethod
+    def create(cls, transceiver: RTCRtpTransceiver, history_size: int) -> OutTrack:
+        """Build the state for a negotiated sending transceiver."""
+        codecs = seams.negotiated_codecs(transceiver)
+        ext_key, ext_map = seams.header_extensions_map(transceiver)
+        main = [c for c in codecs if c.mimeType.lower() in ALLOWED_CODECS]
+        clock_rate = main[0].clockRate if main else 90000
+        sender = transceiver.sender
+        main_pts = {c.payloadType for c in main}
+        rtx_pts = [
+            c.payloadType
+            for c in codecs
+            if c.mimeType.lower().endswith("/rtx") and c.parameters.get("apt") in main_pts and c.payloadType is not None
+        ]
+        return cls(
+            kind=transceiver.kind,
+            sender=sender,
+            mid=transceiver.mid or "",
+            pt_by_mime={c.mimeType.lower(): c.payloadType for c in main if c.payloadType is not None},
+            ext_key=ext_key,
+            ext_map=ext_map,
+            rewriter=StreamRewriter(
+                ssrc=seams.sender_ssrc(sender),
+                next_seq=secrets.randbelow(1 << 15),  # low half: aiortc's guard against SRTP rollover trouble
+                next_ts=secrets.randbelow(1 << 32),
+                clock_rate=clock_rate,
+            ),
+            history=[None] * history_size,
+            waiting_keyframe=transceiver.kind == "video",
+            rtx_pt=rtx_pts[0] if rtx_pts else None,
+            rtx_ssrc=seams.sender_rtx_ssrc(sender),
+            rtx_seq=secrets.randbelow(1 << 15),
+        )
+
+    def prepare(self, data: bytes, mime: str, in_seq: int, in_ts: int, keyframe: bool, epoch: int) -> bytes | None:
+        """Rewrite one queued packet for this subscriber, or None when it must be skipped."""
+        header = self.advance(data, mime, in_seq, in_ts, keyframe, epoch)
+        if header is None:
+            return None
+        return rewrite_header(data, header[0], header[1], header[2], self.rewriter.ssrc)
+
+    def advance(
+        self, data: bytes, mime: str, in_seq: int, in_ts: int, keyframe: bool, epoch: int
+    ) -> tuple[int, int, int] | None:
+        """Account for one packet about to be sent: keyframe gate, sequence/timestamp mapping, NACK history and
+        counters. Returns its (payload type, sequence number, timestamp), or None when it must be skipped."""
+        pt = self.pt_by_mime.get(mime)
+        if pt is None:
+            return None
+        if self.waiting_keyframe:
+            if not keyframe:
+                self.skipped_for_keyframe += 1
+                return None
+            self.waiting_keyframe = False
+            self.need_resync = True
+        rw = self.rewriter
+        if epoch != self.epoch:
+            elapsed = time.monotonic() - self.last_send if self.packets else None
+            rw.resync(in_seq, in_ts, elapsed)
+            self.epoch, self.need_resync = epoch, False
+        elif self.need_resync:
+            rw.resync(in_seq, in_ts)
+            self.need_resync = False
+        out_seq, out_ts = rw.rewrite(in_seq, in_ts)
+        history = self.history
+        history[out_seq % len(history)] = (out_seq, data, pt, out_ts)
+        self.packets += 1
+        self.octets += len(data) - 12
+        self.last_send = time.monotonic()
+        return pt, out_seq, out_ts
+
+    def sender_info(self) -> RtcpSenderInfo:
+        """Sender Report contents for now.
+
+        Once the publisher has sent a Sender Report, ours carries the publisher's own NTP <-> RTP mapping moved
+        forward by the time since it arrived, with our timestamp offset applied: audio and video then share the
+        publisher's NTP clock, which is all a browser's lip-sync compares. Before that, our clock and the last
+        packet we sent stand in (aiortc's own approximation).
+        """
+        rw = self.rewriter
+        src = self.source
+        mapped = None
+        if src is not None and src.sr is not None and self.epoch == src.epoch:
+            sr_rtp, sr_ntp, sr_arrival = src.sr
+            mapped = rw.out_ts_for(sr_rtp)
+        if mapped is not None and src is not None and src.sr is not None:
+            elapsed = time.monotonic() - sr_arrival
+            ntp = sr_ntp + elapsed
+            rtp_ts = mapped + round(elapsed * rw.clock_rate)
+        else:
+            ntp = time.time()
+            rtp_ts = rw.last_out_ts
+            if self.packets:
+                rtp_ts += round((time.monotonic() - self.last_send) * rw.clock_rate)
+        return RtcpSenderInfo(
+            ntp_timestamp=unix_to_ntp(ntp),
+            rtp_timestamp=rtp_ts % (1 << 32),
+            packet_count=self.packets & 0xFFFFFFFF,
+            octet_count=self.octets & 0xFFFFFFFF,
+        )
+
+    def fill_reports(self, packets: list[AnyRtcpPacket]) -> None:
+        """Replace aiortc's (empty) sender info in an outgoing compound RTCP packet."""
+        for packet in packets:
+            if isinstance(packet, RtcpSrPacket):
+                packet.sender_info = self.sender_info()
+
+    def retransmission(self, seq: int) -> bytes | None:
+        """An RTX packet repeating a previously sent packet, for a NACK; None if it left the history or the
+        subscriber has no RTX (a plain resend would fail SRTP replay protection)."""
+        entry = self.history[seq % len(self.history)]
+        if entry is None or entry[0] != seq or self.rtx_pt is None:
+            return None
+        _, template, pt, ts = entry
+        original = rewrite_header(template, pt, seq, ts, self.rewriter.ssrc)
+        data = rtx_wrap(original, self.rtx_pt, self.rtx_seq, self.rtx_ssrc)
+        self.rtx_seq = seq_add(self.rtx_seq, 1)
+        return data
