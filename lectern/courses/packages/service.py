@@ -38,11 +38,11 @@ from lectern.courses.packages.format import (
     Media,
     ModuleEntry,
     Package,
-    PackageError,
-    Problem,
     read_package,
     write_package,
 )
+from lectern.courses.packages.problems import PackageError, PackageReason, Problem
+from lectern.domain import Conflict
 from lectern.extensions import DbSession
 from lectern.platform.models import Role, User, utcnow
 
@@ -52,11 +52,11 @@ MEDIA_TYPES = VIDEO_TYPES | DOCUMENT_TYPES | IMAGE_TYPES
 Progress = Callable[[int], None]  # told a percentage
 
 
-class ExportError(Exception):
+class ExportError(Conflict):
     """A file of the course is missing from the store, so the package would be incomplete; `name` is its name."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(name)
+        super().__init__(PackageReason.MISSING_FILE, name=name)
         self.name = name
 
 

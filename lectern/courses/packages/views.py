@@ -32,8 +32,9 @@ from lectern.courses import access
 from lectern.courses.content.storage import CHUNK, Storage
 from lectern.courses.models import Course, ImportJob
 from lectern.courses.packages import service as package_service
-from lectern.courses.packages.format import Limits, Problem
+from lectern.courses.packages.format import Limits
 from lectern.courses.packages.forms import ImportForm
+from lectern.courses.packages.problems import Problem
 from lectern.courses.views_common import editable_course, or_http, storage
 from lectern.extensions import db
 from lectern.i18n import gettext as _
@@ -43,7 +44,7 @@ from lectern.urls import arg_id
 
 bp = Blueprint("packages", __name__, url_prefix="/courses")
 
-# The same codes and parameters as packages.MESSAGES, in the user's language.
+# The same codes and parameters as problems.MESSAGES, in the user's language.
 PROBLEM_TEXTS = {
     "not_zip": _l("This is not a zip file. A course package is the zip file that Lectern exports."),
     "corrupt": _l("damaged, cannot be unpacked"),

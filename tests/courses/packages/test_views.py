@@ -34,7 +34,8 @@ from lectern.courses.models import (
 )
 from lectern.courses.packages import quizzes as package_quizzes
 from lectern.courses.packages import views as package_views
-from lectern.courses.packages.format import MESSAGES, Problem, read_package, write_package
+from lectern.courses.packages.format import read_package, write_package
+from lectern.courses.packages.problems import MESSAGES, Problem
 from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.courses.quizzes.models import Attempt, BankQuestion, QuestionCategory, Quiz, QuizSlot, ReviewWhen
 from lectern.extensions import db
