@@ -162,14 +162,16 @@ def import_package(
     storage: Storage,
     target_course: Course | None = None,
     progress: Progress | None = None,
+    academy_id: int | None = None,
 ) -> Course:
     """Create a course from `package`, or make it the new version of `target_course`; the caller commits.
 
-    A new course is a draft whose instructor is `actor`. A new version replaces the target's modules and lessons
-    and bumps its version; its settings, staff and enrolments stay. A lesson whose title is unchanged at the same
-    module and lesson position is updated in place, so the cadets' completions of it are kept. The question bank and
-    quizzes are written by `package_quiz_service.import_quizzes`, which keeps the quizzes cadets have attempted.
-    `progress` hears about the storing of media only: it runs before the first database write.
+    A new course is a draft in `actor`'s academy (a global administrator may name another, `academy_id`), taught by
+    `actor` if an instructor. A new version replaces the target's modules and lessons and bumps its version; its
+    settings, staff and enrolments stay. A lesson whose title is unchanged at the same module and lesson position is
+    updated in place, so the cadets' completions of it are kept. The question bank and quizzes are written by
+    `package_quiz_service.import_quizzes`, which keeps the quizzes cadets have attempted. `progress` hears about the
+    storing of media only: it runs before the first database write.
     """
     if target_course is None and not access.may_create_courses(actor):
         raise access.Forbidden()
@@ -186,7 +188,7 @@ def import_package(
         return files[path]
 
     if target_course is None:
-        course = services.create_course(session, actor, _fields(package.course))
+        course = services.create_course(session, actor, _fields(package.course), academy_id)
         old: list[Module] = []
     else:
         course = target_course
