@@ -1,5 +1,5 @@
 """The quizzes of a course package: its question bank as GIFT and its quizzes in the manifest. Pure: no Flask, no
-database. `packages` reads them around this; `package_service` turns them into rows.
+database. `packages.format` reads them around this; `packages.quiz_service` turns them into rows.
 
 The manifest carries two keys for them, both optional::
 
@@ -26,7 +26,7 @@ The manifest carries two keys for them, both optional::
   of a new quiz apply).
 
 What GIFT cannot write (a '->' inside a short answer or on the left of a matching pair, general feedback of a
-description) does not survive an export: quiz_gift_export describes those limits.
+description) does not survive an export: quizzes/formats/gift_export.py describes those limits.
 """
 
 from __future__ import annotations
