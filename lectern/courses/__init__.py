@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from lectern.courses.enrolment import cohort_sync
     from lectern.courses.enrolment import views as enrolment
     from lectern.courses.enrolment.user_import import CourseLinks
+    from lectern.courses.packages import jobs
     from lectern.courses.packages import views as packages
     from lectern.courses.quizzes import templating as quiz_templating
     from lectern.courses.quizzes.attempts import views as attempts
@@ -43,3 +44,4 @@ def init_app(app: Flask) -> None:
     quiz_templating.init_app(app)
     registry(app).add(COURSE_LINKS, CourseLinks())
     cohort_sync.connect_signals()
+    jobs.recover(app)  # imports that a stopped process left unfinished are marked failed

@@ -40,6 +40,16 @@ class CourseRole(enum.StrEnum):
     ASSISTANT = "assistant"  # sees it all and grades, does not edit
 
 
+class JobStatus(enum.StrEnum):
+    """Where a background job stands. Queued and running are left to the process that runs it (`ImportJob.runner`):
+    one that stops without finishing leaves them, and the next start of that process marks them failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class EnrolmentMethod(enum.StrEnum):
     MANUAL = "manual"
     SELF = "self"
@@ -235,7 +245,8 @@ class ImportJob(Model):
     academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id"))
     target_course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="SET NULL"))
     filename: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, running, done, failed
+    status: Mapped[JobStatus] = mapped_column(string_enum(JobStatus), default=JobStatus.QUEUED)
+    runner: Mapped[str | None] = mapped_column(String(300))  # the host and process id of the process that runs it
     progress: Mapped[int] = mapped_column(default=0)  # percent
     problems: Mapped[list[str]] = mapped_column(JSON, default=list)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="SET NULL"))

@@ -1,11 +1,14 @@
-"""The checks every part of a package's manifest goes through (the course and lessons in package_manifest, the
-bank and quizzes in package_quizzes): JSON types, fields, text the database can store, and paths to members."""
+"""The checks every part of a package's manifest goes through (the course and lessons in packages/manifest.py, the
+bank and quizzes in packages/quizzes.py): JSON types, fields, text the database can store, numbers, choices, dates
+and paths to members."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, cast
 
 
@@ -88,3 +91,68 @@ class ManifestChecks:
         else:
             return path
         return None
+
+    def list_field(self, obj: dict[str, Any], key: str, where: str) -> list[Any] | None:
+        """obj[key] if it is a list; None, reported, if it is something else; None if missing."""
+        if key not in obj:
+            return None
+        if not isinstance(obj[key], list):
+            self.add("wrong_type", f"{where}.{key}", expected="list")
+            return None
+        return cast("list[Any]", obj[key])
+
+    def boolean(self, obj: dict[str, Any], key: str, where: str, default: bool) -> bool:
+        """obj[key] if it is true or false; `default` when missing, or reported when something else."""
+        value = obj.get(key, default)
+        if not isinstance(value, bool):
+            self.add("wrong_type", f"{where}.{key}", expected="bool")
+            return default
+        return value
+
+    def number(
+        self, obj: dict[str, Any], key: str, where: str, low: float, high: float, *, whole: bool = False
+    ) -> float | None:
+        """obj[key] if it is a number within [low, high] (a whole one if `whole`); None when null or missing."""
+        value = obj.get(key)
+        if value is None:
+            return None
+        wrong = isinstance(value, bool) or not isinstance(value, int | float)
+        if not wrong and whole and not isinstance(value, int):
+            wrong = not (isinstance(value, float) and math.isfinite(value) and value.is_integer())
+        if wrong:
+            self.add("wrong_type", f"{where}.{key}", expected="integer" if whole else "number")
+            return None
+        if not (math.isfinite(value) and low <= value <= high):
+            self.add("out_of_range", f"{where}.{key}", low=_shown(low), high=_shown(high))
+            return None
+        return float(value)
+
+    def choice(self, obj: dict[str, Any], key: str, where: str, choices: tuple[str, ...], default: str) -> str:
+        """obj[key] if it is one of `choices`; `default` when missing, or reported when something else."""
+        if key not in obj:
+            return default
+        value = obj[key]
+        if not isinstance(value, str) or value not in choices:
+            self.add("bad_choice", f"{where}.{key}", value=str(value)[:100], choices=", ".join(choices))
+            return default
+        return value
+
+    def timestamp(self, obj: dict[str, Any], key: str, where: str) -> datetime | None:
+        """obj[key] as an aware UTC instant, if it is ISO 8601 text with a timezone; None when null or missing."""
+        value = obj.get(key)
+        if value is None:
+            return None
+        try:
+            if not isinstance(value, str):
+                raise ValueError
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is None:
+                raise ValueError
+            return parsed.astimezone(UTC)
+        except (ValueError, OverflowError):
+            self.add("bad_date", f"{where}.{key}", value=str(value)[:100])
+            return None
+
+
+def _shown(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

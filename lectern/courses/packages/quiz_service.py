@@ -1,4 +1,4 @@
-"""A course's question bank and quizzes in and out of a course package (the rows side of `package_quizzes`).
+"""A course's question bank and quizzes in and out of a course package (the rows side of `packages.quizzes`).
 
 Takes a session and plain values; writes inside the import's one transaction and never commits.
 

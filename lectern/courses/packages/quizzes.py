@@ -1,5 +1,5 @@
 """The quizzes of a course package: its question bank as GIFT and its quizzes in the manifest. Pure: no Flask, no
-database. `packages` reads them around this; `package_service` turns them into rows.
+database. `packages.format` reads them around this; `packages.quiz_service` turns them into rows.
 
 The manifest carries two keys for them, both optional::
 
@@ -26,16 +26,15 @@ The manifest carries two keys for them, both optional::
   of a new quiz apply).
 
 What GIFT cannot write (a '->' inside a short answer or on the left of a matching pair, general feedback of a
-description) does not survive an export: quiz_gift_export describes those limits.
+description) does not survive an export: quizzes/formats/gift_export.py describes those limits.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from lectern.courses.packages.checks import MISSING, ManifestChecks
 from lectern.courses.quizzes import questions as quiz_model
@@ -204,14 +203,14 @@ class QuizChecker(ManifestChecks):
 
     def check(self, bank: Any, quizzes: Any) -> None:
         if bank is not MISSING and (obj := self.object(bank, "bank", BANK_FIELDS)) is not None:
-            for n, path in enumerate(self._list(obj, "files", "bank") or []):
+            for n, path in enumerate(self.list_field(obj, "files", "bank") or []):
                 if (found := self.member(path, f"bank.files[{n}]", FOLDER)) is not None and found not in self.files:
                     self.files.append(found)
-            for n, path in enumerate(self._list(obj, "categories", "bank") or []):
+            for n, path in enumerate(self.list_field(obj, "categories", "bank") or []):
                 if (text := self.check_text(path, f"bank.categories[{n}]", CATEGORY_LENGTH)) is not None:
                     self.categories.append(category_path(text))
             if "questions" in obj:
-                extras = self._list(obj, "questions", "bank")
+                extras = self.list_field(obj, "questions", "bank")
                 self.extras = []
                 for n, raw in enumerate(extras or []):
                     where = f"bank.questions[{n}]"
@@ -226,63 +225,6 @@ class QuizChecker(ManifestChecks):
             if (quiz := self._quiz(raw, f"quizzes[{n}]")) is not None:
                 self.quizzes.append(quiz)
 
-    def _list(self, obj: dict[str, Any], key: str, where: str) -> list[Any] | None:
-        if key not in obj:
-            return None
-        if not isinstance(obj[key], list):
-            self.add("wrong_type", f"{where}.{key}", expected="list")
-            return None
-        return cast("list[Any]", obj[key])
-
-    def _bool(self, obj: dict[str, Any], key: str, where: str, default: bool) -> bool:
-        value = obj.get(key, default)
-        if not isinstance(value, bool):
-            self.add("wrong_type", f"{where}.{key}", expected="bool")
-            return default
-        return value
-
-    def _number(
-        self, obj: dict[str, Any], key: str, where: str, low: float, high: float, *, whole: bool = False
-    ) -> float | None:
-        """obj[key] if it is a number within [low, high] (a whole one if `whole`); None when null or missing."""
-        value = obj.get(key)
-        if value is None:
-            return None
-        wrong = isinstance(value, bool) or not isinstance(value, int | float)
-        if not wrong and whole and not isinstance(value, int):
-            wrong = not (isinstance(value, float) and math.isfinite(value) and value.is_integer())
-        if wrong:
-            self.add("wrong_type", f"{where}.{key}", expected="integer" if whole else "number")
-            return None
-        if not (math.isfinite(value) and low <= value <= high):
-            self.add("out_of_range", f"{where}.{key}", low=_shown(low), high=_shown(high))
-            return None
-        return float(value)
-
-    def _choice(self, obj: dict[str, Any], key: str, where: str, choices: tuple[str, ...], default: str) -> str:
-        if key not in obj:
-            return default
-        value = obj[key]
-        if not isinstance(value, str) or value not in choices:
-            self.add("bad_choice", f"{where}.{key}", value=str(value)[:100], choices=", ".join(choices))
-            return default
-        return value
-
-    def _datetime(self, obj: dict[str, Any], key: str, where: str) -> datetime | None:
-        value = obj.get(key)
-        if value is None:
-            return None
-        try:
-            if not isinstance(value, str):
-                raise ValueError
-            parsed = datetime.fromisoformat(value)
-            if parsed.tzinfo is None:
-                raise ValueError
-            return parsed.astimezone(UTC)
-        except (ValueError, OverflowError):
-            self.add("bad_date", f"{where}.{key}", value=str(value)[:100])
-            return None
-
     def _quiz(self, raw: Any, where: str) -> QuizEntry | None:
         if (obj := self.object(raw, where, QUIZ_FIELDS)) is None:
             return None
@@ -292,22 +234,22 @@ class QuizChecker(ManifestChecks):
         if "intro" in obj:
             quiz.intro = self.check_text(obj["intro"], f"{where}.intro", 20000, empty=True) or ""
         for key in ("published", "shuffle_questions", "shuffle_answers", "required_for_completion"):
-            setattr(quiz, key, self._bool(obj, key, where, getattr(quiz, key)))
-        quiz.opens_at = self._datetime(obj, "opens_at", where)
-        quiz.closes_at = self._datetime(obj, "closes_at", where)
-        if (minutes := self._number(obj, "time_limit_minutes", where, 1, 100_000, whole=True)) is not None:
+            setattr(quiz, key, self.boolean(obj, key, where, getattr(quiz, key)))
+        quiz.opens_at = self.timestamp(obj, "opens_at", where)
+        quiz.closes_at = self.timestamp(obj, "closes_at", where)
+        if (minutes := self.number(obj, "time_limit_minutes", where, 1, 100_000, whole=True)) is not None:
             quiz.time_limit_minutes = int(minutes)
-        quiz.attempts_allowed = int(self._number(obj, "attempts_allowed", where, 0, 1000, whole=True) or 0)
-        quiz.grading_method = self._choice(obj, "grading_method", where, GRADING_METHODS, "highest")
-        quiz.pass_percent = self._number(obj, "pass_percent", where, 0, 100)
+        quiz.attempts_allowed = int(self.number(obj, "attempts_allowed", where, 0, 1000, whole=True) or 0)
+        quiz.grading_method = self.choice(obj, "grading_method", where, GRADING_METHODS, "highest")
+        quiz.pass_percent = self.number(obj, "pass_percent", where, 0, 100)
         for key in REVIEW_KEYS:
-            setattr(quiz, key, self._choice(obj, key, where, REVIEW_CHOICES, getattr(quiz, key)))
+            setattr(quiz, key, self.choice(obj, key, where, REVIEW_CHOICES, getattr(quiz, key)))
         # A package from before these two options: they follow the marks and the feedback, as they did then.
         if "review_correctness" not in obj:
             quiz.review_correctness = quiz.review_marks
         if "review_general_feedback" not in obj:
             quiz.review_general_feedback = quiz.review_feedback
-        slots = self._list(obj, "slots", where) or []
+        slots = self.list_field(obj, "slots", where) or []
         if len(slots) > MAX_SLOTS:
             self.add("too_long", f"{where}.slots", limit=MAX_SLOTS)
             slots = []
@@ -322,7 +264,7 @@ class QuizChecker(ManifestChecks):
         if (obj := self.object(raw, where, SLOT_FIELDS)) is None:
             return None
         slot = SlotEntry()
-        mark = self._number(obj, "mark", where, 0, MAX_MARK)
+        mark = self.number(obj, "mark", where, 0, MAX_MARK)
         slot.mark = 1.0 if mark is None else mark
         if ("question" in obj) == ("random" in obj):
             self.add("one_of", where, first="question", second="random")
@@ -330,7 +272,7 @@ class QuizChecker(ManifestChecks):
         if "question" in obj:
             if "count" in obj:
                 self.add("not_for_slot", f"{where}.count", name="count")
-            number = self._number(obj, "question", where, 0, 10**9, whole=True)
+            number = self.number(obj, "question", where, 0, 10**9, whole=True)
             if number is None:
                 if obj["question"] is None:
                     self.add("wrong_type", f"{where}.question", expected="integer")
@@ -343,7 +285,7 @@ class QuizChecker(ManifestChecks):
         slot.category = category_path(path)
         self.slot_places.append((f"{where}.random", slot))
         if "count" in obj:
-            slot.count = int(self._number(obj, "count", where, 1, MAX_SLOTS, whole=True) or 1)
+            slot.count = int(self.number(obj, "count", where, 1, MAX_SLOTS, whole=True) or 1)
         return slot
 
     # -- the GIFT files, once read
@@ -390,14 +332,10 @@ class QuizChecker(ManifestChecks):
         return bank
 
     def _extra(self, question: Question, extra: dict[str, Any], where: str) -> Question:
-        mark = self._number(extra, "mark", where, 0, MAX_MARK)
+        mark = self.number(extra, "mark", where, 0, MAX_MARK)
         return replace(
             question,
             default_mark=question.default_mark if mark is None else mark,
-            shuffle=self._bool(extra, "shuffle", where, question.shuffle),
-            case_sensitive=self._bool(extra, "case_sensitive", where, question.case_sensitive),
+            shuffle=self.boolean(extra, "shuffle", where, question.shuffle),
+            case_sensitive=self.boolean(extra, "case_sensitive", where, question.case_sensitive),
         )
-
-
-def _shown(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)

@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, cast
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select
 
 from lectern.courses import access, services
 from lectern.courses.content.storage import DOCUMENT_TYPES, IMAGE_TYPES, VIDEO_TYPES, Saved, Storage, UploadError
 from lectern.courses.models import (
     Course,
     CourseRole,
-    ImportJob,
     Lesson,
     LessonKind,
     Module,
@@ -34,15 +30,13 @@ from lectern.courses.packages import quiz_service as package_quiz_service
 from lectern.courses.packages.format import (
     CourseInfo,
     LessonEntry,
-    Limits,
     Media,
     ModuleEntry,
     Package,
-    PackageError,
-    Problem,
-    read_package,
     write_package,
 )
+from lectern.courses.packages.problems import PackageError, PackageReason, Problem
+from lectern.domain import Conflict
 from lectern.extensions import DbSession
 from lectern.platform.models import Role, User, utcnow
 
@@ -52,11 +46,11 @@ MEDIA_TYPES = VIDEO_TYPES | DOCUMENT_TYPES | IMAGE_TYPES
 Progress = Callable[[int], None]  # told a percentage
 
 
-class ExportError(Exception):
+class ExportError(Conflict):
     """A file of the course is missing from the store, so the package would be incomplete; `name` is its name."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(name)
+        super().__init__(PackageReason.MISSING_FILE, name=name)
         self.name = name
 
 
@@ -168,14 +162,16 @@ def import_package(
     storage: Storage,
     target_course: Course | None = None,
     progress: Progress | None = None,
+    academy_id: int | None = None,
 ) -> Course:
     """Create a course from `package`, or make it the new version of `target_course`; the caller commits.
 
-    A new course is a draft whose instructor is `actor`. A new version replaces the target's modules and lessons
-    and bumps its version; its settings, staff and enrolments stay. A lesson whose title is unchanged at the same
-    module and lesson position is updated in place, so the cadets' completions of it are kept. The question bank and
-    quizzes are written by `package_quiz_service.import_quizzes`, which keeps the quizzes cadets have attempted.
-    `progress` hears about the storing of media only: it runs before the first database write.
+    A new course is a draft in `actor`'s academy (a global administrator may name another, `academy_id`), taught by
+    `actor` if an instructor. A new version replaces the target's modules and lessons and bumps its version; its
+    settings, staff and enrolments stay. A lesson whose title is unchanged at the same module and lesson position is
+    updated in place, so the cadets' completions of it are kept. The question bank and quizzes are written by
+    `package_quiz_service.import_quizzes`, which keeps the quizzes cadets have attempted. `progress` hears about the
+    storing of media only: it runs before the first database write.
     """
     if target_course is None and not access.may_create_courses(actor):
         raise access.Forbidden()
@@ -192,7 +188,7 @@ def import_package(
         return files[path]
 
     if target_course is None:
-        course = services.create_course(session, actor, _fields(package.course))
+        course = services.create_course(session, actor, _fields(package.course), academy_id)
         old: list[Module] = []
     else:
         course = target_course
@@ -235,104 +231,3 @@ def editable_courses(session: DbSession, user: User) -> list[Course]:
         own = Course.academy_id == user.academy_id if user.role is Role.ACADEMY_ADMIN else None
         stmt = stmt.where(or_(instructor, own) if own is not None else instructor)
     return list(session.scalars(stmt))
-
-
-def create_job(session: DbSession, user: User, filename: str, target: Course | None) -> ImportJob:
-    job = ImportJob(
-        user_id=user.id,
-        academy_id=user.academy_id,
-        target_course_id=target.id if target else None,
-        filename=filename[-255:],
-        status="pending",
-        progress=0,
-        problems=[],
-    )
-    session.add(job)
-    session.flush()
-    return job
-
-
-def job_of(session: DbSession, user: User, job_id: int) -> ImportJob:
-    """The job if `user` started it; anyone else is told it does not exist."""
-    job = session.get(ImportJob, job_id)
-    if job is None or job.user_id != user.id:
-        raise access.NotFound()
-    return job
-
-
-def job_problems(job: ImportJob) -> list[Problem]:
-    return [Problem.from_json(text) for text in job.problems or []]
-
-
-class JobTracker:
-    """Writes a job's state in short transactions of its own. On SQLite only one writer at a time is allowed, so
-    these must never wait on the import's transaction: they all happen before it begins, or after it ends."""
-
-    def __init__(self, make_session: Callable[[], Session], job_id: int) -> None:
-        self.make_session, self.job_id, self.last = make_session, job_id, -1
-
-    def set(self, **values: Any) -> None:
-        with self.make_session() as session:
-            session.execute(update(ImportJob).where(ImportJob.id == self.job_id).values(**values))
-            session.commit()
-
-    def percent(self, value: int) -> None:
-        if value > self.last:  # one write per percent, however many chunks
-            self.last = value
-            self.set(progress=value)
-
-    def fail(self, problems: list[Problem]) -> None:
-        self.set(status="failed", progress=100, problems=[p.to_json() for p in problems])
-
-
-def run_import_job(
-    session: DbSession,
-    make_session: Callable[[], Session],
-    job_id: int,
-    upload: Path,
-    storage: Storage,
-    limits: Limits,
-) -> None:
-    """Import the package at `upload` for the job: read and check it, store its media, then write the course in one
-    transaction (which also marks the job done). Never raises: a failure is recorded in the job. Removes `upload`."""
-    tracker = JobTracker(make_session, job_id)
-    (storage.root / "tmp").mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="import-", dir=storage.root / "tmp"))
-    try:
-        job = session.get(ImportJob, job_id)
-        if job is None:
-            return
-        actor = session.get(User, job.user_id)
-        target = session.get(Course, job.target_course_id) if job.target_course_id is not None else None
-        if actor is None or (job.target_course_id is not None and target is None):
-            raise access.NotFound()
-        tracker.set(status="running", progress=1)
-        with read_package(
-            upload,
-            limits,
-            workdir=workdir,
-            progress=lambda done, total: tracker.percent(1 + 49 * done // total),
-            name=job.filename,
-        ) as package:
-            course = import_package(
-                session, actor, package, storage, target, progress=lambda p: tracker.percent(50 + 45 * p // 100)
-            )
-        session.execute(
-            update(ImportJob)
-            .where(ImportJob.id == job_id)
-            .values(status="done", progress=100, course_id=course.id, problems=[])
-        )
-        session.commit()
-    except PackageError as exc:
-        session.rollback()
-        tracker.fail(exc.problems)
-    except access.CourseError:
-        session.rollback()
-        tracker.fail([Problem("not_allowed")])
-    except Exception:
-        log.exception("course package import %s failed", job_id)
-        session.rollback()
-        tracker.fail([Problem("internal")])
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-        upload.unlink(missing_ok=True)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
-import threading
-import uuid
 import zipfile
-from pathlib import Path
 
 from flask import (
     Blueprint,
-    Flask,
     abort,
     current_app,
     flash,
@@ -23,27 +18,26 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from wtforms import SelectChoice
 
 from lectern.courses import access
-from lectern.courses.content.storage import CHUNK, Storage
-from lectern.courses.models import Course, ImportJob
+from lectern.courses.models import Course, JobStatus
+from lectern.courses.packages import jobs
 from lectern.courses.packages import service as package_service
-from lectern.courses.packages.format import Limits, Problem
+from lectern.courses.packages.format import Limits
 from lectern.courses.packages.forms import ImportForm
-from lectern.courses.views_common import editable_course, or_http, storage
+from lectern.courses.packages.problems import Problem
+from lectern.courses.views_common import editable_course, storage
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import lazy_gettext as _l
-from lectern.platform.roles import login_required
+from lectern.platform.roles import login_required, signed_in_user
 from lectern.urls import arg_id
 
 bp = Blueprint("packages", __name__, url_prefix="/courses")
 
-# The same codes and parameters as packages.MESSAGES, in the user's language.
+# The same codes and parameters as problems.MESSAGES, in the user's language.
 PROBLEM_TEXTS = {
     "not_zip": _l("This is not a zip file. A course package is the zip file that Lectern exports."),
     "corrupt": _l("damaged, cannot be unpacked"),
@@ -87,6 +81,9 @@ PROBLEM_TEXTS = {
     "more_problems": _l("%(count)s more problems not listed"),
     "not_allowed": _l("you may not edit the course this package was to replace"),
     "internal": _l("the import failed on the server; it has been logged. Try again later."),
+    "interrupted": _l(
+        "the server was restarted while it imported the package; the package may well be right: import it again"
+    ),
     "gift": _l("%(message)s"),  # the GIFT parser's own words, after the file and line
     "out_of_range": _l("must be from %(low)s to %(high)s"),
     "bad_date": _l("“%(value)s” is not a date and time with a timezone, such as 2026-05-04T09:00:00Z"),
@@ -151,22 +148,14 @@ def export(course_id: int) -> ResponseReturnValue:
     return send_file(out, mimetype="application/zip", as_attachment=True, download_name=name, max_age=0)
 
 
-def _save_upload(upload: FileStorage) -> Path:
-    folder = Path(current_app.config["LECTERN_STORAGE"]) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.zip"
-    with path.open("wb") as out:
-        shutil.copyfileobj(upload.stream, out, CHUNK)
-    return path
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @login_required
 def import_package() -> ResponseReturnValue:
     """Upload a package to import as a new course or as a new version of a course the user edits."""
-    if not access.may_create_courses(current_user):
+    user = signed_in_user()
+    if not access.may_create_courses(user):
         abort(403)
-    targets = package_service.editable_courses(db.session, current_user)
+    targets = package_service.editable_courses(db.session, user)
     form = ImportForm()
     form.target.choices = [SelectChoice(0, _("A new course (a draft, until you publish it)"))] + [
         SelectChoice(c.id, _("A new version of “%(title)s”", title=c.title)) for c in targets
@@ -182,11 +171,10 @@ def import_package() -> ResponseReturnValue:
             ]
         else:
             upload.stream.seek(0)
-            path = _save_upload(upload)
             target = next((c for c in targets if c.id == form.target.data), None)
-            job = package_service.create_job(db.session, current_user, name, target)
+            job = jobs.create_job(db.session, user, name, target, upload.stream, storage())
             db.session.commit()
-            _start(job.id, path)
+            jobs.start(current_app._get_current_object(), job.id, storage(), limits())  # type: ignore[attr-defined]
             url = url_for("packages.job", job_id=job.id)
             if request.accept_mimetypes.best == "application/json":
                 return {"redirect": url}
@@ -195,17 +183,13 @@ def import_package() -> ResponseReturnValue:
     return render_template("courses/import.html", form=form), status
 
 
-def _job(job_id: int) -> ImportJob:
-    return or_http(lambda: package_service.job_of(db.session, current_user, job_id))
-
-
 @bp.route("/import/<id:job_id>")
 @login_required
 def job(job_id: int) -> ResponseReturnValue:
     """How an import is going: progress while it runs, then the course or the package's problems."""
-    item = _job(job_id)
+    item = jobs.job_of(db.session, signed_in_user(), job_id)
     course = db.session.get(Course, item.course_id) if item.course_id else None
-    problems = [problem_text(p) for p in package_service.job_problems(item)]
+    problems = [problem_text(p) for p in jobs.job_problems(item)]
     return render_template("courses/import_job.html", job=item, course=course, problems=problems)
 
 
@@ -213,55 +197,14 @@ def job(job_id: int) -> ResponseReturnValue:
 @login_required
 def job_status(job_id: int) -> ResponseReturnValue:
     """The job's state for the progress page's script, polled every second."""
-    item = _job(job_id)
+    item = jobs.job_of(db.session, signed_in_user(), job_id)
     data: dict[str, object] = {
-        "status": item.status,
+        "status": item.status.value,
         "progress": item.progress,
-        "problems": [problem_text(p) for p in package_service.job_problems(item)],
+        "problems": [problem_text(p) for p in jobs.job_problems(item)],
     }
-    if item.status == "done" and item.course_id:
+    if item.status is JobStatus.DONE and item.course_id:
         data["redirect"] = url_for("courses.course", course_id=item.course_id)
     response = jsonify(data)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-# --- running imports ---------------------------------------------------------------------------------------------
-
-_running: set[threading.Thread] = set()
-_lock = threading.Lock()
-
-
-def _new_session() -> Session:
-    return Session(db.engine)
-
-
-def _run(app: Flask, job_id: int, upload: Path, store: Storage, package_limits: Limits) -> None:
-    try:
-        with app.app_context():
-            package_service.run_import_job(db.session, _new_session, job_id, upload, store, package_limits)
-    finally:
-        with _lock:
-            _running.discard(threading.current_thread())
-
-
-def _start(job_id: int, upload: Path) -> None:
-    """Run the import in a thread of its own (the request returns at once), or inline with LECTERN_IMPORT_SYNC."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("LECTERN_IMPORT_SYNC"):
-        package_service.run_import_job(db.session, _new_session, job_id, upload, storage(), limits())
-        return
-    thread = threading.Thread(
-        target=_run, args=(app, job_id, upload, storage(), limits()), name=f"course-import-{job_id}", daemon=True
-    )
-    with _lock:
-        _running.add(thread)
-    thread.start()
-
-
-def wait_for_imports(timeout: float | None = None) -> None:
-    """Wait until the imports running in background threads have ended (tests; an orderly shutdown)."""
-    with _lock:
-        threads = list(_running)
-    for thread in threads:
-        thread.join(timeout)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import av
@@ -17,8 +17,8 @@ from lectern.courses.content.markdown import render
 from lectern.courses.content.progress import course_progress
 from lectern.courses.content.storage import Storage
 from lectern.courses.demo import courses as demo
-from lectern.courses.demo.content import COURSES
-from lectern.courses.demo.quizzes import ATTEMPTS, QUIZZES
+from lectern.courses.demo import package_files
+from lectern.courses.demo.catalogue import ATTEMPTS, COURSES
 from lectern.courses.models import (
     Category,
     Course,
@@ -40,6 +40,11 @@ from lectern.platform import demo as platform_demo
 from lectern.platform import services as platform_services
 from lectern.platform.models import Role, User, utcnow
 
+# The demo packages' manifests, by folder name.
+MANIFESTS: dict[str, dict[str, Any]] = {
+    slug: json.loads((package_files.FOLDER / slug / "manifest.json").read_text(encoding="utf-8")) for slug in COURSES
+}
+QUIZZES = [(slug, quiz) for slug, manifest in MANIFESTS.items() for quiz in manifest.get("quizzes", [])]
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 # Hashing is deliberately slow and these tests never sign in: the demo users share one hash.
@@ -85,10 +90,10 @@ def test_courses_modules_and_lessons(app: Flask) -> None:
         assert len(courses) >= 14
         by_title = {c.title: c for c in courses}
         topics: defaultdict[str, set[str]] = defaultdict(set)
-        for data in COURSES:
-            course = by_title[data.title]
-            assert course.language == data.language
-            topics[data.topic].add(course.language)
+        for slug, manifest in MANIFESTS.items():
+            course = by_title[manifest["course"]["title"]]
+            assert course.language == manifest["course"]["language"] == slug.rsplit("-", 1)[1]
+            topics[slug.rsplit("-", 1)[0]].add(course.language)
         assert len(topics) == 7
         assert all(languages == {"en", "ru"} for languages in topics.values()), topics
 
@@ -138,7 +143,8 @@ def test_lesson_texts_render_and_are_in_the_course_language(app: Flask) -> None:
                     others = LATIN if course.language == "ru" else CYRILLIC
                     assert len(letters.findall(lesson.body)) > 3 * len(others.findall(lesson.body)), lesson.title
         assert kinds == set(LessonKind)
-        assert "<table>" in str(render(COURSES[0].modules[1].lessons[1].body))
+        first = MANIFESTS["documents-en"]["modules"][1]["lessons"][1]["body"]
+        assert "<table>" in str(render((package_files.FOLDER / "documents-en" / first).read_text(encoding="utf-8")))
 
 
 def test_media_are_stored_and_play(app: Flask) -> None:
@@ -193,18 +199,22 @@ def test_some_cadets_are_enrolled_with_progress(app: Flask) -> None:
 
 
 def test_every_demo_gift_parses_with_every_question_type():
-    for data in QUIZZES:
-        result = parse_gift(data.gift)
-        assert result.problems == [], (data.title, result.problems)
-        assert 8 <= len(result.questions) <= 12, data.title
+    banks = [slug for slug, manifest in MANIFESTS.items() if "bank" in manifest]
+    assert banks == [slug for slug, _ in QUIZZES]
+    for slug in banks:
+        assert MANIFESTS[slug]["bank"]["files"] == ["quizzes/bank.gift"]
+        result = parse_gift((package_files.FOLDER / slug / "quizzes" / "bank.gift").read_text(encoding="utf-8"))
+        assert result.problems == [], (slug, result.problems)
+        assert 8 <= len(result.questions) <= 12, slug
         types = {q.type for q in result.questions}
-        assert types == set(QuestionType) - {QuestionType.DESCRIPTION}, data.title
+        assert types == set(QuestionType) - {QuestionType.DESCRIPTION}, slug
         assert sum(q.type is QuestionType.ESSAY for q in result.questions) == 1
         assert any(c.fraction < 0 for q in result.questions for c in q.choices)  # partial credit, with penalties
-        letters = CYRILLIC if data.language == "ru" else LATIN
-        others = LATIN if data.language == "ru" else CYRILLIC
+        language = MANIFESTS[slug]["course"]["language"]
+        letters = CYRILLIC if language == "ru" else LATIN
+        others = LATIN if language == "ru" else CYRILLIC
         text = " ".join(q.text for q in result.questions)
-        assert len(letters.findall(text)) > 3 * len(others.findall(text)), data.title
+        assert len(letters.findall(text)) > 3 * len(others.findall(text)), slug
 
 
 def test_quizzes_in_both_languages_with_finished_attempts(app: Flask) -> None:
@@ -243,26 +253,6 @@ def test_a_demo_cadet_can_start_the_demo_quiz(app: Flask) -> None:
         assert quiz_attempts.refusal(db.session, quiz, cadet, utcnow()) is None
         attempt = quiz_attempts.start(db.session, quiz, cadet, utcnow())
         assert attempt.number == 3 and len(attempt.answers) == 11
-
-
-def test_video_generation_is_valid_webm(tmp_path: Path) -> None:
-    path = tmp_path / "clip.webm"
-    demo.write_video(path, seconds=1)
-    assert path.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"
-    with av.open(str(path)) as container:
-        assert sum(1 for _ in container.decode(video=0)) == 25
-
-
-def test_pdf_is_well_formed() -> None:
-    data = demo.make_pdf(["Title (with parentheses)", "a \\ backslash"])
-    assert data.startswith(b"%PDF-1.4\n")
-    assert b"(Title \\(with parentheses\\)) Tj" in data
-    # The cross-reference table points at each object.
-    xref = int(data.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
-    assert data[xref:].startswith(b"xref\n0 7\n")
-    offsets = [int(line[:10]) for line in data[xref:].split(b"\n")[3:9]]
-    for number, offset in enumerate(offsets, 1):
-        assert data[offset:].startswith(b"%d 0 obj" % number)
 
 
 def test_demo_data_command_counts_the_quizzes(app: Flask, runner: Any) -> None:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from lectern.courses.models import LessonKind, Visibility
 from lectern.courses.packages import format as packages
+from lectern.courses.packages import problems as package_problems
 from lectern.courses.packages import quizzes as package_quizzes
 from lectern.courses.packages.format import (
     CourseInfo,
@@ -28,13 +29,14 @@ from lectern.courses.packages.format import (
     Media,
     ModuleEntry,
     Package,
-    PackageError,
     read_package,
     write_package,
 )
+from lectern.courses.packages.problems import PackageError, PackageReason, Problem
 from lectern.courses.packages.quizzes import Bank, QuizEntry, SlotEntry
 from lectern.courses.quizzes.formats.gift import parse_gift
 from lectern.courses.quizzes.models import ReviewWhen
+from lectern.domain import Invalid
 
 MB = 1024 * 1024
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00" + bytes(range(256)) * 64
@@ -295,12 +297,20 @@ def test_review_choices_match_the_model():
 
 
 def test_problem_codes_all_have_english_text():
-    for code, text in packages.MESSAGES.items():
+    for code, text in package_problems.MESSAGES.items():
         assert text, code
-    problem = packages.Problem("unknown_field", "manifest.json", "modules[1].lessons[0]", {"name": "colour"})
+    problem = Problem("unknown_field", "manifest.json", "modules[1].lessons[0]", {"name": "colour"})
     assert str(problem) == "manifest.json: modules[1].lessons[0]: unknown field 'colour'"
-    assert packages.Problem.from_json(problem.to_json()) == problem
-    assert packages.Problem.from_json("an old message").message == "an old message"
+    assert Problem.from_json(problem.to_json()) == problem
+    assert Problem.from_json("an old message").message == "an old message"
+
+
+def test_a_package_error_is_a_domain_refusal_that_keeps_its_problems():
+    problems = [Problem("missing_manifest", "manifest.json"), Problem("not_zip")]
+    error = PackageError(problems)
+    assert isinstance(error, Invalid) and error.status == 422
+    assert error.reason is PackageReason.PROBLEMS and error.problems == problems
+    assert str(error) == "manifest.json: missing: a package starts with manifest.json; not a zip file"
 
 
 # --- bad packages ------------------------------------------------------------------------------------------------

@@ -32,9 +32,11 @@ from lectern.courses.models import (
     StoredFile,
     Visibility,
 )
+from lectern.courses.packages import jobs
 from lectern.courses.packages import quizzes as package_quizzes
 from lectern.courses.packages import views as package_views
-from lectern.courses.packages.format import MESSAGES, Problem, read_package, write_package
+from lectern.courses.packages.format import read_package, write_package
+from lectern.courses.packages.problems import MESSAGES, Problem
 from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.courses.quizzes.models import Attempt, BankQuestion, QuestionCategory, Quiz, QuizSlot, ReviewWhen
 from lectern.extensions import db
@@ -427,7 +429,7 @@ def test_the_import_runs_in_a_background_thread_and_the_page_follows_it(client, 
         if state["status"] in ("done", "failed"):
             break
         time.sleep(0.02)
-    package_views.wait_for_imports(30)
+    jobs.wait_for_imports(30)
     assert state["status"] == "done", state
     assert seen == sorted(seen) and seen[-1] == 100
     new_id = int(state["redirect"].rsplit("/", 1)[1])
@@ -441,7 +443,7 @@ def test_a_running_job_page_polls_with_its_own_script(client, app, people, make)
     assert f'data-poll-url="/courses/import/{job.id}.json"' in page
     assert '<script src="/static/js/import.js" defer></script>' in page
     assert client.get(f"/courses/import/{job.id}.json").get_json() == {
-        "status": "pending",
+        "status": "queued",
         "progress": 0,
         "problems": [],
     }
