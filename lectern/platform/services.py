@@ -14,7 +14,7 @@ from lectern.platform import access
 from lectern.platform.accounts import sessions
 from lectern.platform.audit import services as audit
 from lectern.platform.models import Academy, CohortMember, Role, User, utcnow
-from lectern.platform.user_import.csv_format import generate_password
+from lectern.platform.user_import.csv_layout import generate_password
 
 # A hash of nothing anyone knows: checked against when the username is unknown, so that an unknown username takes
 # as long to refuse as a wrong password and timing does not tell which accounts exist.

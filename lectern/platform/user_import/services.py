@@ -27,16 +27,8 @@ from lectern.platform import services
 from lectern.platform.audit import services as audit
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Academy, Cohort, Role, User
-from lectern.platform.user_import.csv_format import (
-    COURSE_ROLES,
-    CsvRow,
-    FileProblem,
-    RowProblem,
-    generate_password,
-    numbered_columns,
-    read_users_csv,
-    users_to_csv,
-)
+from lectern.platform.user_import.csv_format import CsvRow, FileProblem, RowProblem, read_users_csv
+from lectern.platform.user_import.csv_layout import COURSE_ROLES, generate_password, numbered_columns, users_to_csv
 
 MAX_BYTES = 2 * 2**20
 MAX_ROWS = (

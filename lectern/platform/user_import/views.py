@@ -30,7 +30,8 @@ from lectern.platform.roles import role_required
 from lectern.platform.rules import MIN_PASSWORD_LENGTH
 from lectern.platform.spreadsheet import csv_download
 from lectern.platform.user_import import services as user_import
-from lectern.platform.user_import.csv_format import FileProblem, RowProblem, passwords_csv, users_to_csv
+from lectern.platform.user_import.csv_format import FileProblem, RowProblem
+from lectern.platform.user_import.csv_layout import passwords_csv, users_to_csv
 from lectern.platform.user_import.forms import UserImportApplyForm, UserImportForm
 from lectern.platform.user_import.services import MAX_BYTES, MAX_ROWS, ImportPlan
 from lectern.urls import parse_id
