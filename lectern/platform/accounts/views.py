@@ -16,7 +16,8 @@ from lectern.extensions import db, limiter
 from lectern.i18n import gettext as _
 from lectern.platform import services
 from lectern.platform.accounts import sessions
-from lectern.platform.forms import LanguageForm, LoginForm, PasswordChangeForm, ProfileForm
+from lectern.platform.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm
+from lectern.platform.forms import LanguageForm
 from lectern.platform.models import utcnow
 from lectern.platform.roles import login_required
 

@@ -10,8 +10,8 @@ from wtforms import SelectChoice
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.platform import services
+from lectern.platform.admin.forms import AcademyForm, UserForm
 from lectern.platform.cohorts import services as cohorts
-from lectern.platform.forms import AcademyForm, UserForm
 from lectern.platform.models import Academy, Cohort, Role, User
 from lectern.platform.roles import ROLE_LABELS, role_required
 from lectern.platform.spreadsheet import csv_download

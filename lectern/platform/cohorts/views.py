@@ -17,8 +17,8 @@ from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
 from lectern.platform import services
 from lectern.platform.cohorts import services as cohorts
+from lectern.platform.cohorts.forms import CohortCsvForm, CohortForm, CohortPasteForm
 from lectern.platform.cohorts.member_lists import BadList, Identifier, ListProblem, parse_csv, parse_text
-from lectern.platform.forms import CohortCsvForm, CohortForm, CohortPasteForm
 from lectern.platform.models import Cohort, Role
 from lectern.platform.roles import role_required
 from lectern.urls import arg_id, form_ids, search_arg
