@@ -21,8 +21,8 @@ from lectern.courses.access import can_edit
 from lectern.courses.content.progress import insert_once
 from lectern.courses.models import Course, CourseRole, CourseShare, CourseStaff, EnrolmentMethod, Visibility
 from lectern.extensions import DbSession
+from lectern.platform.admin.services import administers
 from lectern.platform.models import User
-from lectern.platform.services import administers
 from lectern.platform.user_import import services as user_import
 from lectern.platform.user_import.services import CourseRef, name_key
 
