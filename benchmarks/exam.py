@@ -46,8 +46,8 @@ def generate(url: str, cadets: int) -> tuple[int, int]:
     from lectern.courses.quizzes.questions import Choice, Question, QuestionType, to_data
     from lectern.extensions import db
     from lectern.platform import demo
+    from lectern.platform.accounts.services import hash_password
     from lectern.platform.models import Role, User
-    from lectern.platform.services import hash_password
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"})
     with app.app_context():

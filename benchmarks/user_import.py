@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._common import PASSWORD
 from lectern import create_app
 from lectern.extensions import db
-from lectern.platform import services
+from lectern.platform.accounts import services as accounts
+from lectern.platform.admin import services as admin_services
 from lectern.platform.models import Academy, Role, User
 from lectern.platform.user_import import services as user_import
 
@@ -42,7 +43,7 @@ def measure(url: str, sizes: list[int]) -> list[tuple[int, float, float, float]]
             academy = Academy(slug="bishkek", name="Bishkek", city="Bishkek", country="KG", timezone="Asia/Bishkek")
             db.session.add(academy)
             db.session.flush()
-            admin = services.create_user(
+            admin = admin_services.create_user(
                 db.session, None, academy_id=academy.id, username="admin", first_name="A", last_name="B",
                 role=Role.ACADEMY_ADMIN, password=PASSWORD,
             )  # fmt: skip
@@ -61,7 +62,7 @@ def measure(url: str, sizes: list[int]) -> list[tuple[int, float, float, float]]
                 apply = time.perf_counter() - started
                 started = time.perf_counter()
                 for n in range(rows):
-                    services.hash_password(f"password {n}")
+                    accounts.hash_password(f"password {n}")
                 hashing = time.perf_counter() - started
                 results.append((rows, preview, apply, hashing))
             assert db.session.query(User).count() == 1 + sum(sizes)

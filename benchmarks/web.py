@@ -36,8 +36,8 @@ def generate(url: str) -> tuple[int, int]:
     from lectern.courses.models import Category, Course, Enrolment, Lesson, LessonKind, Module, Visibility
     from lectern.extensions import db
     from lectern.platform import demo
+    from lectern.platform.accounts.services import hash_password
     from lectern.platform.models import Role, User
-    from lectern.platform.services import hash_password
 
     rng = random.Random(7)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"})

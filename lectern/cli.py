@@ -15,7 +15,9 @@ from lectern.courses.demo import courses as courses_demo
 from lectern.courses.models import Course
 from lectern.courses.quizzes.models import Quiz
 from lectern.extensions import db
-from lectern.platform import demo, services
+from lectern.platform import demo
+from lectern.platform.accounts import services as accounts
+from lectern.platform.admin import services as admin
 from lectern.platform.models import Academy, Role, User, utcnow
 from lectern.platform.rules import MIN_PASSWORD_LENGTH
 from lectern.webrtc import demo as lectures_demo
@@ -81,7 +83,7 @@ def create_admin(
     if academy is None:
         raise click.ClickException(f"No academy has the short name {academy_slug!r}.")
     try:
-        services.create_user(
+        admin.create_user(
             db.session,
             None,
             academy_id=academy.id,
@@ -92,7 +94,7 @@ def create_admin(
             password=_read_password(password),
             email=email,
         )
-    except services.DuplicateUser as exc:
+    except admin.Conflict as exc:
         raise click.ClickException(f"Another user already has this {exc.field}.") from exc
     db.session.commit()
     click.echo(f"Global administrator {username} created.")
@@ -126,6 +128,6 @@ def set_password(username: str, password: str | None) -> None:
     user = db.session.scalar(select(User).where(User.username == username.lower()))
     if user is None:
         raise click.ClickException(f"No user {username!r}.")
-    services.set_password(db.session, user, _read_password(password))
+    accounts.set_password(db.session, user, _read_password(password))
     db.session.commit()
     click.echo(f"Password of {username} changed.")

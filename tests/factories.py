@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 from flask import Flask
 
 from lectern.extensions import db
+from lectern.platform.accounts.services import hash_password
 from lectern.platform.models import Academy, Cohort, CohortMember, Role, User
-from lectern.platform.services import hash_password
 
 PASSWORD = "correct horse battery"
 _HASH = hash_password(PASSWORD)

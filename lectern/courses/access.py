@@ -16,8 +16,8 @@ from sqlalchemy.orm import aliased
 
 from lectern.courses.models import Course, CourseRole, CourseShare, CourseStaff, Enrolment, Visibility
 from lectern.extensions import DbSession
+from lectern.platform.admin.services import administers
 from lectern.platform.models import Role, User
-from lectern.platform.services import administers
 
 # Site roles that may hold a course role.
 STAFF_SITE_ROLES = (Role.INSTRUCTOR, Role.ACADEMY_ADMIN)

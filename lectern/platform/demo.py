@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from lectern.extensions import DbSession
-from lectern.platform import services
+from lectern.platform.admin import services as admin
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Academy, Cohort, Role, User
 
@@ -73,7 +73,7 @@ def load(session: DbSession) -> list[Credential]:
     credentials = []
     for username, first, last, role, slug, lang in USERS:
         password = secrets.token_urlsafe(9)
-        services.create_user(
+        admin.create_user(
             session,
             None,
             academy_id=academies[slug].id,

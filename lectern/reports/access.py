@@ -17,7 +17,7 @@ from lectern.courses import access as course_access
 from lectern.courses.access import Forbidden, NotFound  # the courses area's: views turn them into 404 and 403
 from lectern.courses.models import Course, CourseCompletion, Enrolment
 from lectern.extensions import DbSession
-from lectern.platform import services as platform_services
+from lectern.platform.admin import services as platform_services
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Cohort, Role, User
 

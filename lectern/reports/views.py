@@ -12,10 +12,10 @@ from lectern.courses.models import Course
 from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.courses.views_common import or_http
 from lectern.extensions import db
+from lectern.platform.admin.services import administers
 from lectern.platform.cohorts import services as platform_cohorts
 from lectern.platform.models import Cohort, Role, utcnow
 from lectern.platform.roles import role_required
-from lectern.platform.services import administers
 from lectern.platform.spreadsheet import csv_download
 from lectern.reports import access, exports, figures, services
 from lectern.urls import arg_id

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from lectern.courses.enrolment import roster
 from lectern.courses.models import Enrolment
 from lectern.extensions import db, socketio
-from lectern.platform import services as platform
+from lectern.platform.admin import services as platform
 from lectern.platform.models import Role, User
 from lectern.webrtc.models import Attendance
 from lectern.webrtc.relay.provider import relay

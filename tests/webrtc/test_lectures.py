@@ -191,8 +191,8 @@ def test_calendar_feed(client, make, app, world):
     # A forged or withdrawn token gives nothing.
     assert client.get("/lectures/calendar.ics?token=forged").status_code == 404
     with app.app_context():
+        from lectern.platform.accounts.services import set_password
         from lectern.platform.models import User
-        from lectern.platform.services import set_password
 
         set_password(db.session, db.session.get(User, cadet.id), "a new password here")
         db.session.commit()

@@ -30,10 +30,10 @@ from lectern.courses.models import (
 )
 from lectern.extensions import DbSession
 from lectern.platform import access
+from lectern.platform.admin.services import administers
 from lectern.platform.audit import services as audit
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Academy, Cohort, CohortMember, Role, User
-from lectern.platform.services import administers
 
 
 def offered_condition(course: Course) -> ColumnElement[bool]:

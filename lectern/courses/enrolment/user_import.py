@@ -5,8 +5,8 @@ Staff roles: in the courses of the row's academy that the administrator may edit
 courses other academies offer to the row's academy (shared with it, or with all) when the administrator administers
 the row's academy: the same rule as for enrolling a cohort.
 
-The platform area must not import this area, so it asks through `user_import.CourseLinks`; importing this module
-(`create_app` does) registers the implementation.
+The platform area must not import this area, so it asks through `user_import.CourseLinks`; the courses area's
+`init_app` adds this implementation to the registry's `COURSE_LINKS`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from lectern.courses.access import can_edit
 from lectern.courses.content.progress import insert_once
 from lectern.courses.models import Course, CourseRole, CourseShare, CourseStaff, EnrolmentMethod, Visibility
 from lectern.extensions import DbSession
+from lectern.platform.admin.services import administers
 from lectern.platform.models import User
-from lectern.platform.services import administers
 from lectern.platform.user_import.services import CourseRef, name_key
 
 ROLES = frozenset({"cadet", "instructor", "assistant"})

@@ -17,7 +17,7 @@ from lectern.courses.views_common import editable_course, listed_course, or_http
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
-from lectern.platform import services
+from lectern.platform.admin import services
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Cohort
 from lectern.platform.roles import login_required

@@ -12,13 +12,14 @@ from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
+from lectern.domain import Invalid
 from lectern.extensions import db, limiter
 from lectern.i18n import gettext as _
-from lectern.platform import services
-from lectern.platform.accounts import sessions
-from lectern.platform.forms import LanguageForm, LoginForm, PasswordChangeForm, ProfileForm
+from lectern.platform.accounts import services, sessions
+from lectern.platform.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm
+from lectern.platform.forms import LanguageForm
 from lectern.platform.models import utcnow
-from lectern.platform.roles import login_required
+from lectern.platform.roles import login_required, signed_in_user
 
 bp = Blueprint("auth", __name__)
 
@@ -142,7 +143,7 @@ def _lifetime(remember: bool) -> timedelta:
 @bp.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        sessions.end(db.session, current_user)
+        sessions.end(db.session, signed_in_user())
         db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
@@ -155,8 +156,8 @@ def password() -> ResponseReturnValue:
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            services.change_password(db.session, current_user, form.current.data or "", form.new.data or "")
-        except services.WrongPassword:
+            services.change_password(db.session, signed_in_user(), form.current.data or "", form.new.data or "")
+        except Invalid:  # the current password is wrong
             form.current.errors = [_("This is not your current password.")]
         else:
             db.session.commit()
@@ -168,13 +169,17 @@ def password() -> ResponseReturnValue:
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def profile() -> ResponseReturnValue:
-    form = ProfileForm(obj=current_user)
+    user = signed_in_user()
+    form = ProfileForm(obj=user)
     if request.method == "GET":
-        form.language.data = current_user.language or ""
+        form.language.data = user.language or ""
     if form.validate_on_submit():
-        current_user.first_name = form.first_name.data
-        current_user.last_name = form.last_name.data
-        current_user.language = form.language.data or None
+        services.update_profile(
+            user,
+            first_name=form.first_name.data or "",
+            last_name=form.last_name.data or "",
+            language=form.language.data or None,
+        )
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.profile"))
@@ -185,7 +190,7 @@ def profile() -> ResponseReturnValue:
 @login_required
 def sign_out_others() -> ResponseReturnValue:
     """End every other sign-in of the user: a phone left in a classroom, a shared computer."""
-    sessions.end_all(db.session, current_user, keep_current=True)  # CSRFProtect has checked the form's token
+    sessions.end_all(db.session, signed_in_user(), keep_current=True)  # CSRFProtect has checked the form's token
     db.session.commit()
     flash(_("You have been signed out on all other devices."), "success")
     return redirect(url_for("auth.profile"))
@@ -198,6 +203,6 @@ def language() -> ResponseReturnValue:
     if form.validate_on_submit():
         session["language"] = form.language.data
         if current_user.is_authenticated:
-            current_user.language = form.language.data
+            services.set_language(signed_in_user(), form.language.data or "")
             db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("home.index"))

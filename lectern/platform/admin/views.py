@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from wtforms import SelectChoice
 
+from lectern.domain import Conflict, Forbidden
 from lectern.extensions import db
 from lectern.i18n import gettext as _
-from lectern.platform import services
+from lectern.platform.admin import services
+from lectern.platform.admin.forms import AcademyForm, UserForm
 from lectern.platform.cohorts import services as cohorts
-from lectern.platform.forms import AcademyForm, UserForm
 from lectern.platform.models import Academy, Cohort, Role, User
-from lectern.platform.roles import ROLE_LABELS, role_required
+from lectern.platform.roles import ROLE_LABELS, role_required, signed_in_user
 from lectern.platform.spreadsheet import csv_download
 from lectern.platform.user_import import services as user_import
 from lectern.urls import arg_id, page_arg, page_count, search_arg
@@ -24,24 +24,10 @@ ADMINS = (Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN)
 PER_PAGE = 50
 
 
-def _academy_or_404(academy_id: int) -> Academy:
-    try:
-        return services.get_academy_for(db.session, current_user, academy_id)
-    except services.NotFound:
-        abort(404)
-
-
-def _user_or_404(user_id: int) -> User:
-    try:
-        return services.get_user_for(db.session, current_user, user_id)
-    except services.NotFound:
-        abort(404)
-
-
 @bp.route("/")
 @role_required(Role.GLOBAL_ADMIN)
 def dashboard() -> ResponseReturnValue:
-    academies = services.visible_academies(db.session, current_user)
+    academies = services.visible_academies(db.session, signed_in_user())
     counts = services.academy_user_counts(db.session, academies)
     return render_template("admin/dashboard.html", academies=academies, counts=counts)
 
@@ -49,7 +35,7 @@ def dashboard() -> ResponseReturnValue:
 @bp.route("/academies/<id:academy_id>")
 @role_required(*ADMINS)
 def academy(academy_id: int) -> ResponseReturnValue:
-    item = _academy_or_404(academy_id)
+    item = services.get_academy_for(db.session, signed_in_user(), academy_id)
     counts = services.academy_user_counts(db.session, [item])[item.id]
     return render_template("admin/academy.html", academy=item, counts=counts)
 
@@ -66,7 +52,7 @@ def academy_new() -> ResponseReturnValue:
 @bp.route("/academies/<id:academy_id>/edit", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def academy_edit(academy_id: int) -> ResponseReturnValue:
-    item = _academy_or_404(academy_id)
+    item = services.get_academy_for(db.session, signed_in_user(), academy_id)
     return _save_academy(AcademyForm(obj=item), item)
 
 
@@ -75,7 +61,7 @@ def _save_academy(form: AcademyForm, item: Academy | None) -> ResponseReturnValu
         try:
             saved = services.save_academy(
                 db.session,
-                current_user,
+                signed_in_user(),
                 item,
                 slug=form.slug.data,
                 name=form.name.data,
@@ -84,7 +70,7 @@ def _save_academy(form: AcademyForm, item: Academy | None) -> ResponseReturnValu
                 timezone=form.timezone.data,
                 default_language=form.default_language.data,
             )
-        except services.DuplicateAcademy:
+        except Conflict:  # the short name is another academy's
             form.slug.errors = [_("Another academy already uses this short name.")]
         else:
             db.session.commit()
@@ -95,8 +81,9 @@ def _save_academy(form: AcademyForm, item: Academy | None) -> ResponseReturnValu
 
 def _user_filter() -> tuple[services.UserFilter, list[Academy], list[Cohort]]:
     """The users filter from the address bar; values the administrator may not use are ignored, not errors."""
-    academies = list(services.visible_academies(db.session, current_user))
-    visible = cohorts.administered_cohorts(db.session, current_user)
+    actor = signed_in_user()
+    academies = list(services.visible_academies(db.session, actor))
+    visible = cohorts.administered_cohorts(db.session, actor)
     role = request.args.get("role", "")
     academy_id = arg_id("academy")
     cohort_id = arg_id("cohort")
@@ -114,7 +101,8 @@ def _user_filter() -> tuple[services.UserFilter, list[Academy], list[Cohort]]:
 def users() -> ResponseReturnValue:
     flt, academies, visible = _user_filter()
     page = page_arg()
-    items, total = services.list_users(db.session, current_user, flt, page, PER_PAGE)
+    actor = signed_in_user()
+    items, total = services.list_users(db.session, actor, flt, page, PER_PAGE)
     return render_template(
         "admin/users.html",
         users=items,
@@ -125,7 +113,7 @@ def users() -> ResponseReturnValue:
         academies=academies,
         cohorts=visible,
         memberships=cohorts.cohorts_of(db.session, [u.id for u in items]),
-        manageable={u.id for u in items if services.may_manage(current_user, u)},
+        manageable={u.id for u in items if services.may_manage(actor, u)},
         roles=ROLE_LABELS,
     )
 
@@ -135,27 +123,18 @@ def users() -> ResponseReturnValue:
 def users_export() -> ResponseReturnValue:
     """The users of the current filter, in the upload's own layout."""
     flt, _academies, _cohorts = _user_filter()
-    body = user_import.export_users(db.session, current_user, flt)
+    body = user_import.export_users(db.session, signed_in_user(), flt)
     db.session.commit()
     return csv_download(body, "users.csv")
-
-
-def _manageable_or_403(user_id: int) -> User:
-    item = _user_or_404(user_id)
-    if not services.may_manage(current_user, item):
-        abort(403)
-    return item
 
 
 @bp.route("/users/<id:user_id>/<any(suspend, reactivate):action>", methods=["POST"])
 @role_required(*ADMINS)
 def user_active(user_id: int, action: str) -> ResponseReturnValue:
     """Suspend a user (ending their sessions) or let them sign in again."""
-    item = _manageable_or_403(user_id)
-    try:
-        services.set_active(db.session, current_user, item, action == "reactivate")
-    except services.Forbidden:
-        abort(403)  # themselves
+    actor = signed_in_user()
+    item = services.get_manageable_user(db.session, actor, user_id)
+    services.set_active(db.session, actor, item, action == "reactivate")  # Forbidden for oneself
     db.session.commit()
     if action == "suspend":
         flash(_("%(name)s is suspended and signed out everywhere.", name=item.username), "success")
@@ -168,8 +147,9 @@ def user_active(user_id: int, action: str) -> ResponseReturnValue:
 @role_required(*ADMINS)
 def user_password(user_id: int) -> ResponseReturnValue:
     """Give the user a new generated password and show it, once: the page is not stored, nor the password."""
-    item = _manageable_or_403(user_id)
-    password = services.reset_password(db.session, current_user, item)
+    actor = signed_in_user()
+    item = services.get_manageable_user(db.session, actor, user_id)
+    password = services.reset_password(db.session, actor, item)
     db.session.commit()
     response = Response(render_template("admin/user_password.html", user=item, password=password))
     response.headers["Cache-Control"] = "no-store"
@@ -185,13 +165,14 @@ def _back() -> str:
 
 
 def _user_form(item: User | None) -> UserForm:
+    actor = signed_in_user()
     form = UserForm(obj=item, require_password=item is None)
-    form.academy_id.choices = [SelectChoice(a.id, a.name) for a in services.visible_academies(db.session, current_user)]
-    allowed = services.manageable_roles(current_user)
+    form.academy_id.choices = [SelectChoice(a.id, a.name) for a in services.visible_academies(db.session, actor)]
+    allowed = services.manageable_roles(actor)
     form.role.choices = [SelectChoice(r.value, str(ROLE_LABELS[r])) for r in allowed]
     if request.method == "GET":
         if item is None:
-            form.academy_id.data = current_user.academy_id
+            form.academy_id.data = actor.academy_id
             form.role.data = Role.CADET.value
         else:
             form.role.data = item.role.value
@@ -207,7 +188,7 @@ def user_new() -> ResponseReturnValue:
         try:
             user = services.create_user(
                 db.session,
-                current_user,
+                signed_in_user(),
                 academy_id=form.academy_id.data,
                 username=form.username.data,
                 first_name=form.first_name.data,
@@ -217,10 +198,8 @@ def user_new() -> ResponseReturnValue:
                 email=form.email.data or None,
                 language=form.language.data or None,
             )
-        except services.DuplicateUser as exc:
-            getattr(form, exc.field).errors = [_("Another user already has this.")]
-        except (services.Forbidden, services.NotFound):
-            abort(403)
+        except Conflict as exc:  # the username or the e-mail is another user's
+            getattr(form, exc.field or "username").errors = [_("Another user already has this.")]
         else:
             db.session.commit()
             flash(_("User %(name)s has been created.", name=user.username), "success")
@@ -231,13 +210,14 @@ def user_new() -> ResponseReturnValue:
 @bp.route("/users/<id:user_id>/edit", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def user_edit(user_id: int) -> ResponseReturnValue:
-    item = _manageable_or_403(user_id)
+    actor = signed_in_user()
+    item = services.get_manageable_user(db.session, actor, user_id)
     form = _user_form(item)
     if form.validate_on_submit():
         try:
             services.update_user(
                 db.session,
-                current_user,
+                actor,
                 item,
                 academy_id=form.academy_id.data,
                 username=form.username.data,
@@ -249,15 +229,15 @@ def user_edit(user_id: int) -> ResponseReturnValue:
                 active=bool(form.active.data),
             )
             if form.password.data:
-                services.admin_set_password(db.session, current_user, item, form.password.data)
-        except services.DuplicateUser as exc:
+                services.admin_set_password(db.session, actor, item, form.password.data)
+        except Conflict as exc:  # the username or the e-mail is another user's
             db.session.rollback()
-            getattr(form, exc.field).errors = [_("Another user already has this.")]
-        except services.Forbidden:
+            getattr(form, exc.field or "username").errors = [_("Another user already has this.")]
+        except Forbidden as exc:
+            if exc.reason is not services.AdminReason.OWN_ACCOUNT:
+                raise
             db.session.rollback()
             flash(_("You cannot change your own role or suspend yourself."), "error")
-        except services.NotFound:
-            abort(403)
         else:
             db.session.commit()
             flash(_("User %(name)s has been saved.", name=item.username), "success")

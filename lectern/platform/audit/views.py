@@ -7,13 +7,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
 from lectern.extensions import db
-from lectern.platform import services
+from lectern.platform.admin.services import visible_academies
 from lectern.platform.audit import services as audit
 from lectern.platform.models import Role
-from lectern.platform.roles import role_required
+from lectern.platform.roles import role_required, signed_in_user
 from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
 from lectern.urls import arg_id, page_arg, page_count, search_arg
 
@@ -33,14 +32,15 @@ def _day(name: str) -> date | None:
 
 def _start_of(day: date | None) -> datetime | None:
     # Days are the viewer's academy days: "since 3 March" in Bishkek starts at midnight in Bishkek.
-    zone = ZoneInfo(current_user.academy.timezone)
+    zone = ZoneInfo(signed_in_user().academy.timezone)
     return datetime.combine(day, time(), tzinfo=zone) if day else None
 
 
 @bp.route("/")
 @role_required(Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN)
 def index() -> ResponseReturnValue:
-    academies = services.visible_academies(db.session, current_user)
+    actor = signed_in_user()
+    academies = visible_academies(db.session, actor)
     academy_id = arg_id("academy")
     action = request.args.get("action", "")
     since, until = _day("since"), _day("until")
@@ -52,7 +52,7 @@ def index() -> ResponseReturnValue:
         until=_start_of(until + timedelta(days=1)) if until else None,
     )
     page = page_arg()
-    entries, total = audit.search(db.session, current_user, query, page, PER_PAGE)
+    entries, total = audit.search(db.session, actor, query, page, PER_PAGE)
     return render_template(
         "admin/audit.html",
         entries=entries,

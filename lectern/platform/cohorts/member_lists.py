@@ -14,6 +14,9 @@ import io
 import re
 import unicodedata
 from collections.abc import Mapping
+from enum import StrEnum
+
+from lectern.domain import Invalid
 
 MAX_IDENTIFIERS = 5000  # a cohort is an intake, not a country: more at once is a mistake (or an attack)
 DELIMITERS = (",", ";", "\t")  # ties go to the first, as in the users CSV
@@ -48,12 +51,21 @@ class ListProblem:
     params: Mapping[str, object] = dataclasses.field(default_factory=dict, compare=False, hash=False)
 
 
-class BadList(Exception):
-    """The list cannot be used as a whole; nothing of it is applied."""
+class ListReason(StrEnum):
+    """Why a list was refused."""
 
-    def __init__(self, problems: list[ListProblem]) -> None:
-        super().__init__(", ".join(p.code for p in problems))
-        self.problems = problems
+    UNUSABLE_LIST = "unusable_list"  # the list cannot be used as a whole: its `problems` say why, and where
+
+
+def _bad_list(problems: list[ListProblem]) -> Invalid:
+    """The error for a list that cannot be used as a whole (nothing of it is applied), carrying its problems."""
+    return Invalid(ListReason.UNUSABLE_LIST, problems=problems)
+
+
+def list_problems(error: Invalid) -> list[ListProblem]:
+    """The problems of a list refused by `parse_text` or `parse_csv`."""
+    problems: list[ListProblem] = error.params.get("problems", [])
+    return problems
 
 
 def _clean(value: str) -> str:
@@ -65,7 +77,7 @@ def _clean(value: str) -> str:
 
 def _checked(found: list[Identifier]) -> list[Identifier]:
     if len(found) > MAX_IDENTIFIERS:
-        raise BadList([ListProblem("too_many", params={"max": MAX_IDENTIFIERS})])
+        raise _bad_list([ListProblem("too_many", params={"max": MAX_IDENTIFIERS})])
     return found
 
 
@@ -82,17 +94,17 @@ def parse_text(text: str) -> list[Identifier]:
 
 def _decode(data: bytes, filename: str) -> str:
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or filename.lower().endswith((".xlsx", ".xls", ".ods")):
-        raise BadList([ListProblem("spreadsheet")])
+        raise _bad_list([ListProblem("spreadsheet")])
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise BadList([ListProblem("encoding")])  # Excel's "Unicode Text" (UTF-16)
+        raise _bad_list([ListProblem("encoding")])  # Excel's "Unicode Text" (UTF-16)
     if b"\x00" in data:
-        raise BadList([ListProblem("binary", data.count(b"\n", 0, data.index(b"\x00")) + 1)])
+        raise _bad_list([ListProblem("binary", data.count(b"\n", 0, data.index(b"\x00")) + 1)])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BadList([ListProblem("encoding", data.count(b"\n", 0, exc.start) + 1)]) from None
+        raise _bad_list([ListProblem("encoding", data.count(b"\n", 0, exc.start) + 1)]) from None
     if not text.strip():
-        raise BadList([ListProblem("empty")])
+        raise _bad_list([ListProblem("empty")])
     return text
 
 
@@ -101,7 +113,8 @@ def _column(header: list[str], names: tuple[str, ...]) -> int | None:
 
 
 def parse_csv(data: bytes, filename: str = "") -> list[Identifier]:
-    """The identifiers in a CSV file, by line; raises BadList for a file that cannot be used, or rows without one."""
+    """The identifiers in a CSV file, by line; raises Invalid (`list_problems`) for a file that cannot be used, or
+    rows without one."""
     text = _decode(data, filename)
     first = next(line for line in text.splitlines() if line.strip())
     delimiter = max(DELIMITERS, key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
@@ -120,7 +133,7 @@ def parse_csv(data: bytes, filename: str = "") -> list[Identifier]:
                 header = [cell.strip().lower().lstrip("\ufeff") for cell in record]
                 user_col, email_col = _column(header, USERNAME_COLUMNS), _column(header, EMAIL_COLUMNS)
                 if user_col is None and email_col is None:
-                    raise BadList([ListProblem("no_column", line)])
+                    raise _bad_list([ListProblem("no_column", line)])
                 continue
             cells = [_clean(record[i]) if i is not None and i < len(record) else "" for i in (user_col, email_col)]
             value = cells[0] or cells[1]
@@ -129,9 +142,9 @@ def parse_csv(data: bytes, filename: str = "") -> list[Identifier]:
             else:
                 problems.append(ListProblem("missing", line))
     except csv.Error:
-        raise BadList([ListProblem("malformed", start)]) from None
+        raise _bad_list([ListProblem("malformed", start)]) from None
     if problems:
-        raise BadList(problems)
+        raise _bad_list(problems)
     if not found:
-        raise BadList([ListProblem("no_rows")])
+        raise _bad_list([ListProblem("no_rows")])
     return _checked(found)

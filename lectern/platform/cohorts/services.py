@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from blinker import Namespace
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from lectern.domain import Conflict, Forbidden, Invalid, NotFound
 from lectern.extensions import DbSession, in_chunks
+from lectern.platform.admin.services import administers, get_academy_for
 from lectern.platform.audit import services as audit
 from lectern.platform.cohorts.member_lists import Identifier
 from lectern.platform.models import Cohort, CohortMember, Role, User
-from lectern.platform.services import Forbidden, NotFound, PlatformError, administers, get_academy_for
 
 _signals = Namespace()
 # Sent with the cohort as sender and keyword arguments `session`, `actor` (a User or None) and `user_ids`, after
@@ -26,8 +28,12 @@ members_joined = _signals.signal("cohort-members-joined")
 members_left = _signals.signal("cohort-members-left")
 
 
-class DuplicateCohort(PlatformError):
-    """The academy already has a cohort of this name."""
+class CohortReason(StrEnum):
+    """Why a cohort service refused."""
+
+    NAME_TAKEN = "name_taken"  # the academy already has a cohort of this name (Conflict, field "name")
+    OTHER_ACADEMY = "other_academy"  # a cohort stays in its academy, and so do its members (Forbidden)
+    UNUSABLE_MEMBERS = "unusable_members"  # a list names nobody, or another academy's users (Invalid, `problems`)
 
 
 @dataclass(frozen=True)
@@ -40,12 +46,10 @@ class UnusableIdentifier:
     reason: str
 
 
-class BadMembers(PlatformError):
-    """Some identifiers of a list cannot be added; nothing of the list was."""
-
-    def __init__(self, problems: list[UnusableIdentifier]) -> None:
-        super().__init__(", ".join(f"{p.line}:{p.value}:{p.reason}" for p in problems))
-        self.problems = problems
+def unusable_identifiers(error: Invalid) -> list[UnusableIdentifier]:
+    """The identifiers of a list that `resolve` refused (its `problems`), for the page that names them."""
+    problems: list[UnusableIdentifier] = error.params.get("problems", [])
+    return problems
 
 
 def _administered(actor: User, academy_id: int | None) -> Select[Cohort] | None:
@@ -92,13 +96,13 @@ def save_cohort(
     """Create (cohort None) or rename a cohort. A cohort stays in its academy: its members belong there."""
     academy = get_academy_for(session, actor, academy_id)
     if cohort is not None and cohort.academy_id != academy.id:
-        raise Forbidden()
+        raise Forbidden(CohortReason.OTHER_ACADEMY)
     name = " ".join(name.split())
     clash = select(Cohort.id).where(Cohort.academy_id == academy.id, func.lower(Cohort.name) == name.lower())
     if cohort is not None:
         clash = clash.where(Cohort.id != cohort.id)
     if session.scalar(clash) is not None:
-        raise DuplicateCohort()
+        raise Conflict(CohortReason.NAME_TAKEN, field="name")
     created = cohort is None
     if cohort is None:
         cohort = Cohort(academy_id=academy.id)
@@ -145,7 +149,7 @@ def add_members(session: DbSession, actor: User | None, cohort: Cohort, users: I
     academy: Forbidden otherwise, and nothing is added. `actor` None is the command line or the demo data."""
     users = list(users)
     if any(u.academy_id != cohort.academy_id for u in users):
-        raise Forbidden()
+        raise Forbidden(CohortReason.OTHER_ACADEMY)
     have = set(member_ids(session, cohort))
     new = sorted({u.id for u in users} - have)
     for user_id in new:
@@ -247,8 +251,8 @@ def _lookup(session: DbSession, values: set[str], *, by_email: bool) -> dict[str
 
 
 def resolve(session: DbSession, cohort: Cohort, identifiers: Sequence[Identifier]) -> list[User]:
-    """The users a list names (each once), if every identifier names a user of the cohort's academy; BadMembers
-    with every one that does not otherwise."""
+    """The users a list names (each once), if every identifier names a user of the cohort's academy; Invalid
+    (UNUSABLE_MEMBERS) with every one that does not, as `problems`, otherwise."""
     by_name = _lookup(session, {i.value.lower() for i in identifiers if not i.is_email}, by_email=False)
     by_email = _lookup(session, {i.value.lower() for i in identifiers if i.is_email}, by_email=True)
     users: dict[int, User] = {}
@@ -262,14 +266,14 @@ def resolve(session: DbSession, cohort: Cohort, identifiers: Sequence[Identifier
         else:
             users[user.id] = user
     if problems:
-        raise BadMembers(problems)
+        raise Invalid(CohortReason.UNUSABLE_MEMBERS, problems=problems)
     return list(users.values())
 
 
 def add_listed(
     session: DbSession, actor: User | None, cohort: Cohort, identifiers: Sequence[Identifier]
 ) -> tuple[int, int]:
-    """Add the users a pasted list or a file names: all of them, or (BadMembers) none. Returns how many joined and
+    """Add the users a pasted list or a file names: all of them, or (Invalid) none. Returns how many joined and
     how many users the list names (the others were members already)."""
     if actor is not None:
         get_cohort_for(session, actor, cohort.id)

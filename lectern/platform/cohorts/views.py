@@ -6,21 +6,21 @@ reports area links its report) through the registry's `COHORT_PANELS`, so this m
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from wtforms import SelectChoice
 
+from lectern.domain import Conflict, Invalid
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
-from lectern.platform import services
+from lectern.platform.admin.services import visible_academies
 from lectern.platform.cohorts import services as cohorts
-from lectern.platform.cohorts.member_lists import BadList, Identifier, ListProblem, parse_csv, parse_text
-from lectern.platform.forms import CohortCsvForm, CohortForm, CohortPasteForm
+from lectern.platform.cohorts.forms import CohortCsvForm, CohortForm, CohortPasteForm
+from lectern.platform.cohorts.member_lists import Identifier, ListProblem, list_problems, parse_csv, parse_text
 from lectern.platform.models import Cohort, Role
-from lectern.platform.roles import role_required
+from lectern.platform.roles import role_required, signed_in_user
 from lectern.registry import Slot, registry
 from lectern.urls import arg_id, form_ids, search_arg
 
@@ -34,32 +34,31 @@ CSV_MAX_BYTES = 2 * 2**20  # some 50,000 lines of usernames: far more than MAX_I
 COHORT_PANELS: Slot[str] = Slot("platform.cohort_panels")
 
 
-def _cohort_or_404(cohort_id: int) -> Cohort:
-    try:
-        return cohorts.get_cohort_for(db.session, current_user, cohort_id)
-    except services.NotFound:
-        abort(404)
+def _cohort(cohort_id: int) -> Cohort:
+    return cohorts.get_cohort_for(db.session, signed_in_user(), cohort_id)
 
 
 @bp.route("/")
 @role_required(*ADMINS)
 def index() -> ResponseReturnValue:
-    academies = services.visible_academies(db.session, current_user)
+    actor = signed_in_user()
+    academies = visible_academies(db.session, actor)
     academy_id = arg_id("academy")
     academy_id = academy_id if academy_id in {a.id for a in academies} else None
-    rows = cohorts.visible_cohorts(db.session, current_user, academy_id)
+    rows = cohorts.visible_cohorts(db.session, actor, academy_id)
     return render_template("admin/cohorts.html", rows=rows, academies=academies, academy_id=academy_id)
 
 
 def _cohort_form(item: Cohort | None) -> CohortForm:
+    actor = signed_in_user()
     form = CohortForm(obj=item)
-    academies = services.visible_academies(db.session, current_user)
+    academies = visible_academies(db.session, actor)
     if item is not None:
         academies = [a for a in academies if a.id == item.academy_id]  # a cohort stays in its academy
     form.academy_id.choices = [SelectChoice(a.id, a.name) for a in academies]
     if request.method == "GET" and item is None:
         wanted = arg_id("academy")
-        form.academy_id.data = wanted if wanted in {a.id for a in academies} else current_user.academy_id
+        form.academy_id.data = wanted if wanted in {a.id for a in academies} else actor.academy_id
     return form
 
 
@@ -72,7 +71,7 @@ def new() -> ResponseReturnValue:
 @bp.route("/<id:cohort_id>/edit", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def edit(cohort_id: int) -> ResponseReturnValue:
-    item = _cohort_or_404(cohort_id)
+    item = _cohort(cohort_id)
     return _save(_cohort_form(item), item)
 
 
@@ -81,17 +80,15 @@ def _save(form: CohortForm, item: Cohort | None) -> ResponseReturnValue:
         try:
             saved = cohorts.save_cohort(
                 db.session,
-                current_user,
+                signed_in_user(),
                 item,
                 academy_id=form.academy_id.data,
                 name=form.name.data,
                 description=form.description.data or "",
             )
-        except cohorts.DuplicateCohort:
+        except Conflict:  # the name is another cohort's of the academy
             db.session.rollback()
             form.name.errors = [_("The academy already has a cohort of this name.")]
-        except (services.NotFound, services.Forbidden):
-            abort(404)
         else:
             db.session.commit()
             flash(_("The cohort has been saved."), "success")
@@ -102,7 +99,7 @@ def _save(form: CohortForm, item: Cohort | None) -> ResponseReturnValue:
 @bp.route("/<id:cohort_id>")
 @role_required(*ADMINS)
 def cohort(cohort_id: int) -> ResponseReturnValue:
-    return _page(_cohort_or_404(cohort_id))
+    return _page(_cohort(cohort_id))
 
 
 def _page(
@@ -130,10 +127,10 @@ def _page(
 @bp.route("/<id:cohort_id>/delete", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def delete(cohort_id: int) -> ResponseReturnValue:
-    item = _cohort_or_404(cohort_id)
+    item = _cohort(cohort_id)
     if request.method == "POST":
         name = item.name
-        cohorts.delete_cohort(db.session, current_user, item)
+        cohorts.delete_cohort(db.session, signed_in_user(), item)
         db.session.commit()
         flash(_("The cohort %(name)s has been deleted.", name=name), "success")
         return redirect(url_for("cohorts.index"))
@@ -145,17 +142,13 @@ def delete(cohort_id: int) -> ResponseReturnValue:
 @role_required(*ADMINS)
 def add_members(cohort_id: int) -> ResponseReturnValue:
     """Add the users ticked in the search results."""
-    item = _cohort_or_404(cohort_id)
+    item = _cohort(cohort_id)
     ids = form_ids("user_ids")
     if not ids:
         flash(_("Choose at least one user."), "error")
         return redirect(url_for("cohorts.cohort", cohort_id=item.id))
-    try:
-        added = cohorts.add_members(db.session, current_user, item, cohorts.users_by_ids(db.session, ids))
-    except services.NotFound:
-        abort(404)
-    except services.Forbidden:
-        abort(403)  # a user of another academy: a forged form
+    # NotFound for an id of nobody, Forbidden for a user of another academy: a forged form.
+    added = cohorts.add_members(db.session, signed_in_user(), item, cohorts.users_by_ids(db.session, ids))
     db.session.commit()
     flash(ngettext("%(num)d member added.", "%(num)d members added.", added), "success")
     return redirect(url_for("cohorts.cohort", cohort_id=item.id))
@@ -190,10 +183,10 @@ def _add_listed(
     item: Cohort, identifiers: list[Identifier], paste: CohortPasteForm | None, upload: CohortCsvForm | None
 ) -> ResponseReturnValue:
     try:
-        added, named = cohorts.add_listed(db.session, current_user, item, identifiers)
-    except cohorts.BadMembers as exc:
+        added, named = cohorts.add_listed(db.session, signed_in_user(), item, identifiers)
+    except Invalid as exc:  # names nobody, or another academy's users
         db.session.rollback()
-        problems = [_unusable(p) for p in exc.problems]
+        problems = [_unusable(p) for p in cohorts.unusable_identifiers(exc)]
         return _page(item, paste_form=paste, csv_form=upload, problems=problems, status=422)
     db.session.commit()
     message = ngettext("%(num)d member added.", "%(num)d members added.", added)
@@ -207,14 +200,14 @@ def _add_listed(
 @role_required(*ADMINS)
 def add_pasted(cohort_id: int) -> ResponseReturnValue:
     """Add the users named in a pasted list: all of them, or none when one name is wrong."""
-    item = _cohort_or_404(cohort_id)
+    item = _cohort(cohort_id)
     form = CohortPasteForm()
     if not form.validate_on_submit():
         return _page(item, paste_form=form, status=422)
     try:
         identifiers = parse_text(form.identifiers.data or "")
-    except BadList as exc:
-        return _page(item, paste_form=form, problems=[_list_problem(p) for p in exc.problems], status=422)
+    except Invalid as exc:
+        return _page(item, paste_form=form, problems=[_list_problem(p) for p in list_problems(exc)], status=422)
     if not identifiers:
         form.identifiers.errors = [_("Paste at least one username or e-mail address.")]
         return _page(item, paste_form=form, status=422)
@@ -225,7 +218,7 @@ def add_pasted(cohort_id: int) -> ResponseReturnValue:
 @role_required(*ADMINS)
 def add_csv(cohort_id: int) -> ResponseReturnValue:
     """Add the users of a CSV file's username (or email) column: all of them, or none when one is wrong."""
-    item = _cohort_or_404(cohort_id)
+    item = _cohort(cohort_id)
     form = CohortCsvForm()
     if not form.validate_on_submit():
         return _page(item, csv_form=form, status=422)
@@ -237,8 +230,8 @@ def add_csv(cohort_id: int) -> ResponseReturnValue:
         return _page(item, csv_form=form, status=413)
     try:
         identifiers = parse_csv(data, upload.filename or "")
-    except BadList as exc:
-        return _page(item, csv_form=form, problems=[_list_problem(p) for p in exc.problems], status=422)
+    except Invalid as exc:
+        return _page(item, csv_form=form, problems=[_list_problem(p) for p in list_problems(exc)], status=422)
     return _add_listed(item, identifiers, None, form)
 
 
@@ -246,7 +239,7 @@ def add_csv(cohort_id: int) -> ResponseReturnValue:
 @role_required(*ADMINS)
 def remove_members(cohort_id: int) -> ResponseReturnValue:
     """Remove the ticked members."""
-    item = _cohort_or_404(cohort_id)
+    item = _cohort(cohort_id)
     ids = form_ids("user_ids")
     if not ids:
         flash(_("Tick the members to remove."), "error")
@@ -257,11 +250,11 @@ def remove_members(cohort_id: int) -> ResponseReturnValue:
 @bp.route("/<id:cohort_id>/members/<id:user_id>/remove", methods=["POST"])
 @role_required(*ADMINS)
 def remove_member(cohort_id: int, user_id: int) -> ResponseReturnValue:
-    return _remove(_cohort_or_404(cohort_id), [user_id])
+    return _remove(_cohort(cohort_id), [user_id])
 
 
 def _remove(item: Cohort, ids: list[int]) -> ResponseReturnValue:
-    removed = cohorts.remove_members(db.session, current_user, item, ids)
+    removed = cohorts.remove_members(db.session, signed_in_user(), item, ids)
     db.session.commit()
     flash(
         ngettext(

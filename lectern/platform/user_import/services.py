@@ -18,25 +18,20 @@ import os
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy import func, select
 
+from lectern.domain import Invalid
 from lectern.extensions import DbSession, in_chunks
-from lectern.platform import services
+from lectern.platform.accounts import services as accounts
+from lectern.platform.admin import services as admin
 from lectern.platform.audit import services as audit
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Academy, Cohort, Role, User
-from lectern.platform.user_import.csv_format import (
-    COURSE_ROLES,
-    CsvRow,
-    FileProblem,
-    RowProblem,
-    generate_password,
-    numbered_columns,
-    read_users_csv,
-    users_to_csv,
-)
+from lectern.platform.user_import.csv_format import CsvRow, FileProblem, RowProblem, read_users_csv
+from lectern.platform.user_import.csv_layout import COURSE_ROLES, generate_password, numbered_columns, users_to_csv
 from lectern.registry import Slot, registry
 
 MAX_BYTES = 2 * 2**20
@@ -142,18 +137,22 @@ class ImportOutcome:
     generated: list[tuple[str, str]]  # (username, password) for the rows that had no password
 
 
-class ImportRefused(services.PlatformError):
-    """The file has problems (`plan` lists them): nothing was written."""
+class ImportReason(StrEnum):
+    """Why the import refused."""
 
-    def __init__(self, plan: ImportPlan) -> None:
-        super().__init__(plan.filename)
-        self.plan = plan
+    REFUSED = "refused"  # the file has problems (Invalid; its `plan` lists them): nothing was written
+
+
+def refused_plan(error: Invalid) -> ImportPlan | None:
+    """The plan of a file `apply_import` refused (its problems listed), or None for another Invalid."""
+    plan = error.params.get("plan") if error.reason is ImportReason.REFUSED else None
+    return plan if isinstance(plan, ImportPlan) else None
 
 
 def plan_import(session: DbSession, actor: User, data: bytes, *, filename: str, default_academy_id: int) -> ImportPlan:
     """Check the file and every row against the database, writing nothing. Rows without an institution go to the
     default academy; NotFound if `actor` does not administer that academy."""
-    default = services.get_academy_for(session, actor, default_academy_id)
+    default = admin.get_academy_for(session, actor, default_academy_id)
     plan = ImportPlan(filename, default, [], [])
     if len(data) > MAX_BYTES:
         plan.file_problems.append(
@@ -197,7 +196,7 @@ def plan_import(session: DbSession, actor: User, data: bytes, *, filename: str, 
     _check_cohorts(session, plan.rows)
     _check_courses(session, actor, plan.rows)
     for row in plan.rows:
-        if row.academy is not None and row.site_role not in services.manageable_roles(actor):
+        if row.academy is not None and row.site_role not in admin.manageable_roles(actor):
             row.fail(
                 "", "role_not_allowed", "you may not create users with the role {value}", value=row.site_role.value
             )
@@ -211,7 +210,7 @@ def _check_academies(session: DbSession, actor: User, plan: ImportPlan) -> None:
     by_name: dict[str, list[Academy]] = defaultdict(list)
     for a in academies:
         by_name[name_key(a.name)].append(a)
-    allowed = {a.id for a in services.visible_academies(session, actor)}
+    allowed = {a.id for a in admin.visible_academies(session, actor)}
     for row in plan.rows:
         if not row.institution:
             row.academy = plan.default_academy
@@ -291,26 +290,27 @@ def _check_courses(session: DbSession, actor: User, rows: list[PlannedRow]) -> N
 def _hash_all(passwords: list[str]) -> list[str]:
     """Hash in threads: scrypt releases the GIL, and hundreds of hashes one by one take most of a minute."""
     if len(passwords) < 4:
-        return [services.hash_password(p) for p in passwords]
+        return [accounts.hash_password(p) for p in passwords]
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        return list(pool.map(services.hash_password, passwords))
+        return list(pool.map(accounts.hash_password, passwords))
 
 
 def apply_import(
     session: DbSession, actor: User, data: bytes, *, filename: str, default_academy_id: int
 ) -> ImportOutcome:
     """Check the file again and create its users, their cohort memberships and course roles, in the caller's
-    transaction (flushed, not committed). ImportRefused, with nothing written, if any check fails."""
+    transaction (flushed, not committed). Invalid (REFUSED, `refused_plan`), with nothing written, if any check
+    fails."""
     plan = plan_import(session, actor, data, filename=filename, default_academy_id=default_academy_id)
     if not plan.ok:
-        raise ImportRefused(plan)
+        raise Invalid(ImportReason.REFUSED, plan=plan)
     rows = [(planned, planned.row) for planned in plan.rows if planned.row is not None and planned.academy is not None]
     passwords = [row.password or generate_password() for _, row in rows]
     created: list[User] = []
     for (planned, row), password_hash in zip(rows, _hash_all(passwords), strict=True):
         assert planned.academy is not None
         created.append(
-            services.add_user(
+            admin.add_user(
                 session,
                 planned.academy,
                 username=row.username,
@@ -343,9 +343,9 @@ def apply_import(
     return ImportOutcome(plan, created, generated)
 
 
-def export_users(session: DbSession, actor: User, flt: services.UserFilter) -> bytes:
+def export_users(session: DbSession, actor: User, flt: admin.UserFilter) -> bytes:
     """The users `actor` administers that match `flt`, as a users CSV the import reads back; recorded in the log."""
-    users = services.all_users(session, actor, flt, MAX_EXPORT)
+    users = admin.all_users(session, actor, flt, MAX_EXPORT)
     memberships = cohorts.cohorts_of(session, [u.id for u in users])
     rows = []
     for user in users:
@@ -366,7 +366,7 @@ def export_users(session: DbSession, actor: User, flt: services.UserFilter) -> b
     return users_to_csv(rows)
 
 
-def _filter_details(session: DbSession, flt: services.UserFilter) -> dict[str, object]:
+def _filter_details(session: DbSession, flt: admin.UserFilter) -> dict[str, object]:
     """The export's filter as the log shows it: names, not ids."""
     academy = session.get(Academy, flt.academy_id) if flt.academy_id else None
     cohort = session.get(Cohort, flt.cohort_id) if flt.cohort_id else None

@@ -15,22 +15,23 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 from wtforms import SelectChoice
 
+from lectern.domain import Invalid
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import lazy_gettext as _l
-from lectern.platform import services
+from lectern.platform.admin.services import visible_academies
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Role
-from lectern.platform.roles import role_required
+from lectern.platform.roles import role_required, signed_in_user
 from lectern.platform.rules import MIN_PASSWORD_LENGTH
 from lectern.platform.spreadsheet import csv_download
 from lectern.platform.user_import import services as user_import
-from lectern.platform.user_import.csv_format import FileProblem, RowProblem, passwords_csv, users_to_csv
+from lectern.platform.user_import.csv_format import FileProblem, RowProblem
+from lectern.platform.user_import.csv_layout import passwords_csv, users_to_csv
 from lectern.platform.user_import.forms import UserImportApplyForm, UserImportForm
 from lectern.platform.user_import.services import MAX_BYTES, MAX_ROWS, ImportPlan
 from lectern.urls import parse_id
@@ -130,10 +131,11 @@ def _filename(raw: str | None) -> str:
 
 
 def _upload_form() -> UserImportForm:
+    actor = signed_in_user()
     form = UserImportForm()
-    form.academy_id.choices = [SelectChoice(a.id, a.name) for a in services.visible_academies(db.session, current_user)]
+    form.academy_id.choices = [SelectChoice(a.id, a.name) for a in visible_academies(db.session, actor)]
     if request.method == "GET":
-        form.academy_id.data = current_user.academy_id
+        form.academy_id.data = actor.academy_id
     return form
 
 
@@ -186,12 +188,9 @@ def upload() -> ResponseReturnValue:
             )
         ]
         return _upload_page(form, 413)
-    try:
-        plan = user_import.plan_import(
-            db.session, current_user, data, filename=filename, default_academy_id=form.academy_id.data
-        )
-    except services.NotFound:
-        abort(404)
+    plan = user_import.plan_import(
+        db.session, signed_in_user(), data, filename=filename, default_academy_id=form.academy_id.data
+    )
     return _preview(plan, data)
 
 
@@ -213,22 +212,20 @@ def apply() -> ResponseReturnValue:
     if academy_id is None:
         abort(400)
     filename = _filename(form.filename.data)
+    actor = signed_in_user()
     try:
-        outcome = user_import.apply_import(
-            db.session, current_user, data, filename=filename, default_academy_id=academy_id
-        )
+        outcome = user_import.apply_import(db.session, actor, data, filename=filename, default_academy_id=academy_id)
         db.session.commit()
-    except services.NotFound:
-        db.session.rollback()
-        abort(404)
-    except user_import.ImportRefused as exc:
+    except Invalid as exc:
+        if (refused := user_import.refused_plan(exc)) is None:
+            raise
         db.session.rollback()
         message = _("Nothing was created: the file does not pass the checks any more. Fix it and upload it again.")
-        return _preview(exc.plan, data, message=message)
+        return _preview(refused, data, message=message)
     except IntegrityError:
         # Another administrator created one of these users between the checks and the insert.
         db.session.rollback()
-        plan = user_import.plan_import(db.session, current_user, data, filename=filename, default_academy_id=academy_id)
+        plan = user_import.plan_import(db.session, actor, data, filename=filename, default_academy_id=academy_id)
         message = _("Nothing was created: the users changed while the file was applied. Check the preview again.")
         return _preview(plan, data, message=message, status=409)
     generated = {pair[0] for pair in outcome.generated}
@@ -258,8 +255,9 @@ def example() -> ResponseReturnValue:
     """A small file in the layout, to start from: one row with a password and one without, in a cohort of the
     administrator's academy when it has one (so that the example passes the preview as it is). The course columns
     are left empty: they name a course by its title, and the page lists the rules."""
-    slug = current_user.academy.slug
-    own = cohorts.administered_cohorts(db.session, current_user, current_user.academy_id)
+    actor = signed_in_user()
+    slug = actor.academy.slug
+    own = cohorts.administered_cohorts(db.session, actor, actor.academy_id)
     cohort = own[0].name if own else ""
     rows = [
         {

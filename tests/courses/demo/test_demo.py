@@ -37,7 +37,7 @@ from lectern.courses.quizzes.questions import QuestionType
 from lectern.courses.services import normalise_tags
 from lectern.extensions import db
 from lectern.platform import demo as platform_demo
-from lectern.platform import services as platform_services
+from lectern.platform.accounts import services as platform_services
 from lectern.platform.models import Role, User, utcnow
 
 # The demo packages' manifests, by folder name.

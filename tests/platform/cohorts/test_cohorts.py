@@ -7,9 +7,10 @@ import io
 import pytest
 from sqlalchemy import select
 
+from lectern.domain import Invalid
 from lectern.extensions import db
 from lectern.platform.cohorts import member_lists
-from lectern.platform.cohorts.member_lists import BadList, parse_csv, parse_text
+from lectern.platform.cohorts.member_lists import ListReason, list_problems, parse_csv, parse_text
 from lectern.platform.models import AuditEntry, Cohort, CohortMember, Role
 
 
@@ -66,9 +67,10 @@ def test_pasted_lists_split_on_lines_commas_semicolons_and_spaces():
 
 def test_too_many_identifiers_are_refused(monkeypatch):
     monkeypatch.setattr(member_lists, "MAX_IDENTIFIERS", 3)
-    with pytest.raises(BadList) as caught:
+    with pytest.raises(Invalid) as caught:
         parse_text("a b c d")
-    assert caught.value.problems[0].code == "too_many"
+    assert caught.value.reason is ListReason.UNUSABLE_LIST
+    assert list_problems(caught.value)[0].code == "too_many"
 
 
 @pytest.mark.parametrize(
@@ -98,9 +100,10 @@ def test_csv_files_give_identifiers_by_line(data, expected):
     ],
 )
 def test_unusable_csv_files_are_named(data, filename, code, line):
-    with pytest.raises(BadList) as caught:
+    with pytest.raises(Invalid) as caught:
         parse_csv(data, filename)
-    assert (caught.value.problems[0].code, caught.value.problems[0].line) == (code, line)
+    problem = list_problems(caught.value)[0]
+    assert (problem.code, problem.line) == (code, line)
 
 
 # --- who may do what ---------------------------------------------------------------------------------------------

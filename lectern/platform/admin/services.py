@@ -1,106 +1,41 @@
-"""Domain logic for academies and users. Takes a session and plain values, never the request."""
+"""Administration of academies and users: who may administer whom, the users list, creating and editing users and
+academies, suspending and resetting passwords. Takes a session and plain values, never the request.
+
+Refusals are the domain errors of `lectern.domain` (re-exported here, as other areas catch them by this module):
+NotFound for what the administrator may not know exists (another academy's user), Forbidden for what they see
+but may not do, Conflict for a username, e-mail or short name another already has.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload
-from werkzeug.security import check_password_hash, generate_password_hash
 
+# Re-exported (`as`): other areas catch the refusals of these services by this module's names.
+from lectern.domain import Conflict as Conflict
+from lectern.domain import Forbidden as Forbidden
+from lectern.domain import NotFound as NotFound
 from lectern.extensions import DbSession
 from lectern.platform import access
+from lectern.platform.accounts import services as accounts
 from lectern.platform.accounts import sessions
 from lectern.platform.audit import services as audit
-from lectern.platform.models import Academy, CohortMember, Role, User, utcnow
-from lectern.platform.user_import.csv_format import generate_password
-
-# A hash of nothing anyone knows: checked against when the username is unknown, so that an unknown username takes
-# as long to refuse as a wrong password and timing does not tell which accounts exist.
-_DUMMY_HASH = generate_password_hash("lectern-timing-equaliser")
+from lectern.platform.models import Academy, CohortMember, Role, User
+from lectern.platform.user_import.csv_layout import generate_password
 
 
-class PlatformError(Exception):
-    """Base of the platform area's domain errors; views turn them into messages or HTTP errors."""
+class AdminReason(StrEnum):
+    """Why an administration service refused."""
 
-
-class NotFound(PlatformError):
-    """The object does not exist, or the user may not know that it does."""
-
-
-class Forbidden(PlatformError):
-    """The user may see the object but not do this to it."""
-
-
-class DuplicateUser(PlatformError):
-    def __init__(self, field: str) -> None:
-        super().__init__(field)
-        self.field = field
-
-
-class WrongPassword(PlatformError):
-    pass
-
-
-def hash_password(password: str) -> str:
-    """Hash with Werkzeug's current default (scrypt)."""
-    return generate_password_hash(password)
-
-
-def authenticate(session: DbSession, username: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None, in about the same time whatever the reason."""
-    user: User | None = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
-        return None
-    user.last_login_at = utcnow()
-    return user
-
-
-def change_password(session: DbSession, user: User, current: str, new: str) -> None:
-    """The user changes their own password: their other sign-ins end, the one they changed it from stays."""
-    if not check_password_hash(user.password_hash, current):
-        raise WrongPassword()
-    set_password(session, user, new, keep_current=True)
-
-
-def set_password(session: DbSession, user: User, new: str, keep_current: bool = False) -> None:
-    """Set a new password and end every sign-in of the user (but the current one, with `keep_current`)."""
-    user.password_hash = hash_password(new)
-    user.session_version += 1
-    sessions.end_all(session, user, keep_current=keep_current)
-
-
-def admin_set_password(session: DbSession, actor: User, user: User, new: str) -> None:
-    """An administrator sets `user`'s password (ending their sessions); recorded in the audit log."""
-    if not may_manage(actor, user):
-        raise Forbidden()
-    set_password(session, user, new)
-    audit.record(session, actor, "user.password", academy_id=user.academy_id, target=user.username)
-
-
-def reset_password(session: DbSession, actor: User, user: User) -> str:
-    """Give `user` a new generated password, end their sessions, and return it: the only time it exists in clear."""
-    password = generate_password()
-    admin_set_password(session, actor, user, password)
-    return password
-
-
-def set_active(session: DbSession, actor: User, user: User, active: bool) -> None:
-    """Suspend (ending every session) or reactivate `user`. Nobody suspends themselves."""
-    if not may_manage(actor, user) or user.id == actor.id:
-        raise Forbidden()
-    if user.active == active:
-        return
-    if not active:
-        user.session_version += 1
-        sessions.end_all(session, user)
-    user.active = active
-    action = "user.reactivate" if active else "user.suspend"
-    audit.record(session, actor, action, academy_id=user.academy_id, target=user.username)
+    TAKEN = "taken"  # another user has the username or e-mail, another academy the short name: `field` says which
+    NOT_MANAGEABLE = "not_manageable"  # the administrator sees the user but may not change them (a higher role)
+    ROLE_NOT_ALLOWED = "role_not_allowed"  # the administrator may not give this site role
+    OWN_ACCOUNT = "own_account"  # nobody demotes or suspends themselves and locks the door behind them
+    GLOBAL_ONLY = "global_only"  # only global administrators create academies
 
 
 # --- who may administer whom ------------------------------------------------------------------------------------
@@ -137,6 +72,7 @@ def visible_academies(session: DbSession, actor: User) -> Sequence[Academy]:
 
 
 def get_academy_for(session: DbSession, actor: User, academy_id: int) -> Academy:
+    """The academy if `actor` administers it; NotFound otherwise."""
     academy = session.get(Academy, academy_id)
     if academy is None or academy not in visible_academies(session, actor):
         raise NotFound()
@@ -149,6 +85,52 @@ def get_user_for(session: DbSession, actor: User, user_id: int) -> User:
     if user is None or not administers(actor, user.academy_id):
         raise NotFound()
     return user
+
+
+def get_manageable_user(session: DbSession, actor: User, user_id: int) -> User:
+    """The user if `actor` may change them (`may_manage`): NotFound as `get_user_for`, Forbidden for a user of
+    their academy with a role above theirs."""
+    user = get_user_for(session, actor, user_id)
+    if not may_manage(actor, user):
+        raise Forbidden(AdminReason.NOT_MANAGEABLE)
+    return user
+
+
+# --- passwords and suspension -----------------------------------------------------------------------------------
+
+
+def admin_set_password(session: DbSession, actor: User, user: User, new: str) -> None:
+    """An administrator sets `user`'s password (ending their sessions); recorded in the audit log."""
+    if not may_manage(actor, user):
+        raise Forbidden(AdminReason.NOT_MANAGEABLE)
+    accounts.set_password(session, user, new)
+    audit.record(session, actor, "user.password", academy_id=user.academy_id, target=user.username)
+
+
+def reset_password(session: DbSession, actor: User, user: User) -> str:
+    """Give `user` a new generated password, end their sessions, and return it: the only time it exists in clear."""
+    password = generate_password()
+    admin_set_password(session, actor, user, password)
+    return password
+
+
+def set_active(session: DbSession, actor: User, user: User, active: bool) -> None:
+    """Suspend (ending every session) or reactivate `user`. Nobody suspends themselves."""
+    if not may_manage(actor, user):
+        raise Forbidden(AdminReason.NOT_MANAGEABLE)
+    if user.id == actor.id:
+        raise Forbidden(AdminReason.OWN_ACCOUNT)
+    if user.active == active:
+        return
+    if not active:
+        user.session_version += 1
+        sessions.end_all(session, user)
+    user.active = active
+    action = "user.reactivate" if active else "user.suspend"
+    audit.record(session, actor, action, academy_id=user.academy_id, target=user.username)
+
+
+# --- the users list ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -211,24 +193,44 @@ def all_users(session: DbSession, actor: User, flt: UserFilter, limit: int) -> l
     return list(session.scalars(stmt.options(joinedload(User.academy)).order_by(*order).limit(limit)))
 
 
+def academy_user_counts(session: DbSession, academies: Sequence[Academy]) -> dict[int, dict[Role, int]]:
+    """Users per academy and role, in one query."""
+    ids = [a.id for a in academies]
+    counts: dict[int, dict[Role, int]] = {i: {} for i in ids}
+    if not ids:
+        return counts
+    rows = session.execute(
+        select(User.academy_id, User.role, func.count())
+        .where(User.academy_id.in_(ids))
+        .group_by(User.academy_id, User.role)
+    )
+    for academy_id, role, n in rows:
+        counts[academy_id][role] = n
+    return counts
+
+
+# --- creating and editing users ---------------------------------------------------------------------------------
+
+
 def _check_unique(session: DbSession, username: str, email: str | None, exclude_id: int | None = None) -> None:
+    """Conflict (field "username" or "email") when another user has either, in any case."""
     taken = select(User.id).where(func.lower(User.username) == username.lower())
     if exclude_id is not None:
         taken = taken.where(User.id != exclude_id)
     if session.scalar(taken) is not None:
-        raise DuplicateUser("username")
+        raise Conflict(AdminReason.TAKEN, field="username")
     if email:
         taken = select(User.id).where(func.lower(User.email) == email.lower())
         if exclude_id is not None:
             taken = taken.where(User.id != exclude_id)
         if session.scalar(taken) is not None:
-            raise DuplicateUser("email")
+            raise Conflict(AdminReason.TAKEN, field="email")
 
 
 def _check_may_assign(session: DbSession, actor: User, academy_id: int, role: Role) -> Academy:
     academy = get_academy_for(session, actor, academy_id)
     if role not in manageable_roles(actor):
-        raise Forbidden()
+        raise Forbidden(AdminReason.ROLE_NOT_ALLOWED)
     return academy
 
 
@@ -259,7 +261,7 @@ def create_user(
         first_name=first_name,
         last_name=last_name,
         role=role,
-        password_hash=hash_password(password),
+        password_hash=accounts.hash_password(password),
         email=email,
         language=language,
     )
@@ -310,11 +312,13 @@ def update_user(
     language: str | None,
     active: bool,
 ) -> User:
+    """Edit a user `actor` may manage, into an academy and role they may give. Forbidden (OWN_ACCOUNT) for a
+    change of one's own role or a suspension of oneself; Conflict for a username or e-mail another user has."""
     if not may_manage(actor, user):
-        raise Forbidden()  # an academy administrator cannot change a global administrator
+        raise Forbidden(AdminReason.NOT_MANAGEABLE)  # an academy administrator cannot change a global administrator
     _check_may_assign(session, actor, academy_id, role)
     if user.id == actor.id and (role is not actor.role or not active):
-        raise Forbidden()  # nobody demotes or suspends themselves and locks the door behind them
+        raise Forbidden(AdminReason.OWN_ACCOUNT)
     username = username.strip().lower()
     email = email.strip().lower() if email else None
     _check_unique(session, username, email, exclude_id=user.id)
@@ -342,24 +346,7 @@ def update_user(
     return user
 
 
-def academy_user_counts(session: DbSession, academies: Sequence[Academy]) -> dict[int, dict[Role, int]]:
-    """Users per academy and role, in one query."""
-    ids = [a.id for a in academies]
-    counts: dict[int, dict[Role, int]] = {i: {} for i in ids}
-    if not ids:
-        return counts
-    rows = session.execute(
-        select(User.academy_id, User.role, func.count())
-        .where(User.academy_id.in_(ids))
-        .group_by(User.academy_id, User.role)
-    )
-    for academy_id, role, n in rows:
-        counts[academy_id][role] = n
-    return counts
-
-
-class DuplicateAcademy(PlatformError):
-    pass
+# --- academies --------------------------------------------------------------------------------------------------
 
 
 def save_academy(
@@ -375,9 +362,9 @@ def save_academy(
     default_language: str,
 ) -> Academy:
     """Create (academy None) or edit an academy. Only global administrators create; an academy's own
-    administrator may edit it."""
+    administrator may edit it. Conflict (field "slug") for a short name another academy has."""
     if academy is None and actor.role is not Role.GLOBAL_ADMIN:
-        raise Forbidden()
+        raise Forbidden(AdminReason.GLOBAL_ONLY)
     if academy is not None:
         get_academy_for(session, actor, academy.id)
     slug = slug.strip().lower()
@@ -385,7 +372,7 @@ def save_academy(
     if academy is not None:
         clash = clash.where(Academy.id != academy.id)
     if session.scalar(clash) is not None:
-        raise DuplicateAcademy()
+        raise Conflict(AdminReason.TAKEN, field="slug")
     created = academy is None
     if academy is None:
         academy = Academy()
