@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
 from lectern.courses import access as course_access
-from lectern.courses.views_common import editable_course
+from lectern.courses.requested import editable_course
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.platform.models import User, utcnow
