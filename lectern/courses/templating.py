@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from flask_login import current_user
 
-from lectern.courses import services
+from lectern.courses.catalogue import services as catalogue_services
 from lectern.courses.content import progress
 from lectern.courses.content.markdown import render
 from lectern.courses.enrolment import cohort_sync
@@ -31,13 +31,13 @@ COURSE_PANELS: Slot[str] = Slot("courses.course_panels")
 
 def my_courses() -> list[tuple[Any, progress.Progress]]:
     """The signed-in user's enrolled courses with their progress, for the cadet's home page."""
-    courses = services.enrolled_courses(db.session, current_user)
+    courses = catalogue_services.enrolled_courses(db.session, current_user)
     found = progress.course_progress(db.session, current_user.id, [c.id for c in courses])
     return [(c, found[c.id]) for c in courses]
 
 
 def taught_courses() -> list[Any]:
-    return services.taught_courses(db.session, current_user)
+    return catalogue_services.taught_courses(db.session, current_user)
 
 
 def course_quizzes(course: Any, editing: bool) -> list[Any]:

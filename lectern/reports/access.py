@@ -14,8 +14,8 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from lectern.courses import access as course_access
-from lectern.courses.access import Forbidden, NotFound  # the courses area's: views turn them into 404 and 403
 from lectern.courses.models import Course, CourseCompletion, Enrolment
+from lectern.domain import Forbidden, NotFound  # the app-wide handler answers them with 404 and 403
 from lectern.extensions import DbSession
 from lectern.platform.admin import services as platform_services
 from lectern.platform.cohorts import services as cohorts

@@ -10,7 +10,6 @@ from flask_login import current_user
 from lectern.courses.enrolment import cohort_sync
 from lectern.courses.models import Course
 from lectern.courses.quizzes.attempts import services as quiz_attempts
-from lectern.courses.views_common import or_http
 from lectern.extensions import db
 from lectern.platform.admin.services import administers
 from lectern.platform.cohorts import services as platform_cohorts
@@ -43,7 +42,7 @@ def index() -> ResponseReturnValue:
 def _course_report(course_id: int) -> tuple[services.CourseReport, list[Cohort], Cohort | None]:
     """The course's report, narrowed to the cohort of `?cohort=` if it is one of the course's choices (anything
     else shows every cadet); with the choices and the chosen one."""
-    course: Course = or_http(lambda: access.course_for_report(db.session, current_user, course_id))
+    course: Course = access.course_for_report(db.session, current_user, course_id)
     choices, chosen = cohort_sync.chosen_cohort(db.session, course, arg_id("cohort"))
     user_ids = platform_cohorts.member_ids(db.session, chosen) if chosen else None
     now = utcnow()
@@ -83,7 +82,7 @@ def course_csv(course_id: int) -> ResponseReturnValue:
 def _cohort_report(cohort_id: int) -> tuple[services.CohortReport, bool]:
     """The cohort's report over every course its members take, or (`?courses=cohort`) only over those the cohort
     is enrolled in; with whether it is the latter."""
-    cohort: Cohort = or_http(lambda: access.cohort_for_report(db.session, current_user, cohort_id))
+    cohort: Cohort = access.cohort_for_report(db.session, current_user, cohort_id)
     only_linked = request.args.get("courses") == "cohort"
     courses = services.cohort_courses(db.session, cohort, members_courses=not only_linked)
     now = utcnow()

@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
 from lectern.courses import access as course_access
-from lectern.courses.views_common import editable_course
+from lectern.courses.requested import editable_course
 from lectern.domain import Invalid
 from lectern.extensions import db
 from lectern.i18n import gettext as _

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from lectern.courses.enrolment.services import enrol
 from lectern.courses.models import Course, CourseShare, Enrolment, EnrolmentMethod, Module, Visibility
-from lectern.courses.services import enrol
 from lectern.extensions import db
 from lectern.platform.models import Role, User
 from tests.courses.helpers import count

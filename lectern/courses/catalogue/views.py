@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
-from flask_login import current_user
 from wtforms import SelectChoice
 
-from lectern.courses import access, services
+from lectern.courses import access
+from lectern.courses.catalogue import services as catalogue_services
 from lectern.courses.content import progress
+from lectern.courses.content import services as content
 from lectern.courses.enrolment import cohort_sync, roster
+from lectern.courses.enrolment import services as enrolment
+from lectern.courses.enrolment.services import EnrolmentReason
 from lectern.courses.forms import EnrolKeyForm, EnrolUsersForm
 from lectern.courses.models import CourseRole
-from lectern.courses.views_common import editable_course, listed_course, or_http
+from lectern.courses.requested import editable_course, listed_course, taught_course
+from lectern.domain import Conflict, Forbidden
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
 from lectern.platform.models import Role, utcnow
-from lectern.platform.roles import login_required
+from lectern.platform.roles import login_required, signed_in_user
 from lectern.urls import arg_id, form_ids, page_arg, page_count, search_arg
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
@@ -28,11 +30,11 @@ bp = Blueprint("courses", __name__, url_prefix="/courses")
 PER_PAGE = 20
 
 REFUSALS = {
-    "not_allowed": lambda: _("Only cadets can enrol themselves, and only in published courses."),
-    "closed": lambda: _("Enrolment in this course is closed."),
-    "not_open": lambda: _("Enrolment in this course has not opened yet."),
-    "wrong_key": lambda: _("That enrolment key is not right. Ask your instructor for it."),
-    "full": lambda: _("This course is full."),
+    EnrolmentReason.NOT_ALLOWED: lambda: _("Only cadets can enrol themselves, and only in published courses."),
+    EnrolmentReason.CLOSED: lambda: _("Enrolment in this course is closed."),
+    EnrolmentReason.NOT_OPEN: lambda: _("Enrolment in this course has not opened yet."),
+    EnrolmentReason.WRONG_KEY: lambda: _("That enrolment key is not right. Ask your instructor for it."),
+    EnrolmentReason.FULL: lambda: _("This course is full."),
 }
 
 
@@ -40,19 +42,20 @@ REFUSALS = {
 @login_required
 def catalogue() -> ResponseReturnValue:
     page = page_arg()
-    academies = services.catalogue_academies(db.session)
-    tree = services.category_tree(db.session)
+    user = signed_in_user()
+    academies = catalogue_services.catalogue_academies(db.session)
+    tree = catalogue_services.category_tree(db.session)
     academy_id = arg_id("academy")
     category_id = arg_id("category")
     language = request.args.get("language", "")
-    query = services.CatalogueQuery(
+    query = catalogue_services.CatalogueQuery(
         text=search_arg(),
         academy_id=academy_id if academy_id in {a.id for a in academies} else None,
         language=language if language in ("en", "ru") else None,
         category_id=category_id if category_id in {c.id for c, _depth in tree} else None,
         prefer_language=str(get_locale() or "") or None,
     )
-    result = services.catalogue(db.session, current_user, query, page, PER_PAGE)
+    result = catalogue_services.catalogue(db.session, user, query, page, PER_PAGE)
     return render_template(
         "courses/catalogue.html",
         result=result,
@@ -61,16 +64,17 @@ def catalogue() -> ResponseReturnValue:
         pages=page_count(result.total, PER_PAGE),
         academies=academies,
         tree=tree,
-        may_create=access.may_create_courses(current_user),
+        may_create=access.may_create_courses(user),
     )
 
 
 @bp.route("/mine")
 @login_required
 def mine() -> ResponseReturnValue:
-    courses = services.enrolled_courses(db.session, current_user)
-    found = progress.course_progress(db.session, current_user.id, [c.id for c in courses])
-    taught = services.taught_courses(db.session, current_user)
+    user = signed_in_user()
+    courses = catalogue_services.enrolled_courses(db.session, user)
+    found = progress.course_progress(db.session, user.id, [c.id for c in courses])
+    taught = catalogue_services.taught_courses(db.session, user)
     return render_template("courses/mine.html", courses=courses, progress=found, taught=taught, CourseRole=CourseRole)
 
 
@@ -78,22 +82,23 @@ def mine() -> ResponseReturnValue:
 @login_required
 def course(course_id: int) -> ResponseReturnValue:
     item = listed_course(course_id)
-    outline = services.load_outline(db.session, item)
-    enrolled = access.is_enrolled(db.session, current_user, item)
-    teaching = access.can_teach(db.session, current_user, item)
-    done = progress.done_lessons(db.session, current_user.id, item.id) if enrolled else set()
+    user = signed_in_user()
+    outline = content.load_outline(db.session, item)
+    enrolled = access.is_enrolled(db.session, user, item)
+    teaching = access.can_teach(db.session, user, item)
+    done = progress.done_lessons(db.session, user.id, item.id) if enrolled else set()
     return render_template(
         "courses/course.html",
         course=item,
         outline=outline,
         enrolled=enrolled,
         teaching=teaching,
-        editing=access.can_edit(db.session, current_user, item),
+        editing=access.can_edit(db.session, user, item),
         done=done,
-        progress=progress.course_progress(db.session, current_user.id, [item.id])[item.id],
-        completed_at=progress.completed_at(db.session, current_user.id, item) if enrolled else None,
+        progress=progress.course_progress(db.session, user.id, [item.id])[item.id],
+        completed_at=progress.completed_at(db.session, user.id, item) if enrolled else None,
         key_form=EnrolKeyForm(),
-        can_self_enrol=current_user.role is Role.CADET and item.self_enrol and not enrolled,
+        can_self_enrol=user.role is Role.CADET and item.self_enrol and not enrolled,
     )
 
 
@@ -105,9 +110,9 @@ def enrol_self(course_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.self_enrol(db.session, current_user, item, form.key.data, utcnow())
-    except services.EnrolmentRefused as exc:
-        flash(REFUSALS[exc.reason](), "error")
+        enrolment.self_enrol(db.session, signed_in_user(), item, form.key.data, utcnow())
+    except Forbidden as refused:
+        flash(REFUSALS[EnrolmentReason(refused.reason)](), "error")
         return redirect(url_for("courses.course", course_id=item.id))
     db.session.commit()
     flash(_("You are enrolled. Welcome to the course!"), "success")
@@ -119,12 +124,13 @@ def enrol_self(course_id: int) -> ResponseReturnValue:
 def leave(course_id: int) -> ResponseReturnValue:
     item = listed_course(course_id)
     try:
-        roster.leave(db.session, current_user, item)
-    except roster.HeldByCohort as exc:
+        roster.leave(db.session, signed_in_user(), item)
+    except Conflict as held:
+        db.session.rollback()
         flash(
             _(
                 "You are enrolled through your cohort (%(names)s): ask your administrator to unenrol you.",
-                names=exc.names,
+                names=held.params["names"],
             ),
             "error",
         )
@@ -137,27 +143,24 @@ def leave(course_id: int) -> ResponseReturnValue:
 @bp.route("/<id:course_id>/participants", methods=["GET", "POST"])
 @login_required
 def participants(course_id: int) -> ResponseReturnValue:
-    item = listed_course(course_id)
-    if not access.can_teach(db.session, current_user, item):
-        abort(403)
-    may_enrol = access.can_edit(db.session, current_user, item)
+    item = taught_course(course_id)
+    user = signed_in_user()
+    may_enrol = access.can_edit(db.session, user, item)
     text = search_arg()
-    candidates = services.enrollable_users(db.session, item, text) if may_enrol else []
+    candidates = enrolment.enrollable_users(db.session, item, text) if may_enrol else []
     form = EnrolUsersForm()
     form.user_ids.choices = [SelectChoice(u.id, u.full_name) for u in candidates]
     if request.method == "POST":
-        if not may_enrol:
-            abort(403)
-        ids = form_ids("user_ids")
-        users = [or_http(partial(services.user_for_enrolment, db.session, item, uid)) for uid in ids]
+        access.check_editor(db.session, user, item)
+        users = [enrolment.user_for_enrolment(db.session, item, uid) for uid in form_ids("user_ids")]
         if not users:
             flash(_("Choose at least one cadet."), "error")
         else:
-            added = roster.enrol_by_hand(db.session, current_user, item, users)
+            added = roster.enrol_by_hand(db.session, user, item, users)
             db.session.commit()
             flash(ngettext("%(num)d cadet enrolled.", "%(num)d cadets enrolled.", added), "success")
         return redirect(url_for("courses.participants", course_id=item.id))
-    enrolments = services.participants(db.session, item)
+    enrolments = enrolment.participants(db.session, item)
     user_ids = [e.user_id for e in enrolments]
     staff = roster.staff_of(db.session, item)
     return render_template(
@@ -187,16 +190,17 @@ def participants(course_id: int) -> ResponseReturnValue:
 def remove_participant(course_id: int, user_id: int) -> ResponseReturnValue:
     item = editable_course(course_id)
     try:
-        removed = roster.unenrol_by_hand(db.session, current_user, item, user_id)
-    except roster.HeldByCohort as exc:
+        removed = roster.unenrol_by_hand(db.session, signed_in_user(), item, user_id)
+    except Conflict as held:
+        db.session.rollback()
         flash(
             ngettext(
                 "This cadet is enrolled through the cohort %(names)s and would come back with it: remove them from "
                 "the cohort, or unenrol the cohort.",
                 "This cadet is enrolled through the cohorts %(names)s and would come back with them: remove them "
                 "from the cohorts, or unenrol the cohorts.",
-                len(exc.cohorts),
-                names=exc.names,
+                len(held.params["cohorts"]),
+                names=held.params["names"],
             ),
             "error",
         )

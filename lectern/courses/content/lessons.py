@@ -6,20 +6,22 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
-from lectern.courses import access, services
+from lectern.courses import access
 from lectern.courses.content import progress, viewing
+from lectern.courses.content import services as content
 from lectern.courses.content.markdown import render
+from lectern.courses.content.services import ContentReason
 from lectern.courses.content.storage import INLINE_TYPES
 from lectern.courses.models import LessonKind
-from lectern.courses.views_common import followed_course, or_http, storage
+from lectern.courses.requested import followed_course, storage
+from lectern.domain import Conflict
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
 from lectern.platform import formatting
 from lectern.platform.models import utcnow
-from lectern.platform.roles import login_required
+from lectern.platform.roles import login_required, signed_in_user
 
 bp = Blueprint("lessons", __name__, url_prefix="/courses")
 
@@ -31,20 +33,22 @@ DONE_WHEN_VIEWED = {LessonKind.TEXT, LessonKind.FILE, LessonKind.LINK}
 @login_required
 def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
     course = followed_course(course_id)
-    item = or_http(lambda: services.lesson_of(db.session, course, lesson_id))
-    enrolled = access.is_enrolled(db.session, current_user, course)
+    item = content.lesson_of(db.session, course, lesson_id)
+    user = signed_in_user()
+    enrolled = access.is_enrolled(db.session, user, course)
     watched = None
+    # Opening a lesson is what the cadet did: it is recorded (and committed) even though this is a GET.
     if enrolled and item.kind in DONE_WHEN_VIEWED:
-        progress.mark_done(db.session, current_user.id, item, utcnow())
+        progress.mark_done(db.session, user.id, item, utcnow())
         db.session.commit()
     elif enrolled and item.kind is LessonKind.VIDEO:
-        seen = viewing.opened(db.session, current_user.id, item, utcnow())
+        seen = viewing.opened(db.session, user.id, item, utcnow())
         watched = viewing.share(seen, item.file.duration_seconds if item.file else None)
         db.session.commit()
-    outline = services.load_outline(db.session, course)
+    outline = content.load_outline(db.session, course)
     flat = [lesson for module in outline for lesson in module.lessons]
     index = next(i for i, x in enumerate(flat) if x.id == item.id)
-    done = progress.done_lessons(db.session, current_user.id, course.id) if enrolled else set()
+    done = progress.done_lessons(db.session, user.id, course.id) if enrolled else set()
     return render_template(
         "courses/lesson.html",
         course=course,
@@ -57,8 +61,8 @@ def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
         done=done,
         watched=watched,
         done_share=viewing.DONE_SHARE,
-        progress=progress.course_progress(db.session, current_user.id, [course.id])[course.id],
-        editing=access.can_edit(db.session, current_user, course),
+        progress=progress.course_progress(db.session, user.id, [course.id])[course.id],
+        editing=access.can_edit(db.session, user, course),
     )
 
 
@@ -67,7 +71,7 @@ def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
 def lesson_file(course_id: int, lesson_id: int) -> ResponseReturnValue:
     """The lesson's file, with conditional and range requests (206 Partial Content) for seeking."""
     course = followed_course(course_id)
-    item = or_http(lambda: services.lesson_of(db.session, course, lesson_id))
+    item = content.lesson_of(db.session, course, lesson_id)
     if item.file is None:
         abort(404)
     path = storage().path(item.file.sha256)
@@ -91,16 +95,16 @@ def lesson_file(course_id: int, lesson_id: int) -> ResponseReturnValue:
 def mark(course_id: int, lesson_id: int) -> ResponseReturnValue:
     """Mark a lesson done or not done (the cadet's own choice, or the video player at the end)."""
     course = followed_course(course_id)
-    item = or_http(lambda: services.lesson_of(db.session, course, lesson_id))
-    if not access.is_enrolled(db.session, current_user, course):
-        abort(403)
+    item = content.lesson_of(db.session, course, lesson_id)
+    user = signed_in_user()
+    access.check_enrolled(db.session, user, course)
     completed = False
     if request.form.get("done", "1") == "1":
-        if item.kind is LessonKind.VIDEO:
-            abort(409)  # a video is done by playing it (played below), not by saying so
-        completed = progress.mark_done(db.session, current_user.id, item, utcnow())
+        if item.kind is LessonKind.VIDEO:  # a video is done by playing it (played below), not by saying so
+            raise Conflict(ContentReason.PLAYED_NOT_MARKED)
+        completed = progress.mark_done(db.session, user.id, item, utcnow())
     else:
-        progress.mark_undone(db.session, current_user.id, item)
+        progress.mark_undone(db.session, user.id, item)
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         return _progress(course.id, completed)
@@ -112,7 +116,7 @@ def mark(course_id: int, lesson_id: int) -> ResponseReturnValue:
 def _progress(course_id: int, completed: bool) -> dict[str, Any]:
     """The course's progress for the lesson page's script: the bar's figures and label, and whether this request
     completed the course (with the words to say so)."""
-    found = progress.course_progress(db.session, current_user.id, [course_id])[course_id]
+    found = progress.course_progress(db.session, signed_in_user().id, [course_id])[course_id]
     label = ngettext("%(done)d of %(num)d lesson", "%(done)d of %(num)d lessons", found.total, done=found.done)
     return {
         "done": found.done,
@@ -130,11 +134,11 @@ def played(course_id: int, lesson_id: int) -> ResponseReturnValue:
     """The video player's report of the parts it has played (see content/viewing.py); answers with the lesson's
     state and the course's progress, so the page shows a completion without a reload."""
     course = followed_course(course_id)
-    item = or_http(lambda: services.lesson_of(db.session, course, lesson_id))
+    item = content.lesson_of(db.session, course, lesson_id)
     if item.kind is not LessonKind.VIDEO or item.file is None:
         abort(404)
-    if not access.is_enrolled(db.session, current_user, course):
-        abort(403)
+    user = signed_in_user()
+    access.check_enrolled(db.session, user, course)
     try:
         duration = viewing.duration_of(
             item, storage().path(item.file.sha256), request.form.get("duration", 0.0, type=float)
@@ -142,7 +146,7 @@ def played(course_id: int, lesson_id: int) -> ResponseReturnValue:
         ranges = viewing.read_ranges(request.form.get("ranges", ""), duration)
     except viewing.BadReport:
         abort(400)
-    watched = viewing.report(db.session, current_user.id, item, ranges, duration, utcnow())
+    watched = viewing.report(db.session, user.id, item, ranges, duration, utcnow())
     db.session.commit()
     return {
         "lesson_done": watched.done,

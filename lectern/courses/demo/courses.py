@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from lectern.courses import services
 from lectern.courses.content import progress
+from lectern.courses.content import services as content_services
 from lectern.courses.content.storage import Storage
 from lectern.courses.demo import package_files
 from lectern.courses.demo.catalogue import (
@@ -34,6 +34,7 @@ from lectern.courses.demo.catalogue import (
     Placement,
 )
 from lectern.courses.enrolment import cohort_sync
+from lectern.courses.enrolment import services as enrolment_services
 from lectern.courses.models import (
     Category,
     Course,
@@ -118,7 +119,7 @@ def _course(
             actor = next(u for u in users.values() if u.role is Role.GLOBAL_ADMIN)
         course = package_service.import_package(session, actor, package, storage, academy_id=academy.id)
         visibility = Visibility(package.course.visibility or Visibility.DRAFT)
-    fields = services.CourseFields(
+    fields = content_services.CourseFields(
         title=course.title,
         summary=course.summary,
         language=course.language,
@@ -132,7 +133,7 @@ def _course(
         enrol_opens_at=None,
         enrol_closes_at=None,
     )
-    services.update_course(session, actor, course, fields)
+    content_services.update_course(session, actor, course, fields)
     if actor is not instructor:
         course.staff.append(CourseStaff(user_id=instructor.id, role=CourseRole.INSTRUCTOR))
         session.flush()
@@ -141,7 +142,7 @@ def _course(
 
 def _enrol(session: DbSession, courses: dict[str, Course], users: dict[str, User]) -> None:
     for key, usernames in ENROLMENTS.items():
-        services.enrol(session, courses[key], [users[u] for u in usernames], EnrolmentMethod.MANUAL)
+        enrolment_services.enrol(session, courses[key], [users[u] for u in usernames], EnrolmentMethod.MANUAL)
     for key, names in COHORT_ENROLMENTS.items():
         for name in names:
             cohort = session.scalars(select(Cohort).where(Cohort.name == name)).one()

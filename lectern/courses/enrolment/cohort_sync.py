@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, exists, false, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
-from lectern.courses.access import Forbidden, NotFound, can_edit, staff_course_ids
+from lectern.courses.access import can_edit, staff_course_ids
 from lectern.courses.content.progress import insert_once
+from lectern.courses.enrolment.services import EnrolmentReason
 from lectern.courses.models import (
     Course,
     CourseCohort,
@@ -28,6 +29,7 @@ from lectern.courses.models import (
     EnrolmentMethod,
     Visibility,
 )
+from lectern.domain import Forbidden, NotFound
 from lectern.extensions import DbSession
 from lectern.platform import access
 from lectern.platform.admin.services import administers
@@ -66,9 +68,9 @@ def enrol_cohort(session: DbSession, actor: User | None, course: Course, cohort:
     (`may_manage`). Logged as ``course.cohort_enrol``.
     """
     if not _offered(session, course, cohort):
-        raise NotFound()
+        raise NotFound(EnrolmentReason.COHORT_NOT_OFFERED)
     if not may_manage(session, actor, course, cohort):
-        raise Forbidden()
+        raise Forbidden(EnrolmentReason.NOT_COHORT_MANAGER)
     if not insert_once(session, CourseCohort, course_id=course.id, cohort_id=cohort.id):
         return 0  # enrolled already (perhaps by another administrator at the same moment)
     added = _enrol(session, [course.id], cohorts.member_ids(session, cohort))
@@ -83,7 +85,7 @@ def unenrol_cohort(session: DbSession, actor: User | None, course: Course, cohor
     Whether the course is still offered to the cohort's academy does not matter: a course taken back from an
     academy must not keep its cohort (and the cohort's new members) for good."""
     if not may_manage(session, actor, course, cohort):
-        raise Forbidden()
+        raise Forbidden(EnrolmentReason.NOT_COHORT_MANAGER)
     link = (CourseCohort.course_id == course.id, CourseCohort.cohort_id == cohort.id)
     result = session.execute(delete(CourseCohort).where(*link))
     if not result.rowcount:  # type: ignore[attr-defined]

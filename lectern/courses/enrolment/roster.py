@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from lectern.courses import services
-from lectern.courses.access import STAFF_SITE_ROLES, CourseError, Forbidden, NotFound, can_edit
+from lectern.courses.access import STAFF_SITE_ROLES, check_editor
 from lectern.courses.enrolment import cohort_sync
+from lectern.courses.enrolment import services as enrolment
+from lectern.courses.enrolment.services import EnrolmentReason
 from lectern.courses.models import Course, CourseRole, CourseStaff, Enrolment, EnrolmentMethod
+from lectern.domain import Conflict, Forbidden, NotFound
 from lectern.extensions import DbSession
 from lectern.i18n import lazy_gettext as _l
 from lectern.platform import access
@@ -37,22 +39,10 @@ METHOD_LABELS = {
 }
 
 
-class HeldByCohort(CourseError):
-    """The user is a member of cohorts enrolled in the course: unenrolling them alone would not last."""
-
-    def __init__(self, cohorts: list[Cohort]) -> None:
-        self.names = ", ".join(c.name for c in cohorts)
-        super().__init__(self.names)
-        self.cohorts = cohorts
-
-
-class OwnRole(CourseError):
-    """Editors who edit through their course role do not change or remove it themselves (and lock themselves out)."""
-
-
-def _editor(session: DbSession, actor: User, course: Course) -> None:
-    if not can_edit(session, actor, course):
-        raise Forbidden()
+def held_by_cohort(cohorts: list[Cohort]) -> Conflict:
+    """The refusal to unenrol a member of cohorts enrolled in the course (it would not last: the cohort's next
+    change enrols them again). Its params: `cohorts`, and their `names` for the message."""
+    return Conflict(EnrolmentReason.HELD_BY_COHORT, cohorts=cohorts, names=", ".join(c.name for c in cohorts))
 
 
 # --- enrolment by hand ---------------------------------------------------------------------------------------------
@@ -60,8 +50,8 @@ def _editor(session: DbSession, actor: User, course: Course) -> None:
 
 def enrol_by_hand(session: DbSession, actor: User, course: Course, users: Iterable[User]) -> int:
     """Enrol `users` (method MANUAL; those enrolled already stay as they are); returns how many were added.
-    The caller chose them with `services.user_for_enrolment`. Logged as ``course.enrol``."""
-    _editor(session, actor, course)
+    The caller chose them with `enrolment.user_for_enrolment`. Logged as ``course.enrol``."""
+    check_editor(session, actor, course)
     users = list(users)
     have = set(
         session.scalars(
@@ -70,7 +60,7 @@ def enrol_by_hand(session: DbSession, actor: User, course: Course, users: Iterab
             )
         )
     )
-    added = services.enrol(session, course, users, EnrolmentMethod.MANUAL)
+    added = enrolment.enrol(session, course, users, EnrolmentMethod.MANUAL)
     if added:
         audit.record(
             session,
@@ -86,20 +76,20 @@ def enrol_by_hand(session: DbSession, actor: User, course: Course, users: Iterab
 def _not_held(session: DbSession, course: Course, user_id: int) -> None:
     held = cohort_sync.holding_cohorts(session, course, [user_id])[user_id]
     if held:
-        raise HeldByCohort(held)
+        raise held_by_cohort(held)
 
 
 def unenrol_by_hand(session: DbSession, actor: User, course: Course, user_id: int) -> bool:
-    """End one enrolment (however it was made); False if there was none. HeldByCohort when an enrolled cohort holds
-    the user: they would be back with the cohort's next change, so they leave the cohort instead. Completions,
-    attempts and grades are kept. Logged as ``course.unenrol``."""
-    _editor(session, actor, course)
-    enrolment = session.scalar(
+    """End one enrolment (however it was made); False if there was none. Conflict (HELD_BY_COHORT) when an enrolled
+    cohort holds the user: they would be back with the cohort's next change, so they leave the cohort instead.
+    Completions, attempts and grades are kept. Logged as ``course.unenrol``."""
+    check_editor(session, actor, course)
+    found = session.scalar(
         select(Enrolment)
         .where(Enrolment.course_id == course.id, Enrolment.user_id == user_id)
         .options(joinedload(Enrolment.user))
     )
-    if enrolment is None:
+    if found is None:
         return False
     _not_held(session, course, user_id)
     audit.record(
@@ -108,18 +98,18 @@ def unenrol_by_hand(session: DbSession, actor: User, course: Course, user_id: in
         "course.unenrol",
         academy_id=course.academy_id,
         target=course.title,
-        details={"user": enrolment.user.username},
+        details={"user": found.user.username},
     )
-    session.delete(enrolment)
+    session.delete(found)
     access.changed(session, user_id)  # their open lecture sockets are checked again once this commits
     session.flush()
     return True
 
 
 def leave(session: DbSession, user: User, course: Course) -> None:
-    """A cadet leaves a course; HeldByCohort while a cohort of theirs is enrolled in it."""
+    """A cadet leaves a course; Conflict (HELD_BY_COHORT) while a cohort of theirs is enrolled in it."""
     _not_held(session, course, user.id)
-    services.unenrol(session, course, user.id)
+    enrolment.unenrol(session, course, user.id)
 
 
 # --- course staff --------------------------------------------------------------------------------------------------
@@ -168,14 +158,14 @@ def set_staff(session: DbSession, actor: User, course: Course, user_id: int, rol
     """Give `user_id` the role in the course (or change theirs); False when they had it already.
 
     NotFound unless the user is an instructor or academy administrator of the course's academy; Forbidden unless
-    `actor` edits the course; OwnRole for an instructor's own role. Logged as ``course.staff``.
+    `actor` edits the course, and (OWN_ROLE) for an instructor's own role. Logged as ``course.staff``.
     """
-    _editor(session, actor, course)
+    check_editor(session, actor, course)
     user = session.get(User, user_id)
     if user is None or user.academy_id != course.academy_id or user.role not in STAFF_SITE_ROLES:
-        raise NotFound()
+        raise NotFound(EnrolmentReason.NOT_STAFF_CANDIDATE)
     if _own_role_matters(actor, course, user.id):
-        raise OwnRole()
+        raise Forbidden(EnrolmentReason.OWN_ROLE)
     row = session.get(CourseStaff, (course.id, user.id))
     if row is not None and row.role is role:
         return False
@@ -192,8 +182,9 @@ def set_staff(session: DbSession, actor: User, course: Course, user_id: int, rol
 
 
 def remove_staff(session: DbSession, actor: User, course: Course, user_id: int) -> bool:
-    """Take away `user_id`'s role in the course; False when they had none. Logged as ``course.staff_remove``."""
-    _editor(session, actor, course)
+    """Take away `user_id`'s role in the course; False when they had none; Forbidden as `set_staff`. Logged as
+    ``course.staff_remove``."""
+    check_editor(session, actor, course)
     row = session.scalar(
         select(CourseStaff)
         .where(CourseStaff.course_id == course.id, CourseStaff.user_id == user_id)
@@ -202,7 +193,7 @@ def remove_staff(session: DbSession, actor: User, course: Course, user_id: int) 
     if row is None:
         return False
     if _own_role_matters(actor, course, user_id):
-        raise OwnRole()
+        raise Forbidden(EnrolmentReason.OWN_ROLE)
     audit.record(
         session,
         actor,

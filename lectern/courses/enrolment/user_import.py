@@ -16,9 +16,9 @@ from collections.abc import Collection, Mapping, Sequence
 
 from sqlalchemy import and_, exists, or_, select
 
-from lectern.courses import services
 from lectern.courses.access import can_edit
 from lectern.courses.content.progress import insert_once
+from lectern.courses.enrolment import services as enrolment_services
 from lectern.courses.models import Course, CourseRole, CourseShare, CourseStaff, EnrolmentMethod, Visibility
 from lectern.extensions import DbSession
 from lectern.platform.admin.services import administers
@@ -72,7 +72,7 @@ class CourseLinks:
             if course is None:  # found in this transaction a moment ago
                 raise LookupError(course_id)
             if role == "cadet":
-                services.enrol(session, course, users, EnrolmentMethod.MANUAL)
+                enrolment_services.enrol(session, course, users, EnrolmentMethod.MANUAL)
             else:
                 for user in users:
                     insert_once(session, CourseStaff, course_id=course.id, user_id=user.id, role=CourseRole(role))

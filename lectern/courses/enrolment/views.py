@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from lectern.courses.enrolment import cohort_sync, roster
+from lectern.courses.enrolment.services import EnrolmentReason
 from lectern.courses.models import Course, CourseCohort, CourseRole
-from lectern.courses.views_common import editable_course, listed_course, or_http
+from lectern.courses.requested import editable_course, listed_course
+from lectern.domain import Forbidden
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
 from lectern.platform.admin import services
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Cohort
-from lectern.platform.roles import login_required
+from lectern.platform.roles import login_required, signed_in_user
 from lectern.urls import form_id
 
 bp = Blueprint("course_admin", __name__, url_prefix="/courses")
@@ -57,7 +58,7 @@ def add_cohort(course_id: int) -> ResponseReturnValue:
     """Enrol a cohort of an academy the course is offered to (from the participants page)."""
     course = editable_course(course_id)
     cohort = _cohort_by_id(form_id("cohort_id"))
-    added = or_http(lambda: cohort_sync.enrol_cohort(db.session, current_user, course, cohort))
+    added = cohort_sync.enrol_cohort(db.session, signed_in_user(), course, cohort)
     db.session.commit()
     flash(_enrolled_message(cohort, course, added), "success")
     return _back(course)
@@ -68,12 +69,12 @@ def add_cohort(course_id: int) -> ResponseReturnValue:
 def enrol_cohort(cohort_id: int) -> ResponseReturnValue:
     """Enrol the cohort in a course (from the cohort's page: its administrators only)."""
     try:
-        cohort = cohorts.get_cohort_for(db.session, current_user, cohort_id)
+        cohort = cohorts.get_cohort_for(db.session, signed_in_user(), cohort_id)
     except services.NotFound:
         abort(404)
     # The cohort's administrators enrol it in courses offered to its academy that they do not edit themselves.
     course = listed_course(form_id("course_id"))
-    added = or_http(lambda: cohort_sync.enrol_cohort(db.session, current_user, course, cohort))
+    added = cohort_sync.enrol_cohort(db.session, signed_in_user(), course, cohort)
     db.session.commit()
     flash(_enrolled_message(cohort, course, added), "success")
     return redirect(url_for("cohorts.cohort", cohort_id=cohort.id))
@@ -88,10 +89,9 @@ def remove_cohort(course_id: int, cohort_id: int) -> ResponseReturnValue:
     course, cohort = db.session.get(Course, course_id), _cohort_by_id(cohort_id)
     if course is None or db.session.get(CourseCohort, (course_id, cohort_id)) is None:
         abort(404)
-    if not cohort_sync.may_manage(db.session, current_user, course, cohort):
-        listed_course(course_id)  # 404 for a course the user cannot find
-        abort(403)
-    removed = cohort_sync.unenrol_cohort(db.session, current_user, course, cohort)
+    if not cohort_sync.may_manage(db.session, signed_in_user(), course, cohort):
+        listed_course(course_id)  # 404 for a course the user cannot find; unenrol_cohort's 403 for the others
+    removed = cohort_sync.unenrol_cohort(db.session, signed_in_user(), course, cohort)
     db.session.commit()
     flash(
         ngettext(
@@ -116,8 +116,10 @@ def add_staff(course_id: int) -> ResponseReturnValue:
     if role not in CourseRole._value2member_map_:
         abort(400)
     try:
-        changed = or_http(lambda: roster.set_staff(db.session, current_user, course, user_id, CourseRole(role)))
-    except roster.OwnRole:
+        changed = roster.set_staff(db.session, signed_in_user(), course, user_id, CourseRole(role))
+    except Forbidden as refused:
+        if refused.reason is not EnrolmentReason.OWN_ROLE:
+            raise
         db.session.rollback()
         flash(_("You cannot change your own role in this course."), "error")
         return _back(course)
@@ -132,8 +134,10 @@ def add_staff(course_id: int) -> ResponseReturnValue:
 def remove_staff(course_id: int, user_id: int) -> ResponseReturnValue:
     course = editable_course(course_id)
     try:
-        removed = or_http(lambda: roster.remove_staff(db.session, current_user, course, user_id))
-    except roster.OwnRole:
+        removed = roster.remove_staff(db.session, signed_in_user(), course, user_id)
+    except Forbidden as refused:
+        if refused.reason is not EnrolmentReason.OWN_ROLE:
+            raise
         db.session.rollback()
         flash(_("You cannot remove your own role in this course."), "error")
         return _back(course)

@@ -15,7 +15,8 @@ from typing import IO, cast
 
 from sqlalchemy import or_, select
 
-from lectern.courses import access, services
+from lectern.courses import access
+from lectern.courses.content import services as content_services
 from lectern.courses.content.storage import DOCUMENT_TYPES, IMAGE_TYPES, VIDEO_TYPES, Saved, Storage, UploadError
 from lectern.courses.models import (
     Course,
@@ -69,7 +70,7 @@ def package_of(session: DbSession, course: Course, storage: Storage) -> Package:
     info = CourseInfo(course.title, course.summary, course.language, course.tag_list, course.visibility.value)
     package = Package(info)
     by_sha: dict[str, str] = {}
-    for module in services.load_outline(session, course):
+    for module in content_services.load_outline(session, course):
         entry = ModuleEntry(module.title)
         for lesson in module.lessons:
             path = None
@@ -138,8 +139,8 @@ def store_media(package: Package, storage: Storage, progress: Progress | None = 
     return saved
 
 
-def _fields(info: CourseInfo) -> services.CourseFields:
-    return services.CourseFields(
+def _fields(info: CourseInfo) -> content_services.CourseFields:
+    return content_services.CourseFields(
         title=info.title,
         summary=info.summary,
         language=info.language,
@@ -184,17 +185,20 @@ def import_package(
         if path not in files:
             s = saved[path]
             name = path.rsplit("/", 1)[-1][-255:]
-            files[path] = services.file_row(s, name, actor.id)
+            files[path] = content_services.file_row(s, name, actor.id)
         return files[path]
 
     if target_course is None:
-        course = services.create_course(session, actor, _fields(package.course), academy_id)
+        course = content_services.create_course(session, actor, _fields(package.course), academy_id)
         old: list[Module] = []
     else:
         course = target_course
-        old = services.load_outline(session, course)
+        old = content_services.load_outline(session, course)
         course.title, course.summary = package.course.title, package.course.summary
-        course.language, course.tags = package.course.language, services.normalise_tags(", ".join(package.course.tags))
+        course.language, course.tags = (
+            package.course.language,
+            content_services.normalise_tags(", ".join(package.course.tags)),
+        )
         course.version += 1
         course.updated_at = utcnow()
     modules = []

@@ -28,7 +28,7 @@ from lectern.courses.packages import service as package_service
 from lectern.courses.packages.format import Limits
 from lectern.courses.packages.forms import ImportForm
 from lectern.courses.packages.problems import Problem
-from lectern.courses.views_common import editable_course, storage
+from lectern.courses.requested import editable_course, storage
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import lazy_gettext as _l

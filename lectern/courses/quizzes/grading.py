@@ -1,11 +1,7 @@
 """Grading quiz answers with Moodle's semantics: pure functions over `quiz_model.Question`, no Flask, no database.
 
-A response is a plain value that the web layer stores as JSON, one shape per question type:
-
-- SINGLE: the index of the chosen choice (int); MULTIPLE: the chosen indexes (frozenset, a list in JSON);
-- TRUE_FALSE: bool; SHORT and ESSAY: the text as typed; NUMERICAL: the number as typed (str);
-- MATCHING: {stem index: option index}, stems being `matching_stems(q)` and options `matching_options(q)`;
-- DESCRIPTION: None. None is also "not answered" for every type.
+A response is a plain value that the web layer stores as JSON, in one shape per question type: responses.py
+describes and checks them.
 
 Indexes always refer to the question's own order, never to the shuffled order a cadet saw: `shuffled()` gives the
 display order and its inverse, so a stored answer survives a reload and a review shows what was chosen.
@@ -17,26 +13,25 @@ import hashlib
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeAlias, TypeVar, cast
+from typing import Literal, TypeVar, cast
 
-from lectern.courses.quizzes.questions import NumericAnswer, Pair, Question, QuestionType
+from lectern.courses.quizzes.questions import NumericAnswer, Question, QuestionType
+
+# What grading reads of a response's shape (responses.py), under the names this module's users have always used.
+from lectern.courses.quizzes.responses import InvalidResponse as InvalidResponse
+from lectern.courses.quizzes.responses import Response as Response
+from lectern.courses.quizzes.responses import matching_options as matching_options
+from lectern.courses.quizzes.responses import matching_stems as matching_stems
+from lectern.courses.quizzes.responses import normalise_response as normalise_response
 
 T = TypeVar("T")
-Response: TypeAlias = int | str | frozenset[int] | dict[int, int] | None  # bool is an int
 GradeState = Literal["correct", "partial", "wrong", "unanswered", "needs_grading", "not_graded"]
 GradingMethod = Literal["highest", "average", "first", "last"]
 GRADING_METHODS: tuple[GradingMethod, ...] = ("highest", "average", "first", "last")
 
 NOT_A_NUMBER = "not_a_number"  # Grade.note for a NUMERICAL answer we cannot read; the web layer words it
-
-# Longer than anything a cadet types; refusing more keeps a hostile client from making us store or scan megabytes.
-MAX_SHORT = 1_000
-MAX_NUMBER = 100
-MAX_ESSAY = 200_000
-# int() of a long digit string is slow and, past 4300 digits, a ValueError: no question has a million choices.
-_INDEX = re.compile(r"[0-9]{1,6}")
 
 # Float error guard for NUMERICAL. A typed decimal parses to the nearest double (relative error ~1e-16), and
 # |x - value| adds a few ulps more, so 0.9 vs 1.1 ± 0.2 would miss by 7e-17. We widen every interval by
@@ -50,14 +45,6 @@ _RIGHT = 0.999999
 _WRONG = 0.000001
 
 
-class InvalidResponse(ValueError):
-    """A response of the wrong shape for its question (wrong type, index out of range, too long)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 @dataclass(frozen=True)
 class Grade:
     """The outcome of grading one response. `feedback` holds the chosen answers' feedback (the general feedback
@@ -68,96 +55,6 @@ class Grade:
     feedback: tuple[str, ...] = ()
     state: GradeState = "wrong"
     note: str = ""
-
-
-# --- the shapes of responses ------------------------------------------------------------------------------------
-
-
-def matching_stems(question: Question) -> tuple[Pair, ...]:
-    """The left items of a MATCHING question, in the question's order; pairs with a blank left are distractors."""
-    return tuple(p for p in question.pairs if p.left.strip())
-
-
-def matching_options(question: Question) -> tuple[str, ...]:
-    """The distinct right texts of a MATCHING question, sorted by code point.
-
-    Sorting (rather than the authored order) keeps the list from lining up with the stems and giving the answer
-    away, and code-point order does not depend on locale or Unicode version, so stored indexes stay valid."""
-    return tuple(sorted({p.right for p in question.pairs}))
-
-
-def _index(raw: object, size: int, what: str) -> int:
-    # bool is an int in Python, but true is not "choice 1".
-    if isinstance(raw, str) and _INDEX.fullmatch(raw):
-        raw = int(raw)  # JSON object keys and HTML form values arrive as strings
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        raise InvalidResponse(f"a {what} must be given by its index")
-    if not 0 <= raw < size:
-        raise InvalidResponse(f"there is no {what} {raw}")
-    return raw
-
-
-def _text(raw: object, limit: int) -> str:
-    if not isinstance(raw, str):
-        raise InvalidResponse("the answer must be text")
-    if len(raw) > limit:
-        raise InvalidResponse(f"the answer is longer than {limit} characters")
-    # NUL and lone surrogates cannot be stored (PostgreSQL refuses both in text and JSON): refuse them here.
-    if "\x00" in raw:
-        raise InvalidResponse("the answer contains a NUL character")
-    try:
-        raw.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidResponse("the answer is not valid Unicode") from None
-    return raw
-
-
-def normalise_response(question: Question, raw: object) -> Response:
-    """Check a raw JSON-ish value from a browser and return the response in its canonical shape.
-
-    Raises InvalidResponse, and nothing else, for a value of the wrong shape. A NUMERICAL answer that is not a
-    number is not a wrong shape: it is kept as typed and grades 0. Idempotent: canonical values pass unchanged."""
-    if raw is None:
-        return None
-    kind = question.type
-    if kind is QuestionType.SINGLE:
-        return _index(raw, len(question.choices), "choice")
-    if kind is QuestionType.MULTIPLE:
-        if not isinstance(raw, list | tuple | set | frozenset):
-            raise InvalidResponse("the answer must be a list of choice indexes")
-        return frozenset(_index(x, len(question.choices), "choice") for x in raw)
-    if kind is QuestionType.TRUE_FALSE:
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw in ("true", "false"):
-            return raw == "true"
-        raise InvalidResponse("the answer must be true or false")
-    if kind is QuestionType.SHORT:
-        return _text(raw, MAX_SHORT)
-    if kind is QuestionType.ESSAY:
-        return _text(raw, MAX_ESSAY)
-    if kind is QuestionType.NUMERICAL:
-        # A JSON number is taken as if typed; repr() round-trips a float and uses only what parse_number reads.
-        if isinstance(raw, float) and math.isfinite(raw):
-            return repr(raw)
-        if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) < 10**MAX_NUMBER:
-            return str(raw)
-        return _text(raw, MAX_NUMBER)
-    if kind is QuestionType.MATCHING:
-        if not isinstance(raw, Mapping):
-            raise InvalidResponse("the answer must map left items to options")
-        stems, options = len(matching_stems(question)), len(matching_options(question))
-        seen: set[int] = set()
-        chosen: dict[int, int] = {}
-        for key, value in raw.items():
-            stem = _index(key, stems, "left item")
-            if stem in seen:
-                raise InvalidResponse(f"left item {stem} is answered twice")
-            seen.add(stem)
-            if value is not None:  # a cleared drop-down
-                chosen[stem] = _index(value, options, "option")
-        return dict(sorted(chosen.items()))
-    raise InvalidResponse("this item takes no answer")
 
 
 # --- grading ------------------------------------------------------------------------------------------------------

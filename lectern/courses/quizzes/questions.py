@@ -285,7 +285,7 @@ def from_data(data: dict[str, object]) -> Question:
 def same_shape(old: Question, new: Question) -> bool:
     """Whether responses stored against `old` mean the same against `new` (a corrected question can be
     regraded): the same type and the same number of choices, stems and options, which responses index."""
-    from lectern.courses.quizzes.grading import matching_options, matching_stems
+    from lectern.courses.quizzes.responses import matching_options, matching_stems
 
     return (
         old.type is new.type

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from lectern.courses.content.markdown import render
 from lectern.courses.content.progress import course_progress
+from lectern.courses.content.services import normalise_tags
 from lectern.courses.content.storage import Storage
 from lectern.courses.demo import courses as demo
 from lectern.courses.demo import package_files
@@ -34,7 +35,6 @@ from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.courses.quizzes.formats.gift import parse_gift
 from lectern.courses.quizzes.models import Attempt, AttemptState, BankQuestion, Quiz, QuizPass
 from lectern.courses.quizzes.questions import QuestionType
-from lectern.courses.services import normalise_tags
 from lectern.extensions import db
 from lectern.platform import demo as platform_demo
 from lectern.platform.accounts import services as platform_services

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from lectern.courses.access import Forbidden, NotFound
 from lectern.courses.enrolment import cohort_sync
+from lectern.courses.enrolment.services import EnrolmentReason
 from lectern.courses.models import (
     Course,
     CourseCohort,
@@ -20,6 +20,7 @@ from lectern.courses.models import (
     Visibility,
 )
 from lectern.courses.quizzes.models import Attempt, AttemptState
+from lectern.domain import Forbidden, NotFound
 from lectern.extensions import db
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import AuditEntry, Cohort, Role, User
@@ -197,14 +198,16 @@ def test_a_cohort_joins_only_courses_offered_to_its_academy(app, make, world):
     intake = make.cohort(bishkek, "Bishkek intake", members=[make.user(Role.CADET, bishkek)])
     assistant = make.user(Role.INSTRUCTOR, world["academy"])
     make.staff(course.id, assistant.id, "assistant")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refused:
         _enrol(app, course.id, cohort.id, assistant.id)  # assistants do not enrol
+    assert refused.value.reason is EnrolmentReason.NOT_COHORT_MANAGER
     own_only = make.course(world["academy"].id, visibility=Visibility.ACADEMY)
     draft = make.course(world["academy"].id, visibility=Visibility.DRAFT)
     shared_elsewhere = make.course(world["academy"].id, visibility=Visibility.SHARED)
     for closed in (own_only, draft, shared_elsewhere):
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFound) as not_offered:
             _enrol(app, closed.id, intake.id)
+        assert not_offered.value.reason is EnrolmentReason.COHORT_NOT_OFFERED
     assert count(app, CourseCohort) == 0
     # A course offered to every academy, or shared with Bishkek, takes the Bishkek intake.
     shared = make.course(world["academy"].id, visibility=Visibility.SHARED)

@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from lectern.courses import services
+from lectern.courses.content import services as content_services
 from lectern.courses.content.storage import DOCUMENT_TYPES, VIDEO_TYPES, Storage
 from lectern.courses.models import (
     Course,
@@ -88,20 +88,24 @@ def build_course(app: Flask, teacher: User) -> int:
         store = Storage(app.config["LECTERN_STORAGE"])
         user = db.session.get(User, teacher.id)
         assert user is not None
-        fields = services.CourseFields(
+        fields = content_services.CourseFields(
             "Document security", "Training of **trainers**", "ru", "Passports, ICAO", None, Visibility.ALL, [],
             True, None, None, None, None,
         )  # fmt: skip
-        course = services.create_course(db.session, user, fields)
-        first = services.add_module(db.session, course, "Security features")
-        services.add_lesson(db.session, first, kind=LessonKind.TEXT, title="Introduction", body="# Печать\n\nIntaglio.")
+        course = content_services.create_course(db.session, user, fields)
+        first = content_services.add_module(db.session, course, "Security features")
+        content_services.add_lesson(
+            db.session, first, kind=LessonKind.TEXT, title="Introduction", body="# Печать\n\nIntaglio."
+        )
         video = _stored(store, MP4, "uv inspection.mp4", VIDEO_TYPES, user)
-        services.add_lesson(db.session, first, kind=LessonKind.VIDEO, title="UV", body="Watch.", file=video)
-        services.add_lesson(db.session, first, kind=LessonKind.LINK, title="ICAO 9303", url="https://www.icao.int/")
-        second = services.add_module(db.session, course, "Handouts")
+        content_services.add_lesson(db.session, first, kind=LessonKind.VIDEO, title="UV", body="Watch.", file=video)
+        content_services.add_lesson(
+            db.session, first, kind=LessonKind.LINK, title="ICAO 9303", url="https://www.icao.int/"
+        )
+        second = content_services.add_module(db.session, course, "Handouts")
         pdf = _stored(store, PDF, "checklist.pdf", DOCUMENT_TYPES, user)
-        services.add_lesson(db.session, second, kind=LessonKind.FILE, title="Checklist", file=pdf)
-        services.add_module(db.session, course, "Reading for later")
+        content_services.add_lesson(db.session, second, kind=LessonKind.FILE, title="Checklist", file=pdf)
+        content_services.add_module(db.session, course, "Reading for later")
         db.session.commit()
         return course.id
 
@@ -121,7 +125,7 @@ def snapshot(app: Flask, course_id: int) -> dict[str, Any]:
 
         modules = [
             (m.title, [(x.kind, x.title, x.body, x.url, file_of(x)) for x in m.lessons])
-            for m in services.load_outline(db.session, course)
+            for m in content_services.load_outline(db.session, course)
         ]
         return {
             "title": course.title,
@@ -209,7 +213,7 @@ def test_import_as_new_version_keeps_enrolments_and_completions_of_unchanged_les
     cadet = people["cadet"]
     make.save(Enrolment(course_id=course_id, user_id=cadet.id))
     with app.app_context():
-        outline = services.load_outline(db.session, db.session.get(Course, course_id))
+        outline = content_services.load_outline(db.session, db.session.get(Course, course_id))
         before = {(m.position, x.position): x.id for m in outline for x in m.lessons}
         for lesson_id in before.values():
             db.session.add(LessonCompletion(user_id=cadet.id, lesson_id=lesson_id, completed_at=utcnow()))
@@ -234,7 +238,9 @@ def test_import_as_new_version_keeps_enrolments_and_completions_of_unchanged_les
             2,
             Visibility.ALL,
         )
-        after = {(m.position, x.position): x for m in services.load_outline(db.session, course) for x in m.lessons}
+        after = {
+            (m.position, x.position): x for m in content_services.load_outline(db.session, course) for x in m.lessons
+        }
         assert [(k, x.title) for k, x in sorted(after.items())] == [
             ((1, 1), "Introduction"),
             ((1, 2), "UV and IR inspection"),

@@ -6,49 +6,53 @@ connection or a restart of the server. There is no background job: an attempt wh
 by whoever next looks at it (the cadet, the quiz page, the gradebook), with what was saved before the deadline.
 
 Access is checked on every answer and on submitting, as Moodle does: a cadet unenrolled from the course, or whose
-quiz was unpublished, can neither see nor continue an attempt in progress (QuizRefused). The attempt is kept as it
-is, answers included, and goes on where it stopped if access comes back; its deadline still closes it meanwhile.
+quiz was unpublished, can neither see nor continue an attempt in progress (Forbidden, with a `Refusal`). The
+attempt is kept as it is, answers included, and goes on where it stopped if access comes back; its deadline still
+closes it meanwhile. Marks and grades are marking.py's.
 """
 
 from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from lectern.courses import access
-from lectern.courses.models import CourseCompletion
+from lectern.courses.models import Course
 from lectern.courses.quizzes import grading as quiz_grading
-from lectern.courses.quizzes.grading import InvalidResponse
+from lectern.courses.quizzes.attempts import marking
+from lectern.courses.quizzes.attempts import settings as attempt_settings
+
+# Demo data marks essays, and the quiz templates show reviews, through here: kept for them until their imports
+# are rewritten to marking.py and review.py.
+from lectern.courses.quizzes.attempts.marking import grade_by_hand as grade_by_hand
+from lectern.courses.quizzes.attempts.review import TEACHER_REVIEW as TEACHER_REVIEW
+from lectern.courses.quizzes.attempts.review import response_for_display as response_for_display
 from lectern.courses.quizzes.models import (
     Attempt,
     AttemptAnswer,
     AttemptState,
     BankQuestion,
     Quiz,
-    QuizOverride,
     QuizPass,
     QuizSlot,
-    ReviewWhen,
 )
-from lectern.courses.quizzes.questions import QuestionType, from_data, same_shape
+from lectern.courses.quizzes.questions import QuestionType
+from lectern.domain import Conflict, Forbidden, NotFound
 from lectern.extensions import DbSession
 from lectern.platform.models import User
 
 # Answers that reach the server this long after the deadline still count: the request left the browser in time.
 GRACE = timedelta(seconds=10)
 
-__all__ = ["InvalidResponse"]
-
 
 class Refusal(enum.StrEnum):
-    """Why a cadet may not start an attempt (the views word these)."""
+    """Why a cadet may not start an attempt, or see or go on with one (Forbidden; the views word these)."""
 
     NOT_PUBLISHED = "not_published"
     NOT_OPEN = "not_open"
@@ -58,45 +62,33 @@ class Refusal(enum.StrEnum):
     NOT_ENROLLED = "not_enrolled"
 
 
-class QuizRefused(access.CourseError):
-    def __init__(self, reason: Refusal) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
+class AttemptReason(enum.StrEnum):
+    """What else goes wrong with a quiz or an attempt."""
+
+    NO_QUIZ = "no_quiz"  # NotFound: no such quiz in this course (or an unpublished one, for a cadet)
+    NO_ATTEMPT = "no_attempt"  # NotFound: no such attempt of the user's (another cadet's does not exist for them)
+    NO_ANSWER = "no_answer"  # NotFound: the attempt has no question at that position
+    FINISHED = "finished"  # Conflict: the attempt is finished, or its time is up: no more answers
 
 
-class AttemptClosed(access.CourseError):
-    """The attempt is finished (or its time is up): no more answers."""
+def quiz_of(session: DbSession, course: Course, quiz_id: int) -> Quiz:
+    """The course's quiz; NotFound for a quiz of another course (a forged id)."""
+    quiz = session.get(Quiz, quiz_id)
+    if quiz is None or quiz.course_id != course.id:
+        raise NotFound(AttemptReason.NO_QUIZ)
+    return quiz
 
 
-@dataclass(frozen=True)
-class Settings:
-    """A quiz's settings for one cadet, overrides applied."""
-
-    opens_at: datetime | None
-    closes_at: datetime | None
-    time_limit: timedelta | None
-    attempts_allowed: int  # 0: unlimited
-
-    def is_open(self, now: datetime) -> bool:
-        return (self.opens_at is None or self.opens_at <= now) and not self.is_closed(now)
-
-    def is_closed(self, now: datetime) -> bool:
-        return self.closes_at is not None and now >= self.closes_at
-
-
-def settings_for(session: DbSession, quiz: Quiz, user_id: int) -> Settings:
-    override = session.get(QuizOverride, (quiz.id, user_id))
-    closes_at = quiz.closes_at
-    minutes = quiz.time_limit_minutes
-    allowed = quiz.attempts_allowed
-    if override is not None:
-        if override.closes_at is not None and (closes_at is None or override.closes_at > closes_at):
-            closes_at = override.closes_at
-        if minutes and override.extra_minutes:
-            minutes += override.extra_minutes
-        if allowed and override.extra_attempts:
-            allowed += override.extra_attempts
-    return Settings(quiz.opens_at, closes_at, timedelta(minutes=minutes) if minutes else None, allowed)
+def quiz_for(session: DbSession, user: User, course: Course, quiz_id: int) -> tuple[Quiz, bool]:
+    """The course's quiz as `user` may open it, and whether they teach the course: teachers see every quiz, others
+    the published ones (NotFound otherwise) of courses they are enrolled in (Forbidden otherwise)."""
+    quiz = quiz_of(session, course, quiz_id)
+    teaching = access.can_teach(session, user, course)
+    if not teaching:
+        if not quiz.published:
+            raise NotFound(AttemptReason.NO_QUIZ)
+        access.check_enrolled(session, user, course)
+    return quiz, teaching
 
 
 def attempts_of(session: DbSession, quiz: Quiz, user_id: int) -> list[Attempt]:
@@ -117,12 +109,12 @@ def access_refusal(session: DbSession, quiz: Quiz, user: User) -> Refusal | None
 
 
 def check_access(session: DbSession, attempt: Attempt, user: User) -> None:
-    """Raise QuizRefused unless `user` may see and continue the attempt now (see the module's docstring). Rolls the
-    session back first when refusing, so that a lock taken for the attempt is released."""
+    """Forbidden (a `Refusal`) unless `user` may see and continue the attempt now (see the module's docstring).
+    Rolls the session back first when refusing, so that a lock taken for the attempt is released."""
     reason = access_refusal(session, attempt.quiz, user)
     if reason is not None:
         session.rollback()
-        raise QuizRefused(reason)
+        raise Forbidden(reason)
 
 
 def refusal(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Refusal | None:
@@ -130,7 +122,7 @@ def refusal(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Refusa
     reason = access_refusal(session, quiz, user)
     if reason is not None:
         return reason
-    settings = settings_for(session, quiz, user.id)
+    settings = attempt_settings.settings_for(session, quiz, user.id)
     if settings.opens_at is not None and now < settings.opens_at:
         return Refusal.NOT_OPEN
     if settings.is_closed(now):
@@ -179,15 +171,15 @@ def _draw(session: DbSession, quiz: Quiz, seed: str) -> list[tuple[QuizSlot, Ban
 
 
 def start(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Attempt:
-    """The cadet's attempt in progress, or a new one. Raises QuizRefused. Commits."""
+    """The cadet's attempt in progress, or a new one; Forbidden (a `Refusal`) when they may not start one. Commits."""
     finish_overdue(session, quiz, now, user_id=user.id)
     current = in_progress(session, quiz, user.id)
     if current is not None:
         return current
     reason = refusal(session, quiz, user, now)
     if reason is not None:
-        raise QuizRefused(reason)
-    settings = settings_for(session, quiz, user.id)
+        raise Forbidden(reason)
+    settings = attempt_settings.settings_for(session, quiz, user.id)
     number = (
         session.scalar(select(func.max(Attempt.number)).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id))
         or 0
@@ -195,7 +187,7 @@ def start(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Attempt:
     deadlines = [d for d in (settings.closes_at, now + settings.time_limit if settings.time_limit else None) if d]
     drawn = _draw(session, quiz, f"{quiz.id}:{user.id}:{number}")
     if not drawn:
-        raise QuizRefused(Refusal.NO_QUESTIONS)
+        raise Forbidden(Refusal.NO_QUESTIONS)
     attempt = Attempt(
         quiz_id=quiz.id,
         user_id=user.id,
@@ -225,11 +217,14 @@ def shuffle_seed(attempt: Attempt, position: int) -> str:
     return f"{attempt.id}:{position}"
 
 
-def own_attempt(session: DbSession, user: User, attempt_id: int) -> Attempt:
-    """The user's own attempt, else NotFound (another cadet's attempt does not exist for them)."""
+def own_attempt(session: DbSession, user: User, attempt_id: int, course_id: int | None = None) -> Attempt:
+    """The user's own attempt (at a quiz of the course `course_id`, if given), else NotFound: another cadet's
+    attempt does not exist for them."""
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != user.id:
-        raise access.NotFound()
+        raise NotFound(AttemptReason.NO_ATTEMPT)
+    if course_id is not None and attempt.quiz.course_id != course_id:
+        raise NotFound(AttemptReason.NO_ATTEMPT)
     return attempt
 
 
@@ -256,22 +251,23 @@ def save_answer(
 ) -> Saved:
     """Save one answer and commit. An older `seq` than the one stored is acknowledged but changes nothing, so a
     queue replayed out of order cannot overwrite a newer answer. With `course_id`, an attempt at a quiz of another
-    course is not found. Raises NotFound, AttemptClosed, QuizRefused (no access now), InvalidResponse."""
+    course is not found. Raises NotFound, Conflict (FINISHED), Forbidden (a `Refusal`: no access now), and
+    InvalidResponse for a response of the wrong shape."""
     query = select(Attempt).where(Attempt.id == attempt_id)
     if course_id is not None:  # checked in the same locking read: this is the hot path of an exam
         query = query.join(Quiz, Quiz.id == Attempt.quiz_id).where(Quiz.course_id == course_id)
     attempt = session.scalar(query.with_for_update(of=Attempt))
     if attempt is None or attempt.user_id != user.id:
-        raise access.NotFound()
+        raise NotFound(AttemptReason.NO_ATTEMPT)
     if attempt.state is not AttemptState.IN_PROGRESS:
-        raise AttemptClosed()
+        raise Conflict(AttemptReason.FINISHED)
     if _overdue(attempt, now):
         finish(session, attempt, now)
-        raise AttemptClosed()
+        raise Conflict(AttemptReason.FINISHED)
     check_access(session, attempt, user)
     answer = session.get(AttemptAnswer, (attempt.id, position))
     if answer is None:
-        raise access.NotFound()
+        raise NotFound(AttemptReason.NO_ANSWER)
     stored = to_json(quiz_grading.normalise_response(answer.question, raw))
     result = session.execute(
         update(AttemptAnswer)
@@ -295,24 +291,6 @@ def to_json(value: quiz_grading.Response) -> object:
     return value
 
 
-def _grade_answer(answer: AttemptAnswer) -> None:
-    if answer.graded_by_id is not None:
-        return  # a teacher's mark stands until the teacher changes it
-    result = quiz_grading.grade(answer.question, answer.response)
-    if result.state in ("unanswered", "needs_grading", "not_graded"):
-        answer.fraction = 0.0 if result.state == "unanswered" else None
-        answer.mark = 0.0 if result.state == "unanswered" else None
-    else:
-        answer.fraction = result.fraction
-        answer.mark = round(result.fraction * answer.max_mark, 7)
-    answer.state = result.state
-
-
-def _total(attempt: Attempt) -> None:
-    attempt.needs_grading = any(a.state == "needs_grading" for a in attempt.answers)
-    attempt.mark = round(math.fsum(a.mark or 0.0 for a in attempt.answers), 7)
-
-
 def finish(session: DbSession, attempt: Attempt, now: datetime) -> bool:
     """Grade and close the attempt, and commit; True if it was open (submitting twice is harmless)."""
     locked = session.scalar(select(Attempt).where(Attempt.id == attempt.id).with_for_update())
@@ -320,12 +298,12 @@ def finish(session: DbSession, attempt: Attempt, now: datetime) -> bool:
         session.rollback()
         return False
     for answer in locked.answers:
-        _grade_answer(answer)
-    _total(locked)
+        marking.grade_answer(answer)
+    marking.total(locked)
     locked.state = AttemptState.FINISHED
     locked.finished_at = min(now, locked.deadline + GRACE) if locked.deadline else now
     session.flush()
-    update_pass(session, locked.quiz, locked.user_id, now)
+    marking.update_pass(session, locked.quiz, locked.user_id, now)
     session.commit()
     return True
 
@@ -353,183 +331,6 @@ def finish_overdue(
         if attempt is not None and finish(session, attempt, now):
             done += 1
     return done
-
-
-# --- grades -------------------------------------------------------------------------------------------------------
-
-
-def quiz_grades(session: DbSession, quiz: Quiz, user_ids: Sequence[int] | None = None) -> dict[int, float | None]:
-    """Each cadet's grade in the quiz, in percent, by its grading method (None: nothing finished or graded yet)."""
-    query = select(Attempt).where(Attempt.quiz_id == quiz.id).order_by(Attempt.user_id, Attempt.number)
-    if user_ids is not None:
-        query = query.where(Attempt.user_id.in_(user_ids))
-    by_user: dict[int, list[float | None]] = {}
-    for attempt in session.scalars(query):
-        counted = attempt.state is AttemptState.FINISHED and not attempt.needs_grading
-        by_user.setdefault(attempt.user_id, []).append(attempt.percent if counted else None)
-    return {uid: quiz_grading.overall(quiz.grading_method, scores) for uid, scores in by_user.items()}
-
-
-def passed(quiz: Quiz, percent: float | None) -> bool | None:
-    """True or False against the pass mark; None when the quiz has none or there is no grade."""
-    if quiz.pass_percent is None or percent is None:
-        return None
-    return percent + 1e-9 >= quiz.pass_percent
-
-
-def update_pass(session: DbSession, quiz: Quiz, user_id: int, now: datetime) -> None:
-    """Record or withdraw the cadet's pass after a grade changed, and re-check the course's completion."""
-    from lectern.courses.content import progress
-
-    grade = quiz_grades(session, quiz, [user_id]).get(user_id)
-    if passed(quiz, grade):
-        if progress.insert_once(session, QuizPass, user_id=user_id, quiz_id=quiz.id, passed_at=now):
-            progress.check_course_completion(session, user_id, quiz.course_id, now)
-    else:
-        withdrawn = session.execute(delete(QuizPass).where(QuizPass.user_id == user_id, QuizPass.quiz_id == quiz.id))
-        if getattr(withdrawn, "rowcount", 0) and quiz.required_for_completion:
-            session.execute(
-                delete(CourseCompletion).where(
-                    CourseCompletion.user_id == user_id, CourseCompletion.course_id == quiz.course_id
-                )
-            )
-
-
-# --- teachers -----------------------------------------------------------------------------------------------------
-
-
-def grade_by_hand(
-    session: DbSession, answer: AttemptAnswer, mark: float, comment: str, grader: User, now: datetime
-) -> None:
-    """A teacher's mark for one answer (an essay, or overriding the automatic grade); commits."""
-    if answer.question.type is QuestionType.DESCRIPTION:
-        raise InvalidResponse("a description is not graded")
-    if isinstance(mark, bool) or not math.isfinite(mark) or not 0 <= mark <= answer.max_mark:
-        raise InvalidResponse(f"the mark must be between 0 and {answer.max_mark:g}")
-    attempt = answer.attempt
-    if attempt.state is not AttemptState.FINISHED:
-        raise AttemptClosed()
-    answer.mark = round(float(mark), 7)
-    answer.fraction = round(mark / answer.max_mark, 7) if answer.max_mark > 0 else 0.0
-    answer.state = quiz_grading.manual_grade(answer.question, answer.fraction * answer.question.default_mark).state
-    answer.comment = comment
-    answer.graded_by_id = grader.id
-    answer.graded_at = now
-    _total(attempt)
-    session.flush()
-    update_pass(session, attempt.quiz, attempt.user_id, now)
-    session.commit()
-
-
-def grading_queue(session: DbSession, quiz: Quiz) -> list[AttemptAnswer]:
-    """Answers waiting for a teacher's mark, oldest attempt first."""
-    return list(
-        session.scalars(
-            select(AttemptAnswer)
-            .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
-            .where(
-                Attempt.quiz_id == quiz.id,
-                Attempt.state == AttemptState.FINISHED,
-                AttemptAnswer.state == "needs_grading",
-            )
-            .options(selectinload(AttemptAnswer.attempt).selectinload(Attempt.user))
-            .order_by(Attempt.finished_at, AttemptAnswer.position)
-        )
-    )
-
-
-def outdated_count(session: DbSession, question: BankQuestion) -> int:
-    """How many attempt answers were given to an older version of the question."""
-    return (
-        session.scalar(
-            select(func.count()).where(
-                AttemptAnswer.question_id == question.id, AttemptAnswer.version < question.version
-            )
-        )
-        or 0
-    )
-
-
-def regrade(session: DbSession, question: BankQuestion, now: datetime) -> tuple[int, int]:
-    """Apply the corrected question to the attempts that were asked an older version and re-mark them.
-
-    Returns (regraded, skipped): an answer is skipped when the correction changed what its response indexes
-    (the number of choices, stems or options), as Moodle refuses such regrades. Commits."""
-    new = question.question
-    regraded = skipped = 0
-    touched: dict[int, Attempt] = {}
-    answers = session.scalars(
-        select(AttemptAnswer).where(AttemptAnswer.question_id == question.id, AttemptAnswer.version < question.version)
-    )
-    for answer in list(answers):
-        if not same_shape(from_data(answer.question_data), new):
-            skipped += 1
-            continue
-        answer.question_data = question.data
-        answer.version = question.version
-        attempt = answer.attempt
-        if attempt.state is AttemptState.FINISHED:
-            _grade_answer(answer)
-            touched[attempt.id] = attempt
-        regraded += 1
-    session.flush()
-    for attempt in touched.values():
-        _total(attempt)
-    session.flush()
-    for quiz_id, user_id in {(a.quiz_id, a.user_id) for a in touched.values()}:
-        quiz = session.get(Quiz, quiz_id)
-        if quiz is not None:
-            update_pass(session, quiz, user_id, now)
-    session.commit()
-    return regraded, skipped
-
-
-# --- review -------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReviewOptions:
-    """What a review shows: whether each answer is correct, marks, specific feedback (on the answer given), the
-    question's general feedback, the right answer."""
-
-    correctness: bool
-    marks: bool
-    feedback: bool
-    general_feedback: bool
-    correct: bool
-
-
-TEACHER_REVIEW = ReviewOptions(True, True, True, True, True)
-NOTHING = ReviewOptions(False, False, False, False, False)
-
-
-def review_options(session: DbSession, attempt: Attempt, now: datetime) -> ReviewOptions:
-    """What the cadet may see of their finished attempt now, by the quiz's review options."""
-    if attempt.state is not AttemptState.FINISHED:
-        return NOTHING
-    closed = settings_for(session, attempt.quiz, attempt.user_id).is_closed(now)
-
-    def allowed(when: ReviewWhen) -> bool:
-        return when is ReviewWhen.AFTER_ATTEMPT or (when is ReviewWhen.AFTER_CLOSE and closed)
-
-    quiz = attempt.quiz
-    return ReviewOptions(
-        correctness=allowed(quiz.review_correctness),
-        marks=allowed(quiz.review_marks),
-        feedback=allowed(quiz.review_feedback),
-        general_feedback=allowed(quiz.review_general_feedback),
-        correct=allowed(quiz.review_correct),
-    )
-
-
-def response_for_display(answer: AttemptAnswer) -> object:
-    """The stored response in the shape quiz_grading uses (JSON turned lists and dict keys into lists and str)."""
-    if answer.response is None:
-        return None
-    try:
-        return quiz_grading.normalise_response(answer.question, answer.response)
-    except InvalidResponse:
-        return None
 
 
 def quizzes_of(session: DbSession, course_id: int, *, published_only: bool) -> list[Quiz]:

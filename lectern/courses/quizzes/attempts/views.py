@@ -5,25 +5,28 @@ from __future__ import annotations
 
 from typing import Any, TypeGuard
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from lectern.courses import access
 from lectern.courses.models import Course
 from lectern.courses.quizzes import grading as quiz_grading
+from lectern.courses.quizzes.attempts import marking
+from lectern.courses.quizzes.attempts import review as attempt_review
 from lectern.courses.quizzes.attempts import services as quiz_attempts
-from lectern.courses.quizzes.attempts.services import AttemptClosed, InvalidResponse, QuizRefused, Refusal
+from lectern.courses.quizzes.attempts import settings as attempt_settings
+from lectern.courses.quizzes.attempts.services import Refusal
 from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz
 from lectern.courses.quizzes.questions import Question, QuestionType
-from lectern.courses.views_common import listed_course, or_http
-from lectern.errors import abort_with
+from lectern.courses.quizzes.responses import InvalidResponse
+from lectern.courses.requested import listed_course
+from lectern.domain import Conflict, Forbidden
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import lazy_gettext as _l
 from lectern.platform.models import utcnow
-from lectern.platform.roles import login_required
+from lectern.platform.roles import login_required, signed_in_user
 
 bp = Blueprint("quizzes", __name__, url_prefix="/courses")
 
@@ -57,59 +60,50 @@ UNREVIEWABLE = {
 def _quiz(course_id: int, quiz_id: int) -> tuple[Course, Quiz, bool]:
     """The quiz and whether the user teaches the course; cadets see published quizzes of courses they follow."""
     course = listed_course(course_id)
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None or quiz.course_id != course.id:
-        abort(404)
-    teaching = access.can_teach(db.session, current_user, course)
-    if not teaching:
-        if not quiz.published:
-            abort(404)
-        if not access.is_enrolled(db.session, current_user, course):
-            abort(403)
+    quiz, teaching = quiz_attempts.quiz_for(db.session, signed_in_user(), course, quiz_id)
     return course, quiz, teaching
 
 
 def _attempt(course_id: int, attempt_id: int) -> Attempt:
     """The signed-in user's own attempt at a quiz of this course; anyone else's is 404."""
-    attempt = or_http(lambda: quiz_attempts.own_attempt(db.session, current_user, attempt_id))
-    if attempt.quiz.course_id != course_id:
-        abort(404)
-    return attempt
+    return quiz_attempts.own_attempt(db.session, signed_in_user(), attempt_id, course_id)
 
 
 def _may_continue(attempt: Attempt) -> None:
     """A 403 page that says why, unless the user may go on with the attempt now."""
     try:
-        quiz_attempts.check_access(db.session, attempt, current_user)
-    except QuizRefused as refused:
-        abort_with(403, str(PAUSED[refused.reason]))
+        quiz_attempts.check_access(db.session, attempt, signed_in_user())
+    except Forbidden as refused:
+        raise Forbidden(refused.reason, str(PAUSED[Refusal(refused.reason)])) from None
 
 
 @bp.route("/<id:course_id>/quizzes/<id:quiz_id>")
 @login_required
 def quiz(course_id: int, quiz_id: int) -> ResponseReturnValue:
     course, item, teaching = _quiz(course_id, quiz_id)
+    user = signed_in_user()
     now = utcnow()
-    quiz_attempts.finish_overdue(db.session, item, now, user_id=current_user.id)
-    attempts = quiz_attempts.attempts_of(db.session, item, current_user.id)
+    # The deadline is the server's: attempts whose time ran out are finished (and committed) by whoever looks.
+    quiz_attempts.finish_overdue(db.session, item, now, user_id=user.id)
+    attempts = quiz_attempts.attempts_of(db.session, item, user.id)
     current = next((a for a in attempts if a.state is AttemptState.IN_PROGRESS), None)
-    settings = quiz_attempts.settings_for(db.session, item, current_user.id)
-    refusal = None if current else quiz_attempts.refusal(db.session, item, current_user, now)
-    grade = quiz_attempts.quiz_grades(db.session, item, [current_user.id]).get(current_user.id)
+    settings = attempt_settings.settings_for(db.session, item, user.id)
+    refusal = None if current else quiz_attempts.refusal(db.session, item, user, now)
+    grade = marking.quiz_grades(db.session, item, [user.id]).get(user.id)
     return render_template(
         "courses/quizzes/quiz.html",
         course=course,
         quiz=item,
         teaching=teaching,
-        editing=access.can_edit(db.session, current_user, course),
+        editing=access.can_edit(db.session, user, course),
         attempts=attempts,
         current=current,
         settings=settings,
         refusal=REFUSALS[refusal] if refusal and not teaching else None,
         can_start=refusal is None,
         grade=grade,
-        passed=quiz_attempts.passed(item, grade),
-        marks_shown={a.id: quiz_attempts.review_options(db.session, a, now).marks for a in attempts},
+        passed=marking.passed(item, grade),
+        marks_shown={a.id: attempt_review.review_options(db.session, a, now).marks for a in attempts},
     )
 
 
@@ -118,9 +112,9 @@ def quiz(course_id: int, quiz_id: int) -> ResponseReturnValue:
 def start(course_id: int, quiz_id: int) -> ResponseReturnValue:
     _, item, _teaching = _quiz(course_id, quiz_id)
     try:
-        attempt = quiz_attempts.start(db.session, item, current_user, utcnow())
-    except QuizRefused as refused:
-        flash(str(REFUSALS[refused.reason]), "error")
+        attempt = quiz_attempts.start(db.session, item, signed_in_user(), utcnow())
+    except Forbidden as refused:
+        flash(str(REFUSALS[Refusal(refused.reason)]), "error")
         return redirect(url_for(".quiz", course_id=course_id, quiz_id=quiz_id))
     return redirect(url_for(".attempt", course_id=course_id, attempt_id=attempt.id))
 
@@ -154,7 +148,7 @@ def attempt(course_id: int, attempt_id: int) -> ResponseReturnValue:
         quiz=item.quiz,
         attempt=item,
         now=now,
-        responses={a.position: quiz_attempts.response_for_display(a) for a in item.answers},
+        responses={a.position: attempt_review.response_for_display(a) for a in item.answers},
         choice_order=choice_order,
         option_order=option_order,
         QuestionType=QuestionType,
@@ -185,14 +179,12 @@ def save(course_id: int, attempt_id: int) -> ResponseReturnValue:
         return _json_error(400, "bad_request", _("The answer needs a position and a sequence number."))
     try:
         saved = quiz_attempts.save_answer(
-            db.session, attempt_id, current_user, position, data.get("response"), seq, utcnow(), course_id=course_id
+            db.session, attempt_id, signed_in_user(), position, data.get("response"), seq, utcnow(), course_id=course_id
         )
-    except access.NotFound:
-        abort(404)
-    except AttemptClosed:
+    except Conflict:  # quiz.js reads these codes: it stops sending, and says why
         return _json_error(409, "closed", _("This attempt is closed: the answer was not saved."))
-    except QuizRefused as refused:
-        return _json_error(403, refused.reason.value, str(PAUSED[refused.reason]))
+    except Forbidden as refused:
+        return _json_error(403, str(refused.reason), str(PAUSED[Refusal(refused.reason)]))
     except InvalidResponse as invalid:
         db.session.rollback()
         return _json_error(400, "invalid", _("This answer cannot be saved: %(reason)s", reason=invalid.message))
@@ -226,11 +218,13 @@ def submit(course_id: int, attempt_id: int) -> ResponseReturnValue:
         _may_continue(item)
         for answer in list(item.answers):
             present, raw = _form_response(answer.question, answer.position, request.form)
-            if not present or raw == quiz_attempts.response_for_display(answer):
+            if not present or raw == attempt_review.response_for_display(answer):
                 continue
             try:
-                quiz_attempts.save_answer(db.session, item.id, current_user, answer.position, raw, answer.seq + 1, now)
-            except (InvalidResponse, AttemptClosed):
+                quiz_attempts.save_answer(
+                    db.session, item.id, signed_in_user(), answer.position, raw, answer.seq + 1, now
+                )
+            except (InvalidResponse, Conflict):
                 db.session.rollback()
         item = db.session.get(Attempt, attempt_id) or item
     if quiz_attempts.finish(db.session, item, now):
@@ -247,15 +241,15 @@ def review(course_id: int, attempt_id: int) -> ResponseReturnValue:
         if not (item.deadline and now > item.deadline + quiz_attempts.GRACE):
             return redirect(url_for(".attempt", course_id=course_id, attempt_id=item.id))
         quiz_attempts.finish(db.session, item, now)  # committed: the deadline is kept whatever the access
-    if (refused := quiz_attempts.access_refusal(db.session, item.quiz, current_user)) is not None:
-        abort_with(403, str(UNREVIEWABLE[refused]))
-    options = quiz_attempts.review_options(db.session, item, now)
+    if (refused := quiz_attempts.access_refusal(db.session, item.quiz, signed_in_user())) is not None:
+        raise Forbidden(refused, str(UNREVIEWABLE[refused]))
+    options = attempt_review.review_options(db.session, item, now)
     return render_template(
         "courses/quizzes/review.html",
         course=item.quiz.course,
         quiz=item.quiz,
         attempt=item,
         options=options,
-        responses={a.position: quiz_attempts.response_for_display(a) for a in item.answers},
+        responses={a.position: attempt_review.response_for_display(a) for a in item.answers},
         seeds={a.position: quiz_attempts.shuffle_seed(item, a.position) for a in item.answers},
     )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
 from wtforms import SelectChoice
 
+from lectern.courses.forms import from_local, to_local
+from lectern.courses.quizzes.attempts import services as quiz_attempts
+from lectern.courses.quizzes.authoring import services as authoring
 from lectern.courses.quizzes.authoring.forms import AddRandomForm, QuizForm, SlotMarkForm
-from lectern.courses.quizzes.models import REVIEW_SETTINGS, BankQuestion, QuestionCategory, Quiz, QuizSlot, ReviewWhen
-from lectern.courses.views_common import editable_course, from_local, to_local
+from lectern.courses.quizzes.models import REVIEW_SETTINGS, Quiz, ReviewWhen
+from lectern.courses.requested import editable_course
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
@@ -22,11 +24,8 @@ bp = Blueprint("quiz_edit", __name__, url_prefix="/courses")
 
 
 def editable_quiz(course_id: int, quiz_id: int) -> Quiz:
-    course = editable_course(course_id)
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None or quiz.course_id != course.id:
-        abort(404)
-    return quiz
+    """The quiz, if the signed-in user may edit its course; 404 for a quiz of another course."""
+    return quiz_attempts.quiz_of(db.session, editable_course(course_id), quiz_id)
 
 
 def _fill(form: QuizForm, quiz: Quiz) -> None:
@@ -41,17 +40,22 @@ def _fill(form: QuizForm, quiz: Quiz) -> None:
         getattr(form, name).data = getattr(quiz, name).value
 
 
-def _apply(form: QuizForm, quiz: Quiz) -> None:
-    quiz.title, quiz.intro, quiz.published = form.title.data or "", form.intro.data or "", bool(form.published.data)
-    quiz.opens_at, quiz.closes_at = from_local(form.opens_at.data), from_local(form.closes_at.data)
-    quiz.time_limit_minutes = form.time_limit_minutes.data or None
-    quiz.attempts_allowed = form.attempts_allowed.data or 0
-    quiz.grading_method = form.grading_method.data or "highest"
-    quiz.pass_percent = None if form.pass_percent.data is None else float(form.pass_percent.data)
-    quiz.required_for_completion = bool(form.required_for_completion.data)
-    quiz.shuffle_questions, quiz.shuffle_answers = bool(form.shuffle_questions.data), bool(form.shuffle_answers.data)
-    for name in REVIEW_SETTINGS:
-        setattr(quiz, name, ReviewWhen(getattr(form, name).data))
+def _settings(form: QuizForm) -> authoring.QuizSettings:
+    return authoring.QuizSettings(
+        title=form.title.data or "",
+        intro=form.intro.data or "",
+        published=bool(form.published.data),
+        opens_at=from_local(form.opens_at.data),
+        closes_at=from_local(form.closes_at.data),
+        time_limit_minutes=form.time_limit_minutes.data or None,
+        attempts_allowed=form.attempts_allowed.data or 0,
+        grading_method=form.grading_method.data or "highest",
+        pass_percent=None if form.pass_percent.data is None else float(form.pass_percent.data),
+        required_for_completion=bool(form.required_for_completion.data),
+        shuffle_questions=bool(form.shuffle_questions.data),
+        shuffle_answers=bool(form.shuffle_answers.data),
+        review={name: ReviewWhen(getattr(form, name).data) for name in REVIEW_SETTINGS},
+    )
 
 
 @bp.route("/<id:course_id>/quizzes/new", methods=["GET", "POST"])
@@ -60,9 +64,7 @@ def new(course_id: int) -> ResponseReturnValue:
     course = editable_course(course_id)
     form = QuizForm()
     if form.validate_on_submit():
-        quiz = Quiz(course_id=course.id)
-        _apply(form, quiz)
-        db.session.add(quiz)
+        quiz = authoring.create_quiz(db.session, course, _settings(form))
         db.session.commit()
         flash(_("Quiz created. Now add its questions."), "success")
         return redirect(url_for(".questions", course_id=course.id, quiz_id=quiz.id))
@@ -77,7 +79,7 @@ def settings(course_id: int, quiz_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         _fill(form, quiz)
     if form.validate_on_submit():
-        _apply(form, quiz)
+        authoring.update_quiz(db.session, quiz, _settings(form))
         db.session.commit()
         flash(_("Quiz saved."), "success")
         return redirect(url_for("quizzes.quiz", course_id=course_id, quiz_id=quiz.id))
@@ -88,7 +90,7 @@ def settings(course_id: int, quiz_id: int) -> ResponseReturnValue:
 @login_required
 def delete(course_id: int, quiz_id: int) -> ResponseReturnValue:
     quiz = editable_quiz(course_id, quiz_id)
-    db.session.delete(quiz)
+    authoring.delete_quiz(db.session, quiz)
     db.session.commit()
     flash(_("Quiz deleted, with its attempts."), "success")
     return redirect(url_for("courses.course", course_id=course_id))
@@ -98,34 +100,20 @@ def delete(course_id: int, quiz_id: int) -> ResponseReturnValue:
 @login_required
 def questions(course_id: int, quiz_id: int) -> ResponseReturnValue:
     quiz = editable_quiz(course_id, quiz_id)
-    categories = list(
-        db.session.scalars(
-            select(QuestionCategory).where(QuestionCategory.course_id == course_id).order_by(QuestionCategory.name)
-        )
-    )
-    bank = list(
-        db.session.scalars(
-            select(BankQuestion).where(BankQuestion.course_id == course_id).order_by(BankQuestion.name, BankQuestion.id)
-        )
-    )
-    counts = dict(
-        db.session.execute(
-            select(BankQuestion.category_id, func.count(BankQuestion.id))
-            .where(BankQuestion.course_id == course_id)
-            .group_by(BankQuestion.category_id)
-        ).all()
-    )
+    bank = authoring.bank_view(db.session, quiz.course)
     random_form = AddRandomForm()
-    random_form.category_id.choices = [SelectChoice(c.id, f"{c.name} ({counts.get(c.id, 0)})") for c in categories]
+    random_form.category_id.choices = [
+        SelectChoice(c.id, f"{c.name} ({bank.counts.get(c.id, 0)})") for c in bank.categories
+    ]
     used = {s.question_id for s in quiz.slots if s.question_id}
     return render_template(
         "courses/quizzes/questions.html",
         course=quiz.course,
         quiz=quiz,
-        bank=bank,
-        by_category={c.id: [q for q in bank if q.category_id == c.id] for c in categories},
-        categories=categories,
-        counts=counts,
+        bank=bank.questions,
+        by_category={c.id: bank.in_category(c.id) for c in bank.categories},
+        categories=bank.categories,
+        counts=bank.counts,
         used=used,
         random_form=random_form,
         mark_form=SlotMarkForm(),
@@ -133,29 +121,15 @@ def questions(course_id: int, quiz_id: int) -> ResponseReturnValue:
     )
 
 
-def _renumber(quiz: Quiz) -> None:
-    for position, slot in enumerate(quiz.slots):
-        slot.position = position
-
-
 @bp.route("/<id:course_id>/quizzes/<id:quiz_id>/questions/add", methods=["POST"])
 @login_required
 def add_questions(course_id: int, quiz_id: int) -> ResponseReturnValue:
     quiz = editable_quiz(course_id, quiz_id)
     wanted = form_ids("question_id")
-    found = set(
-        db.session.scalars(
-            select(BankQuestion.id).where(BankQuestion.course_id == course_id, BankQuestion.id.in_(wanted))
-        )
-    )
-    if len(found) != len(wanted):
-        abort(404)  # a question of another course's bank, or none at all
-    start = len(quiz.slots)
-    for offset, question_id in enumerate(wanted):
-        quiz.slots.append(QuizSlot(position=start + offset, question_id=question_id, mark=1.0))
+    added = authoring.add_questions(db.session, quiz, wanted)
     db.session.commit()
     if wanted:
-        flash(ngettext("%(num)d question added.", "%(num)d questions added.", len(found)), "success")
+        flash(ngettext("%(num)d question added.", "%(num)d questions added.", added), "success")
     else:
         flash(_("Tick the questions to add."), "error")
     return redirect(url_for(".questions", course_id=course_id, quiz_id=quiz_id))
@@ -166,23 +140,14 @@ def add_questions(course_id: int, quiz_id: int) -> ResponseReturnValue:
 def add_random(course_id: int, quiz_id: int) -> ResponseReturnValue:
     quiz = editable_quiz(course_id, quiz_id)
     form = AddRandomForm()
-    form.category_id.choices = [
-        SelectChoice(c.id, c.name)
-        for c in db.session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course_id))
-    ]
+    form.category_id.choices = [SelectChoice(c.id, c.name) for c in authoring.categories_of(db.session, quiz.course)]
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
                 flash(str(error), "error")
         return redirect(url_for(".questions", course_id=course_id, quiz_id=quiz_id))
     count = form.count.data or 1
-    available = (
-        db.session.scalar(select(func.count(BankQuestion.id)).where(BankQuestion.category_id == form.category_id.data))
-        or 0
-    )
-    start = len(quiz.slots)
-    for offset in range(count):
-        quiz.slots.append(QuizSlot(position=start + offset, category_id=form.category_id.data, mark=1.0))
+    available = authoring.add_random(db.session, quiz, form.category_id.data, count)
     db.session.commit()
     flash(ngettext("%(num)d random question added.", "%(num)d random questions added.", count), "success")
     if available < count:
@@ -196,23 +161,13 @@ def add_random(course_id: int, quiz_id: int) -> ResponseReturnValue:
     return redirect(url_for(".questions", course_id=course_id, quiz_id=quiz_id))
 
 
-def _slot(quiz: Quiz, slot_id: int) -> QuizSlot:
-    slot = next((s for s in quiz.slots if s.id == slot_id), None)
-    if slot is None:
-        abort(404)
-    return slot
-
-
 @bp.route("/<id:course_id>/quizzes/<id:quiz_id>/slots/<id:slot_id>/move", methods=["POST"])
 @login_required
 def move_slot(course_id: int, quiz_id: int, slot_id: int) -> ResponseReturnValue:
     quiz = editable_quiz(course_id, quiz_id)
-    slot = _slot(quiz, slot_id)
-    index = quiz.slots.index(slot)
-    other = index + (-1 if request.form.get("direction") == "up" else 1)
-    if 0 <= other < len(quiz.slots):
-        quiz.slots[index].position, quiz.slots[other].position = other, index
-        db.session.commit()
+    slot = authoring.slot_of(quiz, slot_id)
+    authoring.move_slot(db.session, quiz, slot, -1 if request.form.get("direction") == "up" else 1)
+    db.session.commit()
     return redirect(url_for(".questions", course_id=course_id, quiz_id=quiz_id))
 
 
@@ -220,8 +175,7 @@ def move_slot(course_id: int, quiz_id: int, slot_id: int) -> ResponseReturnValue
 @login_required
 def remove_slot(course_id: int, quiz_id: int, slot_id: int) -> ResponseReturnValue:
     quiz = editable_quiz(course_id, quiz_id)
-    quiz.slots.remove(_slot(quiz, slot_id))
-    _renumber(quiz)
+    authoring.remove_slot(db.session, quiz, authoring.slot_of(quiz, slot_id))
     db.session.commit()
     flash(_("Question removed from the quiz (it stays in the bank)."), "success")
     return redirect(url_for(".questions", course_id=course_id, quiz_id=quiz_id))
@@ -231,10 +185,10 @@ def remove_slot(course_id: int, quiz_id: int, slot_id: int) -> ResponseReturnVal
 @login_required
 def slot_mark(course_id: int, quiz_id: int, slot_id: int) -> ResponseReturnValue:
     quiz = editable_quiz(course_id, quiz_id)
-    slot = _slot(quiz, slot_id)
+    slot = authoring.slot_of(quiz, slot_id)
     form = SlotMarkForm()
     if form.validate_on_submit() and form.mark.data is not None:
-        slot.mark = float(form.mark.data)
+        authoring.set_mark(db.session, slot, float(form.mark.data))
         db.session.commit()
         flash(_("Mark saved. It applies to attempts started from now on."), "success")
     else:

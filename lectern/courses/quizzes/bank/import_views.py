@@ -6,12 +6,12 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
-from lectern.courses.content.storage import UploadError
+from lectern.courses.content.storage import UploadReason
 from lectern.courses.models import Course
 from lectern.courses.quizzes.bank import media as quiz_media
+from lectern.courses.quizzes.bank import question_files
 from lectern.courses.quizzes.bank import services as quiz_bank
 from lectern.courses.quizzes.bank.forms import ImportConfirmForm, ImportQuestionsForm
 from lectern.courses.quizzes.bank.views import (
@@ -19,18 +19,19 @@ from lectern.courses.quizzes.bank.views import (
     bp,
     category_arg,
     category_choices,
-    category_in,
+    chosen_category,
     problem_texts,
 )
 from lectern.courses.quizzes.formats.gift import to_gift
 from lectern.courses.quizzes.formats.moodle_xml import MAX_BYTES, to_moodle_xml
 from lectern.courses.quizzes.models import QuestionCategory
 from lectern.courses.quizzes.questions import ImportResult, QuizFormatError
-from lectern.courses.views_common import editable_course, followed_course, storage
+from lectern.courses.requested import editable_course, followed_course, storage
+from lectern.domain import Invalid
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
-from lectern.platform.roles import login_required
+from lectern.platform.roles import login_required, signed_in_user
 from lectern.urls import parse_id
 
 IMPORT_MAX_BYTES = MAX_BYTES  # a question file: 5,000 questions with their feedback fit many times over
@@ -79,7 +80,7 @@ def _refuse_file(course: Course, form: ImportQuestionsForm, message: str, status
 def _parse_held(path: Path, fmt: str) -> ImportResult:
     """The held upload parsed in `fmt` (Moodle XML straight from the file, as it is read). QuizFormatError."""
     with path.open("rb") as fh:
-        return quiz_bank.parse(fh, fmt)
+        return question_files.parse(fh, fmt)
 
 
 @bp.route("/<id:course_id>/questions/import", methods=["GET", "POST"])
@@ -94,14 +95,14 @@ def import_questions(course_id: int) -> ResponseReturnValue:
         if chosen is not None:
             form.category_id.data = chosen.id
     if form.validate_on_submit():
-        category = category_in(course, form.category_id.data)
+        category = chosen_category(course, form.category_id.data)
         upload = form.file.data
         assert isinstance(upload, FileStorage)  # FileRequired passed
         filename = (upload.filename or "upload")[-200:]
         try:
             held = storage().hold(upload.stream, IMPORT_MAX_BYTES)
-        except UploadError as exc:
-            if exc.reason != UploadError.TOO_LARGE:
+        except Invalid as refused:
+            if refused.reason is not UploadReason.TOO_LARGE:
                 return _refuse_file(course, form, _("%(name)s is empty.", name=filename), 422)
             message = _(
                 "%(name)s is too large: question files up to %(mb)d MB are accepted.",
@@ -116,8 +117,8 @@ def import_questions(course_id: int) -> ResponseReturnValue:
         if not head.strip() and path.stat().st_size <= len(head):
             return _refuse_file(course, form, _("%(name)s is empty.", name=filename), 422)
         fmt = form.file_format.data
-        if fmt not in quiz_bank.FORMATS:
-            fmt = quiz_bank.guess_format(filename, head)
+        if fmt not in question_files.FORMATS:
+            fmt = question_files.guess_format(filename, head)
         try:
             result = _parse_held(path, fmt)
         except QuizFormatError as exc:
@@ -125,9 +126,8 @@ def import_questions(course_id: int) -> ResponseReturnValue:
                 "%(name)s cannot be read: %(problems)s", name=filename, problems="; ".join(problem_texts(exc.problems))
             )
             return _refuse_file(course, form, message, 422)
-        db.session.commit()
+        db.session.commit()  # "Top", where the bank had no category yet
         return _preview(course, result, upload=held, fmt=fmt, category=category, filename=filename)
-    db.session.commit()
     status = 422 if request.method == "POST" else 200
     return render_template(
         "courses/quizzes/import_form.html", course=course, form=form, max_mb=IMPORT_MAX_BYTES // 2**20
@@ -146,8 +146,8 @@ def import_confirm(course_id: int) -> ResponseReturnValue:
     category_id = parse_id(form.category_id.data)
     if category_id is None:
         abort(400)
-    category = category_in(course, category_id)
-    fmt = form.file_format.data if form.file_format.data in quiz_bank.FORMATS else quiz_bank.GIFT
+    category = quiz_bank.category_of(db.session, course, category_id)
+    fmt = form.file_format.data if form.file_format.data in question_files.FORMATS else question_files.GIFT
     filename = (form.filename.data or "")[:200]
     held = form.upload.data or ""
     path = storage().held(held)
@@ -176,12 +176,11 @@ def import_confirm(course_id: int) -> ResponseReturnValue:
             storage(),
             result.questions,
             result.files,
-            user_id=current_user.id,
+            user_id=signed_in_user().id,
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
             url=lambda sha, link: f"{media}/{sha}/{link}",
         )
-        added = quiz_bank.add_questions(db.session, course, questions, category)
-    except UploadError:  # the reader checked each file's type: only one larger than an upload may be is left
+    except Invalid:  # the reader checked each file's type: only one larger than an upload may be is left
         db.session.rollback()
         flash(
             _(
@@ -192,9 +191,8 @@ def import_confirm(course_id: int) -> ResponseReturnValue:
             "error",
         )
         return redirect(url_for("quiz_bank.import_questions", course_id=course.id))
-    except quiz_bank.BadCategory:  # storable() keeps these out; a race with another edit is all that is left
-        db.session.rollback()
-        abort(422)
+    # storable() kept out the questions whose category is too long: a refusal here (422) is a race with an edit.
+    added = quiz_bank.add_questions(db.session, course, questions, category)
     db.session.commit()
     path.unlink(missing_ok=True)
     flash(
@@ -215,7 +213,7 @@ def export(course_id: int, fmt: str) -> ResponseReturnValue:
     """The whole bank, or a category with its subcategories, as GIFT or Moodle XML."""
     course = editable_course(course_id)
     category = category_arg(course)
-    found = quiz_bank.export_questions(db.session, course, category)
+    found = question_files.export_questions(db.session, course, category)
     stem = f"questions-course-{course.id}" + (f"-category-{category.id}" if category else "")
     if fmt == "xml":
         found, files = quiz_media.embed_served(db.session, course, storage(), found)

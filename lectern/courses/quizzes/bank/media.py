@@ -47,7 +47,7 @@ def store_embedded(
 ) -> list[Question]:
     """Store the embedded files that `questions` refer to, each checked by its content as an upload is (an image, a
     sound or a video), link them to the course, and return the questions with each reference replaced by
-    `url(sha256, link)`. Raises storage.UploadError for a file the store refuses."""
+    `url(sha256, link)`. Invalid (`storage.UploadReason`) for a file the store refuses."""
     shas = sorted(_shas(questions) & files.keys())
     existing = {f.sha256: f for f in session.scalars(select(StoredFile).where(StoredFile.sha256.in_(shas)))}
     linked = set(

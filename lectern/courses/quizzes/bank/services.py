@@ -8,31 +8,24 @@ first segment is always "Top".
 
 from __future__ import annotations
 
-import codecs
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import IO
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from lectern.courses.access import CourseError, NotFound
 from lectern.courses.models import Course
-from lectern.courses.quizzes.formats.aiken import aiken_answer_line, parse_aiken
-from lectern.courses.quizzes.formats.gift import parse_gift
-from lectern.courses.quizzes.formats.moodle_xml import parse_moodle_xml
 from lectern.courses.quizzes.models import BankQuestion, QuestionCategory, Quiz, QuizSlot
 from lectern.courses.quizzes.questions import (
     CATEGORY_ROOT,
-    ImportResult,
-    Problem,
     Question,
-    QuizFormatError,
     category_path,
     to_data,
 )
+from lectern.domain import Conflict, Invalid, NotFound
 from lectern.extensions import DbSession
 
 ROOT = CATEGORY_ROOT
@@ -42,24 +35,18 @@ NAME_LENGTH = 255  # quiz_question.name
 DEFAULT_NAME_LENGTH = 80  # a question without a name is named after the start of its text, as Moodle does
 
 
-class BankError(CourseError):
-    """Base of the question bank's domain errors; the message is for the user (views translate by type)."""
+# The category a form offers for a bank that has none yet: "Top", made when something is first filed in it.
+NEW_TOP = 0
 
 
-class QuestionInUse(BankError):
-    """The question is in a quiz: deleting it would change that quiz."""
+class BankReason(StrEnum):
+    """Why the question bank refuses a change, or cannot find what was asked for."""
 
-    def __init__(self, quizzes: list[str]) -> None:
-        super().__init__(", ".join(quizzes))
-        self.quizzes = quizzes
-
-
-class CategoryNotEmpty(BankError):
-    """The category still holds questions or subcategories, or a quiz draws random questions from it."""
-
-
-class BadCategory(BankError):
-    """A category path that cannot be stored (too long once normalised)."""
+    NO_QUESTION = "no_question"  # NotFound: no such question in this course's bank (a forged id)
+    NO_CATEGORY = "no_category"  # NotFound: no such category in this course's bank
+    QUESTION_IN_USE = "question_in_use"  # Conflict: quizzes hold it (param `quizzes`: their titles)
+    CATEGORY_NOT_EMPTY = "category_not_empty"  # Conflict: it holds questions or categories, or a quiz draws on it
+    PATH_TOO_LONG = "path_too_long"  # Invalid: longer than PATH_LENGTH once normalised (param `limit`)
 
 
 # --- categories ---------------------------------------------------------------------------------------------------
@@ -72,10 +59,10 @@ def _ancestors(path: str) -> list[str]:
 
 
 def check_path(path: str) -> str:
-    """The normalised path, or BadCategory when it cannot be stored."""
+    """The normalised path, or Invalid (PATH_TOO_LONG) when it cannot be stored."""
     normal = normalise_path(path) or ROOT
     if len(normal) > PATH_LENGTH:
-        raise BadCategory(f"the category path is longer than {PATH_LENGTH} characters")
+        raise Invalid(BankReason.PATH_TOO_LONG, field="name", limit=PATH_LENGTH)
     return normal
 
 
@@ -105,8 +92,22 @@ def category_of(session: DbSession, course: Course, category_id: int) -> Questio
     """The category if it belongs to `course`, else NotFound (a forged id from another course)."""
     category = session.get(QuestionCategory, category_id)
     if category is None or category.course_id != course.id:
-        raise NotFound()
+        raise NotFound(BankReason.NO_CATEGORY)
     return category
+
+
+def chosen_category(session: DbSession, course: Course, category_id: int) -> QuestionCategory:
+    """The category an editor chose in a form to file something in: one of the course's (NotFound for another's),
+    or NEW_TOP, which `category_choices` offers for a bank with no category yet, and which is "Top", made now."""
+    if category_id == NEW_TOP and not categories(session, course):
+        return ensure_category(session, course, ROOT)
+    return category_of(session, course, category_id)
+
+
+def category_choices(session: DbSession, course: Course) -> list[tuple[int, str]]:
+    """(id, path) of the categories a form offers, in tree order; a bank that has none yet offers "Top" as NEW_TOP,
+    so that showing the form writes nothing (`chosen_category` makes it when the form is sent)."""
+    return [(c.id, c.name) for c in categories(session, course)] or [(NEW_TOP, ROOT)]
 
 
 @dataclass(frozen=True)
@@ -120,14 +121,15 @@ class CategoryNode:
     total: int
 
 
-def _sort_key(name: str) -> tuple[str, ...]:
+def sort_key(name: str) -> tuple[str, ...]:
+    """How a category path sorts: in tree order, segment by segment, whatever the case."""
     return tuple(s.casefold() for s in name.split("/"))
 
 
 def categories(session: DbSession, course: Course) -> list[QuestionCategory]:
     """The course's categories in tree order."""
     found = session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course.id)).all()
-    return sorted(found, key=lambda c: _sort_key(c.name))
+    return sorted(found, key=lambda c: sort_key(c.name))
 
 
 def category_tree(session: DbSession, course: Course) -> list[CategoryNode]:
@@ -168,7 +170,7 @@ def delete_category(session: DbSession, category: QuestionCategory) -> None:
     )
     in_quiz = session.scalar(select(QuizSlot.id).where(QuizSlot.category_id == category.id).limit(1))
     if has_questions or has_children or in_quiz:
-        raise CategoryNotEmpty(category.name)
+        raise Conflict(BankReason.CATEGORY_NOT_EMPTY)
     session.delete(category)
     session.flush()
 
@@ -195,7 +197,7 @@ def question_of(session: DbSession, course: Course, question_id: int) -> BankQue
     """The bank question if it belongs to `course`, else NotFound (a forged id from another course)."""
     found = session.get(BankQuestion, question_id)
     if found is None or found.course_id != course.id:
-        raise NotFound()
+        raise NotFound(BankReason.NO_QUESTION)
     return found
 
 
@@ -230,19 +232,6 @@ def questions(
     if needle:
         found = [q for q in found if needle in q.name.casefold() or needle in str(q.data.get("text", "")).casefold()]
     return found
-
-
-def storable(result: ImportResult) -> ImportResult:
-    """`result` with the questions the bank cannot store (a category path too long) moved to its problems."""
-    kept = ImportResult(problems=list(result.problems), files=result.files)
-    for number, question in enumerate(result.questions, 1):
-        try:
-            check_path(question.category)
-        except BadCategory as bad:
-            kept.problems.append(Problem(f"question {number} ({default_name(question)[:40]})", str(bad)))
-        else:
-            kept.questions.append(question)
-    return kept
 
 
 def add_questions(
@@ -314,9 +303,9 @@ def quizzes_using(session: DbSession, item: BankQuestion) -> list[str]:
 
 
 def delete_question(session: DbSession, item: BankQuestion) -> None:
-    """Delete a question that no quiz uses; QuestionInUse otherwise. Attempts keep their copy of it."""
+    """Delete a question that no quiz uses; Conflict (QUESTION_IN_USE) otherwise. Attempts keep their copy of it."""
     if using := quizzes_using(session, item):
-        raise QuestionInUse(using)
+        raise Conflict(BankReason.QUESTION_IN_USE, quizzes=using)
     session.delete(item)
     session.flush()
 
@@ -324,69 +313,8 @@ def delete_question(session: DbSession, item: BankQuestion) -> None:
 def move_question(session: DbSession, item: BankQuestion, category: QuestionCategory) -> None:
     """File the question in another category of its course. The content is unchanged, so is its version."""
     if category.course_id != item.course_id:
-        raise NotFound()
+        raise NotFound(BankReason.NO_CATEGORY)
     item.category_id = category.id
     item.category = category
     item.data = {**item.data, "category": category.name}
     session.flush()
-
-
-# --- import and export --------------------------------------------------------------------------------------------
-
-GIFT, AIKEN, XML = "gift", "aiken", "xml"
-FORMATS = (GIFT, AIKEN, XML)
-
-
-def guess_format(filename: str, data: bytes) -> str:
-    """Moodle XML for .xml; Aiken for a file that reads as Aiken (its files end in .txt, as GIFT's often do); GIFT
-    for .gift and .txt; Moodle XML for a file that starts like XML; GIFT otherwise."""
-    lower = filename.lower()
-    if lower.endswith(".xml"):
-        return XML
-    if aiken_answer_line(data[:65536].decode("utf-8", "replace")) is not None:  # Aiken's first question is there
-        return AIKEN
-    if lower.endswith((".gift", ".txt")):
-        return GIFT
-    head = data[:200].lstrip(codecs.BOM_UTF8).lstrip()
-    return XML if head.startswith((b"<?xml", b"<quiz")) else GIFT
-
-
-def decode(data: bytes) -> str:
-    """A GIFT or Aiken file as text: UTF-8 (or UTF-16 with a BOM). Raises QuizFormatError naming the line of the
-    first bad byte. (Moodle XML is decoded by its parser, as the file's declaration says.)"""
-    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
-    try:
-        text = data.decode(encoding).removeprefix("\ufeff")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise QuizFormatError([Problem(f"line {line}", "the file is not UTF-8 text; save it as UTF-8")]) from None
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise QuizFormatError([Problem(f"line {line}", "the file is not text (it contains NUL characters)")])
-    return text
-
-
-def parse(data: bytes | str | IO[bytes], fmt: str) -> ImportResult:
-    """Parse an uploaded file (its bytes, the open file, or its text) in `fmt`, keeping only what the bank can
-    store. Moodle XML is read incrementally from an open file. Raises QuizFormatError."""
-    if fmt == XML:
-        return storable(parse_moodle_xml(data))
-    if not isinstance(data, str | bytes):
-        data = data.read()
-    text = data if isinstance(data, str) else decode(data)
-    if fmt == AIKEN:
-        result = parse_aiken(text)
-    else:
-        # Read as GIFT, Aiken becomes description questions showing "ANSWER: B": never import that silently.
-        if (line := aiken_answer_line(text)) is not None:
-            raise QuizFormatError([Problem(f"line {line}", "the file reads as Aiken: import it in the Aiken format")])
-        result = parse_gift(text)
-    return storable(result)
-
-
-def export_questions(session: DbSession, course: Course, category: QuestionCategory | None = None) -> list[Question]:
-    """The questions of a category and its subcategories (or of the whole bank), in tree order, as plain data
-    ready for `to_gift` or `to_moodle_xml`."""
-    found = questions(session, course, category, subcategories=True)
-    found.sort(key=lambda q: (_sort_key(q.category.name), q.id))
-    return [replace(q.question, category=q.category.name) for q in found]

@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 
 from lectern.courses.models import Course
 from lectern.courses.quizzes import render as quiz_render
-from lectern.courses.quizzes.attempts import services as quiz_attempts
+from lectern.courses.quizzes.attempts import marking
 from lectern.courses.quizzes.bank import services as quiz_bank
 from lectern.courses.quizzes.bank.forms import (
     EXAMPLES,
@@ -23,11 +23,13 @@ from lectern.courses.quizzes.bank.forms import (
     MoveForm,
     QuestionForm,
 )
+from lectern.courses.quizzes.bank.services import BankReason
 from lectern.courses.quizzes.formats.gift import parse_gift, to_gift
-from lectern.courses.quizzes.grading import matching_options, matching_stems
-from lectern.courses.quizzes.models import BankQuestion, QuestionCategory
+from lectern.courses.quizzes.models import QuestionCategory
 from lectern.courses.quizzes.questions import Problem, Question, QuestionType, QuizFormatError
-from lectern.courses.views_common import editable_course, or_http
+from lectern.courses.quizzes.responses import matching_options, matching_stems
+from lectern.courses.requested import editable_course
+from lectern.domain import Conflict, Invalid
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
@@ -53,18 +55,17 @@ def template_helpers() -> dict[str, object]:
 # --- helpers ------------------------------------------------------------------------------------------------------
 
 
-def _question(course: Course, question_id: int) -> BankQuestion:
-    return or_http(lambda: quiz_bank.question_of(db.session, course, question_id))
-
-
-def category_in(course: Course, category_id: int) -> QuestionCategory:
-    return or_http(lambda: quiz_bank.category_of(db.session, course, category_id))
-
-
 def category_choices(course: Course) -> list[SelectChoice]:
-    """Every category, indented as in the tree; "Top" is made when the bank has none yet."""
-    found = quiz_bank.categories(db.session, course) or [quiz_bank.ensure_category(db.session, course, "")]
-    return [SelectChoice(c.id, "\u2003" * c.name.count("/") + c.name.rsplit("/", 1)[-1]) for c in found]
+    """Every category, indented as in the tree (a bank with none yet offers "Top": see `quiz_bank.NEW_TOP`)."""
+    return [
+        SelectChoice(category_id, "\u2003" * path.count("/") + path.rsplit("/", 1)[-1])
+        for category_id, path in quiz_bank.category_choices(db.session, course)
+    ]
+
+
+def chosen_category(course: Course, category_id: int) -> QuestionCategory:
+    """The category chosen in a posted form (one of `category_choices`); "Top" is made here for a new bank."""
+    return quiz_bank.chosen_category(db.session, course, category_id)
 
 
 def category_arg(course: Course) -> QuestionCategory | None:
@@ -73,7 +74,7 @@ def category_arg(course: Course) -> QuestionCategory | None:
     category_id = arg_id("category")
     if category_id is None:
         abort(404)
-    return category_in(course, category_id)
+    return quiz_bank.category_of(db.session, course, category_id)
 
 
 def bank_url(course: Course, category: QuestionCategory | None = None) -> str:
@@ -120,7 +121,6 @@ def bank(course_id: int) -> ResponseReturnValue:
     category_form.parent_id.choices = move_form.category_id.choices
     if category is not None:
         category_form.parent_id.data = category.id
-    db.session.commit()  # "Top", where the bank had no category yet
     return render_template(
         "courses/quizzes/bank.html",
         course=course,
@@ -145,10 +145,12 @@ def add_category(course_id: int) -> ResponseReturnValue:
             for error in errors:
                 flash(str(error), "error")
         return redirect(bank_url(course))
-    parent = category_in(course, form.parent_id.data)
+    parent = chosen_category(course, form.parent_id.data)
     try:
         category = quiz_bank.ensure_category(db.session, course, f"{parent.name}/{form.name.data}")
-    except quiz_bank.BadCategory:
+    except Invalid as refused:
+        if refused.reason is not BankReason.PATH_TOO_LONG:
+            raise
         db.session.rollback()
         flash(_("The category path is too long: at most 255 characters."), "error")
         return redirect(bank_url(course, parent))
@@ -161,10 +163,10 @@ def add_category(course_id: int) -> ResponseReturnValue:
 @login_required
 def delete_category(course_id: int, category_id: int) -> ResponseReturnValue:
     course = editable_course(course_id)
-    category = category_in(course, category_id)
+    category = quiz_bank.category_of(db.session, course, category_id)
     try:
         quiz_bank.delete_category(db.session, category)
-    except quiz_bank.CategoryNotEmpty:
+    except Conflict:
         db.session.rollback()
         flash(
             _(
@@ -189,8 +191,9 @@ def move(course_id: int) -> ResponseReturnValue:
     form.category_id.choices = category_choices(course)
     if not form.validate_on_submit():
         abort(400)
-    target = category_in(course, form.category_id.data)
-    items = [_question(course, i) for i in form_ids("question_id")]  # a forged id from another course is a 404
+    target = chosen_category(course, form.category_id.data)
+    # A forged id from another course is a 404.
+    items = [quiz_bank.question_of(db.session, course, i) for i in form_ids("question_id")]
     for item in items:
         quiz_bank.move_question(db.session, item, target)
     db.session.commit()
@@ -222,7 +225,6 @@ def new_question(course_id: int) -> ResponseReturnValue:
     kind = request.args.get("type", "")
     if request.method == "GET":
         if kind not in {t.value for t in QuestionType}:
-            db.session.commit()
             return render_template("courses/quizzes/question_new.html", course=course)
         form.gift.data = str(EXAMPLES[QuestionType(kind)])
         chosen = category_arg(course)
@@ -231,15 +233,14 @@ def new_question(course_id: int) -> ResponseReturnValue:
     preview: Question | None = None
     errors: list[str] = []
     if form.validate_on_submit():
-        category = category_in(course, form.category_id.data)
         question, errors = _parse_one(form.gift.data)
         if question is not None and form.submit.data:
+            category = chosen_category(course, form.category_id.data)
             [item] = quiz_bank.add_questions(db.session, course, [replace(question, category="")], category)
             db.session.commit()
             flash(_("The question has been saved."), "success")
             return redirect(url_for("quiz_bank.edit_question", course_id=course.id, question_id=item.id))
         preview = question
-    db.session.commit()
     status = 422 if request.method == "POST" and (errors or form.errors) else 200
     return render_template(
         "courses/quizzes/question_form.html",
@@ -256,7 +257,7 @@ def new_question(course_id: int) -> ResponseReturnValue:
 def edit_question(course_id: int, question_id: int) -> ResponseReturnValue:
     """Edit the question as GIFT: re-parsed on save, errors shown with their line numbers, a preview."""
     course = editable_course(course_id)
-    item = _question(course, question_id)
+    item = quiz_bank.question_of(db.session, course, question_id)
     form = QuestionForm()
     del form.category_id  # moving is its own action, below the editor
     preview: Question | None = item.question
@@ -288,7 +289,7 @@ def edit_question(course_id: int, question_id: int) -> ResponseReturnValue:
         preview=preview,
         problems=errors,
         move_form=move_form,
-        outdated=quiz_attempts.outdated_count(db.session, item),
+        outdated=marking.outdated_count(db.session, item),
         used_in=quiz_bank.quizzes_using(db.session, item),
     ), status
 
@@ -297,12 +298,12 @@ def edit_question(course_id: int, question_id: int) -> ResponseReturnValue:
 @login_required
 def move_question(course_id: int, question_id: int) -> ResponseReturnValue:
     course = editable_course(course_id)
-    item = _question(course, question_id)
+    item = quiz_bank.question_of(db.session, course, question_id)
     form = MoveForm()
     form.category_id.choices = category_choices(course)
     if not form.validate_on_submit():
         abort(400)
-    target = category_in(course, form.category_id.data)
+    target = chosen_category(course, form.category_id.data)
     quiz_bank.move_question(db.session, item, target)
     db.session.commit()
     flash(_("The question is now in %(name)s.", name=target.name), "success")
@@ -313,16 +314,16 @@ def move_question(course_id: int, question_id: int) -> ResponseReturnValue:
 @login_required
 def delete_question(course_id: int, question_id: int) -> ResponseReturnValue:
     course = editable_course(course_id)
-    item = _question(course, question_id)
+    item = quiz_bank.question_of(db.session, course, question_id)
     category = item.category
     try:
         quiz_bank.delete_question(db.session, item)
-    except quiz_bank.QuestionInUse as exc:
+    except Conflict as in_use:
         db.session.rollback()
         flash(
             _(
                 "The question cannot be deleted: it is in these quizzes: %(quizzes)s. Take it out of them first.",
-                quizzes=", ".join(exc.quizzes),
+                quizzes=", ".join(in_use.params["quizzes"]),
             ),
             "error",
         )
@@ -337,8 +338,8 @@ def delete_question(course_id: int, question_id: int) -> ResponseReturnValue:
 def regrade(course_id: int, question_id: int) -> ResponseReturnValue:
     """Apply the current version to the attempts that were asked an older one, and mark them again."""
     course = editable_course(course_id)
-    item = _question(course, question_id)
-    done, skipped = quiz_attempts.regrade(db.session, item, utcnow())
+    item = quiz_bank.question_of(db.session, course, question_id)
+    done, skipped = marking.regrade(db.session, item, utcnow())
     db.session.commit()
     flash(ngettext("%(num)d attempt regraded.", "%(num)d attempts regraded.", done), "success")
     if skipped:

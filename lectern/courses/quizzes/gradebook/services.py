@@ -11,6 +11,7 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -18,10 +19,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from lectern.courses import access
 from lectern.courses.models import Course, Enrolment
 from lectern.courses.quizzes import grading as quiz_grading
+from lectern.courses.quizzes.attempts import marking
 from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.courses.quizzes.gradebook import stats as quiz_stats
 from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizOverride
 from lectern.courses.quizzes.questions import QuestionType
+from lectern.domain import NotFound
 from lectern.extensions import DbSession
 from lectern.platform.models import User
 
@@ -34,9 +37,17 @@ from lectern.platform.spreadsheet import text_cell as spreadsheet_text
 BANDS = 10  # the score distribution's bands: 0-10 %, 10-20 %, ... 90-100 %
 
 
+class GradebookReason(StrEnum):
+    """What a teacher asked for that is not there (NotFound)."""
+
+    NO_ATTEMPT = "no_attempt"  # no such attempt at this quiz
+    NO_ANSWER = "no_answer"  # the attempt has no question at that position
+    NOT_ENROLLED = "not_enrolled"  # overrides are for the course's enrolled cadets
+
+
 def counts(attempt: Attempt) -> bool:
     """Whether the attempt's score counts toward grades and statistics: finished, and no essay still waiting (the
-    same rule as `quiz_attempts.quiz_grades`)."""
+    same rule as `marking.quiz_grades`)."""
     return attempt.state is AttemptState.FINISHED and not attempt.needs_grading
 
 
@@ -100,7 +111,7 @@ def gradebook(session: DbSession, course: Course, user_ids: Collection[int] | No
             percent = quiz_grading.overall(quiz.grading_method, found) if found else None
             key = (user.id, quiz.id)
             cells.append(
-                GradeCell(percent, quiz_attempts.passed(quiz, percent), len(found), key in waiting, key in under_way)
+                GradeCell(percent, marking.passed(quiz, percent), len(found), key in waiting, key in under_way)
             )
         rows.append(GradebookRow(user, cells))
     return Gradebook(quizzes, rows)
@@ -149,14 +160,15 @@ def attempt_of(session: DbSession, quiz: Quiz, attempt_id: int) -> Attempt:
         .options(selectinload(Attempt.answers), joinedload(Attempt.user))
     )
     if attempt is None:
-        raise access.NotFound()
+        raise NotFound(GradebookReason.NO_ATTEMPT)
     return attempt
 
 
 def answer_of(session: DbSession, attempt: Attempt, position: int) -> AttemptAnswer:
+    """The attempt's answer at `position`; NotFound when it has none there."""
     answer = session.get(AttemptAnswer, (attempt.id, position))
     if answer is None:
-        raise access.NotFound()
+        raise NotFound(GradebookReason.NO_ANSWER)
     return answer
 
 
@@ -311,8 +323,9 @@ def set_override(
 ) -> QuizOverride | None:
     """Give an enrolled cadet extra time, extra attempts or a later close (NotFound for anyone else); an override
     that changes nothing is removed. Flushes; the caller commits."""
-    if not access.is_enrolled(session, _user(session, user_id), quiz.course):
-        raise access.NotFound()
+    user = session.get(User, user_id)
+    if user is None or not access.is_enrolled(session, user, quiz.course):
+        raise NotFound(GradebookReason.NOT_ENROLLED)
     override = session.get(QuizOverride, (quiz.id, user_id))
     if not (extra_minutes or extra_attempts or closes_at):
         if override is not None:
@@ -337,10 +350,3 @@ def delete_override(session: DbSession, quiz: Quiz, user_id: int) -> bool:
     session.delete(override)
     session.flush()
     return True
-
-
-def _user(session: DbSession, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise access.NotFound()
-    return user

@@ -9,22 +9,25 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from wtforms import SelectChoice
 
 from lectern.courses import access
 from lectern.courses.enrolment import cohort_sync
+from lectern.courses.forms import from_local
 from lectern.courses.models import Course
+from lectern.courses.quizzes.attempts import marking
 from lectern.courses.quizzes.attempts import services as quiz_attempts
+from lectern.courses.quizzes.attempts.marking import MarkReason
 from lectern.courses.quizzes.gradebook import services as quiz_reports
 from lectern.courses.quizzes.gradebook.forms import DeleteOverrideForm, ManualMarkForm, OverrideForm
 from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz
-from lectern.courses.views_common import editable_course, from_local, listed_course, or_http
+from lectern.courses.requested import editable_course, taught_course
+from lectern.domain import Invalid
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Cohort, utcnow
-from lectern.platform.roles import login_required
+from lectern.platform.roles import login_required, signed_in_user
 from lectern.platform.spreadsheet import csv_download
 from lectern.urls import arg_id
 
@@ -32,20 +35,6 @@ bp = Blueprint("quiz_grades", __name__, url_prefix="/courses")
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
-
-
-def _taught_course(course_id: int) -> Course:
-    course = listed_course(course_id)
-    if not access.can_teach(db.session, current_user, course):
-        abort(403)
-    return course
-
-
-def _quiz_of(course: Course, quiz_id: int) -> Quiz:
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None or quiz.course_id != course.id:
-        abort(404)
-    return quiz
 
 
 def _finish_overdue(quiz: Quiz) -> None:
@@ -65,17 +54,16 @@ def _mark_form(answer: AttemptAnswer, back: str = "") -> ManualMarkForm:
 
 
 def _save_mark(quiz: Quiz, attempt: Attempt, form: ManualMarkForm) -> bool:
-    """Apply a posted mark; False (with the error on the form) when it cannot be. Raises AttemptClosed for an
-    attempt still in progress."""
-    answer = or_http(lambda: quiz_reports.answer_of(db.session, attempt, form.position_value or 0))
-    mark = form.mark_value
-    if not 0 <= mark <= answer.max_mark:
-        form.mark.errors = [_("The mark must be between 0 and %(max)s.", max=f"{answer.max_mark:g}")]
-        return False
+    """Apply a posted mark; False (with the error on the form) when it cannot be. Conflict for an attempt still in
+    progress."""
+    answer = quiz_reports.answer_of(db.session, attempt, form.position_value or 0)
     try:
-        quiz_attempts.grade_by_hand(db.session, answer, mark, form.comment.data or "", current_user, utcnow())
-    except quiz_attempts.InvalidResponse:
-        form.mark.errors = [_("This item takes no mark.")]
+        marking.grade_by_hand(db.session, answer, form.mark_value, form.comment.data or "", signed_in_user(), utcnow())
+    except Invalid as refused:
+        if refused.reason is MarkReason.OUT_OF_RANGE:
+            form.mark.errors = [_("The mark must be between 0 and %(max)s.", max=f"{answer.max_mark:g}")]
+        else:
+            form.mark.errors = [_("This item takes no mark.")]
         return False
     return True
 
@@ -92,7 +80,7 @@ def _gradebook(course: Course, cohort: Cohort | None) -> quiz_reports.Gradebook:
 @bp.route("/<id:course_id>/gradebook")
 @login_required
 def gradebook(course_id: int) -> ResponseReturnValue:
-    course = _taught_course(course_id)
+    course = taught_course(course_id)
     choices, chosen = cohort_sync.chosen_cohort(db.session, course, arg_id("cohort"))
     book = _gradebook(course, chosen)
     return render_template("courses/quizzes/gradebook.html", course=course, book=book, cohorts=choices, cohort=chosen)
@@ -101,7 +89,7 @@ def gradebook(course_id: int) -> ResponseReturnValue:
 @bp.route("/<id:course_id>/gradebook.csv")
 @login_required
 def gradebook_csv(course_id: int) -> ResponseReturnValue:
-    course = _taught_course(course_id)
+    course = taught_course(course_id)
     _choices, chosen = cohort_sync.chosen_cohort(db.session, course, arg_id("cohort"))
     name = f"course-{course.id}-cohort-{chosen.id}" if chosen else f"course-{course.id}"
     return csv_download(quiz_reports.gradebook_csv(_gradebook(course, chosen)), f"{name}-gradebook.csv")
@@ -113,15 +101,15 @@ def gradebook_csv(course_id: int) -> ResponseReturnValue:
 @bp.route("/<id:course_id>/quizzes/<id:quiz_id>/results")
 @login_required
 def results(course_id: int, quiz_id: int) -> ResponseReturnValue:
-    course = _taught_course(course_id)
-    quiz = _quiz_of(course, quiz_id)
+    course = taught_course(course_id)
+    quiz = quiz_attempts.quiz_of(db.session, course, quiz_id)
     _finish_overdue(quiz)
     return render_template(
         "courses/quizzes/results.html",
         course=course,
         quiz=quiz,
         attempts=quiz_reports.quiz_attempts_list(db.session, quiz),
-        editing=access.can_edit(db.session, current_user, course),
+        editing=access.can_edit(db.session, signed_in_user(), course),
     )
 
 
@@ -129,9 +117,9 @@ def results(course_id: int, quiz_id: int) -> ResponseReturnValue:
 @login_required
 def attempt_grade(course_id: int, quiz_id: int, attempt_id: int) -> ResponseReturnValue:
     """The teacher's review of one attempt: every answer with the right one and its mark, each mark changeable."""
-    course = _taught_course(course_id)
-    quiz = _quiz_of(course, quiz_id)
-    attempt = or_http(lambda: quiz_reports.attempt_of(db.session, quiz, attempt_id))
+    course = taught_course(course_id)
+    quiz = quiz_attempts.quiz_of(db.session, course, quiz_id)
+    attempt = quiz_reports.attempt_of(db.session, quiz, attempt_id)
     posted: ManualMarkForm | None = None
     here = url_for(".attempt_grade", course_id=course.id, quiz_id=quiz.id, attempt_id=attempt.id)
     if request.method == "POST" and attempt.state is AttemptState.IN_PROGRESS:
@@ -157,7 +145,7 @@ def attempt_grade(course_id: int, quiz_id: int, attempt_id: int) -> ResponseRetu
         quiz=quiz,
         attempt=attempt,
         forms=forms,
-        grade=quiz_attempts.quiz_grades(db.session, quiz, [attempt.user_id]).get(attempt.user_id),
+        grade=marking.quiz_grades(db.session, quiz, [attempt.user_id]).get(attempt.user_id),
     )
 
 
@@ -169,10 +157,10 @@ def _errors(form: ManualMarkForm) -> list[str]:
 @login_required
 def grading(course_id: int, quiz_id: int) -> ResponseReturnValue:
     """Answers waiting for a teacher's mark (essays), oldest attempt first, each with its mark form."""
-    course = _taught_course(course_id)
-    quiz = _quiz_of(course, quiz_id)
+    course = taught_course(course_id)
+    quiz = quiz_attempts.quiz_of(db.session, course, quiz_id)
     _finish_overdue(quiz)
-    queue = quiz_attempts.grading_queue(db.session, quiz)
+    queue = marking.grading_queue(db.session, quiz)
     forms = {(a.attempt_id, a.position): _mark_form(a, back="queue") for a in queue}
     return render_template("courses/quizzes/grading.html", course=course, quiz=quiz, queue=queue, forms=forms)
 
@@ -180,8 +168,8 @@ def grading(course_id: int, quiz_id: int) -> ResponseReturnValue:
 @bp.route("/<id:course_id>/quizzes/<id:quiz_id>/statistics")
 @login_required
 def statistics(course_id: int, quiz_id: int) -> ResponseReturnValue:
-    course = _taught_course(course_id)
-    quiz = _quiz_of(course, quiz_id)
+    course = taught_course(course_id)
+    quiz = quiz_attempts.quiz_of(db.session, course, quiz_id)
     _finish_overdue(quiz)
     stats = quiz_reports.statistics(db.session, quiz)
     return render_template(
@@ -199,7 +187,7 @@ def statistics(course_id: int, quiz_id: int) -> ResponseReturnValue:
 def overrides(course_id: int, quiz_id: int) -> ResponseReturnValue:
     """Per-cadet extra minutes, extra attempts and later close; editors only."""
     course = editable_course(course_id)
-    quiz = _quiz_of(course, quiz_id)
+    quiz = quiz_attempts.quiz_of(db.session, course, quiz_id)
     cadets = quiz_reports.enrolled_users(db.session, course)
     form = OverrideForm()
     form.user_id.choices = [SelectChoice(u.id, f"{u.last_name}, {u.first_name} ({u.username})") for u in cadets]
@@ -213,15 +201,13 @@ def overrides(course_id: int, quiz_id: int) -> ResponseReturnValue:
             flash(_("The override has been removed."), "info")
         return redirect(here)
     if form.validate_on_submit():
-        kept = or_http(
-            lambda: quiz_reports.set_override(
-                db.session,
-                quiz,
-                form.user_id.data,
-                extra_minutes=form.extra_minutes.data or 0,
-                extra_attempts=form.extra_attempts.data or 0,
-                closes_at=from_local(form.closes_at.data),
-            )
+        kept = quiz_reports.set_override(
+            db.session,
+            quiz,
+            form.user_id.data,
+            extra_minutes=form.extra_minutes.data or 0,
+            extra_attempts=form.extra_attempts.data or 0,
+            closes_at=from_local(form.closes_at.data),
         )
         db.session.commit()
         flash(

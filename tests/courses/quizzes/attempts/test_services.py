@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
-from lectern.courses.access import NotFound
+from lectern.courses.quizzes.attempts import marking
 from lectern.courses.quizzes.attempts import services as quiz_attempts
+from lectern.courses.quizzes.attempts.services import AttemptReason, Refusal
 from lectern.courses.quizzes.models import Attempt, AttemptState, Quiz
+from lectern.domain import Conflict, Forbidden, NotFound
 from lectern.extensions import db
 from lectern.platform.models import Role, User, utcnow
 from tests.courses.quiz_helpers import make_bank, make_quiz
@@ -50,11 +52,11 @@ def test_a_full_attempt_is_graded_with_the_essay_waiting(app: Any, setup: dict[s
         assert attempt.state is AttemptState.FINISHED
         assert attempt.mark == 6.0 and attempt.max_mark == 7.0
         assert attempt.needs_grading
-        assert quiz_attempts.quiz_grades(db.session, quiz)[cadet.id] is None  # the essay is not marked yet
+        assert marking.quiz_grades(db.session, quiz)[cadet.id] is None  # the essay is not marked yet
         essay = attempt.answers[6]
         teacher = db.session.get(User, setup["teacher"].id)
-        quiz_attempts.grade_by_hand(db.session, essay, 0.5, "Good start", teacher, now)
-        assert quiz_attempts.quiz_grades(db.session, quiz)[cadet.id] == pytest.approx(100 * 6.5 / 7, abs=0.01)
+        marking.grade_by_hand(db.session, essay, 0.5, "Good start", teacher, now)
+        assert marking.quiz_grades(db.session, quiz)[cadet.id] == pytest.approx(100 * 6.5 / 7, abs=0.01)
         assert quiz_attempts.passes(db.session, cadet.id, [quiz_id]) == {quiz_id}
 
 
@@ -76,8 +78,9 @@ def test_another_cadet_cannot_save_into_an_attempt(app: Any, setup: dict[str, An
         quiz, cadet = db.session.get(Quiz, quiz_id), db.session.get(User, setup["cadet"].id)
         attempt = quiz_attempts.start(db.session, quiz, cadet, utcnow())
         other = db.session.get(User, setup["other"].id)
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFound) as missing:
             quiz_attempts.save_answer(db.session, attempt.id, other, 0, 0, 1, utcnow())
+        assert missing.value.reason is AttemptReason.NO_ATTEMPT
 
 
 def test_after_the_deadline_answers_are_refused_and_the_attempt_is_finished(app: Any, setup: dict[str, Any]) -> None:
@@ -88,8 +91,9 @@ def test_after_the_deadline_answers_are_refused_and_the_attempt_is_finished(app:
         attempt = quiz_attempts.start(db.session, quiz, cadet, start)
         assert attempt.deadline == start + timedelta(minutes=5)
         quiz_attempts.save_answer(db.session, attempt.id, cadet, 0, 0, 1, start + timedelta(minutes=4))
-        with pytest.raises(quiz_attempts.AttemptClosed):
+        with pytest.raises(Conflict) as closed:
             quiz_attempts.save_answer(db.session, attempt.id, cadet, 1, [0], 1, start + timedelta(minutes=6))
+        assert closed.value.reason is AttemptReason.FINISHED
         db.session.expire_all()
         attempt = db.session.get(Attempt, attempt.id)
         assert attempt.state is AttemptState.FINISHED and attempt.mark == 1.0
@@ -103,9 +107,9 @@ def test_the_attempt_limit_and_an_extra_attempt(app: Any, setup: dict[str, Any])
     with app.app_context():
         quiz, cadet = db.session.get(Quiz, quiz_id), db.session.get(User, setup["cadet"].id)
         quiz_attempts.finish(db.session, quiz_attempts.start(db.session, quiz, cadet, now), now)
-        with pytest.raises(quiz_attempts.QuizRefused) as refused:
+        with pytest.raises(Forbidden) as refused:
             quiz_attempts.start(db.session, quiz, cadet, now)
-        assert refused.value.reason is quiz_attempts.Refusal.NO_ATTEMPTS_LEFT
+        assert refused.value.reason is Refusal.NO_ATTEMPTS_LEFT
         db.session.add(QuizOverride(quiz_id=quiz_id, user_id=cadet.id, extra_attempts=1))
         db.session.commit()
         assert quiz_attempts.start(db.session, quiz, cadet, now).number == 2

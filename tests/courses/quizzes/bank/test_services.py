@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lectern.courses.access import NotFound
 from lectern.courses.models import Course
+from lectern.courses.quizzes.bank import question_files
 from lectern.courses.quizzes.bank import services as quiz_bank
+from lectern.courses.quizzes.bank.services import BankReason
 from lectern.courses.quizzes.formats.gift import parse_gift, to_gift
 from lectern.courses.quizzes.formats.moodle_xml import parse_moodle_xml, to_moodle_xml
 from lectern.courses.quizzes.models import BankQuestion, QuestionCategory, Quiz, QuizSlot
 from lectern.courses.quizzes.questions import ImportResult, Question, QuestionType, QuizFormatError, from_data
+from lectern.domain import Conflict, Invalid, NotFound
 from lectern.extensions import db
 
 DATA = Path(__file__).parent / "data" / "quiz"
@@ -29,8 +31,8 @@ def read(name: str) -> bytes:
 
 def parsed(name: str, fmt: str | None = None) -> ImportResult:
     data = read(name)
-    fmt = fmt or quiz_bank.guess_format(name, data)
-    return quiz_bank.parse(data, fmt)
+    fmt = fmt or question_files.guess_format(name, data)
+    return question_files.parse(data, fmt)
 
 
 @pytest.fixture
@@ -89,7 +91,7 @@ def test_paths_are_normalised_to_one_root(path, expected):
     ],
 )
 def test_the_format_is_guessed_from_the_name_then_the_content(name, head, expected):
-    assert quiz_bank.guess_format(name, head) == expected
+    assert question_files.guess_format(name, head) == expected
 
 
 def test_ensure_category_makes_the_parents_once(course):
@@ -149,13 +151,14 @@ def test_a_category_too_long_is_a_problem_of_the_preview_and_adds_nothing(course
     result = ImportResult(
         questions=[Question(QuestionType.ESSAY, "fine"), Question(QuestionType.ESSAY, "long", category=long_path)]
     )
-    kept = quiz_bank.storable(result)
+    kept = question_files.storable(result)
     assert [q.text for q in kept.questions] == ["fine"]
     assert "longer than 255" in str(kept.problems[0]) and str(kept.problems[0]).startswith("question 2")
     top = quiz_bank.ensure_category(db.session, course, "")
     db.session.commit()
-    with pytest.raises(quiz_bank.BadCategory):
+    with pytest.raises(Invalid) as too_long:
         quiz_bank.add_questions(db.session, course, result.questions, top)
+    assert too_long.value.reason is BankReason.PATH_TOO_LONG
     assert not db.session.new
     db.session.rollback()
     assert question_count() == 0
@@ -208,9 +211,10 @@ def test_a_question_in_a_quiz_cannot_be_deleted(course):
     quiz.slots.append(QuizSlot(question_id=used.id))
     db.session.add(quiz)
     db.session.commit()
-    with pytest.raises(quiz_bank.QuestionInUse) as refused:
+    with pytest.raises(Conflict) as refused:
         quiz_bank.delete_question(db.session, used)
-    assert refused.value.quizzes == ["Border quiz"]
+    assert refused.value.reason is BankReason.QUESTION_IN_USE
+    assert refused.value.params["quizzes"] == ["Border quiz"]
     quiz_bank.delete_question(db.session, free)
     db.session.commit()
     assert [q.id for q in db.session.scalars(select(BankQuestion))] == [used.id]
@@ -240,8 +244,9 @@ def test_only_an_empty_category_is_deleted(course):
     db.session.add(quiz)
     db.session.commit()
     for full in (mrz, documents, drawn):
-        with pytest.raises(quiz_bank.CategoryNotEmpty):
+        with pytest.raises(Conflict) as refused:
             quiz_bank.delete_category(db.session, full)
+        assert refused.value.reason is BankReason.CATEGORY_NOT_EMPTY
     quiz_bank.delete_question(db.session, item)
     quiz_bank.delete_category(db.session, mrz)
     quiz_bank.delete_category(db.session, documents)
@@ -254,10 +259,12 @@ def test_forged_ids_of_another_course_are_not_found(course):
     category = quiz_bank.ensure_category(db.session, elsewhere, "")
     [item] = quiz_bank.add_questions(db.session, elsewhere, parse_gift("Q{TRUE}").questions, category)
     db.session.commit()
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as question:
         quiz_bank.question_of(db.session, course, item.id)
-    with pytest.raises(NotFound):
+    assert question.value.reason is BankReason.NO_QUESTION
+    with pytest.raises(NotFound) as category_refused:
         quiz_bank.category_of(db.session, course, category.id)
+    assert category_refused.value.reason is BankReason.NO_CATEGORY
     assert quiz_bank.question_of(db.session, elsewhere, item.id).id == item.id
 
 
@@ -286,7 +293,7 @@ def test_an_export_imports_back_equal(course, write, read_back, sources):
     for name, fmt in sources:
         quiz_bank.add_questions(db.session, course, parsed(name, fmt).questions, top)
     db.session.commit()
-    exported = quiz_bank.export_questions(db.session, course)
+    exported = question_files.export_questions(db.session, course)
     assert len(exported) == question_count() > 10
     copy = other_course(course)
     again = quiz_bank.add_questions(
@@ -303,7 +310,7 @@ def test_a_category_exports_with_its_subcategories_in_tree_order(course):
     quiz_bank.add_questions(db.session, course, parsed("all_types.gift").questions, top)
     db.session.commit()
     documents = quiz_bank.ensure_category(db.session, course, "Documents")
-    exported = quiz_bank.export_questions(db.session, course, documents)
+    exported = question_files.export_questions(db.session, course, documents)
     assert [q.name for q in exported] == [
         "Passport validity",
         "Security features",
@@ -317,14 +324,14 @@ def test_a_category_exports_with_its_subcategories_in_tree_order(course):
 
 def test_files_that_are_not_utf8_text_are_refused_with_the_line():
     with pytest.raises(QuizFormatError) as refused:
-        quiz_bank.decode(b"::A::ok{TRUE}\n\n::B::caf\xe9{TRUE}")
+        question_files.decode(b"::A::ok{TRUE}\n\n::B::caf\xe9{TRUE}")
     assert str(refused.value) == "line 3: the file is not UTF-8 text; save it as UTF-8"
     with pytest.raises(QuizFormatError, match="NUL"):
-        quiz_bank.decode(b"A{TRUE}\x00")
-    assert quiz_bank.decode("Да{TRUE}".encode("utf-16")) == "Да{TRUE}"
-    assert quiz_bank.decode(b"\xef\xbb\xbfA{TRUE}") == "A{TRUE}"
+        question_files.decode(b"A{TRUE}\x00")
+    assert question_files.decode("Да{TRUE}".encode("utf-16")) == "Да{TRUE}"
+    assert question_files.decode(b"\xef\xbb\xbfA{TRUE}") == "A{TRUE}"
     with pytest.raises(QuizFormatError):
-        quiz_bank.decode(read("latin1.gift"))
+        question_files.decode(read("latin1.gift"))
 
 
 def test_malformed_files_report_their_problems():

@@ -362,6 +362,49 @@ def test_new_question_starts_from_an_example_of_the_chosen_type(client, app, ban
     assert saved.location.endswith(f"/questions/{item.id}/edit")
 
 
+@pytest.mark.parametrize(
+    ("url", "offers_top"),
+    [
+        ("/questions", True),
+        ("/questions/new", False),
+        ("/questions/new?type=single", True),
+        ("/questions/import", True),
+    ],
+)
+def test_opening_an_empty_bank_writes_nothing(client, app, bank, url, offers_top):
+    """A GET never commits: the "Top" that the forms offer a new bank is made by the first form sent."""
+    page = client.get(f"/courses/{bank.id}{url}")
+    assert page.status_code == 200
+    assert (">Top</option>" in page.get_data(as_text=True)) is offers_top
+    assert count(app, QuestionCategory) == 0
+
+
+def test_the_first_question_of_a_new_bank_goes_to_top(client, app, bank):
+    url = f"/courses/{bank.id}/questions/new"
+    preview = client.submit(url, {"category_id": quiz_bank.NEW_TOP, "gift": "::Pi::Pi? {#3.14:0.01}", "preview": "y"})
+    assert preview.status_code == 200 and count(app, QuestionCategory) == 0  # a preview writes nothing
+    saved = client.submit(url, {"category_id": quiz_bank.NEW_TOP, "gift": "::Pi::Pi? {#3.14:0.01}", "submit": "y"})
+    assert saved.status_code == 302
+    [item] = bank_questions(app, bank.id)
+    assert (item.category_id, item.question.category) == (category_id(app, bank.id, ""), "Top")
+    assert count(app, QuestionCategory) == 1
+    again = client.submit(url, {"category_id": quiz_bank.NEW_TOP, "gift": "::E::E{TRUE}", "submit": "y"})
+    assert again.status_code == 422  # "Top" exists now: the form offers it by its id, and the old choice is gone
+    assert count(app, BankQuestion) == 1
+
+
+def test_the_first_category_of_a_new_bank_goes_under_top(client, app, bank):
+    made = client.submit(
+        f"/courses/{bank.id}/questions/categories",
+        {"parent_id": quiz_bank.NEW_TOP, "name": "Documents"},
+        page=f"/courses/{bank.id}/questions",
+    )
+    assert made.status_code == 302
+    with app.app_context():
+        names = db.session.scalars(select(QuestionCategory.name).order_by(QuestionCategory.name)).all()
+    assert names == ["Top", "Top/Documents"]
+
+
 def test_the_gift_editor_shows_errors_with_their_lines_and_saves_a_new_version(client, app, bank):
     [question_id] = seed(app, bank.id, "::Lines::How many lines has the MRZ? {=2 ~3}", "Docs")
     url = f"/courses/{bank.id}/questions/{question_id}/edit"

@@ -8,11 +8,14 @@ from typing import Any
 
 import pytest
 
-from lectern.courses import access
 from lectern.courses.models import Course
+from lectern.courses.quizzes.attempts import marking
 from lectern.courses.quizzes.attempts import services as quiz_attempts
+from lectern.courses.quizzes.attempts import settings as attempt_settings
 from lectern.courses.quizzes.gradebook import services as quiz_reports
+from lectern.courses.quizzes.gradebook.services import GradebookReason
 from lectern.courses.quizzes.models import Quiz, QuizOverride
+from lectern.domain import NotFound
 from lectern.extensions import db
 from lectern.platform.models import Role, User, utcnow
 from tests.courses.quiz_helpers import make_bank, make_quiz
@@ -78,7 +81,7 @@ def test_gradebook_by_each_grading_method(app: Any, world: dict[str, Any], metho
     assert cell.attempts == 4
     with app.app_context():  # the same figure as the service that records passes
         quiz = db.session.get(Quiz, quiz_id)
-        assert quiz_attempts.quiz_grades(db.session, quiz)[ivanov.id] == pytest.approx(cell.percent)
+        assert marking.quiz_grades(db.session, quiz)[ivanov.id] == pytest.approx(cell.percent)
     assert abdullaev.id not in [r.user.id for r in _book(app, course.id, user_ids=[ivanov.id]).rows]
 
 
@@ -189,7 +192,7 @@ def test_statistics_leave_out_attempts_waiting_for_a_mark(app: Any, make: Any) -
         quiz_attempts.finish(db.session, attempt, now)
         stats = quiz_reports.statistics(db.session, quiz)
         assert (stats.attempts, stats.waiting, stats.questions, stats.average) == (0, 1, [], None)
-        quiz_attempts.grade_by_hand(db.session, attempt.answers[1], 1.0, "", user, now)
+        marking.grade_by_hand(db.session, attempt.answers[1], 1.0, "", user, now)
         stats = quiz_reports.statistics(db.session, quiz)
         assert (stats.attempts, stats.waiting, stats.average) == (1, 0, 50.0)
         assert [(q.name, q.facility, q.discrimination) for q in stats.questions] == [
@@ -231,11 +234,12 @@ def test_overrides_only_for_enrolled_cadets(app: Any, make: Any, world: dict[str
     stranger = make.user(Role.CADET, world["academy"])
     with app.app_context():
         quiz = db.session.get(Quiz, quiz_id)
-        with pytest.raises(access.NotFound):
+        with pytest.raises(NotFound) as refused:
             quiz_reports.set_override(db.session, quiz, stranger.id, extra_minutes=5, extra_attempts=0, closes_at=None)
+        assert refused.value.reason is GradebookReason.NOT_ENROLLED
         quiz_reports.set_override(db.session, quiz, ivanov.id, extra_minutes=10, extra_attempts=2, closes_at=None)
         db.session.commit()
-        settings = quiz_attempts.settings_for(db.session, quiz, ivanov.id)
+        settings = attempt_settings.settings_for(db.session, quiz, ivanov.id)
         assert settings.time_limit is not None and settings.time_limit.total_seconds() == 30 * 60
         assert settings.attempts_allowed == 3
         assert [o.user_id for o in quiz_reports.overrides_of(db.session, quiz)] == [ivanov.id]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
+from lectern.courses.quizzes.attempts import marking
 from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizOverride, QuizPass
 from lectern.extensions import db
@@ -98,7 +99,7 @@ def test_manual_grading_empties_the_queue_and_changes_grade_and_pass(app: Any, c
     assert "Nothing is waiting for a mark." in text(client.get(u["grading"]))
     with app.app_context():
         quiz = db.session.get(Quiz, world["quiz_id"])
-        assert quiz_attempts.quiz_grades(db.session, quiz)[world["cadet"].id] == 100.0
+        assert marking.quiz_grades(db.session, quiz)[world["cadet"].id] == 100.0
         assert db.session.get(QuizPass, (world["cadet"].id, quiz.id)) is not None
         essay = db.session.get(AttemptAnswer, (world["attempt_id"], 6))
         assert essay.comment == "Хорошо" and essay.graded_by_id == world["teacher"].id
