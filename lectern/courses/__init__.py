@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     from lectern.courses.quizzes import templating as quiz_templating
     from lectern.courses.quizzes.attempts import views as attempts
     from lectern.courses.quizzes.authoring import views as authoring
-    from lectern.courses.quizzes.bank import import_views  # noqa: F401  (adds its routes to the bank's blueprint)
+    from lectern.courses.quizzes.bank import import_views
     from lectern.courses.quizzes.bank import views as bank
     from lectern.courses.quizzes.gradebook import views as gradebook
     from lectern.platform.user_import.services import COURSE_LINKS
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         categories.bp,
         packages.bp,
         bank.bp,
+        import_views.bp,
         attempts.bp,
         authoring.bp,
         gradebook.bp,

@@ -18,7 +18,6 @@ from lectern.domain import Forbidden
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
-from lectern.platform.admin import services
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Cohort
 from lectern.platform.roles import login_required, signed_in_user
@@ -68,10 +67,7 @@ def add_cohort(course_id: int) -> ResponseReturnValue:
 @login_required
 def enrol_cohort(cohort_id: int) -> ResponseReturnValue:
     """Enrol the cohort in a course (from the cohort's page: its administrators only)."""
-    try:
-        cohort = cohorts.get_cohort_for(db.session, signed_in_user(), cohort_id)
-    except services.NotFound:
-        abort(404)
+    cohort = cohorts.get_cohort_for(db.session, signed_in_user(), cohort_id)
     # The cohort's administrators enrol it in courses offered to its academy that they do not edit themselves.
     course = listed_course(form_id("course_id"))
     added = cohort_sync.enrol_cohort(db.session, signed_in_user(), course, cohort)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
@@ -16,7 +16,6 @@ from lectern.courses.quizzes.bank import services as quiz_bank
 from lectern.courses.quizzes.bank.forms import ImportConfirmForm, ImportQuestionsForm
 from lectern.courses.quizzes.bank.views import (
     bank_url,
-    bp,
     category_arg,
     category_choices,
     chosen_category,
@@ -36,6 +35,9 @@ from lectern.urls import parse_id
 
 IMPORT_MAX_BYTES = MAX_BYTES  # a question file: 5,000 questions with their feedback fit many times over
 PREVIEW_QUESTIONS = 200  # the preview shows this many questions, and counts the rest
+
+
+bp = Blueprint("quiz_import", __name__, url_prefix="/courses")
 
 
 def _import_form(course: Course) -> ImportQuestionsForm:
@@ -153,7 +155,7 @@ def import_confirm(course_id: int) -> ResponseReturnValue:
     path = storage().held(held)
     if path is None:
         flash(_("The preview of %(name)s has expired: upload the file again.", name=filename), "error")
-        return redirect(url_for("quiz_bank.import_questions", course_id=course.id))
+        return redirect(url_for("quiz_import.import_questions", course_id=course.id))
     try:
         result = _parse_held(path, fmt)
     except QuizFormatError as exc:
@@ -161,7 +163,7 @@ def import_confirm(course_id: int) -> ResponseReturnValue:
             _("%(name)s cannot be read: %(problems)s", name=filename, problems="; ".join(problem_texts(exc.problems))),
             "error",
         )
-        return redirect(url_for("quiz_bank.import_questions", course_id=course.id))
+        return redirect(url_for("quiz_import.import_questions", course_id=course.id))
     if result.problems and not form.import_valid.data:
         flash(_("The file has problems: fix them, or choose to import the valid questions only."), "error")
         return _preview(course, result, upload=held, fmt=fmt, category=category, filename=filename, status=422)
@@ -190,7 +192,7 @@ def import_confirm(course_id: int) -> ResponseReturnValue:
             ),
             "error",
         )
-        return redirect(url_for("quiz_bank.import_questions", course_id=course.id))
+        return redirect(url_for("quiz_import.import_questions", course_id=course.id))
     # storable() kept out the questions whose category is too long: a refusal here (422) is a race with an edit.
     added = quiz_bank.add_questions(db.session, course, questions, category)
     db.session.commit()
