@@ -1,13 +1,12 @@
 """CSV files for spreadsheets: UTF-8 with a BOM and CRLF, as Excel expects, and text cells that can never run as
-formulas. Every CSV export (users, gradebook, attendance) writes through here."""
+formulas. Every CSV export (users, gradebook, attendance) writes through here; `downloads.csv_download` sends it.
+Pure: no Flask."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable
-
-from flask import Response
 
 # A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection); tab and CR too.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -30,11 +29,3 @@ def csv_bytes(header: list[str], rows: Iterable[Iterable[object]]) -> bytes:
     writer.writerows(rows)
     # The BOM tells Excel the file is UTF-8; without it Cyrillic names open as mojibake.
     return out.getvalue().encode("utf-8-sig")
-
-
-def csv_download(body: bytes, filename: str) -> Response:
-    """A CSV file to save: names, grades and attendance are personal data, so no cache keeps a copy."""
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

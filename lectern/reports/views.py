@@ -13,9 +13,9 @@ from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.extensions import db
 from lectern.platform.admin.services import administers
 from lectern.platform.cohorts import services as platform_cohorts
+from lectern.platform.downloads import csv_download
 from lectern.platform.models import Cohort, Role, utcnow
 from lectern.platform.roles import role_required
-from lectern.platform.spreadsheet import csv_download
 from lectern.reports import access, exports, figures, services
 from lectern.urls import arg_id
 

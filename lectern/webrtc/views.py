@@ -19,9 +19,10 @@ from lectern.courses.requested import editable_course
 from lectern.domain import Invalid
 from lectern.extensions import db
 from lectern.i18n import gettext as _
+from lectern.platform.downloads import csv_download
 from lectern.platform.models import User, utcnow
 from lectern.platform.roles import login_required, signed_in_user
-from lectern.platform.spreadsheet import csv_bytes, csv_download, text_cell
+from lectern.platform.spreadsheet import csv_bytes, text_cell
 from lectern.webrtc import scheduling, services
 from lectern.webrtc.forms import LectureForm
 from lectern.webrtc.models import Lecture, LectureStatus

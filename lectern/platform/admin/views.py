@@ -12,9 +12,9 @@ from lectern.i18n import gettext as _
 from lectern.platform.admin import services
 from lectern.platform.admin.forms import AcademyForm, UserForm
 from lectern.platform.cohorts import services as cohorts
+from lectern.platform.downloads import csv_download
 from lectern.platform.models import Academy, Cohort, Role, User
 from lectern.platform.roles import ROLE_LABELS, role_required, signed_in_user
-from lectern.platform.spreadsheet import csv_download
 from lectern.platform.user_import import services as user_import
 from lectern.urls import arg_id, page_arg, page_count, search_arg
 

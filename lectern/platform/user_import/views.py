@@ -25,10 +25,10 @@ from lectern.i18n import gettext as _
 from lectern.i18n import lazy_gettext as _l
 from lectern.platform.admin.services import visible_academies
 from lectern.platform.cohorts import services as cohorts
+from lectern.platform.downloads import csv_download
 from lectern.platform.models import Role
 from lectern.platform.roles import role_required, signed_in_user
 from lectern.platform.rules import MIN_PASSWORD_LENGTH
-from lectern.platform.spreadsheet import csv_download
 from lectern.platform.user_import import services as user_import
 from lectern.platform.user_import.csv_format import FileProblem, RowProblem
 from lectern.platform.user_import.csv_layout import passwords_csv, users_to_csv

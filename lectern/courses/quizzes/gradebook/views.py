@@ -26,9 +26,9 @@ from lectern.domain import Invalid
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.platform.cohorts import services as cohorts
+from lectern.platform.downloads import csv_download
 from lectern.platform.models import Cohort, utcnow
 from lectern.platform.roles import login_required, signed_in_user
-from lectern.platform.spreadsheet import csv_download
 from lectern.urls import arg_id
 
 bp = Blueprint("quiz_grades", __name__, url_prefix="/courses")
