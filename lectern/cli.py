@@ -14,6 +14,7 @@ from lectern.courses.content.storage import Storage
 from lectern.courses.demo import courses as courses_demo
 from lectern.courses.models import Course
 from lectern.courses.quizzes.models import Quiz
+from lectern.domain import Conflict
 from lectern.extensions import db
 from lectern.platform import demo
 from lectern.platform.accounts import services as accounts
@@ -94,7 +95,7 @@ def create_admin(
             password=_read_password(password),
             email=email,
         )
-    except admin.Conflict as exc:
+    except Conflict as exc:
         raise click.ClickException(f"Another user already has this {exc.field}.") from exc
     db.session.commit()
     click.echo(f"Global administrator {username} created.")

@@ -17,9 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, 
 from sqlalchemy.orm import aliased
 
 from lectern.courses.models import Course, CourseRole, CourseShare, CourseStaff, Enrolment, Visibility
-from lectern.domain import DomainError
-from lectern.domain import Forbidden as Forbidden  # re-exported for packages/: see CourseError below
-from lectern.domain import NotFound as NotFound
+from lectern.domain import Forbidden, NotFound
 from lectern.extensions import DbSession
 from lectern.platform.admin.services import administers
 from lectern.platform.models import Role, User
@@ -37,11 +35,6 @@ class AccessReason(StrEnum):
     NOT_EDITOR = "not_editor"  # Forbidden: the user may see the course but not edit it
     NOT_ENROLLED = "not_enrolled"  # Forbidden: only its cadets do this (mark a lesson done, take a quiz)
     MAY_NOT_CREATE = "may_not_create"  # Forbidden: only instructors and administrators create courses
-
-
-# The courses area's errors before lectern.domain, under the names packages/ still imports from here: kept for it
-# until its imports are rewritten (access.NotFound and access.Forbidden are lectern.domain's).
-CourseError = DomainError
 
 
 def listed_condition(user: User) -> ColumnElement[bool]:

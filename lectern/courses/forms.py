@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask_babel import get_timezone
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -31,22 +28,6 @@ from lectern.platform.rules import FIRST_YEAR, LAST_YEAR
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
-
-
-def local_zone() -> ZoneInfo:
-    """The user's academy timezone, in which forms show and take dates and times."""
-    # Flask-Babel hands out pytz zones, whose replace(tzinfo=...) gives the city's 19th-century local mean time.
-    return ZoneInfo(str(get_timezone()))
-
-
-def from_local(value: datetime | None) -> datetime | None:
-    """A date and time typed in the user's academy timezone, as an aware instant."""
-    return value.replace(tzinfo=local_zone()) if value else None
-
-
-def to_local(value: datetime | None) -> datetime | None:
-    """The reverse of `from_local`, for filling a form."""
-    return value.astimezone(local_zone()).replace(tzinfo=None) if value else None
 
 
 VISIBILITY_LABELS = {

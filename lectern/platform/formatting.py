@@ -1,5 +1,6 @@
-"""How every page writes dates, times and percentages: in the conventions of the UI language (Babel), times in the
-timezone of the user's academy (flask_babel rebases them), years with four digits, grades with one rounding rule.
+"""How every page writes, and every form reads, dates, times and percentages: in the conventions of the UI language
+(Babel), times in the timezone of the user's academy (flask_babel rebases them), years with four digits, grades with
+one rounding rule.
 
 The templates use these as the filters `datetime`, `date` and `time` and the function `percent`; flask_babel's
 own `datetimeformat`, `dateformat` and `timeformat` are taken away, so no page writes "12/6/26, 4:09 AM" again."""
@@ -10,12 +11,13 @@ import copy
 import decimal
 from datetime import date as Date
 from datetime import datetime as DateTime
-from typing import Literal
+from typing import Literal, overload
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import get_datetime_format
 from flask import Flask
-from flask_babel import format_date, format_time, get_locale
+from flask_babel import format_date, format_time, get_locale, get_timezone
 
 DateWidth = Literal["medium", "long", "full"]
 DASH = "\u2013"
@@ -58,3 +60,27 @@ def init_app(app: Flask) -> None:
         app.jinja_env.filters.pop(name, None)
     app.jinja_env.filters.update(datetime=datetime, date=date, time=time, percent=percent)
     app.jinja_env.globals["percent"] = percent
+
+
+def local_zone() -> ZoneInfo:
+    """The user's academy timezone, in which forms show and take dates and times."""
+    # Flask-Babel hands out pytz zones, whose replace(tzinfo=...) gives the city's 19th-century local mean time.
+    return ZoneInfo(str(get_timezone()))
+
+
+@overload
+def from_local(value: DateTime) -> DateTime: ...
+@overload
+def from_local(value: None) -> None: ...
+def from_local(value: DateTime | None) -> DateTime | None:
+    """A date and time typed in the user's academy timezone, as an aware instant."""
+    return value.replace(tzinfo=local_zone()) if value else None
+
+
+@overload
+def to_local(value: DateTime) -> DateTime: ...
+@overload
+def to_local(value: None) -> None: ...
+def to_local(value: DateTime | None) -> DateTime | None:
+    """The reverse of `from_local`, for filling a form."""
+    return value.astimezone(local_zone()).replace(tzinfo=None) if value else None

@@ -17,7 +17,6 @@ from lectern.courses import access as course_access
 from lectern.courses.models import Course, CourseCompletion, Enrolment
 from lectern.domain import Forbidden, NotFound  # the app-wide handler answers them with 404 and 403
 from lectern.extensions import DbSession
-from lectern.platform.admin import services as platform_services
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Cohort, Role, User
 
@@ -43,10 +42,7 @@ def cohort_for_report(session: DbSession, user: User, cohort_id: int) -> Cohort:
     """The cohort if `user` administers its academy; Forbidden for those who administer nothing."""
     if not user.role.is_admin:
         raise Forbidden()
-    try:
-        return cohorts.get_cohort_for(session, user, cohort_id)
-    except platform_services.NotFound:
-        raise NotFound() from None
+    return cohorts.get_cohort_for(session, user, cohort_id)  # NotFound for another academy's cohort
 
 
 def reportable_courses(session: DbSession, user: User) -> list[tuple[Course, int, int]]:

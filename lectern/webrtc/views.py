@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone
 from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
@@ -20,6 +19,7 @@ from lectern.domain import Invalid
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.platform.downloads import csv_download
+from lectern.platform.formatting import from_local, local_zone, to_local
 from lectern.platform.models import User, utcnow
 from lectern.platform.roles import login_required, signed_in_user
 from lectern.platform.spreadsheet import csv_bytes, text_cell
@@ -29,10 +29,6 @@ from lectern.webrtc.models import Lecture, LectureStatus
 from lectern.webrtc.relay.provider import ice_servers
 
 bp = Blueprint("lectures", __name__)
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(str(get_timezone()))
 
 
 def _form(lecture: Lecture | None, course_id: int) -> LectureForm:
@@ -46,7 +42,7 @@ def _form(lecture: Lecture | None, course_id: int) -> LectureForm:
         SelectChoice(u.id, f"{u.full_name} ({u.academy.name})") for u in scheduling.lecture_halls(db.session)
     ]
     if request.method == "GET" and lecture is not None:
-        form.starts_at.data = lecture.starts_at.astimezone(_zone()).replace(tzinfo=None)
+        form.starts_at.data = to_local(lecture.starts_at)
         form.invited_courses.data = [i.course_id for i in lecture.invited_courses]
         form.halls.data = [h.user_id for h in lecture.invited_halls]
     return form
@@ -56,7 +52,7 @@ def _fields(form: LectureForm) -> scheduling.LectureFields:
     return scheduling.LectureFields(
         title=form.title.data or "",
         description=form.description.data or "",
-        starts_at=form.starts_at.data.replace(tzinfo=_zone()),
+        starts_at=from_local(form.starts_at.data),
         duration_minutes=form.duration_minutes.data or 0,
         invited_course_ids=list(form.invited_courses.data or []),
         hall_ids=list(form.halls.data or []),
@@ -69,7 +65,7 @@ def new(course_id: int) -> ResponseReturnValue:
     course = editable_course(course_id)
     form = _form(None, course.id)
     if request.method == "GET":
-        soon = (utcnow() + timedelta(days=1)).astimezone(_zone()).replace(minute=0, second=0, microsecond=0)
+        soon = (utcnow() + timedelta(days=1)).astimezone(local_zone()).replace(minute=0, second=0, microsecond=0)
         form.starts_at.data = soon.replace(tzinfo=None)
     if form.validate_on_submit():
         try:
@@ -142,7 +138,7 @@ def room(lecture_id: int) -> ResponseReturnValue:
         "webrtc/room.html",
         lecture=lecture,
         part=part,
-        timezone=_zone().key,  # the chat's times, formatted by the page's script
+        timezone=local_zone().key,  # the chat's times, formatted by the page's script
         ice_servers=json.dumps(ice_servers(current_app)),
     )
 

@@ -12,12 +12,13 @@ from lectern.courses.catalogue import services as catalogue
 from lectern.courses.content import services as course_content
 from lectern.courses.content.services import FILE_TYPES, ContentReason
 from lectern.courses.content.storage import UploadReason
-from lectern.courses.forms import CourseForm, LessonForm, ModuleForm, from_local, to_local
+from lectern.courses.forms import CourseForm, LessonForm, ModuleForm
 from lectern.courses.models import Course, Lesson, LessonKind, Module, StoredFile, Visibility
 from lectern.courses.requested import editable_course, storage
 from lectern.domain import Invalid
 from lectern.extensions import db
 from lectern.i18n import gettext as _
+from lectern.platform.formatting import from_local, to_local
 from lectern.platform.roles import login_required, signed_in_user
 
 bp = Blueprint("course_edit", __name__, url_prefix="/courses")

@@ -50,10 +50,6 @@ class UploadReason(StrEnum):
     WRONG_TYPE = "wrong_type"
 
 
-# The store's refusals under the name packages/ still imports: kept for it until its imports are rewritten.
-UploadError = Invalid
-
-
 def sniff(path: Path | bytes, filename: str) -> str | None:
     """The content type of the file at `path` (or of these bytes) judged by its bytes (the name only picks among
     zip formats)."""

@@ -25,7 +25,6 @@ from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from lectern.courses import access
 from lectern.courses.content.storage import CHUNK, Storage
 from lectern.courses.models import Course, ImportJob, JobStatus
 from lectern.courses.packages.format import Limits, read_package
@@ -143,7 +142,7 @@ def run_import_job(
     except PackageError as exc:
         session.rollback()
         tracker.fail(exc.problems)
-    except (DomainError, access.CourseError):
+    except DomainError:
         session.rollback()
         tracker.fail([Problem("not_allowed")])
     except Exception:

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 
 from lectern.courses import access
 from lectern.courses.content import services as content_services
-from lectern.courses.content.storage import DOCUMENT_TYPES, IMAGE_TYPES, VIDEO_TYPES, Saved, Storage, UploadError
+from lectern.courses.content.storage import DOCUMENT_TYPES, IMAGE_TYPES, VIDEO_TYPES, Saved, Storage
 from lectern.courses.models import (
     Course,
     CourseRole,
@@ -37,7 +37,7 @@ from lectern.courses.packages.format import (
     write_package,
 )
 from lectern.courses.packages.problems import PackageError, PackageReason, Problem
-from lectern.domain import Conflict
+from lectern.domain import Conflict, Forbidden, Invalid
 from lectern.extensions import DbSession
 from lectern.platform.models import Role, User, utcnow
 
@@ -133,7 +133,7 @@ def store_media(package: Package, storage: Storage, progress: Progress | None = 
             try:
                 stream = cast(IO[bytes], _Counting(fh, seen))
                 saved[path] = storage.save(stream, path, MEDIA_TYPES, max(media.size, 1))
-            except UploadError:
+            except Invalid:
                 # The reader checked size and type already; bytes that changed since are a damaged package.
                 raise PackageError([Problem("corrupt", path)]) from None
     return saved
@@ -175,9 +175,9 @@ def import_package(
     storing of media only: it runs before the first database write.
     """
     if target_course is None and not access.may_create_courses(actor):
-        raise access.Forbidden()
+        raise Forbidden(access.AccessReason.MAY_NOT_CREATE)
     if target_course is not None and not access.can_edit(session, actor, target_course):
-        raise access.Forbidden()
+        raise Forbidden(access.AccessReason.NOT_EDITOR)
     saved = store_media(package, storage, progress)
     files: dict[str, StoredFile] = {}
 

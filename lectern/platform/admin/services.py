@@ -16,9 +16,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 # Re-exported (`as`): other areas catch the refusals of these services by this module's names.
-from lectern.domain import Conflict as Conflict
-from lectern.domain import Forbidden as Forbidden
-from lectern.domain import NotFound as NotFound
+from lectern.domain import Conflict, Forbidden, NotFound
 from lectern.extensions import DbSession
 from lectern.platform import access
 from lectern.platform.accounts import services as accounts

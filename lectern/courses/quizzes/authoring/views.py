@@ -8,7 +8,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from wtforms import SelectChoice
 
-from lectern.courses.forms import from_local, to_local
 from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.courses.quizzes.authoring import services as authoring
 from lectern.courses.quizzes.authoring.forms import AddRandomForm, QuizForm, SlotMarkForm
@@ -17,6 +16,7 @@ from lectern.courses.requested import editable_course
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
+from lectern.platform.formatting import from_local, to_local
 from lectern.platform.roles import login_required
 from lectern.urls import form_ids
 

@@ -13,7 +13,6 @@ from wtforms import SelectChoice
 
 from lectern.courses import access
 from lectern.courses.enrolment import cohort_sync
-from lectern.courses.forms import from_local
 from lectern.courses.models import Course
 from lectern.courses.quizzes.attempts import marking
 from lectern.courses.quizzes.attempts import services as quiz_attempts
@@ -27,6 +26,7 @@ from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.platform.cohorts import services as cohorts
 from lectern.platform.downloads import csv_download
+from lectern.platform.formatting import from_local
 from lectern.platform.models import Cohort, utcnow
 from lectern.platform.roles import login_required, signed_in_user
 from lectern.urls import arg_id
