@@ -20,6 +20,7 @@ from lectern.courses.quizzes.bank.views import (
     category_choices,
     chosen_category,
     problem_texts,
+    template_helpers,
 )
 from lectern.courses.quizzes.formats.gift import to_gift
 from lectern.courses.quizzes.formats.moodle_xml import MAX_BYTES, to_moodle_xml
@@ -38,6 +39,8 @@ PREVIEW_QUESTIONS = 200  # the preview shows this many questions, and counts the
 
 
 bp = Blueprint("quiz_import", __name__, url_prefix="/courses")
+# The import preview shows questions as the bank's pages do, with the same helpers.
+bp.context_processor(template_helpers)
 
 
 def _import_form(course: Course) -> ImportQuestionsForm:
