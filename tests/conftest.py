@@ -132,17 +132,37 @@ def _make_app(database: Database, instance: Path, **overrides: Any) -> Flask:
 
 
 def _clear(app: Flask) -> None:
+    """Empty every table, dependants first, and start the ids again at 1 on both backends (SQLite reuses the ids
+    of an emptied table by itself).
+
+    On PostgreSQL, DELETE and resetting the sequences, in one server-side block, take a few milliseconds where
+    TRUNCATE ... RESTART IDENTITY took half a second: TRUNCATE makes new files for every table and index."""
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
             tables = list(reversed(db.metadata.sorted_tables))
             if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                conn.exec_driver_sql(_pg_clear_block(tables, conn.dialect))
             else:
                 for table in tables:
                     conn.execute(table.delete())
         db.engine.dispose()
+
+
+def _pg_clear_block(tables: list[sa.Table], dialect: sa.Dialect) -> str:
+    """One PL/pgSQL block: DELETE from each table in this order, then every id sequence back to 1."""
+
+    def sql(clause: Any) -> str:
+        return str(clause.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+    def restart(table: sa.Table, column: sa.Column[Any]) -> str:
+        name = sa.literal(dialect.identifier_preparer.quote(table.name), sa.String())
+        sequence = sa.func.pg_get_serial_sequence(name, sa.literal(column.name, sa.String()))
+        return f"PERFORM {sql(sa.func.setval(sequence, 1, False))};"
+
+    deletes = [f"{sql(t.delete())};" for t in tables]
+    restarts = [restart(t, t.autoincrement_column) for t in tables if t.autoincrement_column is not None]
+    return "DO $$ BEGIN " + " ".join(deletes + restarts) + " END $$"
 
 
 @pytest.fixture
