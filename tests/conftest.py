@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import itsdangerous
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -207,9 +208,14 @@ def app(app_factory: Any) -> Flask:
 
 
 class Client(FlaskClient):
-    """A test client that fills in the CSRF token the way a browser does: from the page the form is on."""
+    """A test client that fills in the CSRF token the way a browser does: from a page with a form on it.
+
+    Flask-WTF's token stays valid as long as the session's CSRF secret does (WTF_CSRF_TIME_LIMIT is None), so a
+    page is read for it once per secret, not before every POST: again only when the session has a new secret (a
+    sign-in clears the session) or none yet."""
 
     _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+    _token: tuple[str, str] | None = None  # (the session's CSRF secret, a form token made from it)
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         response = super().open(*args, **kwargs)
@@ -219,13 +225,34 @@ class Client(FlaskClient):
         return response
 
     def csrf_token(self, page: str = "/login") -> str:
+        """A CSRF token for this session: the one read before if the session's secret is unchanged, else the one
+        in the form on `page` (or on the sign-in page, where `page` has no form)."""
+        secret = self._csrf_secret()
+        if secret is not None and self._token is not None and self._token[0] == secret:
+            return self._token[1]
         html = self.get(page).get_data(as_text=True)
         match = self._TOKEN.search(html)
         if match is None:
             html = self.get("/login").get_data(as_text=True)
             match = self._TOKEN.search(html)
         assert match, "no CSRF token found"
+        secret = self._csrf_secret()
+        self._token = None if secret is None else (secret, match.group(1))
         return match.group(1)
+
+    def _csrf_secret(self) -> str | None:
+        """The CSRF secret in the session cookie (Flask's signed-cookie session), or None."""
+        app: Flask = self.application  # type: ignore[assignment]
+        cookie = self.get_cookie(app.config["SESSION_COOKIE_NAME"])
+        serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+        if cookie is None or serializer is None:
+            return None
+        try:
+            session = serializer.loads(cookie.value)
+        except itsdangerous.BadSignature:
+            return None
+        secret = session.get(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        return secret if isinstance(secret, str) else None
 
     def submit(self, url: str, data: dict[str, Any] | None = None, *, page: str | None = None, **kwargs: Any) -> Any:
         """POST `data` to `url` as the form on `page` (default: `url` itself) would."""
