@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import itsdangerous
+import jinja2
+import jinja2.bccache
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -172,7 +174,31 @@ def _make_app(database: Database, instance: Path, **overrides: Any) -> Flask:
         "LECTERN_LOGIN_USER_RATE_LIMIT": "1000 per minute",
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
+    return app
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja's compiled templates, kept in memory for the whole process.
+
+    Each test makes its own application, whose Jinja environment compiled every template it rendered again: on
+    each test's first requests most of the time went to parsing base.html and the page's templates. Jinja keys
+    the cache by template and checks the source's checksum; all the applications come from one create_app, so
+    their environments compile a template to the same code."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if (code := self._code.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _CompiledTemplates()
 
 
 def _clear(app: Flask) -> None:
