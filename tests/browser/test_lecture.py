@@ -16,7 +16,6 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, expect, sync_playwright
 
 from lectern.platform.models import Role, utcnow
-from lectern.webrtc.models import Lecture, LectureHall
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.browser.peers import (
@@ -128,9 +127,7 @@ def test_a_live_lecture_in_two_browsers(
     cadet = make.user(Role.CADET, academy, first_name="Aibek", last_name="Asanov", language="en")
     make.staff(course.id, teacher.id)
     make.enrol(course.id, cadet.id)
-    lecture = make.save(
-        Lecture(course_id=course.id, title="Forged passports: live", starts_at=utcnow() - timedelta(minutes=5))
-    )
+    lecture = make.lecture(course.id, title="Forged passports: live", starts_at=utcnow() - timedelta(minutes=5))
     room = f"{live_server}/lectures/{lecture.id}/room"
     host, pupil = (w.page for w in contexts)
     try:
@@ -207,10 +204,9 @@ def test_a_lecture_hall_takes_the_floor(
     hall = make.user(Role.CLASSROOM, other, first_name="Hall", last_name="B-12", language="en")
     make.staff(course.id, teacher.id)
     make.enrol(course.id, cadet.id)
-    lecture = make.save(
-        Lecture(course_id=course.id, title="Forged passports: live", starts_at=utcnow() - timedelta(minutes=5))
+    lecture = make.lecture(
+        course.id, title="Forged passports: live", starts_at=utcnow() - timedelta(minutes=5), halls=[hall.id]
     )
-    make.save(LectureHall(lecture_id=lecture.id, user_id=hall.id))
     room = f"{live_server}/lectures/{lecture.id}/room"
     watched = [watch() for _ in range(3)]
     host, screen, pupil = (w.page for w in watched)

@@ -13,7 +13,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from lectern.platform.models import Role, utcnow
-from lectern.webrtc.models import ChatMessage, Lecture
+from lectern.webrtc.models import ChatMessage
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_roles import sign_in
@@ -85,12 +85,10 @@ def test_the_room_fits_a_laptop_and_follows_the_lecture(
     course = make.course(academy.id, title="Document security: training of trainers, advanced level")
     teacher = make.user(Role.INSTRUCTOR, academy, first_name="Ilze", last_name="Ozola", language="en")
     make.staff(course.id, teacher.id)
-    lecture = make.save(
-        Lecture(
-            course_id=course.id,
-            title="Forged passports and visas: what the loupe and the UV lamp show",
-            starts_at=utcnow() + timedelta(minutes=5),
-        )
+    lecture = make.lecture(
+        course.id,
+        title="Forged passports and visas: what the loupe and the UV lamp show",
+        starts_at=utcnow() + timedelta(minutes=5),
     )
     page = open_page()
     sign_in(page, live_server, teacher.username, factories.PASSWORD)
@@ -132,7 +130,7 @@ def test_chat_times_are_the_academys_in_the_ui_language(
     course = make.course(academy.id)
     cadet = make.user(Role.CADET, academy, language=language)
     make.enrol(course.id, cadet.id)
-    lecture = make.save(Lecture(course_id=course.id, title="Visas", starts_at=utcnow() + timedelta(minutes=5)))
+    lecture = make.lecture(course.id, title="Visas", starts_at=utcnow() + timedelta(minutes=5))
     said = datetime(2026, 12, 1, 6, 5, tzinfo=UTC)
     make.save(ChatMessage(lecture_id=lecture.id, user_id=cadet.id, body="Good morning", created_at=said))
     page = open_page({"width": 390, "height": 844})

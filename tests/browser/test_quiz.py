@@ -15,7 +15,6 @@ from tests import factories
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_roles import sign_in
 from tests.conftest import Database
-from tests.courses.quiz_helpers import make_bank, make_quiz
 
 
 def _saved_positions(app, attempt_id: int) -> set[int]:
@@ -35,16 +34,14 @@ def test_a_cadet_takes_a_timed_quiz_through_a_lost_connection(
     course = make.course(academy.id, title="Document security")
     make.staff(course.id, teacher.id)
     make.enrol(course.id, cadet.id)
-    quiz_id = make_quiz(
-        app,
+    quiz_id = make.quiz(
         course.id,
-        make_bank(app, course.id),
         title="Checkpoint 1",
         time_limit_minutes=20,
         pass_percent=50.0,
         shuffle_answers=True,
         review_correct=ReviewWhen.AFTER_ATTEMPT,
-    )
+    ).id
 
     sign_in(page, live_server, cadet.username, factories.PASSWORD)
     page.goto(f"{live_server}/courses/{course.id}")

@@ -12,7 +12,6 @@ from lectern.platform.models import Role
 from tests import factories
 from tests.browser.test_quiz import _saved_positions
 from tests.browser.test_roles import sign_in
-from tests.courses.quiz_helpers import make_bank, make_quiz
 
 
 def test_an_unenrolled_cadet_keeps_the_answer_until_enrolled_again(page: Page, live_server: str, make, app) -> None:
@@ -20,7 +19,7 @@ def test_an_unenrolled_cadet_keeps_the_answer_until_enrolled_again(page: Page, l
     cadet = make.user(Role.CADET, academy, language=None)
     course = make.course(academy.id, title="Document security")
     make.enrol(course.id, cadet.id)
-    quiz_id = make_quiz(app, course.id, make_bank(app, course.id), title="Checkpoint 1")
+    quiz_id = make.quiz(course.id, title="Checkpoint 1").id
 
     sign_in(page, live_server, cadet.username, factories.PASSWORD)
     page.goto(f"{live_server}/courses/{course.id}/quizzes/{quiz_id}")

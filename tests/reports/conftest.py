@@ -12,27 +12,19 @@ from sqlalchemy import select
 
 from lectern.courses.content import progress
 from lectern.courses.models import Course, CourseCohort, Lesson, Module
-from lectern.courses.quizzes.attempts import services as quiz_attempts
-from lectern.courses.quizzes.models import Quiz
 from lectern.extensions import db
 from lectern.platform.models import Academy, Cohort, Role, User, utcnow
 from lectern.webrtc.models import Attendance, Lecture, LectureStatus
-from tests.courses.quiz_helpers import make_bank, make_quiz
+from tests.factories import true_or_false
 
 # Four true/false questions, all true: an attempt scores 25 % per "true".
-FOUR = "\n\n".join(f"::T{n}:: Statement {n}. {{T}}" for n in range(1, 5))
+FOUR = true_or_false(4)
 MINUTE = timedelta(minutes=1)
 
 
-def take(app: Any, quiz_id: int, user_id: int, right: int, of: int = 4) -> None:
-    """A finished attempt at a quiz of `of` true/false questions with the first `right` answers right."""
-    now = utcnow()
-    with app.app_context():
-        quiz, user = db.session.get(Quiz, quiz_id), db.session.get(User, user_id)
-        attempt = quiz_attempts.start(db.session, quiz, user, now)
-        for position in range(of):
-            quiz_attempts.save_answer(db.session, attempt.id, user, position, position < right, 1, now)
-        quiz_attempts.finish(db.session, attempt, now)
+def right(n: int, of: int = 4) -> list[bool]:
+    """Answers to `of` true/false questions (all true) with the first `n` right."""
+    return [True] * n + [False] * (of - n)
 
 
 def do_lessons(app: Any, course_id: int, user_id: int, how_many: int) -> None:
@@ -74,7 +66,7 @@ class World:
         cadet = self.make.user(Role.CADET, self.academy, last_name=f"Extra {n}")
         self.make.enrol(self.course.id, cadet.id)
         do_lessons(self.app, self.course.id, cadet.id, 1 + n % 4)
-        take(self.app, self.quizzes[n % 2], cadet.id, n % 5)
+        self.make.attempt(self.quizzes[n % 2], cadet.id, right(n % 5))
         stay(self.make, self.lectures[0], cadet, self.lectures[0].started_at, self.lectures[0].ended_at)
         if cohort is not None:
             with self.app.app_context():
@@ -113,40 +105,34 @@ def world(app: Any, make: Any) -> World:
     do_lessons(app, course.id, berdiev.id, 2)
     do_lessons(app, second.id, eshmatov.id, 1)
 
-    bank = make_bank(app, course.id, FOUR)
+    bank = make.bank(course.id, FOUR)
     quizzes = [
-        make_quiz(app, course.id, bank, title="Passports", pass_percent=60.0),
-        make_quiz(app, course.id, bank, title="Visas", pass_percent=None),
+        make.quiz(course.id, bank, title="Passports", pass_percent=60.0).id,
+        make.quiz(course.id, bank, title="Visas", pass_percent=None).id,
     ]
-    take(app, quizzes[0], asanov.id, 4)
-    take(app, quizzes[1], asanov.id, 3)
-    take(app, quizzes[0], berdiev.id, 2)
+    make.attempt(quizzes[0], asanov.id, right(4))
+    make.attempt(quizzes[1], asanov.id, right(3))
+    make.attempt(quizzes[0], berdiev.id, right(2))
 
-    ended = make.save(
-        Lecture(
-            course_id=course.id,
-            title="Forged stamps",
-            starts_at=t0,
-            duration_minutes=60,
-            status=LectureStatus.ENDED,
-            started_at=t0,
-            ended_at=t0 + 60 * MINUTE,
-        )
+    ended = make.lecture(
+        course.id,
+        title="Forged stamps",
+        starts_at=t0,
+        duration_minutes=60,
+        status=LectureStatus.ENDED,
+        started_at=t0,
+        ended_at=t0 + 60 * MINUTE,
     )
-    live = make.save(
-        Lecture(
-            course_id=course.id,
-            title="Live now",
-            starts_at=now - 30 * MINUTE,
-            duration_minutes=90,
-            status=LectureStatus.LIVE,
-            started_at=now - 30 * MINUTE,
-        )
+    live = make.lecture(
+        course.id,
+        title="Live now",
+        starts_at=now - 30 * MINUTE,
+        duration_minutes=90,
+        status=LectureStatus.LIVE,
+        started_at=now - 30 * MINUTE,
     )
-    later = make.save(Lecture(course_id=course.id, title="Later", starts_at=now + timedelta(days=3)))
-    cancelled = make.save(
-        Lecture(course_id=course.id, title="Called off", starts_at=t0, status=LectureStatus.CANCELLED)
-    )
+    later = make.lecture(course.id, title="Later", starts_at=now + timedelta(days=3))
+    cancelled = make.lecture(course.id, title="Called off", starts_at=t0, status=LectureStatus.CANCELLED)
     # Asanov came early and had two tabs open: 0-30 and 20-50 merge to 50 minutes; Berdiev stayed 15 minutes.
     stay(make, ended, asanov, t0 - 5 * MINUTE, t0 + 30 * MINUTE)
     stay(make, ended, asanov, t0 + 20 * MINUTE, t0 + 50 * MINUTE)

@@ -13,7 +13,7 @@ from lectern.platform.cohorts import services as cohorts
 from lectern.platform.models import Cohort, Role
 from lectern.reports import services
 from lectern.webrtc import services as lecture_services
-from lectern.webrtc.models import Lecture, LectureInvite, LectureStatus
+from lectern.webrtc.models import Lecture, LectureStatus
 from tests.reports.conftest import MINUTE, World, stay
 
 
@@ -100,18 +100,16 @@ def test_cohort_choices(world: World) -> None:
 
 def test_a_lecture_the_course_was_invited_to_counts(world: World) -> None:
     host = world.make.course(world.other_academy.id, title="Visiting course")
-    guest = world.make.save(
-        Lecture(
-            course_id=host.id,
-            title="Guest lecture",
-            starts_at=world.now - 5 * 60 * MINUTE,
-            duration_minutes=60,
-            status=LectureStatus.ENDED,
-            started_at=world.now - 5 * 60 * MINUTE,
-            ended_at=world.now - 4 * 60 * MINUTE,
-        )
+    guest = world.make.lecture(
+        host.id,
+        title="Guest lecture",
+        starts_at=world.now - 5 * 60 * MINUTE,
+        duration_minutes=60,
+        status=LectureStatus.ENDED,
+        started_at=world.now - 5 * 60 * MINUTE,
+        ended_at=world.now - 4 * 60 * MINUTE,
+        invited_courses=[world.course.id],
     )
-    world.make.save(LectureInvite(lecture_id=guest.id, course_id=world.course.id))
     stay(world.make, guest, world.dzhumaev, guest.started_at, guest.started_at + 40 * MINUTE)
     report = course_report(world)
     summary = next(s for s in report.lectures if s.lecture.id == guest.id)
@@ -206,15 +204,11 @@ def test_overdue_attempts_are_finished_and_counted(world: World) -> None:
     from datetime import timedelta
 
     from lectern.courses.quizzes.attempts import services as quiz_attempts
-    from lectern.courses.quizzes.models import Attempt, AttemptState, Quiz
-    from lectern.platform.models import User
+    from lectern.courses.quizzes.models import Attempt, AttemptState
 
+    answered = world.make.attempt(world.quizzes[1], world.dzhumaev.id, [True] * 4, finish=False, at=world.now)
     with world.app.app_context():
-        quiz = db.session.get(Quiz, world.quizzes[1])
-        cadet = db.session.get(User, world.dzhumaev.id)
-        attempt = quiz_attempts.start(db.session, quiz, cadet, world.now)
-        for position in range(4):
-            quiz_attempts.save_answer(db.session, attempt.id, cadet, position, True, 1, world.now)
+        attempt = db.session.get(Attempt, answered.id)
         attempt.deadline = world.now - timedelta(minutes=5)
         db.session.commit()
         later = world.now + timedelta(minutes=1)

@@ -15,8 +15,7 @@ from sqlalchemy import event
 from lectern.courses.models import Visibility
 from lectern.extensions import db
 from lectern.platform.models import Role
-from tests.courses.quiz_helpers import make_bank, make_quiz
-from tests.reports.conftest import World, take
+from tests.reports.conftest import World
 
 
 def as_user(app: Any, user: Any) -> Any:
@@ -129,9 +128,9 @@ def test_course_report_csv(client: Any, world: World) -> None:
 
 
 def test_csv_guards_titles_too(client: Any, world: World, app: Any) -> None:
-    bank = make_bank(app, world.course.id, "::Q:: Yes? {T}", category="Top/Other")
-    quiz_id = make_quiz(app, world.course.id, bank, title="=1+1")
-    take(app, quiz_id, world.asanov.id, 0, of=1)
+    bank = world.make.bank(world.course.id, "::Q:: Yes? {T}", category="Top/Other")
+    quiz_id = world.make.quiz(world.course.id, bank, title="=1+1").id
+    world.make.attempt(quiz_id, world.asanov.id, [False])
     client.login(world.teacher.username)
     assert "'=1+1 (%)" in read_csv(client.get(f"/reports/courses/{world.course.id}.csv"))[0]
 

@@ -28,7 +28,6 @@ from aiortc import (
 from flask import Flask
 
 from lectern.platform.models import Role
-from lectern.webrtc.models import Lecture, LectureHall, LectureInvite
 from lectern.webrtc.relay.api import RelayOptions
 from lectern.webrtc.relay.inprocess import InProcessRelayClient
 from lectern.webrtc.relay.seams import allow_loopback
@@ -193,15 +192,13 @@ def world(app: Flask, client: Client, make: factories.Factory) -> Any:
     make.enrol(course.id, people["cadet"].id)
     make.enrol(invited.id, people["guest"].id)
     make.enrol(other.id, people["stranger"].id)
-    lecture = make.save(
-        Lecture(
-            course_id=course.id,
-            title="Forged passports",
-            starts_at=datetime(2026, 12, 1, 8, tzinfo=UTC),
-            duration_minutes=90,
-            invited_courses=[LectureInvite(course_id=invited.id)],
-            invited_halls=[LectureHall(user_id=people["hall"].id)],
-        )
+    lecture = make.lecture(
+        course.id,
+        title="Forged passports",
+        starts_at=datetime(2026, 12, 1, 8, tzinfo=UTC),
+        duration_minutes=90,
+        invited_courses=[invited.id],
+        halls=[people["hall"].id],
     )
     yield lecture, people
     client = app.extensions.get("lectern_relay")

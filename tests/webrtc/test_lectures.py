@@ -84,9 +84,7 @@ def test_only_editors_schedule(client, make, app, world, role):
 
 
 def _lecture(make, course_id, **kw):
-    values = {"course_id": course_id, "title": "Live", "starts_at": T0, "duration_minutes": 60}
-    values.update(kw)
-    return make.save(Lecture(**values))
+    return make.lecture(course_id, **{"title": "Live", "starts_at": T0, "duration_minutes": 60, **kw})
 
 
 def test_who_may_join(make, app, world):

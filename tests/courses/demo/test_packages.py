@@ -20,14 +20,14 @@ from lectern.courses.packages.format import Package
 from lectern.courses.packages.quizzes import SETTINGS
 from lectern.courses.quizzes.questions import to_data
 from lectern.extensions import db
-from lectern.platform import services as platform_services
+from lectern.platform.accounts import services as accounts
 
-_HASH = platform_services.hash_password("demo")
+_HASH = accounts.hash_password("demo")
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(platform_services, "hash_password", lambda password: _HASH)
+    monkeypatch.setattr(accounts, "hash_password", lambda password: _HASH)
 
 
 def _named(manifest: dict[str, Any]) -> set[str]:

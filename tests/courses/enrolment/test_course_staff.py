@@ -10,7 +10,6 @@ from lectern.courses.models import CourseRole, CourseStaff
 from lectern.extensions import db
 from lectern.platform.models import AuditEntry, Role
 from tests.courses.helpers import TEXT_COURSE
-from tests.courses.quiz_helpers import make_bank, make_quiz
 
 
 @pytest.fixture
@@ -130,7 +129,7 @@ def test_an_academy_administrator_may_take_a_role_and_give_it_back(client, app, 
 def test_assistants_grade_but_do_not_edit(client, app, make, world):
     course, assistant = world["course"], world["colleague"]
     make.staff(course.id, assistant.id, "assistant")
-    quiz_id = make_quiz(app, course.id, make_bank(app, course.id)[:1])
+    quiz_id = make.quiz(course.id, make.bank(course.id)[:1]).id
     client.login(assistant.username)
     # Grading: the gradebook, a quiz's results and its grading queue.
     for url in (

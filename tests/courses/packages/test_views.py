@@ -37,11 +37,10 @@ from lectern.courses.packages import quizzes as package_quizzes
 from lectern.courses.packages import views as package_views
 from lectern.courses.packages.format import read_package, write_package
 from lectern.courses.packages.problems import MESSAGES, Problem
-from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.courses.quizzes.models import Attempt, BankQuestion, QuestionCategory, Quiz, QuizSlot, ReviewWhen
 from lectern.extensions import db
 from lectern.platform.models import Role, User, utcnow
-from tests.courses.quiz_helpers import SAMPLE_GIFT, make_bank, make_quiz
+from tests.factories import SAMPLE_GIFT, Factory
 
 MB = 1024 * 1024
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 64
@@ -265,10 +264,11 @@ QUIZ_GIFT = (
 )
 
 
-def build_quizzes(app: Flask, course_id: int) -> dict[str, int]:
+def build_quizzes(make: Factory, course_id: int) -> dict[str, int]:
     """A bank in three categories (one empty) and two quizzes: every setting set, fixed and random slots."""
-    ids = make_bank(app, course_id, QUIZ_GIFT, category="Top/Documents")
-    more = make_bank(app, course_id, "::Stamp:: An entry stamp is put on a free page. {T}", category="Top/Customs")
+    app = make.app
+    ids = make.bank(course_id, QUIZ_GIFT, category="Top/Documents")
+    more = make.bank(course_id, "::Stamp:: An entry stamp is put on a free page. {T}", category="Top/Customs")
     with app.app_context():
         db.session.add(QuestionCategory(course_id=course_id, name="Top"))
         db.session.add(QuestionCategory(course_id=course_id, name="Top/Empty"))
@@ -277,8 +277,7 @@ def build_quizzes(app: Flask, course_id: int) -> dict[str, int]:
         row.data = {**row.data, "default_mark": 2.5, "shuffle": False}
         db.session.commit()
         documents = db.session.scalar(select(QuestionCategory.id).where(QuestionCategory.name == "Top/Documents"))
-    final = make_quiz(
-        app,
+    final = make.quiz(
         course_id,
         [ids[0], more[0], ids[3]],
         title="Final test",
@@ -295,8 +294,8 @@ def build_quizzes(app: Flask, course_id: int) -> dict[str, int]:
         review_marks=ReviewWhen.AFTER_CLOSE,
         review_feedback=ReviewWhen.NEVER,
         review_correct=ReviewWhen.AFTER_ATTEMPT,
-    )
-    practice = make_quiz(app, course_id, [ids[2]], title="Practice", published=False)
+    ).id
+    practice = make.quiz(course_id, [ids[2]], title="Practice", published=False).id
     with app.app_context():
         quiz = db.session.get(Quiz, final)
         assert quiz is not None
@@ -328,9 +327,9 @@ def quiz_snapshot(app: Flask, course_id: int) -> dict[str, Any]:
         return {"categories": sorted(categories.values()), "questions": sorted(questions.values()), "quizzes": quizzes}
 
 
-def test_export_then_import_carries_the_bank_and_quizzes(client, app, people):
+def test_export_then_import_carries_the_bank_and_quizzes(client, app, make, people):
     course_id = build_course(app, people["teacher"])
-    build_quizzes(app, course_id)
+    build_quizzes(make, course_id)
     client.login(people["teacher"].username)
     data = export(client, course_id)
     assert "quizzes/bank.gift" in zipfile.ZipFile(io.BytesIO(data)).namelist()
@@ -348,9 +347,9 @@ def test_export_then_import_carries_the_bank_and_quizzes(client, app, people):
         assert (second.bank, second.quizzes) == (first.bank, first.quizzes)
 
 
-def test_malformed_gift_in_a_package_is_reported_by_line_and_imports_nothing(client, app, people):
+def test_malformed_gift_in_a_package_is_reported_by_line_and_imports_nothing(client, app, make, people):
     course_id = build_course(app, people["teacher"])
-    build_quizzes(app, course_id)
+    build_quizzes(make, course_id)
     client.login(people["teacher"].username)
     source = zipfile.ZipFile(io.BytesIO(export(client, course_id)))
     gift = source.read("quizzes/bank.gift").decode()
@@ -368,9 +367,9 @@ def test_malformed_gift_in_a_package_is_reported_by_line_and_imports_nothing(cli
     assert counts(app) == before
 
 
-def test_new_version_without_attempts_replaces_the_bank_and_quizzes(client, app, people):
+def test_new_version_without_attempts_replaces_the_bank_and_quizzes(client, app, make, people):
     course_id = build_course(app, people["teacher"])
-    build_quizzes(app, course_id)
+    build_quizzes(make, course_id)
     client.login(people["teacher"].username)
     with read_package(io.BytesIO(export(client, course_id))) as package:
         assert package.bank is not None
@@ -387,15 +386,11 @@ def test_new_version_without_attempts_replaces_the_bank_and_quizzes(client, app,
 
 def test_new_version_with_attempts_keeps_them_and_versions_changed_questions(client, app, people, make):
     course_id = build_course(app, people["teacher"])
-    quizzes = build_quizzes(app, course_id)
+    quizzes = build_quizzes(make, course_id)
     cadet = people["cadet"]
     make.save(Enrolment(course_id=course_id, user_id=cadet.id))
-    with app.app_context():
-        quiz = db.session.get(Quiz, quizzes["final"])
-        user = db.session.get(User, cadet.id)
-        assert quiz is not None and user is not None
-        attempt = quiz_attempts.start(db.session, quiz, user, utcnow())
-        attempt_id, before_slots = attempt.id, quiz_snapshot(app, course_id)["quizzes"]
+    attempt_id = make.attempt(quizzes["final"], cadet.id, finish=False).id
+    before_slots = quiz_snapshot(app, course_id)["quizzes"]
     client.login(people["teacher"].username)
     with read_package(io.BytesIO(export(client, course_id))) as package:
         assert package.bank is not None

@@ -355,9 +355,7 @@ def test_a_socket_that_moves_to_another_lecture_hears_no_more_of_the_first(
     app: Flask, world: Any, make: factories.Factory
 ) -> None:
     lecture, _people = world
-    second = make.save(
-        Lecture(course_id=lecture.course_id, title="Second", starts_at=datetime(2026, 12, 2, 8, tzinfo=UTC))
-    )
+    second = make.lecture(lecture.course_id, title="Second", starts_at=datetime(2026, 12, 2, 8, tzinfo=UTC))
     host, cadet = joined(app, world, "host"), joined(app, world, "cadet")
     assert ask(cadet, "join", {"lecture": second.id})["ok"]
     inbox(cadet)

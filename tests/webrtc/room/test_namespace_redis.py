@@ -24,7 +24,6 @@ import socketio as sio
 from lectern import create_app
 from lectern.extensions import db
 from lectern.platform.models import Role
-from lectern.webrtc.models import Lecture
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -91,7 +90,7 @@ def world(tmp_path: Path) -> Any:
     admin = make.user(Role.ACADEMY_ADMIN, academy)
     make.staff(course.id, host.id)
     make.enrol(course.id, cadet.id)
-    lecture = make.save(Lecture(course_id=course.id, title="Shared", starts_at=datetime(2026, 12, 1, tzinfo=UTC)))
+    lecture = make.lecture(course.id, title="Shared", starts_at=datetime(2026, 12, 1, tzinfo=UTC))
     with app.app_context():
         db.engine.dispose()
     return url, lecture, host, cadet, admin

@@ -21,7 +21,6 @@ import requests
 
 from lectern.platform.models import Role
 from tests import factories
-from tests.courses.quiz_helpers import make_bank, make_quiz
 
 ROOT = Path(__file__).resolve().parents[4]
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -104,7 +103,7 @@ def test_an_acknowledged_answer_survives_a_killed_server(app: Any, make: Any, se
     cadet = make.user(Role.CADET, academy)
     course = make.course(academy.id)
     make.enrol(course.id, cadet.id)
-    quiz_id = make_quiz(app, course.id, make_bank(app, course.id), time_limit_minutes=30)
+    quiz_id = make.quiz(course.id, time_limit_minutes=30).id
 
     base = server.start()
     browser = requests.Session()

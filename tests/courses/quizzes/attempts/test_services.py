@@ -14,9 +14,7 @@ from lectern.courses.quizzes.models import Attempt, AttemptState, Quiz
 from lectern.domain import Conflict, Forbidden, NotFound
 from lectern.extensions import db
 from lectern.platform.models import Role, User, utcnow
-from tests.courses.quiz_helpers import make_bank, make_quiz
-
-RIGHT = {0: 0, 1: [0, 1], 2: True, 3: "riga", 4: "3,145", 5: {"0": 0, "1": 1}, 6: "Check the photo."}
+from tests.factories import RIGHT
 
 
 @pytest.fixture
@@ -29,12 +27,12 @@ def setup(app: Any, make: Any) -> dict[str, Any]:
     make.staff(course.id, teacher.id)
     make.enrol(course.id, cadet.id)
     make.enrol(course.id, other.id)
-    ids = make_bank(app, course.id)
-    return {"course": course, "cadet": cadet, "other": other, "teacher": teacher, "ids": ids}
+    return {"course": course, "cadet": cadet, "other": other, "teacher": teacher, "make": make}
 
 
 def _quiz(app: Any, setup: dict[str, Any], **settings: Any) -> int:
-    return make_quiz(app, setup["course"].id, setup["ids"], **settings)
+    """A quiz of SAMPLE_GIFT's seven questions, added to the course's bank."""
+    return setup["make"].quiz(setup["course"].id, **settings).id
 
 
 def test_a_full_attempt_is_graded_with_the_essay_waiting(app: Any, setup: dict[str, Any]) -> None:

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizSlot
 from lectern.extensions import db
 from lectern.platform.models import Role, utcnow
-from tests.courses.quiz_helpers import make_bank, make_quiz
 
 
 @pytest.fixture
@@ -29,8 +28,8 @@ def world(app: Any, make: Any) -> dict[str, Any]:
     make.staff(course.id, assistant.id, "assistant")
     make.enrol(course.id, cadet.id)
     make.enrol(course.id, other.id)
-    ids = make_bank(app, course.id)
-    quiz_id = make_quiz(app, course.id, ids, pass_percent=50.0)
+    ids = make.bank(course.id)
+    quiz_id = make.quiz(course.id, ids, pass_percent=50.0).id
     return {
         "course": course,
         "teacher": teacher,

@@ -19,8 +19,6 @@ from lectern.courses.quizzes.bank import services as quiz_bank
 from lectern.courses.quizzes.formats.gift import parse_gift
 from lectern.courses.quizzes.models import (
     Attempt,
-    AttemptAnswer,
-    AttemptState,
     BankQuestion,
     QuestionCategory,
     Quiz,
@@ -526,29 +524,11 @@ def test_an_export_downloads_and_imports_back_equal(client, make, app, bank, fmt
 def test_after_an_edit_the_attempts_of_the_older_version_can_be_regraded(client, make, app, bank):
     [question_id] = seed(app, bank.id, "::Colour::What colour is a Latvian passport? {=Green ~Burgundy}")
     cadet = make.user(Role.CADET)
-    with app.app_context():
-        item = db.session.get(BankQuestion, question_id)
-        quiz = Quiz(course_id=bank.id, title="Documents", published=True)
-        quiz.slots.append(QuizSlot(question_id=question_id))
-        attempt = Attempt(
-            quiz=quiz, user_id=cadet.id, number=1, started_at=T0, state=AttemptState.FINISHED, mark=0.0, max_mark=1.0
-        )
-        attempt.answers.append(
-            AttemptAnswer(
-                position=0,
-                question_id=question_id,
-                question_data=item.data,
-                version=1,
-                max_mark=1.0,
-                response=1,  # Burgundy: wrong in version 1
-                fraction=0.0,
-                mark=0.0,
-                state="gradedwrong",
-            )
-        )
-        db.session.add_all([quiz, attempt])
-        db.session.commit()
-        attempt_id = attempt.id
+    make.enrol(bank.id, cadet.id)
+    quiz = make.quiz(bank.id, [question_id], title="Documents")
+    attempt = make.attempt(quiz.id, cadet.id, {0: 1}, at=T0)  # Burgundy: wrong in version 1
+    assert attempt.mark == 0.0
+    attempt_id = attempt.id
     url = f"/courses/{bank.id}/questions/{question_id}/edit"
     assert "Regrade" not in client.get(url).get_data(as_text=True)
     fixed = "::Colour::What colour is a Latvian passport? {~Green =Burgundy}"

@@ -12,8 +12,6 @@ import pytest
 from lectern.courses.quizzes.models import Quiz, ReviewWhen
 from lectern.extensions import db
 from lectern.platform.models import Role
-from tests.courses.quiz_helpers import make_bank, make_quiz
-from tests.courses.quizzes.gradebook.test_views import take
 
 
 @pytest.fixture
@@ -26,7 +24,7 @@ def world(app: Any, make: Any) -> dict[str, Any]:
     make.staff(course.id, teacher.id)
     make.enrol(course.id, cadet.id)
     make.enrol(course.id, other.id)
-    bank = make_bank(app, course.id)
+    bank = make.bank(course.id)
     return {"course": course, "teacher": teacher, "cadet": cadet, "other": other, "bank": bank}
 
 
@@ -35,10 +33,12 @@ def _cells(page: str, name: str) -> str:
     return re.sub(r"\s+", " ", row)
 
 
-def test_the_gradebook_says_in_progress_for_an_unfinished_attempt(app: Any, client: Any, world: dict) -> None:
+def test_the_gradebook_says_in_progress_for_an_unfinished_attempt(
+    app: Any, make: Any, client: Any, world: dict
+) -> None:
     course = world["course"]
-    quiz_id = make_quiz(app, course.id, world["bank"], title="Passports")
-    take(app, quiz_id, world["cadet"].id, {0: 0}, finish=False)
+    quiz_id = make.quiz(course.id, world["bank"], title="Passports").id
+    make.attempt(quiz_id, world["cadet"].id, {0: 0}, finish=False)
     client.login(world["teacher"].username)
 
     for url in (f"/courses/{course.id}/gradebook", f"/reports/courses/{course.id}"):
@@ -56,12 +56,12 @@ FEEDBACK_GIFT = """::Sum:: 2 + 2 = ? {=4#Yes, four. ~3#Count again. ~5#Too many.
 EVERYTHING = ("Count again.", "Addition is counting on.", "Riga lies on the Daugava.", "Mark 0 of 1", "Incorrect")
 
 
-def _review(app: Any, client: Any, world: dict, **review: str) -> str:
+def _review(make: Any, client: Any, world: dict, **review: str) -> str:
     course = world["course"]
-    ids = make_bank(app, course.id, FEEDBACK_GIFT, category="Top/Feedback")
+    ids = make.bank(course.id, FEEDBACK_GIFT, category="Top/Feedback")
     settings = {name: ReviewWhen(value) for name, value in review.items()}
-    quiz_id = make_quiz(app, course.id, ids, title="Sums", **settings)
-    attempt_id = take(app, quiz_id, world["cadet"].id, {0: 1, 1: "Riga"})  # the choices in file order: 3 is second
+    quiz_id = make.quiz(course.id, ids, title="Sums", **settings).id
+    attempt_id = make.attempt(quiz_id, world["cadet"].id, {0: 1, 1: "Riga"}).id  # the choices in file order: 3 is 2nd
     client.login(world["cadet"].username)
     return client.get(f"/courses/{course.id}/quizzes/attempts/{attempt_id}/review").get_data(as_text=True)
 
@@ -70,8 +70,8 @@ def _cards(page: str) -> list[str]:
     return re.findall(r'<article class="card review-card[^"]*"(.*?)</article>', page, re.S)
 
 
-def test_the_review_shows_one_card_per_question_with_what_the_options_allow(app, client, world) -> None:
-    page = _review(app, client, world)  # the defaults: everything right after the attempt, as in Moodle
+def test_the_review_shows_one_card_per_question_with_what_the_options_allow(app, make, client, world) -> None:
+    page = _review(make, client, world)  # the defaults: everything right after the attempt, as in Moodle
 
     cards = _cards(page)
     assert len(cards) == 2
@@ -92,8 +92,8 @@ def test_the_review_shows_one_card_per_question_with_what_the_options_allow(app,
         ("review_correct", ("Right answer:",)),
     ],
 )
-def test_each_review_option_hides_its_part(app, client, world, option: str, hides: tuple[str, ...]) -> None:
-    page = _review(app, client, world, **{option: "never"})
+def test_each_review_option_hides_its_part(app, make, client, world, option: str, hides: tuple[str, ...]) -> None:
+    page = _review(make, client, world, **{option: "never"})
 
     assert len(_cards(page)) == 2
     for hidden in hides:
@@ -102,9 +102,9 @@ def test_each_review_option_hides_its_part(app, client, world, option: str, hide
         assert shown in page, shown
 
 
-def test_the_settings_form_sets_every_review_option(app, client, world) -> None:
+def test_the_settings_form_sets_every_review_option(app, make, client, world) -> None:
     course = world["course"]
-    quiz_id = make_quiz(app, course.id, world["bank"], title="Passports")
+    quiz_id = make.quiz(course.id, world["bank"], title="Passports").id
     settings = f"/courses/{course.id}/quizzes/{quiz_id}/settings"
     client.login(world["teacher"].username)
     form = client.get(settings).get_data(as_text=True)

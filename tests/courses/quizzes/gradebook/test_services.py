@@ -18,24 +18,11 @@ from lectern.courses.quizzes.models import Quiz, QuizOverride
 from lectern.domain import NotFound
 from lectern.extensions import db
 from lectern.platform.models import Role, User, utcnow
-from tests.courses.quiz_helpers import make_bank, make_quiz
+from tests.factories import true_or_false
 
 # Four true/false questions, all true: an attempt's score is 25 % per "true".
-FOUR = "\n\n".join(f"::T{n}:: Statement {n}. {{T}}" for n in range(1, 5))
+FOUR = true_or_false(4)
 THREE = "\n\n".join(f"::Q{n}:: Statement {n}. {{T}}" for n in range(1, 4))
-
-
-def take(app: Any, quiz_id: int, user_id: int, answers: list[bool], *, finish: bool = True) -> int:
-    """An attempt through the service, answering position i with answers[i]; finished unless told otherwise."""
-    now = utcnow()
-    with app.app_context():
-        quiz, user = db.session.get(Quiz, quiz_id), db.session.get(User, user_id)
-        attempt = quiz_attempts.start(db.session, quiz, user, now)
-        for position, value in enumerate(answers):
-            quiz_attempts.save_answer(db.session, attempt.id, user, position, value, 1, now)
-        if finish:
-            quiz_attempts.finish(db.session, attempt, now)
-        return attempt.id
 
 
 def right(n: int, of: int = 4) -> list[bool]:
@@ -52,7 +39,7 @@ def world(app: Any, make: Any) -> dict[str, Any]:
     ]
     for cadet in cadets:
         make.enrol(course.id, cadet.id)
-    return {"academy": academy, "course": course, "cadets": cadets, "ids": make_bank(app, course.id, FOUR)}
+    return {"academy": academy, "course": course, "cadets": cadets, "ids": make.bank(course.id, FOUR)}
 
 
 def _book(app: Any, course_id: int, **kw: Any) -> quiz_reports.Gradebook:
@@ -64,12 +51,14 @@ def _book(app: Any, course_id: int, **kw: Any) -> quiz_reports.Gradebook:
     ("method", "expected", "passed"),
     [("highest", 100.0, True), ("average", 58.3333333, True), ("first", 50.0, True), ("last", 25.0, False)],
 )
-def test_gradebook_by_each_grading_method(app: Any, world: dict[str, Any], method: str, expected: float, passed: bool):
+def test_gradebook_by_each_grading_method(
+    app: Any, make: Any, world: dict[str, Any], method: str, expected: float, passed: bool
+):
     course, (ivanov, abdullaev) = world["course"], world["cadets"]
-    quiz_id = make_quiz(app, course.id, world["ids"], grading_method=method, pass_percent=50.0)
+    quiz_id = make.quiz(course.id, world["ids"], grading_method=method, pass_percent=50.0).id
     for n in (2, 4, 1):  # 50 %, 100 %, 25 %
-        take(app, quiz_id, ivanov.id, right(n))
-    take(app, quiz_id, ivanov.id, right(3), finish=False)  # in progress: counted as an attempt, not as a grade
+        make.attempt(quiz_id, ivanov.id, right(n))
+    make.attempt(quiz_id, ivanov.id, right(3), finish=False)  # in progress: counted as an attempt, not as a grade
 
     book = _book(app, course.id)
     assert [q.id for q in book.quizzes] == [quiz_id]
@@ -87,12 +76,12 @@ def test_gradebook_by_each_grading_method(app: Any, world: dict[str, Any], metho
 
 def test_gradebook_has_every_quiz_and_only_enrolled_cadets(app: Any, make: Any, world: dict[str, Any]) -> None:
     course, (ivanov, _) = world["course"], world["cadets"]
-    first = make_quiz(app, course.id, world["ids"], title="First", pass_percent=None)
-    draft = make_quiz(app, course.id, world["ids"][:2], title="Draft", published=False)
+    first = make.quiz(course.id, world["ids"], title="First", pass_percent=None).id
+    draft = make.quiz(course.id, world["ids"][:2], title="Draft", published=False).id
     other_course = make.course(world["academy"].id)
     outsider = make.user(Role.CADET, world["academy"])
     make.enrol(other_course.id, outsider.id)
-    take(app, first, ivanov.id, right(3))
+    make.attempt(first, ivanov.id, right(3))
 
     book = _book(app, course.id)
     assert [q.title for q in book.quizzes] == ["First", "Draft"]
@@ -104,11 +93,11 @@ def test_gradebook_has_every_quiz_and_only_enrolled_cadets(app: Any, make: Any, 
 
 def test_gradebook_csv(app: Any, make: Any, world: dict[str, Any]) -> None:
     course, (ivanov, abdullaev) = world["course"], world["cadets"]
-    quiz_id = make_quiz(app, course.id, world["ids"], title="=Final exam", pass_percent=60.0)
+    quiz_id = make.quiz(course.id, world["ids"], title="=Final exam", pass_percent=60.0).id
     trap = make.user(Role.CADET, world["academy"], last_name='=HYPERLINK("http://x")', first_name="@SUM(A1)")
     make.enrol(course.id, trap.id)
-    take(app, quiz_id, ivanov.id, right(3))
-    take(app, quiz_id, abdullaev.id, right(1))
+    make.attempt(quiz_id, ivanov.id, right(3))
+    make.attempt(quiz_id, abdullaev.id, right(1))
 
     data = quiz_reports.gradebook_csv(_book(app, course.id))
     assert data.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 (Cyrillic) only with the BOM
@@ -148,17 +137,17 @@ STATS = [("Q1", 0.75, 0.0), ("Q2", 0.5, 0.57735), ("Q3", 0.5, -0.30151)]
 def known_quiz(app: Any, make: Any) -> dict[str, Any]:
     academy = make.academy()
     course = make.course(academy.id)
-    ids = make_bank(app, course.id, THREE)
-    quiz_id = make_quiz(app, course.id, ids, title="Known")
+    ids = make.bank(course.id, THREE)
+    quiz_id = make.quiz(course.id, ids, title="Known").id
     cadets = []
     for answers in TABLE:
         cadet = make.user(Role.CADET, academy)
         make.enrol(course.id, cadet.id)
-        take(app, quiz_id, cadet.id, answers)
+        make.attempt(quiz_id, cadet.id, answers)
         cadets.append(cadet)
     late = make.user(Role.CADET, academy)
     make.enrol(course.id, late.id)
-    take(app, quiz_id, late.id, [False, False, False], finish=False)  # in progress: not counted
+    make.attempt(quiz_id, late.id, [False, False, False], finish=False)  # in progress: not counted
     return {"academy": academy, "course": course, "quiz_id": quiz_id, "cadets": cadets}
 
 
@@ -180,8 +169,8 @@ def test_statistics_on_a_known_data_set(app: Any, make: Any) -> None:
 def test_statistics_leave_out_attempts_waiting_for_a_mark(app: Any, make: Any) -> None:
     academy = make.academy()
     course = make.course(academy.id)
-    ids = make_bank(app, course.id, "::Yes:: Yes? {T}\n\n::Essay:: Why? {}")
-    quiz_id = make_quiz(app, course.id, ids)
+    ids = make.bank(course.id, "::Yes:: Yes? {T}\n\n::Essay:: Why? {}")
+    quiz_id = make.quiz(course.id, ids).id
     cadet = make.user(Role.CADET, academy)
     make.enrol(course.id, cadet.id)
     now = utcnow()
@@ -206,9 +195,9 @@ def test_statistics_group_a_random_slot_by_question(app: Any, make: Any) -> None
 
     academy = make.academy()
     course = make.course(academy.id)
-    fixed = make_bank(app, course.id, "::Fixed:: Fixed? {T}")
-    make_bank(app, course.id, "::R1:: One? {T}\n\n::R2:: Two? {T}", category="Top/Pool")
-    quiz_id = make_quiz(app, course.id, fixed)
+    fixed = make.bank(course.id, "::Fixed:: Fixed? {T}")
+    make.bank(course.id, "::R1:: One? {T}\n\n::R2:: Two? {T}", category="Top/Pool")
+    quiz_id = make.quiz(course.id, fixed).id
     with app.app_context():
         pool = db.session.query(QuestionCategory).filter_by(course_id=course.id, name="Top/Pool").one()
         db.session.add(QuizSlot(quiz_id=quiz_id, position=1, category_id=pool.id, mark=1.0))
@@ -216,7 +205,7 @@ def test_statistics_group_a_random_slot_by_question(app: Any, make: Any) -> None
     for _ in range(6):
         cadet = make.user(Role.CADET, academy)
         make.enrol(course.id, cadet.id)
-        take(app, quiz_id, cadet.id, [True, True])
+        make.attempt(quiz_id, cadet.id, [True, True])
     with app.app_context():
         stats = quiz_reports.statistics(db.session, db.session.get(Quiz, quiz_id))
     assert stats.questions[0].slot == 1 and stats.questions[0].name == "Fixed" and stats.questions[0].count == 6
@@ -230,7 +219,7 @@ def test_statistics_group_a_random_slot_by_question(app: Any, make: Any) -> None
 
 def test_overrides_only_for_enrolled_cadets(app: Any, make: Any, world: dict[str, Any]) -> None:
     course, (ivanov, _) = world["course"], world["cadets"]
-    quiz_id = make_quiz(app, course.id, world["ids"], time_limit_minutes=20, attempts_allowed=1)
+    quiz_id = make.quiz(course.id, world["ids"], time_limit_minutes=20, attempts_allowed=1).id
     stranger = make.user(Role.CADET, world["academy"])
     with app.app_context():
         quiz = db.session.get(Quiz, quiz_id)

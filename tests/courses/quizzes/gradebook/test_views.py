@@ -11,26 +11,13 @@ import pytest
 from sqlalchemy import event, select
 
 from lectern.courses.quizzes.attempts import marking
-from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizOverride, QuizPass
 from lectern.extensions import db
-from lectern.platform.models import Role, User, utcnow
-from tests.courses.quiz_helpers import make_bank, make_quiz
+from lectern.platform.models import Role, utcnow
+from tests.factories import RIGHT as SAMPLE_RIGHT
 
 # SAMPLE_GIFT right answers by position; the essay (6) waits for a mark.
-RIGHT: dict[int, Any] = {0: 0, 1: [0, 1], 2: True, 3: "riga", 4: "3,145", 5: {"0": 0, "1": 1}, 6: "Проверить фото."}
-
-
-def take(app: Any, quiz_id: int, user_id: int, answers: dict[int, Any], *, finish: bool = True) -> int:
-    now = utcnow()
-    with app.app_context():
-        quiz, user = db.session.get(Quiz, quiz_id), db.session.get(User, user_id)
-        attempt = quiz_attempts.start(db.session, quiz, user, now)
-        for position, value in answers.items():
-            quiz_attempts.save_answer(db.session, attempt.id, user, position, value, 1, now)
-        if finish:
-            quiz_attempts.finish(db.session, attempt, now)
-        return attempt.id
+RIGHT: dict[int, Any] = {**SAMPLE_RIGHT, 6: "Проверить фото."}
 
 
 @pytest.fixture
@@ -50,9 +37,9 @@ def world(app: Any, make: Any) -> dict[str, Any]:
     make.staff(course.id, people["assistant"].id, "assistant")
     make.staff(other_course.id, people["other_teacher"].id)
     make.enrol(course.id, people["cadet"].id)
-    quiz_id = make_quiz(app, course.id, make_bank(app, course.id), title="Passports", pass_percent=90.0)
-    other_quiz = make_quiz(app, other_course.id, make_bank(app, other_course.id), title="Tariffs")
-    attempt_id = take(app, quiz_id, people["cadet"].id, RIGHT)
+    quiz_id = make.quiz(course.id, title="Passports", pass_percent=90.0).id
+    other_quiz = make.quiz(other_course.id, title="Tariffs").id
+    attempt_id = make.attempt(quiz_id, people["cadet"].id, RIGHT).id
     return {
         **people,
         "course": course,
@@ -150,7 +137,7 @@ def test_a_refused_mark_from_the_queue_is_told_on_the_queue(app: Any, client: An
 def test_an_attempt_in_progress_is_not_marked(app: Any, client: Any, make: Any, world: dict) -> None:
     cadet = make.user(Role.CADET)
     make.enrol(world["course"].id, cadet.id)
-    attempt_id = take(app, world["quiz_id"], cadet.id, {0: 0}, finish=False)
+    attempt_id = make.attempt(world["quiz_id"], cadet.id, {0: 0}, finish=False).id
     url = f"/courses/{world['course'].id}/quizzes/{world['quiz_id']}/attempts/{attempt_id}/grade"
     client.login(world["teacher"].username)
     assert 'class="mark-form"' not in text(client.get(url))
@@ -163,7 +150,7 @@ def test_an_attempt_in_progress_is_not_marked(app: Any, client: Any, make: Any, 
 def test_results_list_every_attempt_and_finish_overdue_ones(app: Any, client: Any, make: Any, world: dict) -> None:
     late = make.user(Role.CADET, last_name="Late")
     make.enrol(world["course"].id, late.id)
-    attempt_id = take(app, world["quiz_id"], late.id, {0: 0}, finish=False)
+    attempt_id = make.attempt(world["quiz_id"], late.id, {0: 0}, finish=False).id
     with app.app_context():  # its deadline passed while nobody looked
         attempt = db.session.get(Attempt, attempt_id)
         attempt.deadline = utcnow() - timedelta(hours=1)
@@ -269,10 +256,10 @@ def test_an_assistant_sees_and_marks_but_sets_no_overrides(app: Any, client: Any
 def test_forged_ids_of_another_quiz_or_course_are_not_found(app: Any, client: Any, make: Any, world: dict) -> None:
     c, q = world["course"].id, world["quiz_id"]
     other_c, other_q = world["other_course"].id, world["other_quiz"]
-    second_q = make_quiz(app, c, make_bank(app, c, "::X:: X? {T}", category="Top/X"))
+    second_q = make.quiz(c, make.bank(c, "::X:: X? {T}", category="Top/X")).id
     stranger = make.user(Role.CADET)
     make.enrol(other_c, stranger.id)
-    foreign_attempt = take(app, other_q, stranger.id, {0: 0})
+    foreign_attempt = make.attempt(other_q, stranger.id, {0: 0}).id
     client.login(world["teacher"].username)
     for path in (
         f"/courses/{c}/quizzes/{other_q}/results",  # another course's quiz under this course
@@ -318,15 +305,15 @@ def _queries(app: Any, client: Any, path: str) -> int:
 
 @pytest.mark.parametrize("page", ["gradebook", "csv", "results"])
 def test_reports_run_a_constant_number_of_queries(app: Any, client: Any, make: Any, world: dict, page: str) -> None:
-    second = make_quiz(app, world["course"].id, make_bank(app, world["course"].id, "::Y:: Y? {T}", category="Top/Y"))
+    second = make.quiz(world["course"].id, make.bank(world["course"].id, "::Y:: Y? {T}", category="Top/Y")).id
 
     def add_cadets(n: int) -> None:
         for _ in range(n):
             cadet = make.user(Role.CADET, make.academy())  # each their own academy: a lazy load would show
             make.enrol(world["course"].id, cadet.id)
-            take(app, world["quiz_id"], cadet.id, {0: 0, 2: False})
-            take(app, world["quiz_id"], cadet.id, {0: 1}, finish=False)
-            take(app, second, cadet.id, {0: True})
+            make.attempt(world["quiz_id"], cadet.id, {0: 0, 2: False})
+            make.attempt(world["quiz_id"], cadet.id, {0: 1}, finish=False)
+            make.attempt(second, cadet.id, {0: True})
 
     client.login(world["teacher"].username)
     path = urls(world)[page]
