@@ -118,10 +118,11 @@ def users() -> ResponseReturnValue:
     )
 
 
-@bp.route("/users/export.csv")
+@bp.route("/users/export.csv", methods=["POST"])
 @role_required(*ADMINS)
 def users_export() -> ResponseReturnValue:
-    """The users of the current filter, in the upload's own layout."""
+    """The users of the current filter, in the upload's own layout. A POST: the export of personal data is recorded
+    in the audit log, and no GET writes."""
     flt, _academies, _cohorts = _user_filter()
     body = user_import.export_users(db.session, signed_in_user(), flt)
     db.session.commit()

@@ -160,7 +160,7 @@ def test_the_list_links_only_the_users_its_reader_may_edit(client, make, academi
 ADMIN_PAGES = [
     ("get", "/admin/"),
     ("get", "/admin/users"),
-    ("get", "/admin/users/export.csv"),
+    ("post", "/admin/users/export.csv"),
     ("get", "/admin/users/new"),
     ("post", "/admin/users/new"),
     ("get", "/admin/users/{id}/edit"),
@@ -200,7 +200,10 @@ def test_global_admins_export_the_filter_in_the_upload_layout(app, client, make,
     make.cohort(other, "Intake 2026", members=[cadet])
     make.user(Role.CADET, home, username="k.berzins")
     client.login(boss.username)
-    response = client.get(f"/admin/users/export.csv?academy={other.id}")
+    # A GET writes nothing: the export, which the audit log records, is a POST from the users page.
+    assert client.get(f"/admin/users/export.csv?academy={other.id}").status_code == 405
+    assert _entries(app, "user.export") == []
+    response = client.submit(f"/admin/users/export.csv?academy={other.id}", page="/admin/users")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     result = read_users_csv(response.data)
@@ -220,7 +223,7 @@ def test_academy_admins_export_their_own_academy_only(app, client, make, academi
     make.user(Role.CADET, other, username="a.asanov")
     client.login(admin.username)
     for url in ("/admin/users/export.csv", f"/admin/users/export.csv?academy={other.id}"):
-        usernames = {r.username for r in read_users_csv(client.get(url).data).rows}
+        usernames = {r.username for r in read_users_csv(client.submit(url, page="/admin/users").data).rows}
         assert usernames == {admin.username, "k.berzins"}
     assert {e.academy_id for e in _entries(app, "user.export")} == {home.id}
 
