@@ -33,6 +33,7 @@ HOLD_S = 5.0  # the least time between changes, and the quiet spell before going
 TRIAL_S = 15.0  # going down this soon after going up counts as a failed attempt
 BACKOFF_S = (8.0, 16.0, 32.0, 64.0, 120.0)
 REMB_FRESH_S = 5.0
+DECIDE_EVERY_S = 0.4
 LOSS_WEIGHT = 0.3  # exponential average of the reported loss
 
 
@@ -112,6 +113,7 @@ class Adapter:
     failures: int = 0
     quiet_since: float = 0.0
     reason: str | None = None  # why the video is below what was asked for: "link", or None
+    decided_at: float = -1e9
     history: list[tuple[float, int]] = field(default_factory=list)
 
     def start(self, versions: tuple[str, ...], now: float) -> None:
@@ -146,6 +148,9 @@ class Adapter:
     def decide(self, link: LinkEstimate, now: float) -> str | None:
         """Go down on congestion, up after a quiet spell; returns the version to send."""
         top = self.top
+        if now - self.decided_at < DECIDE_EVERY_S:
+            return self.version()  # one RTCP packet reaches each of the subscriber's tracks: one decision
+        self.decided_at = now
         if not self.adapt or top == 0:
             self.level = top
             self.reason = None

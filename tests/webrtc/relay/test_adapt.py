@@ -115,3 +115,12 @@ def test_a_publisher_with_one_version_is_sent_or_paused() -> None:
     adapter.start(("high",), 0.0)
     assert adapter.version() == "high"
     assert _run(adapter, _link(loss=0.3), 1.0, 3)[-1] is None
+
+
+def test_one_rtcp_packet_seen_by_two_tracks_is_one_report() -> None:
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    link = _link(loss=0.3)
+    for now in (1.0, 1.0, 1.1):  # the audio and the video sender each get the compound packet
+        assert adapter.decide(link, now) == "low"
+    assert adapter.decide(link, 2.0) is None
