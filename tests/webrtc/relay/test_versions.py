@@ -98,7 +98,11 @@ def test_the_publisher_is_asked_for_opus_fec_and_told_the_cadets_loss(relay_clie
     async def scenario() -> None:
         pub = await start_publisher(relay_client, "L1", low=True)
         answer = pub.pc.remoteDescription.sdp
-        opus = [line for line in answer.splitlines() if line.startswith("a=fmtp:") and "useinbandfec=1" in line]
+        opus = [
+            line
+            for line in answer.splitlines()
+            if line.startswith("a=fmtp:") and "useinbandfec=1" in line and "usedtx=1" in line
+        ]
         assert opus, answer
         audio = next(t for t in pub.pc.getTransceivers() if t.kind == "audio")
         original = audio.sender._handle_rtcp_packet
