@@ -1,6 +1,7 @@
 """A lecture through a real coturn: the instructor and a cadet, both aiortc peers forced to relay candidates
 (iceTransportPolicy "relay"), reach the relay only through coturn, over UDP and over TCP, with the credentials
-Lectern minted for each of them in the join ack. coturn accepts them, and video frames arrive."""
+Lectern minted for each of them in the join ack. coturn accepts them, and video frames arrive; coturn as deploy/
+configures it does the same."""
 
 from __future__ import annotations
 
@@ -46,11 +47,13 @@ def selected(pc: RTCPeerConnection) -> tuple[str, type]:
 
 
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
+@pytest.mark.parametrize("config", ["minimal", "deployed"])
 def test_a_lecture_through_coturn_with_relay_candidates_only(
-    app: Flask, world: Any, aio: Loop, tmp_path: Path, transport: str
+    app: Flask, world: Any, aio: Loop, tmp_path: Path, transport: str, config: str
 ) -> None:
+    """Through a minimal coturn, and through deploy/coturn/turnserver.conf as shipped (tests/webrtc/coturn.py)."""
     lecture, people = world
-    with coturn(tmp_path / "coturn") as server:
+    with coturn(tmp_path / "coturn", deployed=config == "deployed") as server:
         app.config.update(
             LECTERN_TURN_URLS=server.urls(transport),
             LECTERN_TURN_SECRET=server.secret,
