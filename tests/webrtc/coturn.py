@@ -114,9 +114,21 @@ def _deployed(workdir: Path, port: int, tls_port: int, log: Path) -> list[str]:
     address (loopback), the certificate (a self-signed one), the secret, a log file instead of syslog, and the
     one exception its comments allow, the relay's address (127.0.0.1 here) as an allowed peer. coturn refuses
     loopback peers whatever allowed-peer-ip says, so allow-loopback-peers is added too: only here."""
+    certificate = ["-keyout", str(workdir / "key.pem"), "-out", str(workdir / "cert.pem")]
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
-        + ["-keyout", str(workdir / "key.pem"), "-out", str(workdir / "cert.pem")],
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            *certificate,
+        ],
         check=True,
         capture_output=True,
     )
