@@ -235,7 +235,7 @@ class LectureNamespace(Namespace):
             "chat": [chat_entry(m) for m in services.chat_history(db.session, lecture, CHAT_HISTORY)],
             "floor": lecture.floor_user_id,
             "hands": state.hands(lecture.id),
-            "ice_servers": ice_servers(current_app),
+            "ice_servers": ice_servers(current_app, user.id),
             "moderator": moderator,
             "removed": _removed_list(lecture) if moderator else [],
         }

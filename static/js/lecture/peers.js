@@ -63,7 +63,7 @@ function negotiate(pc, event, slot) {
  */
 export function subscribe(slot) {
   closePc(state.subs[slot]);
-  const pc = new RTCPeerConnection({ iceServers: state.iceServers });
+  const pc = new RTCPeerConnection({ iceServers: state.iceServers, iceTransportPolicy: state.iceTransportPolicy });
   state.subs[slot] = pc;
   if (!state.audioOnly) pc.addTransceiver("video", { direction: "recvonly" });
   pc.addTransceiver("audio", { direction: "recvonly" });
@@ -84,7 +84,7 @@ export function subscribe(slot) {
 export function publish(slot) {
   return getCamera().then((stream) => {
     closePc(state.pubs[slot]);
-    const pc = new RTCPeerConnection({ iceServers: state.iceServers });
+    const pc = new RTCPeerConnection({ iceServers: state.iceServers, iceTransportPolicy: state.iceTransportPolicy });
     state.pubs[slot] = pc;
     stream.getTracks().forEach((track) => {
       const sending = track.kind === "video" && state.sharing && state.screen ? state.screen : track;
