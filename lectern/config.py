@@ -104,6 +104,10 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "LECTERN_RELAY_LOOPBACK": _env_bool("LECTERN_RELAY_LOOPBACK", False),
         # Each cadet gets the version of the video their link carries (relay/adapt.py); off: everyone the best one.
         "LECTERN_RELAY_ADAPT": _env_bool("LECTERN_RELAY_ADAPT", True),
+        # Slides in a lecture room (webrtc/slides/): the largest PDF and the most pages accepted. Every page is
+        # rendered when the deck is first shown, about a fifth of a second each.
+        "LECTERN_SLIDES_MAX_BYTES": int(env.get("LECTERN_SLIDES_MAX_MB", "50")) * 1024 * 1024,
+        "LECTERN_SLIDES_MAX_PAGES": int(env.get("LECTERN_SLIDES_MAX_PAGES", "200")),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -27,6 +27,7 @@ from lectern.webrtc.relay.provider import ice_servers, relay
 from lectern.webrtc.room import access_watch, signalling
 from lectern.webrtc.room.access_watch import rooms
 from lectern.webrtc.room.events import Final, Refused, db_scope, handles, hosts_of, relay_id, room_of
+from lectern.webrtc.room.slides import SlidesEvents
 from lectern.webrtc.room.state import Seat
 from lectern.webrtc.services import Part
 
@@ -67,7 +68,7 @@ def chat_entry(message: ChatMessage) -> dict[str, Any]:
     }
 
 
-class LectureNamespace(Namespace):
+class LectureNamespace(SlidesEvents, Namespace):
     """`/lecture`: one Socket.IO room per lecture; see signalling.py for the protocol."""
 
     # -- connection --
@@ -238,6 +239,7 @@ class LectureNamespace(Namespace):
             "ice_servers": ice_servers(current_app, user.id),
             "moderator": moderator,
             "removed": _removed_list(lecture) if moderator else [],
+            "slides": self._slides_now(lecture),
         }
 
     # -- the host's controls --

@@ -11,6 +11,7 @@ import { measure } from "./quality.js";
 import { byId, hasRoom, isHost, maybeById, mediaById } from "./room.js";
 import { call, connect, whenJoined } from "./signalling.js";
 import { listen } from "./session.js";
+import { followSlides } from "./slides.js";
 import { state } from "./state.js";
 import { fail } from "./status.js";
 
@@ -39,7 +40,9 @@ function on(id, handler) {
  * @param {import("./signalling.js").Connect} io
  */
 function start(io) {
-  listen(connect(io));
+  const socket = connect(io);
+  listen(socket);
+  followSlides(socket);
   setInterval(measure, 3000);
 
   on("start-button", startLecture);
