@@ -9,11 +9,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
+from sqlalchemy.pool import NullPool
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 if TYPE_CHECKING:
@@ -86,6 +87,17 @@ def _keeping_response(app: Flask) -> WSGIApplication:
         return body
 
     return serve
+
+
+@pytest.fixture
+def app(app_factory: Any, database: Any) -> Flask:
+    """The test's app, its database connections not pooled: a browser test ends while the server may still be
+    finishing a request (the Socket.IO disconnect of a page being closed records the departure). That thread's
+    connection would go back to a pool the test's teardown had already disposed of and nobody ever closes, and its
+    ResourceWarning would fail whichever test the garbage collector happened to run in (CI did so, stop 18).
+    Without a pool a connection is closed when its user is done with it, whenever that is."""
+    options = {"pool_pre_ping": True, **database.engine_options, "poolclass": NullPool}
+    return app_factory(SQLALCHEMY_ENGINE_OPTIONS=options)  # type: ignore[no-any-return]
 
 
 @pytest.fixture
