@@ -24,7 +24,7 @@ from lectern.webrtc import removals, services
 from lectern.webrtc.models import ChatMessage, Lecture, LectureStatus
 from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.provider import ice_servers, relay
-from lectern.webrtc.room import access_watch, signalling
+from lectern.webrtc.room import access_watch, signalling, stays
 from lectern.webrtc.room.access_watch import rooms
 from lectern.webrtc.room.events import Final, Refused, db_scope, handles, hosts_of, relay_id, room_of
 from lectern.webrtc.room.state import Seat
@@ -143,8 +143,7 @@ class LectureNamespace(Namespace):
         room, so it hears nothing more of it."""
         leave_room(room_of(seat.lecture_id), sid=seat.sid)
         leave_room(hosts_of(seat.lecture_id), sid=seat.sid)
-        services.depart(db.session, seat.attendance_id, utcnow())
-        db.session.commit()
+        stays.leave(db.session, rooms(), seat)
         for (_direction, slot), peer in rooms().take_peers(seat).items():
             try:
                 relay().leave(relay_id(seat.lecture_id, slot), peer)
@@ -204,12 +203,10 @@ class LectureNamespace(Namespace):
         previous = state.pop(sid)
         if previous is not None:
             self._vacate(previous)
-        stay = services.arrive(db.session, lecture, user, utcnow())
-        db.session.commit()
         moderator = removals.may_remove(db.session, user, lecture)
-        seat = Seat(sid, user.id, user.full_name, lecture.id, part, stay.id, user.login_session_id)
+        seat = Seat(sid, user.id, user.full_name, lecture.id, part, 0, user.login_session_id)
         seat.moderator, seat.standing = moderator, _standing(user)
-        state.add(seat)
+        stays.take_seat(db.session, state, seat, lecture, user)  # its stay committed, then seated
         join_room(room_of(lecture.id))
         if moderator:
             join_room(hosts_of(lecture.id))
