@@ -27,6 +27,7 @@ from lectern.webrtc.relay.provider import ice_servers, relay
 from lectern.webrtc.room import access_watch, signalling, stays
 from lectern.webrtc.room.access_watch import rooms
 from lectern.webrtc.room.events import Final, Refused, db_scope, handles, hosts_of, relay_id, room_of
+from lectern.webrtc.room.receiving import ReceiveEvents
 from lectern.webrtc.room.state import Seat
 from lectern.webrtc.services import Part
 
@@ -67,7 +68,7 @@ def chat_entry(message: ChatMessage) -> dict[str, Any]:
     }
 
 
-class LectureNamespace(Namespace):
+class LectureNamespace(ReceiveEvents, Namespace):
     """`/lecture`: one Socket.IO room per lecture; see signalling.py for the protocol."""
 
     # -- connection --
@@ -344,7 +345,9 @@ class LectureNamespace(Namespace):
     def on_subscribe(self, msg: signalling.Offer) -> dict[str, Any]:
         """Anyone in the room receives a slot (an audio-only offer too); re-subscribing replaces the old one."""
         seat, _lecture, _part = self._context()
-        return {"ok": True, "sdp": self._connect_peer(seat, "subscribe", msg.slot, msg.sdp)}
+        answer = self._connect_peer(seat, "subscribe", msg.slot, msg.sdp)
+        self._apply_receive(seat, msg.slot)  # the socket's receive choice holds for every subscription
+        return {"ok": True, "sdp": answer}
 
     @handles("ice")
     def on_ice(self, msg: signalling.Candidate) -> dict[str, Any]:
@@ -380,9 +383,10 @@ class LectureNamespace(Namespace):
 
     @handles("quality")
     def on_quality(self, msg: signalling.Quality) -> dict[str, Any]:
-        """The browser's own link quality; the room hears of it at most once a second."""
+        """The browser's own link quality, and the relay's view of it (in the ack too); the room hears of them at
+        most once a second."""
         seat = self._checked()
-        seat.quality = {"rtt_ms": msg.rtt_ms, "loss": msg.loss, "kbps": msg.kbps}
+        seat.quality, seat.link = {"rtt_ms": msg.rtt_ms, "loss": msg.loss, "kbps": msg.kbps}, self._link(seat)
         if rooms().quality_due(seat.lecture_id) and (lecture := db.session.get(Lecture, seat.lecture_id)):
             self._broadcast_participants(seat.lecture_id, lecture.floor_user_id)
-        return {"ok": True}
+        return {"ok": True, "link": seat.link}

@@ -27,10 +27,18 @@ browser then leaves the room):
     readmit   {"user": int}                          instructor host: let a removed participant back in
     chat      {"text": str}
     quality   {"rtt_ms": number|null, "loss": number|null, "kbps": number|null}  the client's own link
+                                                 -> {"ok", "link": {...}|null}  the relay's view of the
+                                                         socket's main subscription (RelayClient.link)
+    receive   {"slot": "main"|"floor", "choice": "nothing"|"audio"|"slides"|"low"|"everything"}  what this
+                                                 socket receives on a slot; kept for its re-subscriptions, changed
+                                                 without renegotiation
 
 Server -> clients in the lecture's room:
 
-    participants [{"id", "name", "part", "hand", "quality": {...}|null, "floor": bool}]
+    participants [{"id", "name", "part", "hand", "quality": {...}|null, "floor": bool,
+                   "link": {"estimate_kbps", "loss", "rtt_ms", "kbps", "video", "reason"}|null}]
+                  quality: the participant's browser's own report; link: the relay's view of their main
+                  subscription
     chat         {"id", "user", "name", "text", "at"}
     floor        {"user": int|null}
     live         {"started_at"}
@@ -51,6 +59,8 @@ from typing import Any
 
 SLOTS = ("main", "floor")
 DIRECTIONS = ("publish", "subscribe")
+# What a subscriber may choose to receive (RelayClient.RECEIVE_CHOICES): "slides" is audio, the slides coming apart.
+RECEIVE_CHOICES = ("nothing", "audio", "slides", "low", "everything")
 MAX_SDP = 64 * 1024
 MAX_CANDIDATE = 1024
 MAX_CHAT = 1000
@@ -105,6 +115,12 @@ class Quality:
     rtt_ms: float | None
     loss: float | None
     kbps: float | None
+
+
+@dataclass(frozen=True)
+class Receive:
+    slot: str
+    choice: str
 
 
 @dataclass(frozen=True)
@@ -208,6 +224,9 @@ def parse(event: str, payload: Any) -> Any:
     if event == "quality":
         p = _dict(payload, {"rtt_ms", "loss", "kbps"})
         return Quality(_number(p, "rtt_ms", 60_000), _number(p, "loss", 1.0), _number(p, "kbps", 1_000_000))
+    if event == "receive":
+        p = _dict(payload, {"slot", "choice"})
+        return Receive(_choice(p, "slot", SLOTS), _choice(p, "choice", RECEIVE_CHOICES))
     if event in ("start", "end"):
         _dict(payload, set())
         return Empty()

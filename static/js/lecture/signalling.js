@@ -77,6 +77,14 @@ export function isConnected() {
   return !!socket && socket.connected;
 }
 
+/** Connects again at once if the socket is waiting to reconnect (not after `disconnect`): the network is back. */
+export function reconnectNow() {
+  if (socket && socket.active && !socket.connected) {
+    socket.disconnect();
+    socket.connect();
+  }
+}
+
 /** Closes the socket for good: Socket.IO does not reconnect after this. */
 export function disconnect() {
   connected().disconnect();
