@@ -7,7 +7,7 @@
  * in the room again. */
 import { attach, getCamera, showPreview, stopLocal } from "./media.js";
 import { mediaById } from "./room.js";
-import { call, whenJoined } from "./signalling.js";
+import { call, joins, whenJoined } from "./signalling.js";
 import { state } from "./state.js";
 
 // The host's two versions of the camera: the high one as the camera gives it (up to 1280x720), the low one scaled
@@ -82,20 +82,22 @@ const retries = { main: 0, floor: 0 };
 
 /**
  * A subscription's connection was lost (the relay does no ICE restart): subscribe afresh once the page is online
- * and in the room, unless a rejoin has made a new subscription meanwhile. Attempts that fail are spaced out.
+ * and in the room. Not after a rejoin meanwhile, which subscribes afresh itself. Attempts that fail are spaced out.
  * @param {Slot} slot
  * @param {RTCPeerConnection} pc  the lost connection
  */
 function resubscribe(slot, pc) {
   const delay = Math.min(5000, 1000 * retries[slot]);
+  const seated = joins();
   retries[slot] += 1;
   setTimeout(() => {
     Promise.all([whenJoined(), whenOnline()])
       .then(() => {
-        if (state.over || state.subs[slot] !== pc) return undefined; // replaced (a rejoin subscribes afresh)
-        return subscribe(slot).catch(() => {
-          const failed = state.subs[slot];
-          if (failed) resubscribe(slot, failed);
+        if (state.over || state.subs[slot] !== pc || joins() !== seated) return undefined;
+        const attempt = subscribe(slot);
+        const made = state.subs[slot];
+        return attempt.catch(() => {
+          if (made && state.subs[slot] === made) resubscribe(slot, made);
         });
       })
       .catch(() => {});

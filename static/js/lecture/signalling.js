@@ -119,8 +119,16 @@ export function whenJoined() {
   return joined.promise;
 }
 
+let joinCount = 0;
+
+/** @returns {number} how many times this page has joined (a rejoin after a lost connection counts) */
+export function joins() {
+  return joinCount;
+}
+
 /** The server has answered the join: what waits for it goes on. */
 export function markJoined() {
+  joinCount += 1;
   joined.open = true;
   joined.resolve();
 }
