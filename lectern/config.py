@@ -91,6 +91,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "LECTERN_ICE_SERVERS": env.get("LECTERN_ICE_SERVERS", "[]"),
         # Relay host candidates on 127.0.0.1 only: tests and benchmarks on one machine.
         "LECTERN_RELAY_LOOPBACK": _env_bool("LECTERN_RELAY_LOOPBACK", False),
+        # Each cadet gets the version of the video their link carries (relay/adapt.py); off: everyone the best one.
+        "LECTERN_RELAY_ADAPT": _env_bool("LECTERN_RELAY_ADAPT", True),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

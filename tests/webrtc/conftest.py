@@ -35,6 +35,7 @@ from tests import factories
 from tests.conftest import Client
 
 WIDTH, HEIGHT, FPS = 320, 240, 30
+LOW_WIDTH, LOW_HEIGHT = 160, 120
 T = TypeVar("T")
 
 
@@ -86,15 +87,22 @@ class Publisher:
     video_sender: RTCRtpSender
     track: NoiseVideoTrack
     keyframe_requests: list[float] = field(default_factory=list)
+    low_track: NoiseVideoTrack | None = None
 
 
-async def start_publisher(client: InProcessRelayClient, lecture: str, peer: str = "pub") -> Publisher:
-    """Publish a synthetic VP8 + Opus stream to the relay."""
+async def start_publisher(
+    client: InProcessRelayClient, lecture: str, peer: str = "pub", low: bool = False
+) -> Publisher:
+    """Publish a synthetic VP8 + Opus stream to the relay; with `low`, a second, smaller video (the low version)."""
     pc = new_pc()
     track = NoiseVideoTrack()
     video = pc.addTransceiver(track, direction="sendonly")
+    low_track = None
+    if low:
+        low_track = NoiseVideoTrack(LOW_WIDTH, LOW_HEIGHT)
+        pc.addTransceiver(low_track, direction="sendonly")
     pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
-    publisher = Publisher(pc, video.sender, track)
+    publisher = Publisher(pc, video.sender, track, low_track=low_track)
     # Observe the encoder being asked for a keyframe (seam covered in test_aiortc_seams.py).
     original = video.sender._send_keyframe
 
@@ -117,6 +125,8 @@ class Subscriber:
     tracks: dict[str, MediaStreamTrack] = field(default_factory=dict)
     frames: dict[str, list[float]] = field(default_factory=lambda: {"audio": [], "video": []})
     sizes: set[tuple[int, int]] = field(default_factory=set)
+    # Each decoded video frame's (arrival time, width, height), in order.
+    video_log: list[tuple[float, int, int]] = field(default_factory=list)
     joined_at: float = 0.0
     readers: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -137,6 +147,7 @@ async def _read(sub: Subscriber, kind: str) -> None:
         frame = await track.recv()
         if isinstance(frame, av.VideoFrame):
             sub.sizes.add((frame.width, frame.height))
+            sub.video_log.append((time.monotonic(), frame.width, frame.height))
         sub.frames[kind].append(time.monotonic())
 
 

@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+# What a subscriber may ask to receive: nothing; audio only; audio with the slides (no video: the slides come over
+# HTTP); at most the low version of the video; everything its link carries.
+RECEIVE_CHOICES = ("nothing", "audio", "slides", "low", "everything")
+
 
 class RelayError(Exception):
     """A request the relay refuses: bad SDP, unknown lecture or peer, a second publisher."""
@@ -35,6 +39,9 @@ class RelayOptions:
     queue_size: int = 256
     history_size: int = 512
     keyframe_interval: float = 0.5
+    # Each subscriber gets the version of the video its link carries (adapt.py); off, everyone gets the best one
+    # the publisher sends (their receive choice still applies).
+    adapt: bool = True
     # How long closing waits for one peer connection (they close concurrently) before it goes on without it.
     close_timeout: float = 5.0
 
@@ -61,6 +68,15 @@ class RelayClient(Protocol):
 
     def leave(self, lecture_id: str, peer_id: str) -> None:
         """Remove a peer from the lecture."""
+
+    def set_receive(self, lecture_id: str, peer_id: str, choice: str) -> None:
+        """What a subscriber asks to receive, one of RECEIVE_CHOICES; applied without renegotiation, its audio
+        uninterrupted. Raises RelayError for an unknown lecture, subscriber or choice."""
+
+    def link(self, lecture_id: str, peer_id: str) -> dict[str, Any] | None:
+        """The relay's own view of a subscriber's link, None for an unknown one: estimate_kbps, loss (0..1),
+        rtt_ms, jitter_ms (None until known), kbps (what it is sent now), video ("high", "low", "paused" or "off"),
+        reason ("link", "choice" or None: why the video is below what was asked) and choice."""
 
     def stats(self, lecture_id: str) -> dict[str, Any]:
         """Plain-dict counters per publisher track and per subscriber."""

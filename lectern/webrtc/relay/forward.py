@@ -40,7 +40,8 @@ _background: set[asyncio.Future[None]] = set()
 
 @dataclass
 class Source:
-    """One published track (audio or video) as the relay receives it."""
+    """One published track (audio or video; a publisher may send two versions of its video) as the relay receives
+    it. Each subscriber's track (`OutTrack.source`) says which source feeds it."""
 
     kind: str
     receiver: RTCRtpReceiver
@@ -84,6 +85,10 @@ class Source:
             out = sub.tracks.get(kind)
             if out is None:
                 continue
+            if out.source is not self:  # another version, or nothing, feeds this subscriber
+                if out.pending is not self or not keyframe:
+                    continue
+                out.source, out.pending = self, None  # the switch to this version, at its keyframe
             data = templates.get(out.template_key)
             if data is None:
                 packet.extensions.mid = out.mid

@@ -91,6 +91,17 @@ class InProcessRelayClient:
         """See RelayClient."""
         self._call(self.relay.leave(lecture_id, peer_id))
 
+    def set_receive(self, lecture_id: str, peer_id: str, choice: str) -> None:
+        """See RelayClient."""
+        self._call(self.relay.set_receive(lecture_id, peer_id, choice))
+
+    def link(self, lecture_id: str, peer_id: str) -> dict[str, Any] | None:
+        """See RelayClient."""
+        return self._call(self._link(lecture_id, peer_id))
+
+    async def _link(self, lecture_id: str, peer_id: str) -> dict[str, Any] | None:
+        return self.relay.link(lecture_id, peer_id)
+
     def stats(self, lecture_id: str) -> dict[str, Any]:
         """See RelayClient."""
         return self._call(self._stats(lecture_id))

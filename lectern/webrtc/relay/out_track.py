@@ -35,7 +35,12 @@ class OutTrack:
     rtx_pt: int | None = None
     rtx_ssrc: int = 0
     rtx_seq: int = 0
+    # What feeds this track now (None: nothing is sent), and the version it moves to: audio at once, video at that
+    # version's next keyframe, the old one going on until then so the picture never stops (forward.py).
     source: Source | None = None
+    pending: Source | None = None
+    # The publisher's versions of this kind by name ("main" for audio; "low", "high" for video).
+    versions: dict[str, Source] = field(default_factory=dict)
     waiting_keyframe: bool = True
     need_resync: bool = True
     epoch: int = -1
@@ -50,6 +55,8 @@ class OutTrack:
     srtp_errors: int = 0
     # Where the fan-out sends this track's packets synchronously; set by `Subscriber.start`.
     direct: seams.DirectRtpSender | None = None
+    # Sender Reports sent: their NTP middle 32 bits (what a receiver report's LSR repeats) -> when (round trip).
+    reports_sent: dict[int, float] = field(default_factory=dict)
     # Subscribers with the same key share one serialized template per incoming packet.
     template_key: tuple[str, tuple[tuple[str, int], ...]] = field(init=False)
 
@@ -89,6 +96,25 @@ class OutTrack:
             rtx_ssrc=seams.sender_rtx_ssrc(sender),
             rtx_seq=secrets.randbelow(1 << 15),
         )
+
+    def wanted(self) -> Source | None:
+        """The source this track sends from, or is about to."""
+        return self.pending or self.source
+
+    def select(self, name: str | None) -> None:
+        """Send the version called `name` (None: nothing). Audio changes at once; video at the new version's next
+        keyframe, which is asked for now (the current version goes on until it comes)."""
+        source = self.versions.get(name) if name is not None else None
+        if source is None:
+            self.source = self.pending = None
+            self.epoch = -1  # when something is sent again, its numbering continues from the last packet sent
+        elif source is self.source:
+            self.pending = None
+        elif self.kind != "video":
+            self.source, self.pending = source, None
+        else:
+            self.pending = source
+            source.request_keyframe()
 
     def prepare(self, data: bytes, mime: str, in_seq: int, in_ts: int, keyframe: bool, epoch: int) -> bytes | None:
         """Rewrite one queued packet for this subscriber, or None when it must be skipped."""
@@ -161,7 +187,18 @@ class OutTrack:
         """Replace aiortc's (empty) sender info in an outgoing compound RTCP packet."""
         for packet in packets:
             if isinstance(packet, RtcpSrPacket):
-                packet.sender_info = self.sender_info()
+                packet.sender_info = info = self.sender_info()
+                sent = self.reports_sent
+                sent[(info.ntp_timestamp >> 16) & 0xFFFFFFFF] = time.monotonic()
+                if len(sent) > 16:
+                    del sent[next(iter(sent))]
+
+    def round_trip(self, lsr: int, dlsr: int) -> float | None:
+        """The round trip in milliseconds from a receiver report's LSR and DLSR, if it answers one of our reports."""
+        sent = self.reports_sent.get(lsr)
+        if sent is None or not lsr:
+            return None
+        return (time.monotonic() - sent - dlsr / 65536) * 1000
 
     def retransmission(self, seq: int) -> bytes | None:
         """An RTX packet repeating a previously sent packet, for a NACK; None if it left the history or the

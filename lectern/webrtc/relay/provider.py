@@ -43,6 +43,7 @@ def relay(app: Flask | None = None) -> RelayClient:
                     for s in ice_servers(app)
                 ),
                 loopback_only=bool(app.config["LECTERN_RELAY_LOOPBACK"]),
+                adapt=bool(app.config.get("LECTERN_RELAY_ADAPT", True)),
             )
             client = InProcessRelayClient(options)
             app.extensions["lectern_relay"] = client

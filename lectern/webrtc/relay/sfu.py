@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ from aiortc import MediaStreamTrack, RTCConfiguration, RTCIceServer, RTCPeerConn
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 from lectern.webrtc.relay import seams
-from lectern.webrtc.relay.api import RelayError, RelayOptions
+from lectern.webrtc.relay.api import RECEIVE_CHOICES, RelayError, RelayOptions
 from lectern.webrtc.relay.forward import ALLOWED_CODECS, Source
 from lectern.webrtc.relay.out_track import OutTrack
 from lectern.webrtc.relay.subscriber import Subscriber
@@ -66,6 +66,28 @@ class _Lecture:
     subscribers: dict[str, Subscriber] = field(default_factory=dict)
     # The same list object is shared with each Source, so the fan-out loop needs no lookups.
     fanout: list[Subscriber] = field(default_factory=list)
+
+
+# A publisher's sources by name: its audio, its (high) video and, when it sends a second video section, the low
+# version of it. The first video section is the high version, the second the low one (static/js/lecture/peers.js).
+VERSION_NAMES = {"video": "high", "video_low": "low"}
+
+
+def _source_name(kind: str, sources: dict[str, Source]) -> str:
+    """The name of a publisher's next source of this kind; RelayError beyond one audio and two video sections."""
+    for name in ("audio",) if kind == "audio" else ("video", "video_low"):
+        if name not in sources:
+            return name
+    raise RelayError(f"invalid SDP: too many {kind} sections")
+
+
+def _fec_for(lecture: _Lecture) -> Callable[[], float]:
+    """The loss the publisher's audio should be protected for: the worst its subscribers report (seams.py)."""
+
+    def worst() -> float:
+        return max((sub.audio_loss or 0.0 for sub in lecture.fanout), default=0.0)
+
+    return worst
 
 
 def parse_sdp(sdp: object) -> RTCSessionDescription:
@@ -129,8 +151,7 @@ class Relay:
                 main = [c for c in codecs if c.mimeType.lower() in ALLOWED_CODECS]
                 if not main:
                     raise RelayError(f"invalid SDP: {transceiver.kind} needs {sorted(ALLOWED_CODECS)}")
-                if transceiver.kind in publisher.sources:
-                    raise RelayError(f"invalid SDP: more than one {transceiver.kind} section")
+                name = _source_name(transceiver.kind, publisher.sources)
                 transceiver.direction = "recvonly"
                 source = Source(
                     kind=transceiver.kind,
@@ -147,7 +168,9 @@ class Relay:
                 )
                 seams.hook_receiver_rtp(transceiver.receiver, source.on_rtp)
                 seams.hook_receiver_rtcp(transceiver.receiver, source.on_rtcp)
-                publisher.sources[transceiver.kind] = source
+                if transceiver.kind == "audio":
+                    seams.hook_receiver_reports(transceiver.receiver, _fec_for(lecture))
+                publisher.sources[name] = source
             answer = await self._answer(pc)
         except BaseException:
             await self._close_pc(pc)
@@ -168,6 +191,7 @@ class Relay:
         offer = parse_sdp(offer_sdp)
         pc = await self._new_pc(offer)
         sub = Subscriber(peer_id, pc, self.options.queue_size, direct_send=self.direct_send)
+        sub.adapter.adapt = self.options.adapt
         try:
             for transceiver in pc.getTransceivers():
                 codecs = seams.restrict_codecs(transceiver, ALLOWED_CODECS)
@@ -208,6 +232,21 @@ class Relay:
         lecture = self.lectures.get(lecture_id)
         if lecture is not None:
             await self._close_pcs(self._detach(lecture, peer_id))
+
+    async def set_receive(self, lecture_id: str, peer_id: str, choice: str) -> None:
+        """What a subscriber asks to receive (api.RECEIVE_CHOICES); its audio goes on uninterrupted."""
+        if choice not in RECEIVE_CHOICES:
+            raise RelayError(f"unknown receive choice: {choice!r}")
+        sub = self._lecture(lecture_id).subscribers.get(peer_id)
+        if sub is None:
+            raise RelayError(f"no such subscriber: {peer_id}")
+        sub.receive(choice)
+
+    def link(self, lecture_id: str, peer_id: str) -> dict[str, Any] | None:
+        """The relay's view of a subscriber's link (RelayClient.link); None for an unknown one."""
+        lecture = self.lectures.get(lecture_id)
+        sub = lecture.subscribers.get(peer_id) if lecture is not None else None
+        return sub.link_figures() if sub is not None else None
 
     def stats(self, lecture_id: str) -> dict[str, Any]:
         """Plain counters: the publisher's incoming packets and keyframe requests, and each subscriber's."""
@@ -279,14 +318,17 @@ class Relay:
         return str(pc.localDescription.sdp)
 
     def _attach(self, sub: Subscriber, publisher: _Publisher) -> None:
-        for kind, out in sub.tracks.items():
-            source = publisher.sources.get(kind)
-            out.source = source
-            if source is not None and kind == "video":
+        """Feed a subscriber from a publisher's sources: its choice and its link pick the version (subscriber.py).
+        A video version asked for before DTLS is up waits for the keyframe the subscriber asks for when it connects."""
+        versions: dict[str, dict[str, Source]] = {"audio": {}, "video": {}}
+        for name, source in publisher.sources.items():
+            versions[source.kind][VERSION_NAMES.get(name, "main")] = source
+        # Cheapest first: the order the adapter climbs.
+        versions["video"] = {n: versions["video"][n] for n in ("low", "high") if n in versions["video"]}
+        for out in sub.tracks.values():
+            if out.kind == "video":
                 out.waiting_keyframe = True
-                # Before DTLS is up the keyframe would be wasted; the subscriber asks when it connects.
-                if sub.ready:
-                    source.request_keyframe()
+        sub.attach(versions)
 
     def _detach(self, lecture: _Lecture, peer_id: str) -> list[RTCPeerConnection]:
         """Take a peer out of the lecture (nothing awaits, so nothing can interrupt it); its connection to close."""
@@ -301,8 +343,7 @@ class Relay:
             for source in pub.sources.values():
                 source.close()
             for other in lecture.subscribers.values():
-                for out in other.tracks.values():
-                    out.source = None
+                other.detach()
             return [pub.pc]
         return []
 

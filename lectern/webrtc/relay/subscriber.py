@@ -13,15 +13,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiortc import RTCPeerConnection
-from aiortc.rtp import RTCP_PSFB_FIR, RTCP_PSFB_PLI, RTCP_RTPFB_NACK, AnyRtcpPacket, RtcpPsfbPacket, RtcpRtpfbPacket
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RTCP_PSFB_FIR,
+    RTCP_PSFB_PLI,
+    RTCP_RTPFB_NACK,
+    AnyRtcpPacket,
+    RtcpPsfbPacket,
+    RtcpRrPacket,
+    RtcpRtpfbPacket,
+    RtcpSrPacket,
+    unpack_remb_fci,
+)
 from pylibsrtp import Error as SrtpError
 
 from lectern.webrtc.relay import seams
+from lectern.webrtc.relay.adapt import CHOICE_CEILING, Adapter, LinkEstimate
+from lectern.webrtc.relay.forward import Source
 from lectern.webrtc.relay.out_track import OutTrack
 
 logger = logging.getLogger(__name__)
@@ -46,6 +60,12 @@ class Subscriber:
     ready: bool = False
     # Whether the fan-out may send directly (`seams.DirectRtpSender`); otherwise always through aiortc's path.
     direct_send: bool = True
+    # What the subscriber asked to receive (api.RECEIVE_CHOICES), its link as RTCP shows it, and its video level.
+    choice: str = "everything"
+    link: LinkEstimate = field(default_factory=LinkEstimate)
+    adapter: Adapter = field(default_factory=Adapter)
+    audio_loss: float | None = None  # from the reports about its audio: what the publisher's Opus FEC is set for
+    _rate_mark: tuple[float, int] = (0.0, 0)
 
     def start(self) -> None:
         """Start the writer task, hook the senders' RTCP, and start forwarding once DTLS is connected."""
@@ -72,9 +92,9 @@ class Subscriber:
         if ready and not self.ready:
             for out in self.tracks.values():
                 out.need_resync = True
-                if out.kind == "video" and out.source is not None:
+                if out.kind == "video" and (wanted := out.wanted()) is not None:
                     out.waiting_keyframe = True
-                    out.source.request_keyframe()
+                    wanted.request_keyframe()
         self.ready = ready
 
     def enqueue(self, out: OutTrack, data: bytes, mime: str, seq: int, ts: int, key: bool, epoch: int) -> None:
@@ -98,8 +118,8 @@ class Subscriber:
                 track.need_resync = True
                 if track.kind == "video":
                     track.waiting_keyframe = True
-                    if track.source is not None:
-                        track.source.request_keyframe()
+                    if (wanted := track.wanted()) is not None:
+                        wanted.request_keyframe()
             return
         queue.append((out, data, mime, seq, ts, key, epoch))
         self.wake.set()
@@ -141,12 +161,110 @@ class Subscriber:
                 return True
             if isinstance(packet, RtcpPsfbPacket) and packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
                 out.plis_received += 1
-                if out.source is not None and out.source.request_keyframe():
+                if (wanted := out.wanted()) is not None and wanted.request_keyframe():
                     out.plis_forwarded += 1
                 return True
-            return False
+            if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
+                self._reports(out, packet)
+            elif isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+                try:
+                    bitrate, _ssrcs = unpack_remb_fci(packet.fci)
+                except ValueError:
+                    return False  # another application's feedback: aiortc's to ignore
+                self.link.remb(bitrate, time.monotonic())
+            return False  # aiortc still reads reports and REMB for its own statistics
 
         return handle
+
+    # -- the link and what it carries --
+
+    def _reports(self, out: OutTrack, packet: RtcpRrPacket | RtcpSrPacket) -> None:
+        """Receiver report blocks about this track: loss, jitter and round trip; then the video level again."""
+        for report in packet.reports:
+            if report.ssrc != out.rewriter.ssrc:
+                continue
+            loss = report.fraction_lost / 256
+            jitter = report.jitter / out.rewriter.clock_rate * 1000
+            self.link.report(loss, jitter, out.round_trip(report.lsr, report.dlsr))
+            if out.kind == "audio":
+                self.audio_loss = loss
+        self.adapt()
+
+    def _measure_sent(self, now: float) -> None:
+        at, octets = self._rate_mark
+        total = sum(t.octets for t in self.tracks.values())
+        if now - at >= 0.5:
+            rate = (total - octets) * 8 / (now - at) if at else 0.0
+            self.link.sent_bps = rate if not self.link.sent_bps else 0.5 * (self.link.sent_bps + rate)
+            self._rate_mark = (now, total)
+
+    def attach(self, versions: dict[str, dict[str, Source]]) -> None:
+        """A publisher's sources by kind and version name: feed this subscriber from them (see `adapt`)."""
+        now = time.monotonic()
+        for kind, out in self.tracks.items():
+            out.versions = versions.get(kind, {})
+            out.source = out.pending = None
+        video = self.tracks.get("video")
+        self.adapter.start(tuple(video.versions) if video is not None else (), now)
+        self.adapter.ceiling = CHOICE_CEILING[self.choice]
+        self._apply()
+
+    def detach(self) -> None:
+        """The publisher left: nothing feeds this subscriber."""
+        for out in self.tracks.values():
+            out.versions = {}
+            out.source = out.pending = None
+
+    def receive(self, choice: str) -> None:
+        """What the subscriber asks for (api.RECEIVE_CHOICES): applied at once, audio never interrupted."""
+        self.choice = choice
+        self.adapter.set_ceiling(CHOICE_CEILING[choice], time.monotonic())
+        self._apply()
+
+    def adapt(self) -> None:
+        """The video level for the link as it stands (called with each report)."""
+        now = time.monotonic()
+        self._measure_sent(now)
+        self.adapter.decide(self.link, now)
+        self._apply()
+
+    def _apply(self) -> None:
+        audio = self.tracks.get("audio")
+        if audio is not None:
+            audio.select("main" if self.choice != "nothing" and "main" in audio.versions else None)
+        video = self.tracks.get("video")
+        if video is not None:
+            name = self.adapter.version()
+            if name is None:
+                video.select(None)
+            elif video.wanted() is not video.versions.get(name):
+                video.select(name)
+
+    def link_figures(self) -> dict[str, object]:
+        """The relay's own view of this subscriber's link (RelayClient.link)."""
+        now = time.monotonic()
+        link, video = self.link, self.tracks.get("video")
+        wanted = video.wanted() if video is not None else None
+        name = next((n for n, s in video.versions.items() if s is wanted), None) if video is not None else None
+        if name is not None:
+            state, reason = name, ("link" if self.adapter.reason == "link" else None)
+        elif video is None or not video.versions:
+            state, reason = "off", None
+        elif CHOICE_CEILING[self.choice] is None:
+            state, reason = "off", "choice"
+        else:
+            state, reason = "paused", "link"
+        estimate = link.estimate_bps(now)
+        return {
+            "estimate_kbps": None if estimate is None else round(estimate / 1000),
+            "loss": None if link.loss is None else round(link.loss, 3),
+            "rtt_ms": None if link.rtt_ms is None else round(link.rtt_ms),
+            "jitter_ms": None if link.jitter_ms is None else round(link.jitter_ms),
+            "kbps": round(link.sent_bps / 1000),
+            "video": state,
+            "reason": reason,
+            "choice": self.choice,
+        }
 
     def stats(self) -> dict[str, object]:
         """Plain counters for monitoring and tests."""
@@ -171,6 +289,7 @@ class Subscriber:
             "plis_forwarded": sum(t.plis_forwarded for t in self.tracks.values()),
             "queued": len(self.queue),
             "tracks": tracks,
+            "link": self.link_figures(),
         }
 
     def stop(self) -> None:

@@ -22,7 +22,7 @@ from aioice.ice import CandidatePair, StunProtocol
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.rtcdtlstransport import RTCDtlsTransport, State
 from aiortc.rtcicetransport import RTCIceTransport
-from aiortc.rtp import HeaderExtensionsMap, RtcpSenderInfo, RtpPacket, unwrap_rtx
+from aiortc.rtp import HeaderExtensionsMap, RtcpReceiverInfo, RtcpSenderInfo, RtpPacket, unwrap_rtx
 
 from lectern.webrtc.relay import seams as relay_seams
 from lectern.webrtc.relay.rtp import rewrite_header
@@ -75,6 +75,15 @@ def test_sender_report_path() -> None:
     run_rtcp = _source(RTCRtpSender._run_rtcp)
     assert "RtcpSrPacket(" in run_rtcp and "await self._send_rtcp(packets)" in run_rtcp
     assert set(RtcpSenderInfo.__dataclass_fields__) == {"ntp_timestamp", "rtp_timestamp", "packet_count", "octet_count"}
+
+
+def test_receiver_report_path() -> None:
+    """hook_receiver_reports: the receiver's reports go out through `_send_rtcp(packet)`, one RR at a time."""
+    assert inspect.iscoroutinefunction(RTCRtpReceiver._send_rtcp)
+    assert _params(RTCRtpReceiver._send_rtcp) == ["self", "packet"]
+    run_rtcp = _source(RTCRtpReceiver._run_rtcp)
+    assert "RtcpRrPacket(" in run_rtcp and "await self._send_rtcp(packet)" in run_rtcp
+    assert "fraction_lost" in RtcpReceiverInfo.__dataclass_fields__
 
 
 def test_silent_track_parks_the_encoder_loop() -> None:

@@ -1,0 +1,187 @@
+"""What each subscriber's link carries, and which version of the video it gets: pure logic, no aiortc, no clock.
+
+A subscriber's browser tells the relay about its link in RTCP: receiver reports (share of packets lost, jitter, and
+through LSR/DLSR the round trip) about once a second, and REMB (its own delay-based estimate of what it can take).
+`LinkEstimate` keeps those figures; `Adapter` turns them into a level: the video paused, the low version, or the
+high version (the versions the publisher sends, cheapest first; a publisher may send one or two).
+
+Audio first: the video goes down a level when the link shows congestion twice in a row (loss over 10%, a REMB under
+what the relay sends, or the round trip 300 ms over its best), and goes back up only after a quiet spell (the REMB
+and a low loss say there is room) that is longer after each failed attempt (8 s, 16 s ... up to 2 minutes), so that a
+cadet on a link that cannot take more is not tried again and again. A subscriber starts on the cheapest version: its
+first frame comes quickly on any link, and a good link reaches the high version within seconds.
+
+A REMB cannot show room above what is sent (a browser's estimate stays within about 1.5 times what it receives),
+so going up is a trial: the REMB and the loss only have to say the current level is comfortable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# How a subscriber asks to receive (RECEIVE_CHOICES in api.py) -> the highest video level it wants, or None.
+CHOICE_CEILING = {"nothing": None, "audio": None, "slides": None, "low": "low", "everything": "high"}
+
+LOSS_CONGESTED = 0.10  # GCC's threshold: over this, the link is overfilled
+LOSS_QUIET = 0.02  # under this, the link has room
+LOSS_RESUME = 0.08  # a paused video is tried again only under this (a lossy link that is not full)
+RTT_GROWTH_MS = 300.0  # a round trip this much over its best means queues building on the path
+REMB_CONGESTED = 0.8  # a REMB under this share of what is sent: the receiver sees the link full
+REMB_ROOM = 1.25  # a REMB over this share of what is sent: the receiver sees room
+CONGESTED_REPORTS = 2  # consecutive congested reports before going down a level
+HOLD_S = 5.0  # the least time between changes, and the quiet spell before going up
+TRIAL_S = 15.0  # going down this soon after going up counts as a failed attempt
+BACKOFF_S = (8.0, 16.0, 32.0, 64.0, 120.0)
+REMB_FRESH_S = 5.0
+DECIDE_EVERY_S = 0.4
+LOSS_WEIGHT = 0.3  # exponential average of the reported loss
+
+
+@dataclass
+class LinkEstimate:
+    """One subscriber's link as its RTCP shows it; times in seconds of the caller's clock."""
+
+    loss: float | None = None  # averaged share of packets lost
+    jitter_ms: float | None = None
+    rtt_ms: float | None = None
+    best_rtt_ms: float | None = None
+    remb_bps: float | None = None
+    remb_at: float = -1e9
+    sent_bps: float = 0.0  # what the relay sends this subscriber now (audio and video)
+
+    def report(self, fraction_lost: float, jitter_ms: float | None, rtt_ms: float | None) -> None:
+        """A receiver report block about one of our streams."""
+        fraction_lost = min(max(fraction_lost, 0.0), 1.0)
+        self.loss = fraction_lost if self.loss is None else self.loss + LOSS_WEIGHT * (fraction_lost - self.loss)
+        if jitter_ms is not None:
+            self.jitter_ms = jitter_ms
+        if rtt_ms is not None and 0 <= rtt_ms < 60_000:
+            self.rtt_ms = rtt_ms
+            self.best_rtt_ms = rtt_ms if self.best_rtt_ms is None else min(self.best_rtt_ms, rtt_ms)
+
+    def remb(self, bps: float, now: float) -> None:
+        """The receiver's own estimate of what it can take (REMB)."""
+        self.remb_bps, self.remb_at = float(bps), now
+
+    def fresh_remb(self, now: float) -> float | None:
+        return self.remb_bps if now - self.remb_at <= REMB_FRESH_S else None
+
+    def estimate_bps(self, now: float) -> float | None:
+        """What the link carries as far as the relay can tell: the REMB, lowered by heavy loss (GCC's loss-based
+        rule applied to what is sent); None before the first figures."""
+        remb = self.fresh_remb(now)
+        by_loss = None
+        if self.loss is not None and self.loss > LOSS_CONGESTED and self.sent_bps:
+            by_loss = self.sent_bps * (1 - 0.5 * self.loss)
+        figures = [f for f in (remb, by_loss) if f is not None]
+        return min(figures) if figures else None
+
+    def congested(self, now: float) -> bool:
+        if self.loss is not None and self.loss > LOSS_CONGESTED:
+            return True
+        remb = self.fresh_remb(now)
+        if remb is not None and self.sent_bps and remb < REMB_CONGESTED * self.sent_bps:
+            return True
+        return (
+            self.rtt_ms is not None and self.best_rtt_ms is not None and self.rtt_ms > self.best_rtt_ms + RTT_GROWTH_MS
+        )
+
+    def has_room(self, now: float) -> bool:
+        if self.loss is None or self.loss >= LOSS_QUIET:
+            return False
+        remb = self.fresh_remb(now)
+        return remb is None or not self.sent_bps or remb >= REMB_ROOM * self.sent_bps
+
+    def may_resume(self) -> bool:
+        if self.loss is not None and self.loss >= LOSS_RESUME:
+            return False
+        return self.rtt_ms is None or self.best_rtt_ms is None or self.rtt_ms <= self.best_rtt_ms + RTT_GROWTH_MS / 2
+
+
+@dataclass
+class Adapter:
+    """The video level of one subscriber: 0 paused, then one level per version the publisher sends (cheapest
+    first). `versions` names them ("low", "high"); `decide` is called after each report with the link's figures."""
+
+    versions: tuple[str, ...] = ("low", "high")
+    adapt: bool = True
+    ceiling: str | None = "high"  # from the subscriber's choice: the highest version wanted, None for no video
+    level: int = 1
+    changed_at: float = 0.0
+    raised_at: float = -1e9
+    congested_reports: int = 0
+    failures: int = 0
+    quiet_since: float = 0.0
+    reason: str | None = None  # why the video is below what was asked for: "link", or None
+    decided_at: float = -1e9
+    history: list[tuple[float, int]] = field(default_factory=list)
+
+    def start(self, versions: tuple[str, ...], now: float) -> None:
+        """A (new) publisher sends these versions: start on the cheapest one wanted."""
+        self.versions = versions
+        self.level = min(1, self.top)
+        self.changed_at = self.raised_at = self.quiet_since = now
+        self.congested_reports = self.failures = 0
+        self.reason = None
+
+    @property
+    def top(self) -> int:
+        """The highest level the choice allows with the versions sent."""
+        if self.ceiling is None or not self.versions:
+            return 0
+        if self.ceiling in self.versions:
+            return self.versions.index(self.ceiling) + 1
+        return 1  # asked for a version the publisher does not send: the one it does
+
+    def set_ceiling(self, ceiling: str | None, now: float) -> None:
+        self.ceiling = ceiling
+        if self.level > self.top or not self.adapt:
+            self._move(self.top, now)
+        elif self.level == 0 and self.top and self.reason is None:
+            self._move(min(1, self.top), now)  # video asked for again after a choice without it
+
+    def version(self) -> str | None:
+        """The version to send now, None for no video."""
+        level = self.top if not self.adapt else min(self.level, self.top)
+        return self.versions[level - 1] if level > 0 else None
+
+    def decide(self, link: LinkEstimate, now: float) -> str | None:
+        """Go down on congestion, up after a quiet spell; returns the version to send."""
+        top = self.top
+        if now - self.decided_at < DECIDE_EVERY_S:
+            return self.version()  # one RTCP packet reaches each of the subscriber's tracks: one decision
+        self.decided_at = now
+        if not self.adapt or top == 0:
+            self.level = top
+            self.reason = None
+            return self.version()
+        if link.congested(now):
+            self.congested_reports += 1
+            self.quiet_since = now
+        else:
+            self.congested_reports = 0
+        if self.congested_reports >= CONGESTED_REPORTS and self.level > 0:
+            self.congested_reports = 0
+            if now - self.raised_at <= TRIAL_S:
+                self.failures += 1
+            self._move(self.level - 1, now)
+            self.reason = "link"
+        elif self.level < top and now - self.changed_at >= self._wait() and now - self.quiet_since >= HOLD_S:
+            room = link.may_resume() if self.level == 0 else link.has_room(now)
+            if room:
+                self._move(self.level + 1, now)
+                self.raised_at = now
+                if self.level == top:
+                    self.reason = None
+        return self.version()
+
+    def _wait(self) -> float:
+        if self.failures == 0:
+            return HOLD_S
+        return BACKOFF_S[min(self.failures, len(BACKOFF_S)) - 1]
+
+    def _move(self, level: int, now: float) -> None:
+        if level != self.level:
+            self.level, self.changed_at = level, now
+            self.history.append((now, level))
+            del self.history[:-20]

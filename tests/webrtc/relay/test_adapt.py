@@ -1,0 +1,126 @@
+"""The per-subscriber link estimate and video level (relay/adapt.py): pure logic driven with report figures."""
+
+from __future__ import annotations
+
+import itertools
+
+from lectern.webrtc.relay.adapt import BACKOFF_S, HOLD_S, Adapter, LinkEstimate
+
+KBPS = 1000.0
+
+
+def _link(loss: float = 0.0, remb: float | None = None, sent: float = 200 * KBPS, rtt: float = 50.0) -> LinkEstimate:
+    link = LinkEstimate(sent_bps=sent)
+    link.report(loss, 5.0, rtt)
+    if remb is not None:
+        link.remb(remb, 0.0)
+    return link
+
+
+def _run(adapter: Adapter, link: LinkEstimate, start: float, seconds: float) -> list[str | None]:
+    """Decide once a second (the pace of a browser's video receiver reports); the versions chosen."""
+    chosen = []
+    for step in range(int(seconds)):
+        now = start + step
+        link.remb_at = now if link.remb_bps is not None else link.remb_at
+        chosen.append(adapter.decide(link, now))
+    return chosen
+
+
+def test_a_subscriber_starts_on_the_cheapest_version_and_climbs_on_a_quiet_link() -> None:
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    assert adapter.version() == "low"
+    chosen = _run(adapter, _link(remb=600 * KBPS), 1.0, 8)
+    assert chosen[0] == "low"
+    assert chosen[-1] == "high"
+    assert chosen.index("high") >= HOLD_S - 1  # not before a quiet spell
+    assert adapter.reason is None
+
+
+def test_random_loss_under_the_congestion_threshold_keeps_the_low_version() -> None:
+    """256 kbps with 5% loss: neither congested nor quiet, so the low version stays (no trial of the high one)."""
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    assert set(_run(adapter, _link(loss=0.05, remb=280 * KBPS, sent=190 * KBPS), 1.0, 60)) == {"low"}
+
+
+def test_congestion_pauses_the_video_and_says_why() -> None:
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    link = _link(loss=0.15, remb=110 * KBPS, sent=190 * KBPS)
+    chosen = _run(adapter, link, 1.0, 4)
+    assert chosen[0] == "low"  # one congested report is not enough
+    assert chosen[-1] is None
+    assert adapter.reason == "link"
+    assert link.estimate_bps(4.0) == 110 * KBPS
+
+
+def test_a_growing_round_trip_is_congestion_too() -> None:
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    link = _link(rtt=80.0)
+    link.report(0.0, 5.0, 500.0)  # queues building: 420 ms over the best round trip
+    assert _run(adapter, link, 1.0, 3)[-1] is None
+
+
+def test_failed_attempts_to_go_up_wait_longer_each_time() -> None:
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    quiet, full = _link(remb=500 * KBPS), _link(loss=0.2, remb=100 * KBPS)
+    raised = []
+    now = 1.0
+    for _attempt in range(3):
+        while adapter.decide(quiet, now) != "high":
+            quiet.remb_at = now
+            now += 1
+        raised.append(now)
+        while adapter.decide(full, now) != "low":
+            full.remb_at = now
+            now += 1
+    gaps = [b - a for a, b in itertools.pairwise(raised)]
+    assert gaps[1] > gaps[0] >= BACKOFF_S[0]
+
+
+def test_a_paused_video_comes_back_when_the_link_recovers() -> None:
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    _run(adapter, _link(loss=0.3, remb=60 * KBPS), 1.0, 3)
+    assert adapter.version() is None
+    assert "low" in _run(adapter, _link(loss=0.0, remb=300 * KBPS, sent=50 * KBPS), 4.0, 40)
+
+
+def test_the_choice_caps_the_version_and_audio_only_means_no_video() -> None:
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    adapter.set_ceiling(None, 0.5)
+    assert adapter.version() is None
+    assert adapter.reason is None  # the cadet's own choice, not the link
+    adapter.set_ceiling("low", 1.0)
+    assert adapter.version() == "low"
+    assert set(_run(adapter, _link(remb=5000 * KBPS), 2.0, 30)) == {"low"}
+    adapter.set_ceiling("high", 40.0)
+    assert _run(adapter, _link(remb=5000 * KBPS), 41.0, 10)[-1] == "high"
+
+
+def test_without_adaptation_everyone_gets_the_best_version() -> None:
+    adapter = Adapter(adapt=False)
+    adapter.start(("low", "high"), 0.0)
+    assert adapter.version() == "high"
+    assert set(_run(adapter, _link(loss=0.5, remb=10 * KBPS), 1.0, 10)) == {"high"}
+
+
+def test_a_publisher_with_one_version_is_sent_or_paused() -> None:
+    adapter = Adapter()
+    adapter.start(("high",), 0.0)
+    assert adapter.version() == "high"
+    assert _run(adapter, _link(loss=0.3), 1.0, 3)[-1] is None
+
+
+def test_one_rtcp_packet_seen_by_two_tracks_is_one_report() -> None:
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    link = _link(loss=0.3)
+    for now in (1.0, 1.0, 1.1):  # the audio and the video sender each get the compound packet
+        assert adapter.decide(link, now) == "low"
+    assert adapter.decide(link, 2.0) is None
