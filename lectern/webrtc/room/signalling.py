@@ -57,10 +57,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+# What a subscriber may choose to receive: "slides" is audio, the slides coming apart (RelayClient.set_receive).
+from lectern.webrtc.relay.api import RECEIVE_CHOICES
+
 SLOTS = ("main", "floor")
 DIRECTIONS = ("publish", "subscribe")
-# What a subscriber may choose to receive (RelayClient.RECEIVE_CHOICES): "slides" is audio, the slides coming apart.
-RECEIVE_CHOICES = ("nothing", "audio", "slides", "low", "everything")
 MAX_SDP = 64 * 1024
 MAX_CANDIDATE = 1024
 MAX_CHAT = 1000
