@@ -50,16 +50,27 @@ VIDEO_FRAMES = """async () => {
   return frames;
 }"""
 
-# The host's main publication: the kinds of the tracks it sends, in transceiver order, and the video sizes sent.
+# The host's main publication: the kinds of the tracks it sends, in transceiver order; the camera's height, and
+# the height the low version comes to with its encoding's limits, and the frame heights sent.
 HOST_SENDS = """async () => {
   const pc = window.__recorded.publishing()[0];
   if (!pc || pc.connectionState !== "connected") return null;
-  const kinds = pc.getTransceivers().map((t) => t.sender.track && t.sender.track.kind);
-  const heights = [];
-  (await pc.getStats()).forEach((s) => {
-    if (s.type === "outbound-rtp" && s.kind === "video" && s.frameHeight) heights.push(s.frameHeight);
+  const senders = pc.getTransceivers().map((t) => t.sender);
+  const kinds = senders.map((s) => s.track && s.track.kind);
+  const [high, low] = senders.filter((s) => s.track && s.track.kind === "video");
+  const encoding = low.getParameters().encodings[0];
+  const camera = high.track.getSettings().height;
+  const sent = [];
+  (await low.getStats()).forEach((s) => {
+    if (s.type === "outbound-rtp" && s.frameHeight) sent.push(s.frameHeight);
   });
-  return { kinds, heights: heights.sort((a, b) => b - a) };
+  return {
+    kinds,
+    camera,
+    low: Math.round(low.track.getSettings().height / encoding.scaleResolutionDownBy),
+    lowFps: encoding.maxFramerate,
+    lowSent: sent[0] || null,
+  };
 }"""
 
 OPEN_PCS = "() => window.__recorded.pcs.filter((pc) => pc.signalingState !== 'closed').length"
@@ -143,13 +154,13 @@ def test_the_host_sends_two_versions_and_a_cadet_switches_without_losing_the_sou
     host.wait_for_function("() => window.__recorded.publishing().length === 1")
     sends = None
     deadline = time.monotonic() + 15
-    while not (sends and len(sends["heights"]) == 2):
+    while not (sends and sends["lowSent"]):
         assert time.monotonic() < deadline, sends
         host.wait_for_timeout(300)
         sends = host.evaluate(HOST_SENDS)
     assert sends["kinds"] == ["audio", "video", "video"]
-    high, low = sends["heights"]
-    assert low <= 180 < high, sends
+    assert sends["camera"] == 720 and sends["low"] == 180 and sends["lowFps"] == 15, sends
+    assert sends["lowSent"] <= 180, sends
 
     join(pupil, live_server, lecture_room)
     advancing(pupil)
