@@ -8,13 +8,13 @@ export FLASK_APP := wsgi.py
 PO_FILES := $(wildcard lectern/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install install-test migrate demo-data messages browser-deps js-deps lint-js lock clean
+.PHONY: run test install install-test migrate demo-data messages browser-deps turn-deps js-deps lint-js lock clean
 
 run: install migrate
 	$(BIN)/flask lectern demo-data --if-empty
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
-test: install-test browser-deps js-deps
+test: install-test browser-deps turn-deps js-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -58,6 +58,15 @@ browser-deps:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core; }
+
+# The TURN tests start Debian's coturn on loopback (tests/webrtc/coturn.py). The package enables a system service
+# that would serve anyone on port 3478 with Debian's default configuration: on a machine with systemd, stop it.
+turn-deps:
+	@command -v turnserver >/dev/null 2>&1 || { \
+	  echo "Installing Debian's coturn for the TURN tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq coturn openssl; \
+	  if [ -d /run/systemd/system ]; then $$SUDO systemctl disable --now coturn; fi; }
 
 # The browser JavaScript is served as written (no build step); ESLint and tsc (JSDoc types) check it. package.json
 # pins them and package-lock.json everything they bring; Node.js comes from Debian where the machine has none.

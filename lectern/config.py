@@ -89,10 +89,25 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         # Live lectures. ICE servers for browsers and the relay, as JSON: [{"urls": "turn:turn.example.org:3478",
         # "username": "...", "credential": "..."}]. None by default: on one network, host candidates suffice.
         "LECTERN_ICE_SERVERS": env.get("LECTERN_ICE_SERVERS", "[]"),
+        # Lectern's coturn (deploy/coturn/): its URLs, comma-separated (turn:turn.example.org:3478?transport=udp,
+        # turn:turn.example.org:3478?transport=tcp,turns:turn.example.org:443?transport=tcp), and the secret it
+        # shares with Lectern (coturn's static-auth-secret). Each join mints credentials valid for LECTERN_TURN_TTL
+        # seconds: longer than the longest lecture, since a browser keeps the credential of its connection.
+        "LECTERN_TURN_URLS": env.get("LECTERN_TURN_URLS", ""),
+        "LECTERN_TURN_SECRET": env.get("LECTERN_TURN_SECRET") or None,
+        "LECTERN_TURN_TTL": int(env.get("LECTERN_TURN_TTL", str(6 * 3600))),
+        # "all", or "relay": browsers use TURN only (academies behind firewalls that let nothing else through).
+        "LECTERN_ICE_TRANSPORT_POLICY": env.get("LECTERN_ICE_TRANSPORT_POLICY", "all"),
+        # The relay's own peer connections use the TURN servers too: only for a relay that sits behind NAT.
+        "LECTERN_RELAY_TURN": _env_bool("LECTERN_RELAY_TURN", False),
         # Relay host candidates on 127.0.0.1 only: tests and benchmarks on one machine.
         "LECTERN_RELAY_LOOPBACK": _env_bool("LECTERN_RELAY_LOOPBACK", False),
         # Each cadet gets the version of the video their link carries (relay/adapt.py); off: everyone the best one.
         "LECTERN_RELAY_ADAPT": _env_bool("LECTERN_RELAY_ADAPT", True),
+        # Slides in a lecture room (webrtc/slides/): the largest PDF and the most pages accepted. Every page is
+        # rendered when the deck is first shown, about a fifth of a second each.
+        "LECTERN_SLIDES_MAX_BYTES": int(env.get("LECTERN_SLIDES_MAX_MB", "50")) * 1024 * 1024,
+        "LECTERN_SLIDES_MAX_PAGES": int(env.get("LECTERN_SLIDES_MAX_PAGES", "200")),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -12,8 +12,10 @@ def init_app(app: Flask) -> None:
     from lectern.extensions import socketio
     from lectern.webrtc import templating, views
     from lectern.webrtc.room.namespace import LectureNamespace
+    from lectern.webrtc.slides import views as slides_views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(slides_views.bp)
     # `socketio` is module-level and create_app runs many times (tests): register the namespace once.
     if not any(isinstance(h, LectureNamespace) for h in socketio.namespace_handlers):
         socketio.on_namespace(LectureNamespace("/lecture"))

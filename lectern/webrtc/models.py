@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lectern.courses.models import Course
+from lectern.courses.models import Course, StoredFile
 from lectern.extensions import Model
 from lectern.platform.models import User, UTCDateTime, created_at, intpk, string_enum, timestamp
 
@@ -38,8 +38,12 @@ class Lecture(Model):
     floor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[created_at]
+    # The slides shown now (a PDF of the course or one uploaded in the room; slides/service.py), and the page.
+    slides_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))
+    slides_page: Mapped[int] = mapped_column(default=1, server_default="1")
 
     course: Mapped[Course] = relationship()
+    slides_file: Mapped[StoredFile | None] = relationship()
     invited_courses: Mapped[list[LectureInvite]] = relationship(cascade="all, delete-orphan")
     invited_halls: Mapped[list[LectureHall]] = relationship(cascade="all, delete-orphan")
 
@@ -104,3 +108,16 @@ class LectureRemoval(Model):
     removed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class LectureDeck(Model):
+    """A PDF uploaded in the lecture room to be shown as slides: the lecture's hosts may show it again."""
+
+    __tablename__ = "lecture_deck"
+
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lecture.id", ondelete="CASCADE"), primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="CASCADE"), primary_key=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    file: Mapped[StoredFile] = relationship()

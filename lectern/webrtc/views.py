@@ -26,7 +26,7 @@ from lectern.platform.spreadsheet import csv_bytes, text_cell
 from lectern.webrtc import scheduling, services
 from lectern.webrtc.forms import LectureForm
 from lectern.webrtc.models import Lecture, LectureStatus
-from lectern.webrtc.relay.provider import ice_servers
+from lectern.webrtc.relay.provider import ice_servers, ice_transport_policy
 
 bp = Blueprint("lectures", __name__)
 
@@ -130,7 +130,8 @@ def details(lecture_id: int) -> ResponseReturnValue:
 @login_required
 def room(lecture_id: int) -> ResponseReturnValue:
     """The live lecture room (its script talks to the /lecture Socket.IO namespace)."""
-    lecture, part = services.get_lecture(db.session, signed_in_user(), lecture_id)
+    user = signed_in_user()
+    lecture, part = services.get_lecture(db.session, user, lecture_id)
     if lecture.status in (LectureStatus.ENDED, LectureStatus.CANCELLED):
         flash(_("This lecture is over."), "info")
         return redirect(url_for("lectures.details", lecture_id=lecture.id))
@@ -139,7 +140,8 @@ def room(lecture_id: int) -> ResponseReturnValue:
         lecture=lecture,
         part=part,
         timezone=local_zone().key,  # the chat's times, formatted by the page's script
-        ice_servers=json.dumps(ice_servers(current_app)),
+        ice_servers=json.dumps(ice_servers(current_app, user.id)),
+        ice_transport_policy=ice_transport_policy(current_app),
     )
 
 

@@ -29,11 +29,25 @@ class IceServer:
     credential: str | None = None
 
 
+class IceServerLike(Protocol):
+    """What the relay reads of an ICE server when it makes a peer connection: an `IceServer`, or one whose TURN
+    credential is minted afresh (lectern.webrtc.turn.RefreshingTurnServer)."""
+
+    @property
+    def urls(self) -> str | list[str]: ...
+
+    @property
+    def username(self) -> str | None: ...
+
+    @property
+    def credential(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class RelayOptions:
     """Relay configuration. `ice_servers` come only from here: never aiortc's default public STUN server."""
 
-    ice_servers: tuple[IceServer, ...] = ()
+    ice_servers: tuple[IceServerLike, ...] = ()
     # Host candidates on 127.0.0.1 only (aioice leaves loopback out); for tests and benchmarks.
     loopback_only: bool = False
     queue_size: int = 256

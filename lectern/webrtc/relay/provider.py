@@ -2,7 +2,8 @@
 
 Configuration, not code, decides which relay: the in-process one is the embedded default (DESIGN.md section 1). It
 is imported when the first lecture needs a relay, not before: a web process that serves no lecture never loads
-aiortc. ICE servers come only from LECTERN_ICE_SERVERS (none by default): never a public default.
+aiortc. ICE servers come only from configuration (none by default), never a public default: the static ones of
+LECTERN_ICE_SERVERS, and Lectern's coturn (LECTERN_TURN_URLS) with credentials minted for each user (turn.py).
 """
 
 from __future__ import annotations
@@ -10,22 +11,65 @@ from __future__ import annotations
 import atexit
 import json
 import threading
+import time
 from typing import Any
 
 from flask import Flask, current_app
 
-from lectern.webrtc.relay.api import IceServer, RelayClient, RelayOptions
+from lectern.webrtc import turn
+from lectern.webrtc.relay.api import IceServer, IceServerLike, RelayClient, RelayOptions
 
 _lock = threading.Lock()
 
 
-def ice_servers(app: Flask) -> list[dict[str, Any]]:
-    """The ICE servers, as browsers' RTCPeerConnection takes them."""
+def _static_servers(app: Flask) -> list[dict[str, Any]]:
     value = app.config["LECTERN_ICE_SERVERS"]
     servers = json.loads(value) if isinstance(value, str) else list(value or [])
     if not isinstance(servers, list) or not all(isinstance(s, dict) and "urls" in s for s in servers):
         raise ValueError("LECTERN_ICE_SERVERS must be a JSON list of {urls, username?, credential?}")
     return servers
+
+
+def _turn(app: Flask) -> tuple[list[str], str, int] | None:
+    """Lectern's coturn as configured: its URLs, the shared secret and the credentials' lifetime; None if unset."""
+    urls = turn.parse_urls(app.config["LECTERN_TURN_URLS"])
+    if not urls:
+        return None
+    secret = app.config["LECTERN_TURN_SECRET"]
+    if not secret:
+        raise ValueError("LECTERN_TURN_URLS is set, LECTERN_TURN_SECRET (coturn's static-auth-secret) is not")
+    return urls, secret, int(app.config["LECTERN_TURN_TTL"])
+
+
+def ice_servers(app: Flask, user_id: int) -> list[dict[str, Any]]:
+    """The ICE servers for a user's browser, as RTCPeerConnection takes them: the static ones, then Lectern's
+    coturn with a credential minted now for this user."""
+    servers = _static_servers(app)
+    configured = _turn(app)
+    if configured is not None:
+        urls, secret, ttl = configured
+        minted = turn.mint(secret, user_id, time.time(), ttl)
+        servers.append({"urls": urls, "username": minted.username, "credential": minted.credential})
+    return servers
+
+
+def ice_transport_policy(app: Flask) -> str:
+    """The browsers' iceTransportPolicy: "all", or "relay" to use TURN only."""
+    return turn.transport_policy(app.config["LECTERN_ICE_TRANSPORT_POLICY"])
+
+
+def relay_ice_servers(app: Flask) -> tuple[IceServerLike, ...]:
+    """The ICE servers of the relay's own peer connections: the static ones, and Lectern's coturn (credentials
+    renewed as they age) only where LECTERN_RELAY_TURN says the relay sits behind NAT."""
+    servers: list[IceServerLike] = [
+        IceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+        for s in _static_servers(app)
+    ]
+    configured = _turn(app)
+    if configured is not None and app.config["LECTERN_RELAY_TURN"]:
+        urls, secret, ttl = configured
+        servers.append(turn.RefreshingTurnServer(urls, secret, ttl))
+    return tuple(servers)
 
 
 def relay(app: Flask | None = None) -> RelayClient:
@@ -38,10 +82,7 @@ def relay(app: Flask | None = None) -> RelayClient:
             from lectern.webrtc.relay.inprocess import InProcessRelayClient
 
             options = RelayOptions(
-                ice_servers=tuple(
-                    IceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
-                    for s in ice_servers(app)
-                ),
+                ice_servers=relay_ice_servers(app),
                 loopback_only=bool(app.config["LECTERN_RELAY_LOOPBACK"]),
                 adapt=bool(app.config.get("LECTERN_RELAY_ADAPT", True)),
             )

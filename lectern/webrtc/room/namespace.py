@@ -28,6 +28,7 @@ from lectern.webrtc.room import access_watch, signalling, stays
 from lectern.webrtc.room.access_watch import rooms
 from lectern.webrtc.room.events import Final, Refused, db_scope, handles, hosts_of, relay_id, room_of
 from lectern.webrtc.room.receiving import ReceiveEvents
+from lectern.webrtc.room.slides import SlidesEvents
 from lectern.webrtc.room.state import Seat
 from lectern.webrtc.services import Part
 
@@ -68,7 +69,7 @@ def chat_entry(message: ChatMessage) -> dict[str, Any]:
     }
 
 
-class LectureNamespace(ReceiveEvents, Namespace):
+class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
     """`/lecture`: one Socket.IO room per lecture; see signalling.py for the protocol."""
 
     # -- connection --
@@ -233,9 +234,10 @@ class LectureNamespace(ReceiveEvents, Namespace):
             "chat": [chat_entry(m) for m in services.chat_history(db.session, lecture, CHAT_HISTORY)],
             "floor": lecture.floor_user_id,
             "hands": state.hands(lecture.id),
-            "ice_servers": ice_servers(current_app),
+            "ice_servers": ice_servers(current_app, user.id),
             "moderator": moderator,
             "removed": _removed_list(lecture) if moderator else [],
+            "slides": self._slides_now(lecture),
         }
 
     # -- the host's controls --

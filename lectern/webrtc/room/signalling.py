@@ -32,6 +32,10 @@ browser then leaves the room):
     receive   {"slot": "main"|"floor", "choice": "nothing"|"audio"|"slides"|"low"|"everything"}  what this
                                                  socket receives on a slot; kept for its re-subscriptions, changed
                                                  without renegotiation
+    slides    {"deck": int} | {"page": int} | {"stop": true}  host: show a deck (a file id) from its first page,
+                                                 turn to a page (from 1), or show none -> {"ok", "slides"}
+    pointer   {"x": number, "y": number} | {}   host: a dot on the slide (fractions of its width and height from
+                                                 its top left corner), or none
 
 Server -> clients in the lecture's room:
 
@@ -48,6 +52,9 @@ Server -> clients in the lecture's room:
     access_ended {}               to one participant whose access ended (signed out, suspended...), then
                                   disconnected
     removals     [{"id", "name"}] to those who may remove: who is removed from the lecture now
+    slides       {"id", "name", "page", "pages", "image": {"large", "small"}, "next": {...}|null} | null
+                                  the slides shown now (null: none); the join ack's "slides" too
+    pointer      {"x", "y"} | {}  the host's pointer on the slide
     error        {"event", "message"}
 """
 
@@ -125,6 +132,19 @@ class Receive:
 
 
 @dataclass(frozen=True)
+class Slides:
+    deck: int | None = None
+    page: int | None = None
+    stop: bool = False
+
+
+@dataclass(frozen=True)
+class Pointer:
+    x: float | None
+    y: float | None
+
+
+@dataclass(frozen=True)
 class Empty:
     pass
 
@@ -183,6 +203,21 @@ def _sdp(payload: dict[str, Any]) -> str:
     return sdp
 
 
+def _slides(p: dict[str, Any]) -> Slides:
+    if len(p) != 1:
+        raise SignallingError("give one of 'deck', 'page' or 'stop'")
+    if "stop" in p:
+        if p["stop"] is not True:
+            raise SignallingError("'stop' must be true")
+        return Slides(stop=True)
+    if "deck" in p:
+        return Slides(deck=_int(p, "deck"))
+    page = _int(p, "page")
+    if not page:
+        raise SignallingError("'page' must be 1 or more")
+    return Slides(page=page)
+
+
 def parse(event: str, payload: Any) -> Any:
     """Validate one client message; return its typed form or raise SignallingError."""
     if event == "join":
@@ -228,6 +263,16 @@ def parse(event: str, payload: Any) -> Any:
     if event == "receive":
         p = _dict(payload, {"slot", "choice"})
         return Receive(_choice(p, "slot", SLOTS), _choice(p, "choice", RECEIVE_CHOICES))
+    if event == "slides":
+        return _slides(_dict(payload, {"deck", "page", "stop"}))
+    if event == "pointer":
+        p = _dict(payload, {"x", "y"})
+        if not p:
+            return Pointer(None, None)
+        x, y = _number(p, "x", 1.0), _number(p, "y", 1.0)
+        if x is None or y is None:
+            raise SignallingError("'x' and 'y' must both be numbers")
+        return Pointer(x, y)
     if event in ("start", "end"):
         _dict(payload, set())
         return Empty()

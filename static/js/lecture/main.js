@@ -12,6 +12,7 @@ import { loadChoice, onChoice } from "./receive.js";
 import { byId, hasRoom, maybeById, mediaById } from "./room.js";
 import { call, connect, reconnectNow, whenJoined } from "./signalling.js";
 import { listen } from "./session.js";
+import { followSlides } from "./slides.js";
 import { state } from "./state.js";
 import { fail } from "./status.js";
 
@@ -40,7 +41,9 @@ function on(id, handler) {
  * @param {import("./signalling.js").Connect} io
  */
 function start(io) {
-  listen(connect(io));
+  const socket = connect(io);
+  listen(socket);
+  followSlides(socket);
   setInterval(measure, 3000);
 
   on("start-button", startLecture);

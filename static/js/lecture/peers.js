@@ -111,7 +111,7 @@ function resubscribe(slot, pc) {
  */
 export function subscribe(slot) {
   closePc(state.subs[slot]);
-  const pc = new RTCPeerConnection({ iceServers: state.iceServers });
+  const pc = new RTCPeerConnection({ iceServers: state.iceServers, iceTransportPolicy: state.iceTransportPolicy });
   state.subs[slot] = pc;
   pc.addTransceiver("video", { direction: "recvonly" });
   pc.addTransceiver("audio", { direction: "recvonly" });
@@ -164,7 +164,7 @@ export function cloneLow(track) {
 export function publish(slot) {
   return getCamera().then((stream) => {
     closePc(state.pubs[slot]);
-    const pc = new RTCPeerConnection({ iceServers: state.iceServers });
+    const pc = new RTCPeerConnection({ iceServers: state.iceServers, iceTransportPolicy: state.iceTransportPolicy });
     state.pubs[slot] = pc;
     stream.getAudioTracks().forEach((track) => {
       pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });

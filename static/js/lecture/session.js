@@ -6,6 +6,7 @@ import { setMic } from "./media.js";
 import { renderParticipants, renderRemoved } from "./participants.js";
 import { publish, stopEverything, subscribe } from "./peers.js";
 import { sendChoice } from "./receive.js";
+import { showSlides } from "./slides.js";
 import { byId, isHost, lectureId, t } from "./room.js";
 import { call, disconnect, markJoined, markLeft } from "./signalling.js";
 import { state } from "./state.js";
@@ -24,6 +25,7 @@ import { fail, notice, setConnection, setStatus } from "./status.js";
  * @property {{status: string}} lecture
  * @property {import("./state.js").Person[]} participants
  * @property {import("./state.js").ChatMessage[]} chat
+ * @property {import("./slides.js").Slides | null} [slides]  the page shown now
  */
 
 /**
@@ -58,6 +60,7 @@ function join() {
     renderParticipants(ack.participants);
     byId("chat-log").textContent = "";
     ack.chat.forEach(addChat);
+    showSlides(ack.slides || null);
     const work = [];
     // After a reconnect the relay forgot this socket's peers: subscribe (and publish) afresh, the main slot with
     // the participant's receive choice (told first: the server applies it to the new subscription).

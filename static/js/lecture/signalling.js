@@ -18,6 +18,8 @@ import { t } from "./room.js";
  * @property {() => void} access_ended
  * @property {(people: RemovedPerson[]) => void} removals
  * @property {() => void} muted
+ * @property {(slides: import("./slides.js").Slides | null) => void} slides
+ * @property {(where: import("./slides.js").Pointer) => void} pointer
  * @property {(message: {event?: string, message?: string} | null) => void} error
  */
 

@@ -83,6 +83,7 @@ import { data } from "./room.js";
  * @property {Peers} pubs  publishing connections (sendonly)
  * @property {Peers} subs  subscribing connections (recvonly)
  * @property {RTCIceServer[]} iceServers  Lectern's own only: never a public default
+ * @property {RTCIceTransportPolicy} iceTransportPolicy  "relay": TURN only (the server's configuration says)
  */
 
 /** @type {RoomState} */
@@ -107,4 +108,5 @@ export const state = {
   pubs: { main: null, floor: null },
   subs: { main: null, floor: null },
   iceServers: JSON.parse(data.iceServers || "[]"),
+  iceTransportPolicy: data.iceTransportPolicy === "relay" ? "relay" : "all",
 };
