@@ -71,7 +71,8 @@ class LectureHall(Model):
 
 
 class Attendance(Model):
-    """One stay of a participant in a lecture room: from joining to leaving (a reconnect starts a new one)."""
+    """One stay of a participant in a lecture room: from joining to leaving (a rejoin soon after leaving, or a
+    second tab, continues it: services.arrive)."""
 
     __tablename__ = "lecture_attendance"
 

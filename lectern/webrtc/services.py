@@ -4,6 +4,7 @@ is scheduling.py's). Session and plain values in, never the request."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +32,9 @@ MAX_DURATION = 8 * 60
 # How long before its start a lecture counts as about to begin: its room opens to the audience and the home pages
 # put it first, with its Join button.
 JOIN_EARLY = timedelta(minutes=15)
+# A participant back within this time of leaving (a dropped link, a reload) continues their last stay: attendance
+# does not split into two stays for a short loss of the connection.
+REJOIN_GRACE = timedelta(seconds=60)
 
 
 class LectureReason(enum.StrEnum):
@@ -217,7 +221,27 @@ def end(session: DbSession, lecture: Lecture, now: datetime) -> None:
     )
 
 
-def arrive(session: DbSession, lecture: Lecture, user: User, now: datetime) -> Attendance:
+def arrive(session: DbSession, lecture: Lecture, user: User, now: datetime, held: Collection[int] = ()) -> Attendance:
+    """The stay a joining participant is in: one of theirs still open that `held` names (a stay this process's
+    other sockets of the user are in: a second tab, or a rejoin before the old socket's loss was noticed), else
+    their last stay if they left it less than REJOIN_GRACE ago (it goes on, open again), else a new one."""
+    of_user = (Attendance.lecture_id == lecture.id, Attendance.user_id == user.id)
+    if held:
+        shared = session.scalars(
+            select(Attendance).where(*of_user, Attendance.id.in_(held), Attendance.left_at.is_(None)).limit(1)
+        ).first()
+        if shared is not None:
+            return shared
+    recent = session.scalars(
+        select(Attendance)
+        .where(*of_user, Attendance.left_at >= now - REJOIN_GRACE)
+        .order_by(Attendance.left_at.desc(), Attendance.id.desc())
+        .limit(1)
+    ).first()
+    if recent is not None:
+        recent.left_at = None
+        session.flush()
+        return recent
     stay = Attendance(lecture_id=lecture.id, user_id=user.id, joined_at=now)
     session.add(stay)
     session.flush()

@@ -24,9 +24,10 @@ from lectern.webrtc import removals, services
 from lectern.webrtc.models import ChatMessage, Lecture, LectureStatus
 from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.provider import ice_servers, relay
-from lectern.webrtc.room import access_watch, signalling
+from lectern.webrtc.room import access_watch, signalling, stays
 from lectern.webrtc.room.access_watch import rooms
 from lectern.webrtc.room.events import Final, Refused, db_scope, handles, hosts_of, relay_id, room_of
+from lectern.webrtc.room.receiving import ReceiveEvents
 from lectern.webrtc.room.slides import SlidesEvents
 from lectern.webrtc.room.state import Seat
 from lectern.webrtc.services import Part
@@ -68,7 +69,7 @@ def chat_entry(message: ChatMessage) -> dict[str, Any]:
     }
 
 
-class LectureNamespace(SlidesEvents, Namespace):
+class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
     """`/lecture`: one Socket.IO room per lecture; see signalling.py for the protocol."""
 
     # -- connection --
@@ -144,8 +145,7 @@ class LectureNamespace(SlidesEvents, Namespace):
         room, so it hears nothing more of it."""
         leave_room(room_of(seat.lecture_id), sid=seat.sid)
         leave_room(hosts_of(seat.lecture_id), sid=seat.sid)
-        services.depart(db.session, seat.attendance_id, utcnow())
-        db.session.commit()
+        stays.leave(db.session, rooms(), seat)
         for (_direction, slot), peer in rooms().take_peers(seat).items():
             try:
                 relay().leave(relay_id(seat.lecture_id, slot), peer)
@@ -205,12 +205,10 @@ class LectureNamespace(SlidesEvents, Namespace):
         previous = state.pop(sid)
         if previous is not None:
             self._vacate(previous)
-        stay = services.arrive(db.session, lecture, user, utcnow())
-        db.session.commit()
         moderator = removals.may_remove(db.session, user, lecture)
-        seat = Seat(sid, user.id, user.full_name, lecture.id, part, stay.id, user.login_session_id)
+        seat = Seat(sid, user.id, user.full_name, lecture.id, part, 0, user.login_session_id)
         seat.moderator, seat.standing = moderator, _standing(user)
-        state.add(seat)
+        stays.take_seat(db.session, state, seat, lecture, user)  # its stay committed, then seated
         join_room(room_of(lecture.id))
         if moderator:
             join_room(hosts_of(lecture.id))
@@ -349,7 +347,9 @@ class LectureNamespace(SlidesEvents, Namespace):
     def on_subscribe(self, msg: signalling.Offer) -> dict[str, Any]:
         """Anyone in the room receives a slot (an audio-only offer too); re-subscribing replaces the old one."""
         seat, _lecture, _part = self._context()
-        return {"ok": True, "sdp": self._connect_peer(seat, "subscribe", msg.slot, msg.sdp)}
+        answer = self._connect_peer(seat, "subscribe", msg.slot, msg.sdp)
+        self._apply_receive(seat, msg.slot)  # the socket's receive choice holds for every subscription
+        return {"ok": True, "sdp": answer}
 
     @handles("ice")
     def on_ice(self, msg: signalling.Candidate) -> dict[str, Any]:
@@ -385,9 +385,10 @@ class LectureNamespace(SlidesEvents, Namespace):
 
     @handles("quality")
     def on_quality(self, msg: signalling.Quality) -> dict[str, Any]:
-        """The browser's own link quality; the room hears of it at most once a second."""
+        """The browser's own link quality, and the relay's view of it (in the ack too); the room hears of them at
+        most once a second."""
         seat = self._checked()
-        seat.quality = {"rtt_ms": msg.rtt_ms, "loss": msg.loss, "kbps": msg.kbps}
+        seat.quality, seat.link = {"rtt_ms": msg.rtt_ms, "loss": msg.loss, "kbps": msg.kbps}, self._link(seat)
         if rooms().quality_due(seat.lecture_id) and (lecture := db.session.get(Lecture, seat.lecture_id)):
             self._broadcast_participants(seat.lecture_id, lecture.floor_user_id)
-        return {"ok": True}
+        return {"ok": True, "link": seat.link}

@@ -27,6 +27,11 @@ browser then leaves the room):
     readmit   {"user": int}                          instructor host: let a removed participant back in
     chat      {"text": str}
     quality   {"rtt_ms": number|null, "loss": number|null, "kbps": number|null}  the client's own link
+                                                 -> {"ok", "link": {...}|null}  the relay's view of the
+                                                         socket's main subscription (RelayClient.link)
+    receive   {"slot": "main"|"floor", "choice": "nothing"|"audio"|"slides"|"low"|"everything"}  what this
+                                                 socket receives on a slot; kept for its re-subscriptions, changed
+                                                 without renegotiation
     slides    {"deck": int} | {"page": int} | {"stop": true}  host: show a deck (a file id) from its first page,
                                                  turn to a page (from 1), or show none -> {"ok", "slides"}
     pointer   {"x": number, "y": number} | {}   host: a dot on the slide (fractions of its width and height from
@@ -34,7 +39,10 @@ browser then leaves the room):
 
 Server -> clients in the lecture's room:
 
-    participants [{"id", "name", "part", "hand", "quality": {...}|null, "floor": bool}]
+    participants [{"id", "name", "part", "hand", "quality": {...}|null, "floor": bool,
+                   "link": {"estimate_kbps", "loss", "rtt_ms", "kbps", "video", "reason"}|null}]
+                  quality: the participant's browser's own report; link: the relay's view of their main
+                  subscription
     chat         {"id", "user", "name", "text", "at"}
     floor        {"user": int|null}
     live         {"started_at"}
@@ -55,6 +63,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any
+
+# What a subscriber may choose to receive: "slides" is audio, the slides coming apart (RelayClient.set_receive).
+from lectern.webrtc.relay.api import RECEIVE_CHOICES
 
 SLOTS = ("main", "floor")
 DIRECTIONS = ("publish", "subscribe")
@@ -112,6 +123,12 @@ class Quality:
     rtt_ms: float | None
     loss: float | None
     kbps: float | None
+
+
+@dataclass(frozen=True)
+class Receive:
+    slot: str
+    choice: str
 
 
 @dataclass(frozen=True)
@@ -243,6 +260,9 @@ def parse(event: str, payload: Any) -> Any:
     if event == "quality":
         p = _dict(payload, {"rtt_ms", "loss", "kbps"})
         return Quality(_number(p, "rtt_ms", 60_000), _number(p, "loss", 1.0), _number(p, "kbps", 1_000_000))
+    if event == "receive":
+        p = _dict(payload, {"slot", "choice"})
+        return Receive(_choice(p, "slot", SLOTS), _choice(p, "choice", RECEIVE_CHOICES))
     if event == "slides":
         return _slides(_dict(payload, {"deck", "page", "stop"}))
     if event == "pointer":

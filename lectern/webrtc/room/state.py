@@ -38,6 +38,10 @@ class Seat:
     checked_at: float = field(default_factory=time.monotonic)
     hand: bool = False
     quality: dict[str, float | None] | None = None
+    # The relay's view of the socket's main subscription (RelayClient.link), as of its last quality report.
+    link: dict[str, Any] | None = None
+    # slot -> what the socket chose to receive there (signalling.RECEIVE_CHOICES), applied to every subscription.
+    receive: dict[str, str] = field(default_factory=dict)
     # (direction, slot) -> the relay peer id, made here from the sid, never taken from the client.
     peers: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -163,10 +167,12 @@ class Rooms:
                     "hand": seat.hand,
                     "quality": seat.quality,
                     "floor": seat.user_id == floor_user_id,
+                    "link": seat.link,
                 }
             else:
                 entry["hand"] = entry["hand"] or seat.hand
                 entry["quality"] = seat.quality or entry["quality"]
+                entry["link"] = seat.link or entry["link"]
         order = {Part.HOST: 0, Part.HALL: 1, Part.CADET: 2, Part.OBSERVER: 3}
         return sorted(people.values(), key=lambda p: (order[Part(p["part"])], p["name"]))
 

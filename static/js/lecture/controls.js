@@ -41,5 +41,4 @@ export function updateControls() {
   label("mic-button", state.micOn ? t("micOff") : t("micOn"), state.micOn);
   label("camera-button", state.camOn ? t("cameraOff") : t("cameraOn"), state.camOn);
   label("hand-button", state.hand ? t("lower") : t("raise"), state.hand);
-  label("audio-only-button", state.audioOnly ? t("videoBack") : t("audioOnly"), state.audioOnly);
 }

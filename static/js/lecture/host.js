@@ -2,20 +2,33 @@
 /* The instructor's controls: start the lecture, share the screen and go back to the camera, end the lecture. */
 import { updateControls } from "./controls.js";
 import { showPreview } from "./media.js";
-import { mainVideoSender, publish, stopPublishing, videoSender } from "./peers.js";
+import { cloneLow, lowEncoding, mainVideoSenders, publish, stopPublishing } from "./peers.js";
 import { t } from "./room.js";
 import { call } from "./signalling.js";
 import { state } from "./state.js";
 import { fail, setStatus } from "./status.js";
 
 /**
- * Swaps the main video sender's track: no renegotiation, subscribers keep their tracks.
+ * Swaps the main video senders' tracks, both versions: no renegotiation, subscribers keep their tracks.
  * @param {MediaStreamTrack | null} track
  * @returns {Promise<void>}
  */
 function useVideo(track) {
-  const sender = videoSender("main") || mainVideoSender();
-  return sender ? sender.replaceTrack(track) : Promise.resolve();
+  const [high, low] = mainVideoSenders();
+  const work = high ? [high.replaceTrack(track)] : [];
+  if (low) {
+    const clone = cloneLow(track);
+    work.push(low.replaceTrack(clone));
+    if (track) {
+      // The low version of a screen is scaled from the screen's own size, not the camera's.
+      const params = low.getParameters();
+      if (params.encodings && params.encodings.length) {
+        Object.assign(params.encodings[0], lowEncoding(track));
+        work.push(low.setParameters(params));
+      }
+    }
+  }
+  return Promise.all(work).then(() => {});
 }
 
 /**

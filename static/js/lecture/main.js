@@ -6,10 +6,11 @@ import { sendChat } from "./chat.js";
 import { updateControls } from "./controls.js";
 import { endLecture, shareScreen, showCamera, startLecture } from "./host.js";
 import { setCam, setMic } from "./media.js";
-import { stopEverything, subscribe } from "./peers.js";
+import { stopEverything } from "./peers.js";
 import { measure } from "./quality.js";
-import { byId, hasRoom, isHost, maybeById, mediaById } from "./room.js";
-import { call, connect, whenJoined } from "./signalling.js";
+import { loadChoice, onChoice } from "./receive.js";
+import { byId, hasRoom, maybeById, mediaById } from "./room.js";
+import { call, connect, reconnectNow, whenJoined } from "./signalling.js";
 import { listen } from "./session.js";
 import { followSlides } from "./slides.js";
 import { state } from "./state.js";
@@ -55,22 +56,17 @@ function start(io) {
     updateControls();
     return call("hand", { raised: state.hand });
   });
-  on("audio-only-button", () => {
-    state.audioOnly = !state.audioOnly;
-    updateControls();
-    // A weak link: re-subscribe with an offer that has no video section at all.
-    const work = [];
-    if (!isHost) work.push(subscribe("main"));
-    work.push(subscribe("floor"));
-    if (state.audioOnly) mediaById("stage-video").srcObject = null;
-    return Promise.all(work);
-  });
   // Not through on(): play() must run in the click itself (autoplay policy), not after waiting for the join.
   byId("sound-button").addEventListener("click", () => {
     byId("sound-button").hidden = true;
     Promise.all([mediaById("stage-audio").play(), mediaById("floor-audio").play()]).catch(() => {});
   });
   byId("chat-form").addEventListener("submit", sendChat);
+  const picker = maybeById("receive-choice");
+  if (picker) picker.addEventListener("change", onChoice);
+  loadChoice();
+  // Back online after a loss: connect again now rather than at the next attempt of the back-off (up to 10 s).
+  window.addEventListener("online", reconnectNow);
   window.addEventListener("pagehide", () => stopEverything());
   updateControls();
 }

@@ -80,8 +80,10 @@ export function showPreview(slot) {
 export function stopLocal() {
   if (state.camera) state.camera.getTracks().forEach((tr) => tr.stop());
   if (state.screen) state.screen.stop();
+  if (state.low) state.low.stop();
   state.camera = null;
   state.screen = null;
+  state.low = null;
   state.sharing = false;
 }
 
@@ -108,5 +110,7 @@ export function setCam(on) {
       tr.enabled = on;
     });
   }
+  // The low version is a clone of the camera: it goes off and on with it (not while it clones the screen).
+  if (state.low && !state.sharing) state.low.enabled = on;
   updateControls();
 }

@@ -8,6 +8,7 @@ import { fail } from "./status.js";
 
 /** @typedef {import("./state.js").Person} Person */
 /** @typedef {import("./state.js").Quality} Quality */
+/** @typedef {import("./state.js").Link} Link */
 /** @typedef {import("./state.js").RemovedPerson} RemovedPerson */
 /** @typedef {"good" | "fair" | "poor" | "unknown"} QualityClass */
 
@@ -20,6 +21,7 @@ import { fail } from "./status.js";
  * @property {HTMLSpanElement} role
  * @property {HTMLSpanElement} hand  the "hand raised" tag
  * @property {HTMLSpanElement} floor  the "has the floor" tag
+ * @property {HTMLSpanElement} link  the relay's figures of the participant's link (the host's list only)
  * @property {HTMLSpanElement | null} tools  the host's buttons for this participant
  * @property {string} toolsKey  which buttons `tools` holds ("" for none)
  */
@@ -35,6 +37,23 @@ export function qualityOf(q) {
   if (rtt < 300 && loss < 0.03) return "good";
   if (rtt < 800 && loss < 0.1) return "fair";
   return "poor";
+}
+
+/**
+ * The relay's figures of a participant's link, compact: "256 kbps · 5% loss · 320 ms · low" (what is known).
+ * @param {Link | null | undefined} link
+ * @returns {string}
+ */
+export function linkText(link) {
+  if (!link) return "";
+  const parts = [];
+  if (link.estimate_kbps !== null && link.estimate_kbps !== undefined) parts.push(link.estimate_kbps + " kbps");
+  if (link.loss !== null && link.loss !== undefined) {
+    parts.push(Math.round(link.loss * 100) + "% " + t("loss"));
+  }
+  if (link.rtt_ms !== null && link.rtt_ms !== undefined) parts.push(Math.round(link.rtt_ms) + " ms");
+  if (link.video) parts.push(t("version" + capitalized(link.video)));
+  return parts.join(" · ");
 }
 
 /**
@@ -83,8 +102,11 @@ function personRow(id) {
   hand.className = "tag tag-hand";
   const floor = document.createElement("span");
   floor.className = "tag tag-floor";
+  const link = document.createElement("span");
+  link.className = "link-figures";
+  const dot = document.createElement("span");
   /** @type {Row} */
-  const row = { li, dot: document.createElement("span"), who, name, role, hand, floor, tools: null, toolsKey: "" };
+  const row = { li, dot, who, name, role, hand, floor, link, tools: null, toolsKey: "" };
   li.append(row.dot, who);
   rows.set(id, row);
   return row;
@@ -132,6 +154,10 @@ function updateRow(row, p) {
   setText(row.role, t("part" + capitalized(p.part)));
   showTag(row, row.hand, !!p.hand, t("hand"));
   showTag(row, row.floor, !!p.floor, t("floor"));
+  const figures = isHost ? linkText(p.link) : "";
+  setText(row.link, figures);
+  if (figures && row.link.parentNode !== row.who) row.who.append(row.link);
+  else if (!figures) row.link.remove();
   let toolsKey = isHost && p.part !== "host" && p.part !== "observer" ? (p.floor ? "floor" : "seat") : "";
   if (toolsKey && state.moderator) toolsKey += "+remove"; // only those who run the lecture may remove
   if (toolsKey === row.toolsKey) return;

@@ -1,11 +1,21 @@
 // @ts-check
 /* WebRTC through Lectern's relay. The browser always offers and the relay answers. Publishing: sendonly
- * transceivers; subscribing: recvonly ones (video and audio, or audio only on a weak link). ICE gathering completes
- * before the offer is sent, so no trickling is needed. */
+ * transceivers (the host's main publication sends its video twice, a high and a low version, for the relay to
+ * choose from per participant); subscribing: recvonly ones, video and audio, whatever the participant chose to
+ * receive (the relay applies the choice without renegotiating). ICE gathering completes before the offer is sent,
+ * so no trickling is needed. A subscription whose connection is lost is made afresh once the page is online and
+ * in the room again. */
 import { attach, getCamera, showPreview, stopLocal } from "./media.js";
 import { mediaById } from "./room.js";
-import { call } from "./signalling.js";
+import { call, joins, whenJoined } from "./signalling.js";
 import { state } from "./state.js";
+
+// The host's two versions of the camera: the high one as the camera gives it (up to 1280x720), the low one scaled
+// down to about 320x180 at 15 frames a second, for links that cannot carry more.
+const HIGH_BITRATE = 1200000;
+const LOW_HEIGHT = 180;
+const LOW_FRAMERATE = 15;
+const LOW_BITRATE = 120000;
 
 /** @typedef {import("./state.js").Slot} Slot */
 
@@ -57,7 +67,45 @@ function negotiate(pc, event, slot) {
 }
 
 /**
- * Receives a slot afresh (after a join, or to drop or take back video).
+ * Resolves when the browser says it is online (at once if it is).
+ * @returns {Promise<void>}
+ */
+function whenOnline() {
+  if (navigator.onLine) return Promise.resolve();
+  return new Promise((resolve) => {
+    window.addEventListener("online", () => resolve(), { once: true });
+  });
+}
+
+/** @type {Record<Slot, number>} failed attempts to make each slot's subscription afresh, since it last worked */
+const retries = { main: 0, floor: 0 };
+
+/**
+ * A subscription's connection was lost (the relay does no ICE restart): subscribe afresh once the page is online
+ * and in the room. Not after a rejoin meanwhile, which subscribes afresh itself. Attempts that fail are spaced out.
+ * @param {Slot} slot
+ * @param {RTCPeerConnection} pc  the lost connection
+ */
+function resubscribe(slot, pc) {
+  const delay = Math.min(5000, 1000 * retries[slot]);
+  const seated = joins();
+  retries[slot] += 1;
+  setTimeout(() => {
+    Promise.all([whenJoined(), whenOnline()])
+      .then(() => {
+        if (state.over || state.subs[slot] !== pc || joins() !== seated) return undefined;
+        const attempt = subscribe(slot);
+        const made = state.subs[slot];
+        return attempt.catch(() => {
+          if (made && state.subs[slot] === made) resubscribe(slot, made);
+        });
+      })
+      .catch(() => {});
+  }, delay);
+}
+
+/**
+ * Receives a slot afresh (after a join, or after its connection was lost).
  * @param {Slot} slot
  * @returns {Promise<void>}
  */
@@ -65,7 +113,7 @@ export function subscribe(slot) {
   closePc(state.subs[slot]);
   const pc = new RTCPeerConnection({ iceServers: state.iceServers, iceTransportPolicy: state.iceTransportPolicy });
   state.subs[slot] = pc;
-  if (!state.audioOnly) pc.addTransceiver("video", { direction: "recvonly" });
+  pc.addTransceiver("video", { direction: "recvonly" });
   pc.addTransceiver("audio", { direction: "recvonly" });
   const video = new MediaStream();
   const audio = new MediaStream();
@@ -73,11 +121,43 @@ export function subscribe(slot) {
     (e.track.kind === "video" ? video : audio).addTrack(e.track);
     attach(slot, video, audio);
   };
+  pc.addEventListener("connectionstatechange", () => {
+    if (pc.connectionState === "connected") retries[slot] = 0;
+    if ((pc.connectionState === "disconnected" || pc.connectionState === "failed") && state.subs[slot] === pc) {
+      resubscribe(slot, pc);
+    }
+  });
   return negotiate(pc, "subscribe", slot);
 }
 
 /**
- * Sends the camera (or the screen being shared) and the microphone on a slot.
+ * The low version's encoding for a video track: scaled down to about LOW_HEIGHT lines.
+ * @param {MediaStreamTrack} track
+ * @returns {RTCRtpEncodingParameters}
+ */
+export function lowEncoding(track) {
+  const height = track.getSettings().height || 720;
+  return {
+    scaleResolutionDownBy: Math.max(1, height / LOW_HEIGHT),
+    maxFramerate: LOW_FRAMERATE,
+    maxBitrate: LOW_BITRATE,
+  };
+}
+
+/**
+ * The track the low version sends now: a clone of `track` (the old clone stopped), or nothing.
+ * @param {MediaStreamTrack | null} track
+ * @returns {MediaStreamTrack | null}
+ */
+export function cloneLow(track) {
+  if (state.low) state.low.stop();
+  state.low = track ? track.clone() : null;
+  return state.low;
+}
+
+/**
+ * Sends the camera (or the screen being shared) and the microphone on a slot: on the main slot, the video twice,
+ * the high version first and the low one second (the relay's order), each with its own encoding limits.
  * @param {Slot} slot
  * @returns {Promise<void>}
  */
@@ -86,36 +166,37 @@ export function publish(slot) {
     closePc(state.pubs[slot]);
     const pc = new RTCPeerConnection({ iceServers: state.iceServers, iceTransportPolicy: state.iceTransportPolicy });
     state.pubs[slot] = pc;
-    stream.getTracks().forEach((track) => {
-      const sending = track.kind === "video" && state.sharing && state.screen ? state.screen : track;
-      pc.addTransceiver(sending, { direction: "sendonly", streams: [stream] });
+    stream.getAudioTracks().forEach((track) => {
+      pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
     });
+    const camera = stream.getVideoTracks()[0];
+    if (camera) {
+      const sending = state.sharing && state.screen ? state.screen : camera;
+      if (slot === "main") {
+        const high = { direction: "sendonly", streams: [stream], sendEncodings: [{ maxBitrate: HIGH_BITRATE }] };
+        pc.addTransceiver(sending, /** @type {RTCRtpTransceiverInit} */ (high));
+        const low = /** @type {MediaStreamTrack} */ (cloneLow(sending));
+        pc.addTransceiver(low, { direction: "sendonly", streams: [stream], sendEncodings: [lowEncoding(sending)] });
+      } else {
+        pc.addTransceiver(sending, { direction: "sendonly", streams: [stream] });
+      }
+    }
     showPreview(slot);
     return negotiate(pc, "publish", slot);
   });
 }
 
 /**
- * The sender of the video that this page publishes on the slot, if it sends one now.
- * @param {Slot} slot
- * @returns {RTCRtpSender | null}
+ * The video senders of the main publication, the high version's first, even while they send no track.
+ * @returns {RTCRtpSender[]}
  */
-export function videoSender(slot) {
-  const pc = state.pubs[slot];
-  if (!pc) return null;
-  const found = pc.getSenders().filter((s) => s.track && s.track.kind === "video");
-  return found[0] || null;
-}
-
-/**
- * The video sender of the main publication even while it sends no track (the camera was swapped for nothing).
- * @returns {RTCRtpSender | null}
- */
-export function mainVideoSender() {
+export function mainVideoSenders() {
   const pc = state.pubs.main;
-  if (!pc) return null;
-  const tr = pc.getTransceivers().filter((x) => x.receiver.track && x.receiver.track.kind === "video");
-  return tr.length ? tr[0].sender : null;
+  if (!pc) return [];
+  return pc
+    .getTransceivers()
+    .filter((x) => x.receiver.track && x.receiver.track.kind === "video")
+    .map((x) => x.sender);
 }
 
 /**

@@ -1,6 +1,8 @@
 // @ts-check
 /* Connection quality, from this browser's own statistics: round trip, loss and bitrate, sent to the server, which
- * shows everyone's as a coloured dot in the participant list. */
+ * shows everyone's as a coloured dot in the participant list. The answer carries the relay's own view of this
+ * page's link (receive.js shows what it means for the video). */
+import { showLink } from "./receive.js";
 import { call, isConnected } from "./signalling.js";
 import { state } from "./state.js";
 
@@ -53,6 +55,7 @@ export function measure() {
       last = { at: now, lost: lost, got: got, bytes: bytes };
       return call("quality", q);
     })
+    .then((ack) => showLink(/** @type {import("./state.js").Link | null} */ (ack.link)))
     .catch(() => {
       /* statistics are best effort */
     });

@@ -5,6 +5,7 @@ import { onFloor } from "./floor.js";
 import { setMic } from "./media.js";
 import { renderParticipants, renderRemoved } from "./participants.js";
 import { publish, stopEverything, subscribe } from "./peers.js";
+import { sendChoice } from "./receive.js";
 import { showSlides } from "./slides.js";
 import { byId, isHost, lectureId, t } from "./room.js";
 import { call, disconnect, markJoined, markLeft } from "./signalling.js";
@@ -61,8 +62,9 @@ function join() {
     ack.chat.forEach(addChat);
     showSlides(ack.slides || null);
     const work = [];
-    // After a reconnect the relay forgot this socket's peers: subscribe (and publish) afresh.
-    if (!isHost) work.push(subscribe("main"));
+    // After a reconnect the relay forgot this socket's peers: subscribe (and publish) afresh, the main slot with
+    // the participant's receive choice (told first: the server applies it to the new subscription).
+    if (!isHost) work.push(sendChoice().catch(fail).then(() => subscribe("main")));
     work.push(subscribe("floor"));
     if (isHost && state.publishing) work.push(publish("main"));
     // The floor holder back after a reconnect: onFloor sees no change, so publish again here.

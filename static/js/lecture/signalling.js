@@ -79,6 +79,14 @@ export function isConnected() {
   return !!socket && socket.connected;
 }
 
+/** Connects again at once if the socket is waiting to reconnect (not after `disconnect`): the network is back. */
+export function reconnectNow() {
+  if (socket && socket.active && !socket.connected) {
+    socket.disconnect();
+    socket.connect();
+  }
+}
+
 /** Closes the socket for good: Socket.IO does not reconnect after this. */
 export function disconnect() {
   connected().disconnect();
@@ -113,8 +121,16 @@ export function whenJoined() {
   return joined.promise;
 }
 
+let joinCount = 0;
+
+/** @returns {number} how many times this page has joined (a rejoin after a lost connection counts) */
+export function joins() {
+  return joinCount;
+}
+
 /** The server has answered the join: what waits for it goes on. */
 export function markJoined() {
+  joinCount += 1;
   joined.open = true;
   joined.resolve();
 }

@@ -37,8 +37,8 @@ let current = null;
 let pointer = {};
 
 /**
- * Whether this page should fetch only the small images: audio only was chosen, or the browser says the link is slow
- * or the user saves data.
+ * Whether this page should fetch only the small images: less than everything was chosen, the relay holds the video
+ * back for the link, or the browser says the link is slow or the user saves data.
  * @returns {boolean}
  */
 function weakLink() {
@@ -46,7 +46,8 @@ function weakLink() {
     /** @type {any} */ (navigator).connection
   );
   const slow = !!connection && ["slow-2g", "2g", "3g"].includes(connection.effectiveType || "");
-  return state.audioOnly || slow || !!(connection && connection.saveData);
+  const held = state.receive !== "everything" || (state.link !== null && state.link.reason === "link");
+  return held || slow || !!(connection && connection.saveData);
 }
 
 /**

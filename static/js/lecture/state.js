@@ -18,6 +18,19 @@ import { data } from "./room.js";
  */
 
 /**
+ * @typedef {object} Link  a subscriber's link as the relay sees it (RelayClient.link)
+ * @property {number | null} estimate_kbps  what the relay estimates the link carries
+ * @property {number | null} loss  0 to 1
+ * @property {number | null} rtt_ms
+ * @property {number | null} [jitter_ms]
+ * @property {number} [kbps]  what the relay sends now
+ * @property {"high" | "low" | "paused" | "off"} video  the version received
+ * @property {"link" | "choice" | null} reason  why not the high version: the link, or the participant's choice
+ */
+
+/** @typedef {"nothing" | "audio" | "slides" | "low" | "everything"} Receive  what a participant chose to receive */
+
+/**
  * @typedef {object} Person  one entry of the server's participant list
  * @property {number} id
  * @property {string} name
@@ -25,6 +38,7 @@ import { data } from "./room.js";
  * @property {boolean} hand
  * @property {boolean} floor
  * @property {Quality | null} [quality]
+ * @property {Link | null} [link]
  */
 
 /**
@@ -57,13 +71,15 @@ import { data } from "./room.js";
  * @property {boolean} live
  * @property {boolean} over  this page has left the room for good (ended, removed, access ended)
  * @property {boolean} hand  this user's hand is raised
- * @property {boolean} audioOnly  subscribe without video (a weak link)
+ * @property {Receive} receive  what this participant receives of the main slot (the relay applies it)
+ * @property {Link | null} link  the relay's latest view of this page's main subscription
  * @property {boolean} micOn
  * @property {boolean} camOn
  * @property {boolean} sharing  the screen, not the camera, is sent
  * @property {boolean} publishing  the host publishes main (set once the relay has answered the first publish)
  * @property {MediaStream | null} camera  the local camera and microphone
  * @property {MediaStreamTrack | null} screen  the screen's video track while sharing
+ * @property {MediaStreamTrack | null} low  the host's low version: a clone of the video sent, sent scaled down
  * @property {Peers} pubs  publishing connections (sendonly)
  * @property {Peers} subs  subscribing connections (recvonly)
  * @property {RTCIceServer[]} iceServers  Lectern's own only: never a public default
@@ -80,13 +96,15 @@ export const state = {
   live: data.status === "live",
   over: false,
   hand: false,
-  audioOnly: false,
+  receive: "everything",
+  link: null,
   micOn: true,
   camOn: true,
   sharing: false,
   publishing: false,
   camera: null,
   screen: null,
+  low: null,
   pubs: { main: null, floor: null },
   subs: { main: null, floor: null },
   iceServers: JSON.parse(data.iceServers || "[]"),
