@@ -16,7 +16,7 @@ then a fixed one-way delay.
 
 Profiles name the issue's links (issue 13). Their delays are ROUND TRIPS: "256 kbps / 300 ms / 5%" is 300 ms of
 round trip, 150 ms each way, 5% loss each way (so about 10% of request/response pairs lose one of the two), 256 kbps
-each way. `chromium_conditions` gives Chromium the same figures (see `emulate`).
+each way, with a queue of 1 s at the rate. `chromium_conditions` gives Chromium the same figures (see `emulate`).
 """
 
 from __future__ import annotations
@@ -285,12 +285,14 @@ def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
 def chromium_conditions(profile: Profile) -> dict[str, Any]:
     """`Network.emulateNetworkConditions` parameters for a profile.
 
-    Chromium's `latency` is a round trip for HTTP (added between request and response); for WebRTC's UDP sockets
-    the same emulation adds it to packets in one direction (measured: a `latency` of L gives an ICE round trip of
-    about L on loopback; see benchmarks/links.py's printout), so it gets the profile's whole round trip.
-    Throughputs are bytes per second (-1: unlimited). `packetLoss` is a percentage, applied in each direction.
-    `packetQueueLength` bounds the packets waiting for the rate (0: unbounded): the profile's `queue_ms` in
-    1200-byte packets, so an overfilled link loses packets instead of growing an endless queue.
+    Chromium's `latency` is documented for HTTP (request sent to response headers received), but for WebRTC's UDP
+    sockets it delays every packet in each direction: measured here with Chromium 156, a `latency` of 300 gave an
+    ICE round trip (candidate-pair currentRoundTripTime) of 612 ms on loopback. So it gets the ONE-WAY delay (half
+    the profile's round trip). Throughputs are bytes per second (-1: unlimited). `packetLoss` is a percentage,
+    applied to WebRTC packets in each direction. `packetQueueLength` bounds the WebRTC packets waiting for the rate
+    (0: unbounded): the profile's `queue_ms` in 1200-byte packets, so an overfilled link loses packets rather than
+    growing an endless queue. (`emulateNetworkConditions` is marked deprecated in 156 in favour of the experimental
+    `emulateNetworkConditionsByRule`; both take these fields.)
     """
     down, up = profile.down, profile.up
 
@@ -300,7 +302,7 @@ def chromium_conditions(profile: Profile) -> dict[str, Any]:
     queue = 0 if down.rate_kbps is None else max(1, int(down.queue_bytes // 1200))
     return {
         "offline": False,
-        "latency": profile.rtt_ms,
+        "latency": down.delay_ms,
         "downloadThroughput": throughput(down),
         "uploadThroughput": throughput(up),
         "packetLoss": 100 * max(down.loss, up.loss),
