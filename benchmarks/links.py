@@ -116,8 +116,11 @@ SAMPLE = """async () => {
       }
     });
   }
-  const notice = document.getElementById("room-notice");
-  if (notice && !notice.hidden) out.notice = notice.textContent.trim();
+  // The stage's note says why the video is held back for the link; the room's passing notice says the rest.
+  for (const id of ["stage-note", "room-notice"]) {
+    const notice = document.getElementById(id);
+    if (notice && !notice.hidden && notice.textContent.trim()) { out.notice = notice.textContent.trim(); break; }
+  }
   return out;
 }"""
 

@@ -5,10 +5,10 @@ through LSR/DLSR the round trip) about once a second, and REMB (its own delay-ba
 `LinkEstimate` keeps those figures; `Adapter` turns them into a level: the video paused, the low version, or the
 high version (the versions the publisher sends, cheapest first; a publisher may send one or two).
 
-Audio first: the video goes down a level when the link shows congestion twice in a row (loss over 10%, a REMB under
-what the relay sends, or the round trip 300 ms over its best), and goes back up only after a quiet spell (the REMB
-and a low loss say there is room) that is longer after each failed attempt (8 s, 16 s ... up to 2 minutes), so that a
-cadet on a link that cannot take more is not tried again and again. A subscriber starts on the cheapest version: its
+Audio first: the video goes down a level when the link shows congestion twice in a row (loss over 10%, a REMB that
+fell sharply to under what the relay sends, or the round trip 300 ms over its best), and goes back up only after a
+quiet spell (the REMB and a low loss say there is room) that is longer after each failed attempt (10 s, 20 s ... up
+to 2 minutes), so that a cadet on a link that cannot take more is not tried again and again. A subscriber starts on the cheapest version: its
 first frame comes quickly on any link, and a good link reaches the high version within seconds.
 
 A REMB cannot show room above what is sent (a browser's estimate stays within about 1.5 times what it receives),
@@ -24,14 +24,16 @@ CHOICE_CEILING = {"nothing": None, "audio": None, "slides": None, "low": "low", 
 
 LOSS_CONGESTED = 0.10  # GCC's threshold: over this, the link is overfilled
 LOSS_QUIET = 0.02  # under this, the link has room
-LOSS_RESUME = 0.08  # a paused video is tried again only under this (a lossy link that is not full)
+LOSS_RESUME = 0.05  # a paused video is tried again only under this (a lossy link that is not full)
 RTT_GROWTH_MS = 300.0  # a round trip this much over its best means queues building on the path
-REMB_CONGESTED = 0.8  # a REMB under this share of what is sent: the receiver sees the link full
+REMB_CONGESTED = 0.9  # a REMB fallen under this share of what is sent: the receiver sees the link full
+REMB_FALL = 0.85  # ... and under this share of its peak in the last REMB_PEAK_S seconds
+REMB_PEAK_S = 4.0
 REMB_ROOM = 1.25  # a REMB over this share of what is sent: the receiver sees room
 CONGESTED_REPORTS = 2  # consecutive congested reports before going down a level
 HOLD_S = 5.0  # the least time between changes, and the quiet spell before going up
 TRIAL_S = 15.0  # going down this soon after going up counts as a failed attempt
-BACKOFF_S = (8.0, 16.0, 32.0, 64.0, 120.0)
+BACKOFF_S = (10.0, 20.0, 40.0, 80.0, 120.0)
 REMB_FRESH_S = 5.0
 DECIDE_EVERY_S = 0.4
 LOSS_WEIGHT = 0.3  # exponential average of the reported loss
@@ -47,6 +49,8 @@ class LinkEstimate:
     best_rtt_ms: float | None = None
     remb_bps: float | None = None
     remb_at: float = -1e9
+    # Recent REMBs (time, bits/s): a sharp fall below the recent peak is the receiver detecting overuse.
+    rembs: list[tuple[float, float]] = field(default_factory=list)
     sent_bps: float = 0.0  # what the relay sends this subscriber now (audio and video)
 
     def report(self, fraction_lost: float, jitter_ms: float | None, rtt_ms: float | None) -> None:
@@ -62,6 +66,18 @@ class LinkEstimate:
     def remb(self, bps: float, now: float) -> None:
         """The receiver's own estimate of what it can take (REMB)."""
         self.remb_bps, self.remb_at = float(bps), now
+        self.rembs.append((now, float(bps)))
+        self.rembs = [(t, b) for t, b in self.rembs if now - t <= REMB_PEAK_S]
+
+    def remb_fell(self, now: float) -> bool:
+        """Whether the receiver saw the link overused: its REMB fell sharply below its recent peak, to under what
+        the relay sends. (A browser's REMB climbs about 8% a second after a rise in what it receives, so being under
+        what is sent alone means nothing; on overuse it drops to 85% of what it receives.)"""
+        remb = self.fresh_remb(now)
+        if remb is None or not self.sent_bps:
+            return False
+        peak = max((b for t, b in self.rembs if now - t <= REMB_PEAK_S), default=remb)
+        return remb < REMB_FALL * peak and remb < REMB_CONGESTED * self.sent_bps
 
     def fresh_remb(self, now: float) -> float | None:
         return self.remb_bps if now - self.remb_at <= REMB_FRESH_S else None
@@ -79,8 +95,7 @@ class LinkEstimate:
     def congested(self, now: float) -> bool:
         if self.loss is not None and self.loss > LOSS_CONGESTED:
             return True
-        remb = self.fresh_remb(now)
-        if remb is not None and self.sent_bps and remb < REMB_CONGESTED * self.sent_bps:
+        if self.remb_fell(now):
             return True
         return (
             self.rtt_ms is not None and self.best_rtt_ms is not None and self.rtt_ms > self.best_rtt_ms + RTT_GROWTH_MS

@@ -124,3 +124,18 @@ def test_one_rtcp_packet_seen_by_two_tracks_is_one_report() -> None:
     for now in (1.0, 1.0, 1.1):  # the audio and the video sender each get the compound packet
         assert adapter.decide(link, now) == "low"
     assert adapter.decide(link, 2.0) is None
+
+
+def test_a_climbing_remb_under_what_is_sent_is_not_congestion_but_a_sharp_fall_is() -> None:
+    """After a move up a browser's REMB climbs about 8% a second from what it received before: no reason to go
+    back down. On overuse it falls to 85% of what it receives: congestion."""
+    link = LinkEstimate(sent_bps=900 * KBPS)
+    link.report(0.0, 5.0, 40.0)
+    for second in range(5):
+        link.remb(300 * KBPS * 1.08**second, float(second))
+        assert not link.congested(float(second))
+    link.remb(0.85 * 700 * KBPS, 5.0)
+    link.remb(0.85 * 700 * KBPS, 5.5)
+    link.sent_bps = 700 * KBPS
+    link.remb(0.85 * 400 * KBPS, 6.0)
+    assert link.congested(6.0)
