@@ -25,6 +25,7 @@ import json
 import logging
 import shutil
 import statistics
+import os
 import sys
 import tempfile
 import threading
@@ -240,6 +241,8 @@ def relay_figures(app: Any, lecture_id: int) -> list[tuple[str, dict[str, Any]]]
         stats = client.stats(f"{lecture_id}:main")
     except Exception:  # a relay that names its lectures otherwise: no relay figures
         return []
+    if os.environ.get("LINKS_DEBUG"):
+        print("publisher", stats.get("publisher"), file=sys.stderr)
     return list((stats.get("subscribers") or {}).items())
 
 

@@ -25,6 +25,7 @@ from aiortc import (
     RTCSessionDescription,
     VideoStreamTrack,
 )
+from aiortc.rtcconfiguration import RTCBundlePolicy
 from flask import Flask
 
 from lectern.platform.models import Role
@@ -76,9 +77,9 @@ class NoiseVideoTrack(VideoStreamTrack):
         return frame
 
 
-def new_pc() -> RTCPeerConnection:
+def new_pc(bundle: RTCBundlePolicy = RTCBundlePolicy.BALANCED) -> RTCPeerConnection:
     """A peer connection that never asks a public STUN server."""
-    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    return RTCPeerConnection(RTCConfiguration(iceServers=[], bundlePolicy=bundle))
 
 
 @dataclass
@@ -93,15 +94,19 @@ class Publisher:
 async def start_publisher(
     client: InProcessRelayClient, lecture: str, peer: str = "pub", low: bool = False
 ) -> Publisher:
-    """Publish a synthetic VP8 + Opus stream to the relay; with `low`, a second, smaller video (the low version)."""
-    pc = new_pc()
+    """Publish a synthetic VP8 + Opus stream to the relay; with `low`, a second, smaller video (the low version),
+    bundled as a browser bundles: everything on one transport from the offer on (max-bundle)."""
+    pc = new_pc(RTCBundlePolicy.MAX_BUNDLE if low else RTCBundlePolicy.BALANCED)
+    if low:  # the room page's order: audio, the high video, the low video
+        pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
     track = NoiseVideoTrack()
     video = pc.addTransceiver(track, direction="sendonly")
     low_track = None
     if low:
         low_track = NoiseVideoTrack(LOW_WIDTH, LOW_HEIGHT)
         pc.addTransceiver(low_track, direction="sendonly")
-    pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
+    else:
+        pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
     publisher = Publisher(pc, video.sender, track, low_track=low_track)
     # Observe the encoder being asked for a keyframe (seam covered in test_aiortc_seams.py).
     original = video.sender._send_keyframe

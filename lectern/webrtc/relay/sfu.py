@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 from lectern.webrtc.relay import seams
@@ -297,7 +298,10 @@ class Relay:
         servers = [
             RTCIceServer(urls=s.urls, username=s.username, credential=s.credential) for s in self.options.ice_servers
         ]
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
+        # max-bundle: every transceiver on the first one's transport from the start. With aiortc's default
+        # ("balanced") a second video section of an offer is put on the first video section's transport before
+        # BUNDLE moves that one to the audio's, and is left on the stopped transport: the low version never arrives.
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
         self._pcs.add(pc)
         try:
             await pc.setRemoteDescription(offer)
