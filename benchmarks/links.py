@@ -23,9 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import statistics
-import os
 import sys
 import tempfile
 import threading

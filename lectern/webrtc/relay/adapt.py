@@ -8,8 +8,9 @@ high version (the versions the publisher sends, cheapest first; a publisher may 
 Audio first: the video goes down a level when the link shows congestion twice in a row (loss over 10%, a REMB that
 fell sharply to under what the relay sends, or the round trip 300 ms over its best), and goes back up only after a
 quiet spell (the REMB and a low loss say there is room) that is longer after each failed attempt (10 s, 20 s ... up
-to 2 minutes), so that a cadet on a link that cannot take more is not tried again and again. A subscriber starts on the cheapest version: its
-first frame comes quickly on any link, and a good link reaches the high version within seconds.
+to 2 minutes), so that a cadet on a link that cannot take more is not tried again and again. A subscriber starts
+on the cheapest version: its first frame comes quickly on any link, and a good link reaches the high version within
+seconds.
 
 A REMB cannot show room above what is sent (a browser's estimate stays within about 1.5 times what it receives),
 so going up is a trial: the REMB and the loss only have to say the current level is comfortable.

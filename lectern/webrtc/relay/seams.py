@@ -22,7 +22,16 @@ from typing import Any
 from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpParameters
-from aiortc.rtp import AnyRtcpPacket, HeaderExtensionsMap, RtcpRrPacket, RtpPacket
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    AnyRtcpPacket,
+    HeaderExtensionsMap,
+    RtcpPsfbPacket,
+    RtcpRrPacket,
+    RtpPacket,
+    pack_remb_fci,
+    unpack_remb_fci,
+)
 from pylibsrtp import Session as SrtpSession
 
 from lectern.webrtc.relay.rtp import rewrite_header_into
@@ -42,7 +51,7 @@ logger = logging.getLogger(__name__)
 PINNED = {"aiortc": "1.16.0", "aioice": "0.13.0", "pylibsrtp": "1.0.0"}
 AIORTC_VERSION = PINNED["aiortc"]
 LOOPBACK = "127.0.0.1"
-# The most loss the publisher's Opus FEC is set for on the cadets' account (hook_receiver_reports): beyond it FEC
+# The most loss the publisher's Opus FEC is set for on the cadets' account (hook_receiver_feedback): beyond it FEC
 # costs the publisher's audio more than it repairs.
 FEC_LOSS_MAX = 0.2
 
@@ -122,21 +131,39 @@ def hook_receiver_rtcp(receiver: RTCRtpReceiver, on_rtcp: Callable[[AnyRtcpPacke
     setattr(receiver, "_handle_rtcp_packet", handle)  # noqa: B010
 
 
-def hook_receiver_reports(receiver: RTCRtpReceiver, worst_loss: Callable[[], float]) -> None:
-    """Name the subscribers' worst loss (at most `FEC_LOSS_MAX`) in the receiver reports the relay sends the
-    publisher, where it is higher than the publisher's own link's.
+def hook_receiver_feedback(
+    receiver: RTCRtpReceiver,
+    worst_loss: Callable[[], float] | None = None,
+    remb: Callable[[int], int | None] | None = None,
+) -> None:
+    """Adjust the feedback the relay sends the publisher about one of its tracks.
 
-    A browser sets its Opus encoder's expected loss, and with it how much in-band FEC it sends, from the loss its
-    receiver reports; the relay's own link to the publisher is rarely lossy, the cadets' links often are. Seam:
-    `RTCRtpReceiver._send_rtcp(packet)`, which `_run_rtcp` calls with each receiver report.
+    `worst_loss`: name the subscribers' worst loss (at most `FEC_LOSS_MAX`) in the receiver reports, where it is
+    higher than the publisher's own link's. A browser sets its Opus encoder's expected loss, and with it how much
+    in-band FEC it sends, from the loss its receiver reports; the relay's link to the publisher is rarely lossy,
+    the cadets' links often are.
+
+    `remb`: rewrite each REMB's bitrate (None: do not send it). Each aiortc receiver estimates from its own stream
+    and sends its own REMB, but a browser takes the latest REMB as the limit for everything it sends: with two
+    versions of the video, the low version's REMB would hold the high one down to a few hundred kbps (sfu.py joins
+    the two into one).
+
+    Seam: `RTCRtpReceiver._send_rtcp(packet)`, which `_run_rtcp` calls with each receiver report and
+    `_handle_rtp_packet` with each REMB.
     """
     original: Callable[[AnyRtcpPacket], Awaitable[None]] = receiver._send_rtcp
 
     async def send(packet: AnyRtcpPacket) -> None:
-        if isinstance(packet, RtcpRrPacket):
+        if worst_loss is not None and isinstance(packet, RtcpRrPacket):
             fraction = round(min(worst_loss(), FEC_LOSS_MAX) * 256)
             for report in packet.reports:
                 report.fraction_lost = max(report.fraction_lost, fraction)
+        elif remb is not None and isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            bitrate, ssrcs = unpack_remb_fci(packet.fci)
+            changed = remb(bitrate)
+            if changed is None:
+                return
+            packet.fci = pack_remb_fci(changed, ssrcs)
         await original(packet)
 
     setattr(receiver, "_send_rtcp", send)  # noqa: B010
@@ -306,7 +333,7 @@ def restrict_codecs(transceiver: RTCRtpTransceiver, allowed: set[str]) -> list[R
     for codec in keep:
         if codec.mimeType.lower() == "audio/opus":
             # Opus in-band FEC end to end: a browser sends FEC only when the answer says its peer decodes it, and
-            # then in proportion to the loss its receiver reports name (hook_receiver_reports). DTX: a lecturer's
+            # then in proportion to the loss its receiver reports name (hook_receiver_feedback). DTX: a lecturer's
             # pauses cost a packet every 400 ms instead of 50 a second.
             codec.parameters = {**codec.parameters, "useinbandfec": 1, "usedtx": 1, "minptime": 10}
     pts = {c.payloadType for c in keep}

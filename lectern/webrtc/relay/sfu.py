@@ -53,11 +53,31 @@ class _SilentTrack(MediaStreamTrack):
         await asyncio.get_running_loop().create_future()
 
 
+class _JointRemb:
+    """One REMB for a publisher's video versions: the main version's receiver sends the sum of both receivers'
+    estimates (each estimates from its own stream); the low version's sends none (seams.hook_receiver_feedback)."""
+
+    def __init__(self) -> None:
+        self.low: tuple[int, float] | None = None  # the low version's last estimate, and when
+
+    def feedback(self, name: str) -> Callable[[int], int | None]:
+        def main(bitrate: int) -> int:
+            low = self.low
+            fresh = low is not None and asyncio.get_running_loop().time() - low[1] < 5.0
+            return bitrate + (low[0] if low is not None and fresh else 0)
+
+        def second(bitrate: int) -> None:
+            self.low = (bitrate, asyncio.get_running_loop().time())
+
+        return main if name == "video" else second
+
+
 @dataclass
 class _Publisher:
     peer_id: str
     pc: RTCPeerConnection
     sources: dict[str, Source] = field(default_factory=dict)
+    remb: _JointRemb = field(default_factory=_JointRemb)
 
 
 @dataclass
@@ -170,7 +190,9 @@ class Relay:
                 seams.hook_receiver_rtp(transceiver.receiver, source.on_rtp)
                 seams.hook_receiver_rtcp(transceiver.receiver, source.on_rtcp)
                 if transceiver.kind == "audio":
-                    seams.hook_receiver_reports(transceiver.receiver, _fec_for(lecture))
+                    seams.hook_receiver_feedback(transceiver.receiver, worst_loss=_fec_for(lecture))
+                else:
+                    seams.hook_receiver_feedback(transceiver.receiver, remb=publisher.remb.feedback(name))
                 publisher.sources[name] = source
             answer = await self._answer(pc)
         except BaseException:

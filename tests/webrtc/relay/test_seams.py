@@ -78,12 +78,15 @@ def test_sender_report_path() -> None:
 
 
 def test_receiver_report_path() -> None:
-    """hook_receiver_reports: the receiver's reports go out through `_send_rtcp(packet)`, one RR at a time."""
+    """hook_receiver_feedback: the receiver's reports go out through `_send_rtcp(packet)`, one RR at a time."""
     assert inspect.iscoroutinefunction(RTCRtpReceiver._send_rtcp)
     assert _params(RTCRtpReceiver._send_rtcp) == ["self", "packet"]
     run_rtcp = _source(RTCRtpReceiver._run_rtcp)
     assert "RtcpRrPacket(" in run_rtcp and "await self._send_rtcp(packet)" in run_rtcp
     assert "fraction_lost" in RtcpReceiverInfo.__dataclass_fields__
+    # ... and its REMBs, made from each packet's abs-send-time.
+    handle = _source(RTCRtpReceiver._handle_rtp_packet)
+    assert "pack_remb_fci(*remb)" in handle and "await self._send_rtcp(rtcp_packet)" in handle
 
 
 def test_silent_track_parks_the_encoder_loop() -> None:

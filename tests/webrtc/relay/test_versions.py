@@ -8,7 +8,7 @@ import itertools
 import time
 
 import pytest
-from aiortc.rtp import RtcpRrPacket
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtcpRrPacket, unpack_remb_fci
 
 from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.inprocess import InProcessRelayClient
@@ -134,6 +134,31 @@ def test_the_publisher_is_asked_for_opus_fec_and_told_the_cadets_loss(relay_clie
         await asyncio.sleep(2.0)
         assert reports and min(reports) == round(0.1 * 256)
         await sub.close()
+        await pub.pc.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_publisher_hears_one_remb_for_both_versions(relay_client: InProcessRelayClient) -> None:
+    """A browser takes the latest REMB as the limit for all it sends: the low version's own REMB would hold the
+    high version down to its few hundred kbps. The relay sends one, the sum of both estimates."""
+    rembs: dict[str, list[int]] = {"high": [], "low": []}
+
+    async def scenario() -> None:
+        pub = await start_publisher(relay_client, "L1", low=True)
+        video = [t for t in pub.pc.getTransceivers() if t.kind == "video"]
+        for name, transceiver in zip(("high", "low"), video, strict=True):
+            original = transceiver.sender._handle_rtcp_packet
+
+            async def handle(packet: object, name: str = name, original: object = original) -> None:
+                if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+                    rembs[name].append(unpack_remb_fci(packet.fci)[0])
+                await original(packet)  # type: ignore[operator]
+
+            transceiver.sender._handle_rtcp_packet = handle
+        await asyncio.sleep(4.0)
+        assert rembs["high"], "no REMB for the high version"
+        assert rembs["low"] == []
         await pub.pc.close()
 
     asyncio.run(scenario())
