@@ -37,6 +37,7 @@ TRIAL_S = 15.0  # going down this soon after going up counts as a failed attempt
 BACKOFF_S = (10.0, 20.0, 40.0, 80.0, 120.0)
 REMB_FRESH_S = 5.0
 DECIDE_EVERY_S = 0.4
+SETTLE_S = 3.0  # after going down, congestion is not counted while the queue drains
 LOSS_WEIGHT = 0.3  # exponential average of the reported loss
 
 
@@ -130,13 +131,15 @@ class Adapter:
     quiet_since: float = 0.0
     reason: str | None = None  # why the video is below what was asked for: "link", or None
     decided_at: float = -1e9
+    lowered_at: float = -1e9
     history: list[tuple[float, int]] = field(default_factory=list)
 
     def start(self, versions: tuple[str, ...], now: float) -> None:
         """A (new) publisher sends these versions: start on the cheapest one wanted."""
         self.versions = versions
         self.level = min(1, self.top)
-        self.changed_at = self.raised_at = self.quiet_since = now
+        self.changed_at = self.quiet_since = now
+        self.raised_at = self.lowered_at = -1e9
         self.congested_reports = self.failures = 0
         self.reason = None
 
@@ -171,16 +174,20 @@ class Adapter:
             self.level = top
             self.reason = None
             return self.version()
-        if link.congested(now):
+        settling = now - self.lowered_at < SETTLE_S  # the queue a higher level built is still draining
+        if link.congested(now) and not settling:
             self.congested_reports += 1
             self.quiet_since = now
         else:
             self.congested_reports = 0
-        if self.congested_reports >= CONGESTED_REPORTS and self.level > 0:
+        trial = now - self.raised_at <= TRIAL_S
+        needed = 1 if trial else CONGESTED_REPORTS  # a trial that congests the link ends at once
+        if self.congested_reports >= needed and self.level > 0:
             self.congested_reports = 0
-            if now - self.raised_at <= TRIAL_S:
+            if trial:
                 self.failures += 1
             self._move(self.level - 1, now)
+            self.lowered_at = now
             self.reason = "link"
         elif self.level < top and now - self.changed_at >= self._wait() and now - self.quiet_since >= HOLD_S:
             room = link.may_resume() if self.level == 0 else link.has_room(now)

@@ -139,3 +139,20 @@ def test_a_climbing_remb_under_what_is_sent_is_not_congestion_but_a_sharp_fall_i
     link.sent_bps = 700 * KBPS
     link.remb(0.85 * 400 * KBPS, 6.0)
     assert link.congested(6.0)
+
+
+def test_a_trial_that_congests_ends_at_once_and_the_drain_is_not_counted() -> None:
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    quiet = _link(remb=500 * KBPS)
+    now = 1.0
+    while adapter.decide(quiet, now) != "high":
+        quiet.remb_at = now
+        now += 1
+    congested = _link(rtt=50.0)
+    congested.report(0.0, 5.0, 900.0)  # the high version filled the queue
+    assert adapter.decide(congested, now + 1) == "low"  # one report ends a trial
+    # The queue drains for a few seconds: still congested by the figures, but the low version stays.
+    assert adapter.decide(congested, now + 2) == "low"
+    assert adapter.decide(congested, now + 3) == "low"
+    assert adapter.failures == 1
