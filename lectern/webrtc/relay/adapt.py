@@ -32,11 +32,14 @@ REMB_FALL = 0.85  # ... and under this share of its peak in the last REMB_PEAK_S
 REMB_PEAK_S = 4.0
 REMB_ROOM = 1.25  # a REMB over this share of what is sent: the receiver sees room
 CONGESTED_REPORTS = 2  # consecutive congested reports before going down a level
-HOLD_S = 5.0  # the least time between changes, and the quiet spell before going up
+HOLD_S = 2.0  # the quiet spell before going up
+TRIAL_HOLD_S = 5.0  # the least time between changes when going up is a trial (no probes)
 TRIAL_S = 15.0  # going down this soon after going up counts as a failed attempt
 BACKOFF_S = (10.0, 20.0, 40.0, 80.0, 120.0)
 REMB_FRESH_S = 5.0
 DECIDE_EVERY_S = 0.4
+PROBE_HOLD_S = 2.0  # a probe never fills the link past the REMB: it may start soon after a change
+PROBE_MAX_S = 30.0  # a probe whose REMB has not reached its target by then ends as a failed attempt
 SETTLE_S = 3.0  # after going down, congestion is not counted while the queue drains
 LOSS_WEIGHT = 0.3  # exponential average of the reported loss
 
@@ -95,13 +98,17 @@ class LinkEstimate:
         return min(figures) if figures else None
 
     def congested(self, now: float) -> bool:
+        return self.congestion(now) is not None
+
+    def congestion(self, now: float) -> str | None:
+        """Which sign of congestion the link shows, if any: "loss", "remb" or "rtt"."""
         if self.loss is not None and self.loss > LOSS_CONGESTED:
-            return True
+            return "loss"
         if self.remb_fell(now):
-            return True
-        return (
-            self.rtt_ms is not None and self.best_rtt_ms is not None and self.rtt_ms > self.best_rtt_ms + RTT_GROWTH_MS
-        )
+            return "remb"
+        if self.rtt_ms is not None and self.best_rtt_ms is not None and self.rtt_ms > self.best_rtt_ms + RTT_GROWTH_MS:
+            return "rtt"
+        return None
 
     def has_room(self, now: float) -> bool:
         if self.loss is None or self.loss >= LOSS_QUIET:
@@ -132,7 +139,11 @@ class Adapter:
     reason: str | None = None  # why the video is below what was asked for: "link", or None
     decided_at: float = -1e9
     lowered_at: float = -1e9
-    history: list[tuple[float, int]] = field(default_factory=list)
+    # While probing for the next level: the REMB that would show room for it (bits/s), and since when.
+    probe_target: float | None = None
+    probe_since: float = 0.0
+    # The last changes of level: (when, level, the sign of congestion that lowered it or None).
+    history: list[tuple[float, int, str | None]] = field(default_factory=list)
 
     def start(self, versions: tuple[str, ...], now: float) -> None:
         """A (new) publisher sends these versions: start on the cheapest one wanted."""
@@ -142,6 +153,7 @@ class Adapter:
         self.raised_at = self.lowered_at = -1e9
         self.congested_reports = self.failures = 0
         self.reason = None
+        self.probe_target = None
 
     @property
     def top(self) -> int:
@@ -164,8 +176,15 @@ class Adapter:
         level = self.top if not self.adapt else min(self.level, self.top)
         return self.versions[level - 1] if level > 0 else None
 
-    def decide(self, link: LinkEstimate, now: float) -> str | None:
-        """Go down on congestion, up after a quiet spell; returns the version to send."""
+    def decide(
+        self, link: LinkEstimate, now: float, needs: dict[int, float] | None = None, can_probe: bool = False
+    ) -> str | None:
+        """Go down on congestion, up after a quiet spell; returns the version to send.
+
+        `needs`: the bits per second each level takes (its video with the audio), where known. With `can_probe`
+        (the relay can send this subscriber probes), going up waits for the subscriber's REMB to show room for the
+        next level while the relay probes (`probe_target`); a probe that congests the link ends and counts as a
+        failed attempt. Without, going up is a trial that ends at the first congested report."""
         top = self.top
         if now - self.decided_at < DECIDE_EVERY_S:
             return self.version()  # one RTCP packet reaches each of the subscriber's tracks: one decision
@@ -173,9 +192,19 @@ class Adapter:
         if not self.adapt or top == 0:
             self.level = top
             self.reason = None
+            self.probe_target = None
             return self.version()
         settling = now - self.lowered_at < SETTLE_S  # the queue a higher level built is still draining
-        if link.congested(now) and not settling:
+        cause = link.congestion(now)
+        if self.probe_target is not None:
+            remb = link.fresh_remb(now)
+            if cause is not None or now - self.probe_since > PROBE_MAX_S or self.level >= top:
+                self._end_probe(now, failed=self.level < top)
+            elif remb is not None and remb >= self.probe_target:
+                self._end_probe(now, failed=False)
+                self._raise(now, top)
+            return self.version()
+        if cause is not None and not settling:
             self.congested_reports += 1
             self.quiet_since = now
         else:
@@ -186,25 +215,37 @@ class Adapter:
             self.congested_reports = 0
             if trial:
                 self.failures += 1
-            self._move(self.level - 1, now)
+            self._move(self.level - 1, now, cause)
             self.lowered_at = now
             self.reason = "link"
-        elif self.level < top and now - self.changed_at >= self._wait() and now - self.quiet_since >= HOLD_S:
+        elif self.level < top and now - self.changed_at >= self._wait(can_probe) and now - self.quiet_since >= HOLD_S:
             room = link.may_resume() if self.level == 0 else link.has_room(now)
-            if room:
-                self._move(self.level + 1, now)
-                self.raised_at = now
-                if self.level == top:
-                    self.reason = None
+            need = (needs or {}).get(self.level + 1)
+            if room and can_probe and need and (link.fresh_remb(now) or 0.0) < need:
+                self.probe_target, self.probe_since = need, now
+            elif room:
+                self._raise(now, top)
         return self.version()
 
-    def _wait(self) -> float:
+    def _raise(self, now: float, top: int) -> None:
+        self._move(self.level + 1, now)
+        self.raised_at = now
+        if self.level == top:
+            self.reason = None
+
+    def _end_probe(self, now: float, failed: bool) -> None:
+        self.probe_target = None
+        if failed:
+            self.failures += 1
+            self.changed_at = self.quiet_since = now  # the next attempt waits its back-off from now
+
+    def _wait(self, probe: bool = False) -> float:
         if self.failures == 0:
-            return HOLD_S
+            return PROBE_HOLD_S if probe else TRIAL_HOLD_S
         return BACKOFF_S[min(self.failures, len(BACKOFF_S)) - 1]
 
-    def _move(self, level: int, now: float) -> None:
+    def _move(self, level: int, now: float, cause: str | None = None) -> None:
         if level != self.level:
             self.level, self.changed_at = level, now
-            self.history.append((now, level))
+            self.history.append((now, level, cause))
             del self.history[:-20]

@@ -21,7 +21,7 @@ from aiortc import RTCRtpReceiver
 from aiortc.rtp import AnyRtcpPacket, RtcpSrPacket, RtpPacket, unwrap_rtx
 
 from lectern.webrtc.relay import seams
-from lectern.webrtc.relay.rtp import ntp_to_unix, vp8_is_keyframe_start
+from lectern.webrtc.relay.rtp import extension_offset, ntp_to_unix, vp8_is_keyframe_start
 
 if TYPE_CHECKING:
     from lectern.webrtc.relay.subscriber import Subscriber
@@ -58,6 +58,11 @@ class Source:
     pli_pending: asyncio.TimerHandle | None = None
     plis_sent: int = 0
     packets_in: int = 0
+    # What this source carries, in bits per second of payload (averaged over about two seconds).
+    octets_in: int = 0
+    rate_bps: float = 0.0
+    _rate_at: float = 0.0
+    _rate_octets: int = 0
 
     def on_rtp(self, packet: RtpPacket) -> None:
         """Fan one incoming packet out to every subscriber's queue (never awaits)."""
@@ -78,8 +83,15 @@ class Source:
             self.epoch = next(_epochs)
             self.sr = None
         self.packets_in += 1
+        self.octets_in += len(packet.payload)
+        now = time.monotonic()
+        if now - self._rate_at >= 1.0:
+            rate = (self.octets_in - self._rate_octets) * 8 / (now - self._rate_at)
+            self.rate_bps = rate if not self.rate_bps else 0.5 * (self.rate_bps + rate)
+            self._rate_at, self._rate_octets = now, self.octets_in
         keyframe = self.kind == "video" and vp8_is_keyframe_start(packet.payload)
-        templates: dict[tuple[object, ...], bytes] = {}
+        # Per subscriber header layout: the packet serialized once, and where its abs-send-time goes (-1: none).
+        templates: dict[tuple[object, ...], tuple[bytes, int]] = {}
         kind, seq, ts, epoch = self.kind, packet.sequence_number, packet.timestamp, self.epoch
         for sub in self.subscribers:
             out = sub.tracks.get(kind)
@@ -89,11 +101,18 @@ class Source:
                 if out.pending is not self or not keyframe:
                     continue
                 out.source, out.pending = self, None  # the switch to this version, at its keyframe
-            data = templates.get(out.template_key)
-            if data is None:
+            template = templates.get(out.template_key)
+            if template is None:
                 packet.extensions.mid = out.mid
-                data = templates[out.template_key] = packet.serialize(out.ext_map)
-            sub.enqueue(out, data, mime, seq, ts, keyframe, epoch)
+                missing = out.abs_id is not None and packet.extensions.abs_send_time is None
+                if missing:
+                    packet.extensions.abs_send_time = 0  # a place for the relay's own send time
+                data = packet.serialize(out.ext_map)
+                if missing:
+                    packet.extensions.abs_send_time = None  # aiortc's own estimate reads the publisher's
+                at = extension_offset(data, out.abs_id) if out.abs_id is not None else None
+                template = templates[out.template_key] = (data, -1 if at is None else at)
+            sub.enqueue(out, template[0], mime, seq, ts, keyframe, epoch, template[1])
 
     def on_rtcp(self, packet: AnyRtcpPacket) -> None:
         """Remember the publisher's NTP/RTP mapping from its Sender Reports."""

@@ -14,7 +14,15 @@ from aiortc.rtp import AnyRtcpPacket, HeaderExtensionsMap, RtcpSenderInfo, RtcpS
 
 from lectern.webrtc.relay import seams
 from lectern.webrtc.relay.forward import ALLOWED_CODECS, Source
-from lectern.webrtc.relay.rtp import StreamRewriter, rewrite_header, rtx_wrap, seq_add, unix_to_ntp
+from lectern.webrtc.relay.rtp import (
+    ABS_SEND_TIME_URI,
+    StreamRewriter,
+    abs_send_time,
+    rewrite_header,
+    rtx_wrap,
+    seq_add,
+    unix_to_ntp,
+)
 
 
 @dataclass
@@ -28,9 +36,9 @@ class OutTrack:
     ext_key: tuple[tuple[str, int], ...]
     ext_map: HeaderExtensionsMap
     rewriter: StreamRewriter
-    # Per output sequence number modulo the size: (sequence number, template, payload type, timestamp). The packet
-    # itself is rebuilt only if a NACK asks for it, so a send does not have to keep a copy.
-    history: list[tuple[int, bytes, int, int] | None]
+    # Per output sequence number modulo the size: (sequence number, template, payload type, timestamp, where its
+    # abs-send-time is or -1). The packet is rebuilt only if a NACK or a probe asks for it, so a send keeps no copy.
+    history: list[tuple[int, bytes, int, int, int] | None]
     # RFC 4588 retransmission stream, when the subscriber negotiated one.
     rtx_pt: int | None = None
     rtx_ssrc: int = 0
@@ -55,6 +63,10 @@ class OutTrack:
     srtp_errors: int = 0
     # Where the fan-out sends this track's packets synchronously; set by `Subscriber.start`.
     direct: seams.DirectRtpSender | None = None
+    # The negotiated id of the abs-send-time header extension: the relay stamps its own send time there (the
+    # subscriber's bandwidth estimate is of the relay's link to it, and the relay's probes must be on one clock).
+    abs_id: int | None = None
+    padding_octets: int = 0
     # Sender Reports sent: their NTP middle 32 bits (what a receiver report's LSR repeats) -> when (round trip).
     reports_sent: dict[int, float] = field(default_factory=dict)
     # Subscribers with the same key share one serialized template per incoming packet.
@@ -78,6 +90,7 @@ class OutTrack:
             if c.mimeType.lower().endswith("/rtx") and c.parameters.get("apt") in main_pts and c.payloadType is not None
         ]
         return cls(
+            abs_id=dict(ext_key).get(ABS_SEND_TIME_URI),
             kind=transceiver.kind,
             sender=sender,
             mid=transceiver.mid or "",
@@ -116,15 +129,17 @@ class OutTrack:
             self.pending = source
             source.request_keyframe()
 
-    def prepare(self, data: bytes, mime: str, in_seq: int, in_ts: int, keyframe: bool, epoch: int) -> bytes | None:
+    def prepare(
+        self, data: bytes, mime: str, in_seq: int, in_ts: int, keyframe: bool, epoch: int, stamp_at: int = -1
+    ) -> bytes | None:
         """Rewrite one queued packet for this subscriber, or None when it must be skipped."""
-        header = self.advance(data, mime, in_seq, in_ts, keyframe, epoch)
+        header = self.advance(data, mime, in_seq, in_ts, keyframe, epoch, stamp_at)
         if header is None:
             return None
-        return rewrite_header(data, header[0], header[1], header[2], self.rewriter.ssrc)
+        return _stamped(rewrite_header(data, header[0], header[1], header[2], self.rewriter.ssrc), stamp_at)
 
     def advance(
-        self, data: bytes, mime: str, in_seq: int, in_ts: int, keyframe: bool, epoch: int
+        self, data: bytes, mime: str, in_seq: int, in_ts: int, keyframe: bool, epoch: int, stamp_at: int = -1
     ) -> tuple[int, int, int] | None:
         """Account for one packet about to be sent: keyframe gate, sequence/timestamp mapping, NACK history and
         counters. Returns its (payload type, sequence number, timestamp), or None when it must be skipped."""
@@ -147,7 +162,7 @@ class OutTrack:
             self.need_resync = False
         out_seq, out_ts = rw.rewrite(in_seq, in_ts)
         history = self.history
-        history[out_seq % len(history)] = (out_seq, data, pt, out_ts)
+        history[out_seq % len(history)] = (out_seq, data, pt, out_ts, stamp_at)
         self.packets += 1
         self.octets += len(data) - 12
         self.last_send = time.monotonic()
@@ -206,8 +221,32 @@ class OutTrack:
         entry = self.history[seq % len(self.history)]
         if entry is None or entry[0] != seq or self.rtx_pt is None:
             return None
-        _, template, pt, ts = entry
-        original = rewrite_header(template, pt, seq, ts, self.rewriter.ssrc)
+        _, template, pt, ts, stamp_at = entry
+        original = _stamped(rewrite_header(template, pt, seq, ts, self.rewriter.ssrc), stamp_at)
         data = rtx_wrap(original, self.rtx_pt, self.rtx_seq, self.rtx_ssrc)
         self.rtx_seq = seq_add(self.rtx_seq, 1)
         return data
+
+    def recent(self, count: int) -> list[int]:
+        """The output sequence numbers of up to `count` packets sent last, newest first (for probes)."""
+        if not self.packets:
+            return []
+        last = (self.rewriter.next_seq - 1) % (1 << 16)
+        size = len(self.history)
+        found = []
+        for back in range(min(count, size)):
+            seq = (last - back) % (1 << 16)
+            entry = self.history[seq % size]
+            if entry is None or entry[0] != seq:
+                break
+            found.append(seq)
+        return found
+
+
+def _stamped(packet: bytes, stamp_at: int) -> bytes:
+    """The packet with the relay's send time in its abs-send-time extension at `stamp_at` (-1: none)."""
+    if stamp_at < 0:
+        return packet
+    out = bytearray(packet)
+    out[stamp_at : stamp_at + 3] = abs_send_time(time.monotonic())
+    return bytes(out)

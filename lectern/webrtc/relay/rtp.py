@@ -182,3 +182,35 @@ def rtx_wrap(data: bytes, payload_type: int, seq: int, ssrc: int) -> bytes:
     length = rtp_header_length(data)
     header = rewrite_header(data[:length], payload_type, seq, int.from_bytes(data[4:8], "big"), ssrc)
     return header + data[2:4] + data[length:]
+
+
+ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+
+
+def extension_offset(data: bytes, ext_id: int) -> int | None:
+    """Where the value of a one-byte-header extension element (RFC 8285, profile 0xBEDE) starts in a serialized
+    RTP packet, or None when the packet does not carry it."""
+    if len(data) < RTP_HEADER_SIZE or not data[0] & 0x10:
+        return None
+    pos = RTP_HEADER_SIZE + 4 * (data[0] & 0x0F)
+    if len(data) < pos + 4 or data[pos : pos + 2] != b"\xbe\xde":
+        return None
+    end = min(pos + 4 + 4 * int.from_bytes(data[pos + 2 : pos + 4], "big"), len(data))
+    pos += 4
+    while pos < end:
+        byte = data[pos]
+        if byte == 0:  # padding between elements
+            pos += 1
+            continue
+        element, length = byte >> 4, (byte & 0x0F) + 1
+        if element == 15:
+            return None
+        if element == ext_id:
+            return pos + 1 if pos + 1 + length <= end else None
+        pos += 1 + length
+    return None
+
+
+def abs_send_time(seconds: float) -> bytes:
+    """The abs-send-time extension's value for a time in seconds: 24 bits, 6.18 fixed point, wrapping every 64 s."""
+    return (int(seconds * (1 << 18)) & 0xFFFFFF).to_bytes(3, "big")

@@ -16,6 +16,7 @@ import asyncio
 import importlib.metadata
 import logging
 import queue
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,7 +35,7 @@ from aiortc.rtp import (
 )
 from pylibsrtp import Session as SrtpSession
 
-from lectern.webrtc.relay.rtp import rewrite_header_into
+from lectern.webrtc.relay.rtp import abs_send_time, rewrite_header_into
 
 try:  # the direct send path's internals; without them it is off (see direct_path_problem)
     from aioice.ice import CandidatePair, StunProtocol
@@ -298,7 +299,7 @@ class DirectRtpSender:
                 self._udp, self._buffered = transport, buffered
                 self._addr = pair.remote_addr
 
-    def send(self, data: bytes, payload_type: int, seq: int, ts: int, ssrc: int) -> bool:
+    def send(self, data: bytes, payload_type: int, seq: int, ts: int, ssrc: int, stamp_at: int = -1) -> bool:
         """Rewrite `data`'s header, SRTP-protect and send it; call only right after `writable()` said yes.
 
         Returns False when libsrtp refused the packet (a sequence number it already protected, for one: the
@@ -306,6 +307,8 @@ class DirectRtpSender:
         """
         length = self._len
         length[0] = rewrite_header_into(self._view, data, payload_type, seq, ts, ssrc)
+        if stamp_at >= 0:  # the relay's own send time in the abs-send-time extension
+            self._view[stamp_at : stamp_at + 3] = abs_send_time(time.monotonic())
         if srtp_lib.srtp_protect(self._handle, self._cdata, length):
             self.errors += 1
             return False

@@ -40,6 +40,11 @@ from lectern.webrtc.relay.out_track import OutTrack
 
 logger = logging.getLogger(__name__)
 
+PROBE_HEADROOM = 1.25  # a level needs the REMB to show this much more than its video and audio carry
+PROBE_TICK_S = 0.02
+PROBE_PACKETS = 32  # probes repeat the video's last packets
+PROBE_START_BPS = 64_000.0  # before any REMB (a paused video): probe this much over what is sent
+
 
 @dataclass
 class Subscriber:
@@ -49,7 +54,7 @@ class Subscriber:
     pc: RTCPeerConnection
     queue_size: int
     tracks: dict[str, OutTrack] = field(default_factory=dict)
-    queue: deque[tuple[OutTrack, bytes, str, int, int, bool, int]] = field(default_factory=deque)
+    queue: deque[tuple[OutTrack, bytes, str, int, int, bool, int, int]] = field(default_factory=deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
     # True while the writer task drains the queue: the fan-out must not overtake a packet it holds.
@@ -66,6 +71,7 @@ class Subscriber:
     adapter: Adapter = field(default_factory=Adapter)
     audio_loss: float | None = None  # from the reports about its audio: what the publisher's Opus FEC is set for
     _rate_mark: tuple[float, int] = (0.0, 0)
+    prober: asyncio.Future[None] | None = None
 
     def start(self) -> None:
         """Start the writer task, hook the senders' RTCP, and start forwarding once DTLS is connected."""
@@ -97,7 +103,9 @@ class Subscriber:
                     wanted.request_keyframe()
         self.ready = ready
 
-    def enqueue(self, out: OutTrack, data: bytes, mime: str, seq: int, ts: int, key: bool, epoch: int) -> None:
+    def enqueue(
+        self, out: OutTrack, data: bytes, mime: str, seq: int, ts: int, key: bool, epoch: int, stamp_at: int = -1
+    ) -> None:
         """Send a packet now if nothing is queued ahead of it and the transport takes it; otherwise queue it, and
         on overflow drop everything queued and restart video at the next keyframe."""
         if not self.ready:
@@ -106,8 +114,10 @@ class Subscriber:
         if not queue and not self.writing:
             direct = out.direct
             if direct is not None and direct.writable(len(data)):
-                header = out.advance(data, mime, seq, ts, key, epoch)
-                if header is not None and not direct.send(data, header[0], header[1], header[2], out.rewriter.ssrc):
+                header = out.advance(data, mime, seq, ts, key, epoch, stamp_at)
+                if header is not None and not direct.send(
+                    data, header[0], header[1], header[2], out.rewriter.ssrc, stamp_at
+                ):
                     out.srtp_errors += 1
                 return
         if len(queue) >= self.queue_size:
@@ -121,7 +131,7 @@ class Subscriber:
                     if (wanted := track.wanted()) is not None:
                         wanted.request_keyframe()
             return
-        queue.append((out, data, mime, seq, ts, key, epoch))
+        queue.append((out, data, mime, seq, ts, key, epoch, stamp_at))
         self.wake.set()
 
     async def _write(self) -> None:
@@ -132,8 +142,8 @@ class Subscriber:
                 self.wake.clear()
                 self.writing = True
                 while queue:
-                    out, data, mime, seq, ts, key, epoch = queue.popleft()
-                    packet = out.prepare(data, mime, seq, ts, key, epoch)
+                    out, data, mime, seq, ts, key, epoch, stamp_at = queue.popleft()
+                    packet = out.prepare(data, mime, seq, ts, key, epoch, stamp_at)
                     if packet is not None:
                         try:
                             await seams.send_rtp(out.sender, packet)
@@ -192,7 +202,7 @@ class Subscriber:
 
     def _measure_sent(self, now: float) -> None:
         at, octets = self._rate_mark
-        total = sum(t.octets for t in self.tracks.values())
+        total = sum(t.octets + t.padding_octets for t in self.tracks.values())
         if now - at >= 0.5:
             rate = (total - octets) * 8 / (now - at) if at else 0.0
             self.link.sent_bps = rate if not self.link.sent_bps else 0.5 * (self.link.sent_bps + rate)
@@ -222,11 +232,46 @@ class Subscriber:
         self._apply()
 
     def adapt(self) -> None:
-        """The video level for the link as it stands (called with each report)."""
+        """The video level for the link as it stands (called with each report); a probe when it asks for one."""
         now = time.monotonic()
         self._measure_sent(now)
-        self.adapter.decide(self.link, now)
+        video, audio = self.tracks.get("video"), self.tracks.get("audio")
+        needs: dict[int, float] = {}
+        if video is not None:
+            sound = audio.source.rate_bps if audio is not None and audio.source is not None else 0.0
+            for level, source in enumerate(video.versions.values(), start=1):
+                if source.rate_bps:
+                    needs[level] = (source.rate_bps + sound) * PROBE_HEADROOM
+        can_probe = video is not None and video.rtx_pt is not None and video.abs_id is not None and video.packets > 0
+        self.adapter.decide(self.link, now, needs, can_probe)
         self._apply()
+        if self.adapter.probe_target is not None and (self.prober is None or self.prober.done()) and video:
+            self.prober = asyncio.ensure_future(self._probe(video))
+
+    async def _probe(self, video: OutTrack) -> None:
+        """Send probes while the adapter asks: retransmissions of the video's last packets on its RTX stream,
+        stamped with the relay's send time, raising what the subscriber receives to its REMB (its estimate then
+        climbs) and at most to the next level's need. A probe never goes over the REMB, so it fills a link only as
+        far as the subscriber's own estimate says it can take; congestion ends it (adapt.py)."""
+        budget, last = 0.0, time.monotonic()
+        try:
+            while (target := self.adapter.probe_target) is not None and self.ready:
+                await asyncio.sleep(PROBE_TICK_S)
+                now = time.monotonic()
+                remb = self.link.fresh_remb(now)
+                ceiling = min(target, remb) if remb is not None else self.link.sent_bps + PROBE_START_BPS
+                budget += max(0.0, ceiling - self.link.sent_bps) * (now - last) / 8
+                last = now
+                recent = video.recent(PROBE_PACKETS)
+                while budget > 0 and recent:
+                    data = video.retransmission(recent.pop())
+                    if data is None:
+                        break
+                    await seams.send_rtp(video.sender, data)
+                    video.padding_octets += len(data)
+                    budget -= len(data)
+        except ConnectionError:
+            return
 
     def _apply(self) -> None:
         audio = self.tracks.get("audio")
@@ -278,6 +323,7 @@ class Subscriber:
                 "plis_received": t.plis_received,
                 "plis_forwarded": t.plis_forwarded,
                 "srtp_errors": t.srtp_errors,
+                "probe_octets": t.padding_octets,
             }
             for kind, t in self.tracks.items()
         }
@@ -290,9 +336,12 @@ class Subscriber:
             "queued": len(self.queue),
             "tracks": tracks,
             "link": self.link_figures(),
+            # The video level's last changes, seconds ago: (seconds, level, what lowered it).
+            "levels": [(round(time.monotonic() - t, 1), level, cause) for t, level, cause in self.adapter.history],
         }
 
     def stop(self) -> None:
-        """Stop the writer; the relay closes the peer connection."""
-        if self.task is not None:
-            self.task.cancel()
+        """Stop the writer and any probe; the relay closes the peer connection."""
+        for task in (self.task, self.prober):
+            if task is not None:
+                task.cancel()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from lectern.webrtc.relay.adapt import BACKOFF_S, HOLD_S, Adapter, LinkEstimate
+from lectern.webrtc.relay.adapt import BACKOFF_S, TRIAL_HOLD_S, Adapter, LinkEstimate
 
 KBPS = 1000.0
 
@@ -34,7 +34,7 @@ def test_a_subscriber_starts_on_the_cheapest_version_and_climbs_on_a_quiet_link(
     chosen = _run(adapter, _link(remb=600 * KBPS), 1.0, 8)
     assert chosen[0] == "low"
     assert chosen[-1] == "high"
-    assert chosen.index("high") >= HOLD_S - 1  # not before a quiet spell
+    assert chosen.index("high") >= TRIAL_HOLD_S - 1  # not before a quiet spell
     assert adapter.reason is None
 
 
@@ -156,3 +156,45 @@ def test_a_trial_that_congests_ends_at_once_and_the_drain_is_not_counted() -> No
     assert adapter.decide(congested, now + 2) == "low"
     assert adapter.decide(congested, now + 3) == "low"
     assert adapter.failures == 1
+
+
+def test_going_up_waits_for_a_probe_to_show_room_for_the_next_level() -> None:
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    needs = {1: 200 * KBPS, 2: 900 * KBPS}
+    link = _link(remb=300 * KBPS, sent=200 * KBPS)
+    now = 1.0
+    while adapter.probe_target is None:
+        assert adapter.decide(link, now, needs, can_probe=True) == "low"
+        link.remb_at = now
+        now += 1
+    assert adapter.probe_target == 900 * KBPS
+    # The REMB climbs as the probe raises what the subscriber receives; the high version only once it has room.
+    for remb in (400, 550, 700, 850):
+        link.remb(remb * KBPS, now)
+        assert adapter.decide(link, now, needs, can_probe=True) == "low"
+        now += 1
+    link.remb(950 * KBPS, now)
+    assert adapter.decide(link, now, needs, can_probe=True) == "high"
+    assert adapter.probe_target is None and adapter.failures == 0
+
+
+def test_a_probe_that_fills_the_link_ends_without_moving_up() -> None:
+    """256 kbps: the REMB climbs with the probe until the link fills; it falls, the probe ends, the low version
+    stays and the next probe waits its back-off."""
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    needs = {1: 200 * KBPS, 2: 900 * KBPS}
+    link = _link(remb=280 * KBPS, sent=190 * KBPS)
+    now = 1.0
+    while adapter.probe_target is None:
+        adapter.decide(link, now, needs, can_probe=True)
+        link.remb_at = now
+        now += 1
+    link.remb(290 * KBPS, now)
+    adapter.decide(link, now, needs, can_probe=True)
+    link.sent_bps = 280 * KBPS  # the probe at the REMB
+    link.remb(0.85 * 250 * KBPS, now + 1)  # overuse: 85% of what arrives
+    assert adapter.decide(link, now + 1, needs, can_probe=True) == "low"
+    assert adapter.probe_target is None and adapter.failures == 1
+    assert adapter.version() == "low"

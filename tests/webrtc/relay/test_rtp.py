@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from aiortc.rtp import RtpPacket, unwrap_rtx
+from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
+from aiortc.rtp import HeaderExtensionsMap, RtpPacket, unwrap_rtx
 
 from lectern.webrtc.relay.rtp import (
+    ABS_SEND_TIME_URI,
     StreamRewriter,
+    abs_send_time,
+    extension_offset,
     ntp_to_unix,
     rewrite_header,
     rewrite_header_into,
@@ -155,3 +159,26 @@ def test_rtx_wrap_round_trips_through_aiortc() -> None:
 def test_ntp_round_trip() -> None:
     assert abs(ntp_to_unix(unix_to_ntp(1_700_000_000.25)) - 1_700_000_000.25) < 1e-6
     assert unix_to_ntp(0.0) >> 32 == 2_208_988_800
+
+
+def test_extension_offset_finds_a_one_byte_header_element() -> None:
+    ext_map = HeaderExtensionsMap()
+    ext_map.configure(
+        RTCRtpParameters(
+            headerExtensions=[
+                RTCRtpHeaderExtensionParameters(id=1, uri="urn:ietf:params:rtp-hdrext:sdes:mid"),
+                RTCRtpHeaderExtensionParameters(id=3, uri=ABS_SEND_TIME_URI),
+            ]
+        )
+    )
+    packet = RtpPacket(payload_type=96, sequence_number=7, timestamp=9, ssrc=1234, payload=b"\x90\x80abc")
+    packet.extensions.mid = "1"
+    packet.extensions.abs_send_time = 0x123456
+    data = packet.serialize(ext_map)
+    at = extension_offset(data, 3)
+    assert at is not None and data[at : at + 3] == bytes.fromhex("123456")
+    assert extension_offset(data, 5) is None
+    assert extension_offset(data[:12], 3) is None  # no extension block
+    # The relay stamps its own time there: 6.18 fixed point seconds, wrapping every 64 s.
+    assert abs_send_time(1.5) == (int(1.5 * 2**18)).to_bytes(3, "big")
+    assert abs_send_time(64.0 + 1.5) == abs_send_time(1.5)
