@@ -237,7 +237,8 @@ class Adapter:
         self.probe_target = None
         if failed:
             self.failures += 1
-            self.changed_at = self.quiet_since = now  # the next attempt waits its back-off from now
+            # The next attempt waits its back-off from now, and the queue the probe built drains uncounted.
+            self.changed_at = self.quiet_since = self.lowered_at = now
 
     def _wait(self, probe: bool = False) -> float:
         if self.failures == 0:

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 PROBE_HEADROOM = 1.25  # a level needs the REMB to show this much more than its video and audio carry
 PROBE_TICK_S = 0.02
 PROBE_PACKETS = 32  # probes repeat the video's last packets
-PROBE_START_BPS = 64_000.0  # before any REMB (a paused video): probe this much over what is sent
+PROBE_START_BPS = 32_000.0  # before any REMB (a paused video): probe this much over what is sent
 
 
 @dataclass
@@ -160,6 +160,8 @@ class Subscriber:
     def _rtcp_handler(self, out: OutTrack) -> Callable[[AnyRtcpPacket], Awaitable[bool]]:
         async def handle(packet: AnyRtcpPacket) -> bool:
             if isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
+                if out.source is None or self.link.congested(time.monotonic()):
+                    return True  # audio first: no retransmissions of a paused video or into a full link
                 for seq in packet.lost:
                     data = out.retransmission(seq)
                     if data is not None:
