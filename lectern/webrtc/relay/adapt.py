@@ -40,6 +40,8 @@ REMB_FRESH_S = 5.0
 DECIDE_EVERY_S = 0.4
 PROBE_HOLD_S = 2.0  # a probe never fills the link past the REMB: it may start soon after a change
 PROBE_MAX_S = 30.0  # a probe whose REMB has not reached its target by then ends as a failed attempt
+PROBE_RTT_GROWTH_MS = 150.0  # a probe ends at this much growth of the round trip: a queue building
+PROBE_RAMP = 0.1  # a probe raises what is sent by at most this share of it per second
 SETTLE_S = 3.0  # after going down, congestion is not counted while the queue drains
 LOSS_WEIGHT = 0.3  # exponential average of the reported loss
 
@@ -115,6 +117,9 @@ class LinkEstimate:
             return False
         remb = self.fresh_remb(now)
         return remb is None or not self.sent_bps or remb >= REMB_ROOM * self.sent_bps
+
+    def rtt_grew(self, now: float, by_ms: float) -> bool:
+        return self.rtt_ms is not None and self.best_rtt_ms is not None and self.rtt_ms > self.best_rtt_ms + by_ms
 
     def may_resume(self) -> bool:
         if self.loss is not None and self.loss >= LOSS_RESUME:
@@ -198,7 +203,8 @@ class Adapter:
         cause = link.congestion(now)
         if self.probe_target is not None:
             remb = link.fresh_remb(now)
-            if cause is not None or now - self.probe_since > PROBE_MAX_S or self.level >= top:
+            queueing = link.rtt_grew(now, PROBE_RTT_GROWTH_MS)  # a probe stops at the first sign of a queue
+            if cause is not None or queueing or now - self.probe_since > PROBE_MAX_S or self.level >= top:
                 self._end_probe(now, failed=self.level < top)
             elif remb is not None and remb >= self.probe_target:
                 self._end_probe(now, failed=False)

@@ -34,7 +34,7 @@ from aiortc.rtp import (
 from pylibsrtp import Error as SrtpError
 
 from lectern.webrtc.relay import seams
-from lectern.webrtc.relay.adapt import CHOICE_CEILING, Adapter, LinkEstimate
+from lectern.webrtc.relay.adapt import CHOICE_CEILING, PROBE_RAMP, Adapter, LinkEstimate
 from lectern.webrtc.relay.forward import Source
 from lectern.webrtc.relay.out_track import OutTrack
 
@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 PROBE_HEADROOM = 1.25  # a level needs the REMB to show this much more than its video and audio carry
 PROBE_TICK_S = 0.02
 PROBE_PACKETS = 32  # probes repeat the video's last packets
-PROBE_START_BPS = 32_000.0  # before any REMB (a paused video): probe this much over what is sent
+PROBE_START_BPS = 32_000.0  # a probe starts this much over what is sent
 
 
 @dataclass
@@ -255,13 +255,17 @@ class Subscriber:
         stamped with the relay's send time, raising what the subscriber receives to its REMB (its estimate then
         climbs) and at most to the next level's need. A probe never goes over the REMB, so it fills a link only as
         far as the subscriber's own estimate says it can take; congestion ends it (adapt.py)."""
-        budget, last = 0.0, time.monotonic()
+        budget = 0.0
+        last = start = time.monotonic()
+        base = self.link.sent_bps
         try:
             while (target := self.adapter.probe_target) is not None and self.ready:
                 await asyncio.sleep(PROBE_TICK_S)
                 now = time.monotonic()
                 remb = self.link.fresh_remb(now)
-                ceiling = min(target, remb) if remb is not None else self.link.sent_bps + PROBE_START_BPS
+                # Up to the REMB, climbing gently (10% a second): a queue shows in the round trip before it drops.
+                ramp = base * (1 + PROBE_RAMP * (now - start)) + PROBE_START_BPS
+                ceiling = min(target, ramp, remb) if remb is not None else ramp
                 budget += max(0.0, ceiling - self.link.sent_bps) * (now - last) / 8
                 last = now
                 recent = video.recent(PROBE_PACKETS)
