@@ -77,6 +77,9 @@ function whenOnline() {
   });
 }
 
+/** How long a "disconnected" subscription may take to come back by itself before it is made afresh (ms). */
+const DISCONNECTED_GRACE = 2000;
+
 /** @type {Record<Slot, number>} failed attempts to make each slot's subscription afresh, since it last worked */
 const retries = { main: 0, floor: 0 };
 
@@ -87,13 +90,17 @@ const retries = { main: 0, floor: 0 };
  * @param {RTCPeerConnection} pc  the lost connection
  */
 function resubscribe(slot, pc) {
-  const delay = Math.min(5000, 1000 * retries[slot]);
+  // A "disconnected" connection often comes back by itself (a weak link misses a few ICE checks): give it
+  // DISCONNECTED_GRACE first; the subscription is remade only if it is still not connected then.
+  const grace = pc.connectionState === "disconnected" ? DISCONNECTED_GRACE : 0;
+  const delay = Math.max(grace, Math.min(5000, 1000 * retries[slot]));
   const seated = joins();
   retries[slot] += 1;
   setTimeout(() => {
     Promise.all([whenJoined(), whenOnline()])
       .then(() => {
         if (state.over || state.subs[slot] !== pc || joins() !== seated) return undefined;
+        if (pc.connectionState === "connected") return undefined; // it came back by itself
         const attempt = subscribe(slot);
         const made = state.subs[slot];
         return attempt.catch(() => {
