@@ -21,9 +21,9 @@ on/off ratios, and the issue's targets with PASS/FAIL for the ON run (and for OF
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
-import os
 import shutil
 import statistics
 import sys
@@ -241,8 +241,6 @@ def relay_figures(app: Any, lecture_id: int) -> list[tuple[str, dict[str, Any]]]
         stats = client.stats(f"{lecture_id}:main")
     except Exception:  # a relay that names its lectures otherwise: no relay figures
         return []
-    if os.environ.get("LINKS_DEBUG"):
-        print("publisher", stats.get("publisher"), file=sys.stderr)
     return list((stats.get("subscribers") or {}).items())
 
 
@@ -275,6 +273,8 @@ def run(browser: Browser, tmp: Path, profiles: list[Profile], adapt: bool, secon
                 cadet = Cadet(profile, username, context, page)
                 cadets.append(cadet)
                 sign_in(page, base, username)  # signed in on a good link: the page load is not what is measured
+                if profile.name.endswith(SLIDES):  # the choice the room page keeps for this lecture
+                    page.evaluate(f"localStorage.setItem('lectern.receive.{lecture_id}', 'slides')")
                 cadet.cdp = emulate(page, profile)  # before the page connects: applies to its peer connections
                 page.goto(room, timeout=60_000)
             # Every cadet has asked to join; give the slowest its first frame (or up to `warmup`), then measure.
@@ -369,6 +369,10 @@ def targets(results: list[Result], baseline_fps: float | None) -> list[tuple[str
           lambda r: fmt(r.rtt, ".0f", 1000) + " ms")  # fmt: skip
     check("128k: audio concealed < 10%", low, lambda r: r.concealed is not None and r.concealed < 0.10,
           lambda r: fmt(r.concealed, ".1f", 100) + "%")  # fmt: skip
+    slides = by.get(PROFILES["128kbps"].name + SLIDES)
+    check("128k, audio and slides: audio concealed < 10%", slides,
+          lambda r: r.concealed is not None and r.concealed < 0.10,
+          lambda r: fmt(r.concealed, ".1f", 100) + "%")  # fmt: skip
     check("good cadet fps within 10% of alone", good, lambda r: baseline_fps and r.fps >= 0.9 * baseline_fps,
           lambda r: f"{r.fps:.1f} vs {fmt(baseline_fps, '.1f')} fps")  # fmt: skip
     return checks
@@ -380,16 +384,32 @@ def ratio(on: float | None, off: float | None) -> str:
     return f"{on / off:.2f}"
 
 
+# A profile name with "+slides": that cadet chose "Audio and slides" in the room (kept by the page per lecture).
+SLIDES = " (audio and slides)"
+
+
+def _profile(key: str) -> Profile:
+    base, _, choice = key.partition("+")
+    if choice not in ("", "slides"):
+        raise SystemExit(f"--profiles: {key!r}: only +slides may follow a profile")
+    profile = PROFILES[base]
+    return dataclasses.replace(profile, name=profile.name + SLIDES) if choice else profile
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=30, help="measurement window per lecture")
     parser.add_argument("--warmup", type=float, default=10, help="seconds after the last cadet asked to join")
-    parser.add_argument("--profiles", default="1mbps,256kbps,128kbps", help=f"of {','.join(PROFILES)} (good: always)")
+    parser.add_argument(
+        "--profiles",
+        default="1mbps,256kbps,128kbps,128kbps+slides",
+        help=f"of {','.join(PROFILES)}, each may end in +slides (the cadet receives audio and slides); good: always",
+    )
     parser.add_argument("--modes", default="off,on", help="LECTERN_RELAY_ADAPT values to run: off,on")
     parser.add_argument("--no-baseline", action="store_true", help="skip the lecture with the good cadet alone")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    shaped = [PROFILES[p] for p in args.profiles.split(",") if p and p != "good"]
+    shaped = [_profile(p) for p in args.profiles.split(",") if p and p != "good"]
     modes = [m for m in args.modes.split(",") if m]
     assert all(m in ("off", "on") for m in modes), "--modes: off, on"
     for p in shaped:
