@@ -19,7 +19,11 @@ from lectern.platform.models import Role, utcnow
 from lectern.webrtc.models import Attendance
 from tests import factories
 from tests.browser.test_lecture import Watched, advancing
+from tests.browser.test_lecture_slides import SHOWN_PAGE
 from tests.browser.test_roles import sign_in
+from tests.links import KBPS256, emulate
+from tests.webrtc.slides.lessons import add_file_lesson
+from tests.webrtc.slides.pdfs import pdf
 
 # Audio packets received for the tracks the stage's audio element plays, and the connection they came on.
 AUDIO_PACKETS = """async () => {
@@ -222,3 +226,57 @@ def test_a_cadet_offline_for_ten_seconds_is_back_without_a_reload_in_the_same_st
     with app.app_context():
         stays = db.session.scalars(select(Attendance).where(Attendance.user_id == lecture_room["cadets"][0].id)).all()
         assert len(stays) == 1, [(s.joined_at, s.left_at) for s in stays]
+
+
+# The largest frame width decoded on the stage's subscription (0 before any frame).
+VIDEO_WIDTH = """async () => {
+  const stream = document.getElementById("stage-audio").srcObject;
+  const tracks = stream ? stream.getAudioTracks() : [];
+  const pc = window.__recorded.pcs.find((p) => p.getReceivers().some((r) => tracks.includes(r.track)));
+  let width = 0;
+  if (pc) (await pc.getStats()).forEach((s) => {
+    if (s.type === "inbound-rtp" && s.kind === "video") width = Math.max(width, s.frameWidth || 0);
+  });
+  return width;
+}"""
+
+
+def test_a_cadet_on_256_kbps_hears_the_lecture_and_follows_the_slides_while_another_gets_full_video(
+    app: Flask, live_server: str, watch: Callable[[], Watched], lecture_room: dict[str, Any]
+) -> None:
+    add_file_lesson(app, lecture_room["lecture"].course_id, pdf(3), "Forged passports.pdf")
+    host, good, poor = watch().page, watch().page, watch().page
+    go_live(host, live_server, lecture_room)
+    expect(host.locator("#slides-deck option")).to_have_text(["Forged passports.pdf"])
+    host.get_by_role("button", name="Show slides").click()
+    expect(host.locator("#slides-count")).to_have_text("1 / 3")
+
+    join(good, live_server, lecture_room, 0)
+    # The other cadet's browser is on 256 kbps with 300 ms of round trip and 5% loss from before it joins.
+    sign_in(poor, live_server, lecture_room["cadets"][1].username, factories.PASSWORD)
+    session = emulate(poor, KBPS256)
+    poor.goto(lecture_room["room"], timeout=60_000)
+    expect(poor.locator("#connection-state")).to_have_text("Connected", timeout=20_000)
+    deadline = time.monotonic() + 20
+    while poor.evaluate(AUDIO_PACKETS)["packets"] == 0:
+        assert time.monotonic() < deadline, "no audio arrives on the poor link"
+        poor.wait_for_timeout(300)
+
+    # It hears the lecture, without a break, and follows the slides.
+    audio_flows(poor, 6, step=1.0)
+    poor.wait_for_function(f"() => ({SHOWN_PAGE})() === 1", timeout=30_000)
+    host.get_by_role("button", name="Next").click()
+    poor.wait_for_function(f"() => ({SHOWN_PAGE})() === 2", timeout=30_000)
+    audio_flows(poor, 3, step=1.0)
+
+    # The good cadet gets the full video meanwhile; the poor link never gets the high version.
+    deadline = time.monotonic() + 45
+    while good.evaluate(VIDEO_WIDTH) <= 320:
+        assert time.monotonic() < deadline, "the good cadet never got the high version"
+        good.wait_for_timeout(500)
+    advancing(good)
+    assert poor.evaluate(VIDEO_WIDTH) <= 320
+    figures = app.extensions["lectern_relay"].stats(f"{lecture_room['lecture'].id}:main")["subscribers"]
+    versions = sorted(sub["link"]["video"] for sub in figures.values())
+    assert versions[-1] == "high" and versions[0] in ("low", "paused"), versions
+    session.detach()

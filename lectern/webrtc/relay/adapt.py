@@ -42,7 +42,7 @@ PROBE_HOLD_S = 2.0  # a probe never fills the link past the REMB: it may start s
 PROBE_MAX_S = 30.0  # a probe whose REMB has not reached its target by then ends as a failed attempt
 PROBE_RTT_GROWTH_MS = 150.0  # a probe ends at this much growth of the round trip: a queue building
 PROBE_RAMP = 0.1  # a probe raises what is sent by at most this share of it per second
-SETTLE_S = 3.0  # after going down, congestion is not counted while the queue drains
+SETTLE_S = 5.0  # after going down, congestion is not counted while the queue drains (and the REMB recovers)
 LOSS_WEIGHT = 0.3  # exponential average of the reported loss
 
 

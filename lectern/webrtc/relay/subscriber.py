@@ -265,7 +265,8 @@ class Subscriber:
                 remb = self.link.fresh_remb(now)
                 # Up to the REMB, climbing gently (10% a second): a queue shows in the round trip before it drops.
                 ramp = base * (1 + PROBE_RAMP * (now - start)) + PROBE_START_BPS
-                ceiling = min(target, ramp, remb) if remb is not None else ramp
+                # Without a REMB yet (a paused video: the audio carries none), no more than the first step.
+                ceiling = min(target, ramp, remb) if remb is not None else min(target, base + PROBE_START_BPS)
                 budget += max(0.0, ceiling - self.link.sent_bps) * (now - last) / 8
                 last = now
                 recent = video.recent(PROBE_PACKETS)
