@@ -146,3 +146,23 @@ def page(browser: Browser) -> Iterator[Page]:
     problems = violations + errors
     if problems:
         pytest.fail("The page broke the CSP or threw:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def watch(browser: Browser) -> Iterator[Any]:
+    """Makes watched browser contexts (test_lecture.py `Watched`: the page's peer connections recorded); closes
+    them after the test and fails it on any CSP violation or script error."""
+    from tests.browser.test_lecture import Watched
+
+    made: list[Watched] = []
+
+    def new() -> Watched:
+        made.append(Watched(browser))
+        return made[-1]
+
+    yield new
+    for w in made:
+        w.close()
+    problems = [p for w in made for p in w.problems]
+    if problems:
+        pytest.fail("The room broke the CSP or threw:\n" + "\n".join(problems), pytrace=False)

@@ -59,8 +59,9 @@ SENT_VIDEO_LABEL = """() => {
 # One connection publishes the camera and the microphone, and it is connected.
 PUBLISHING_BOTH = """() => {
   const pcs = window.__recorded.publishing();
-  return pcs.length === 1 && pcs[0].connectionState === "connected" &&
-    pcs[0].getSenders().filter((s) => s.track).length === 2;
+  if (pcs.length !== 1 || pcs[0].connectionState !== "connected") return false;
+  const kinds = pcs[0].getSenders().filter((s) => s.track).map((s) => s.track.kind);
+  return kinds.includes("audio") && kinds.includes("video");
 }"""
 
 # Nothing is published, and the camera and microphone are released (every track the page got has stopped).

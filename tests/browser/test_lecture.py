@@ -71,23 +71,6 @@ class Watched:
 
 
 @pytest.fixture
-def watch(browser: Browser) -> Iterator[Callable[[], Watched]]:
-    """Makes watched browser contexts; closes them after the test and fails it on any CSP violation or error."""
-    made: list[Watched] = []
-
-    def new() -> Watched:
-        made.append(Watched(browser))
-        return made[-1]
-
-    yield new
-    for w in made:
-        w.close()
-    problems = [p for w in made for p in w.problems]
-    if problems:
-        pytest.fail("The room broke the CSP or threw:\n" + "\n".join(problems), pytrace=False)
-
-
-@pytest.fixture
 def contexts(watch: Callable[[], Watched]) -> list[Watched]:
     return [watch(), watch()]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from lectern.extensions import db
@@ -78,22 +78,6 @@ HOST_SENDS = """async () => {
 }"""
 
 OPEN_PCS = "() => window.__recorded.pcs.filter((pc) => pc.signalingState !== 'closed').length"
-
-
-@pytest.fixture
-def watch(browser: Browser) -> Iterator[Callable[[], Watched]]:
-    made: list[Watched] = []
-
-    def new() -> Watched:
-        made.append(Watched(browser))
-        return made[-1]
-
-    yield new
-    for w in made:
-        w.close()
-    problems = [p for w in made for p in w.problems]
-    if problems:
-        pytest.fail("The room broke the CSP or threw:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture

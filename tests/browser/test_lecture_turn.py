@@ -4,13 +4,13 @@ credentials Lectern minted for each of them; the cadet sees the video and hears 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from lectern.platform.models import Role, utcnow
 from tests import factories
@@ -35,24 +35,6 @@ SELECTED = """async () => {
   }
   return found;
 }"""
-
-
-@pytest.fixture
-def watch(browser: Browser) -> Iterator[Callable[[], Watched]]:
-    """Watched browser contexts (tests/browser/test_lecture.py), closed after the test, failing it on any CSP
-    violation or script error."""
-    made: list[Watched] = []
-
-    def new() -> Watched:
-        made.append(Watched(browser))
-        return made[-1]
-
-    yield new
-    for w in made:
-        w.close()
-    problems = [p for w in made for p in w.problems]
-    if problems:
-        pytest.fail("The room broke the CSP or threw:\n" + "\n".join(problems), pytrace=False)
 
 
 def through_turn(page: Page, transport: str, connections: int) -> None:
