@@ -261,6 +261,11 @@ def test_a_cadet_on_256_kbps_hears_the_lecture_and_follows_the_slides_while_anot
     advancing(good)
     assert poor.evaluate(VIDEO_WIDTH) <= 320
     figures = app.extensions["lectern_relay"].stats(f"{lecture_room['lecture'].id}:main")["subscribers"]
+    # The sound comes with RED from the instructor's browser (RFC 2198: each packet repeats the one before), and
+    # goes as RED to the cadet whose link loses packets, as plain Opus to the other.
+    stats = app.extensions["lectern_relay"].stats(f"{lecture_room['lecture'].id}:main")
+    assert stats["publisher"]["tracks"]["audio"]["codec"] == "audio/red"
+    assert sorted(sub["tracks"]["audio"]["red"] for sub in figures.values()) == [False, True]
     versions = [sub["link"]["video"] for sub in figures.values()]  # the relay's own view: one high, one held back
     assert sorted(v if v == "high" else "held back" for v in versions if v in ("high", "low", "paused")) == [
         "held back",

@@ -21,14 +21,18 @@ from aiortc import RTCRtpReceiver
 from aiortc.rtp import AnyRtcpPacket, RtcpSrPacket, RtpPacket, unwrap_rtx
 
 from lectern.webrtc.relay import seams
-from lectern.webrtc.relay.rtp import extension_offset, ntp_to_unix, vp8_is_keyframe_start
+from lectern.webrtc.relay.rtp import extension_offset, ntp_to_unix, red_primary, red_retag, vp8_is_keyframe_start
 
 if TYPE_CHECKING:
+    from lectern.webrtc.relay.out_track import OutTrack
     from lectern.webrtc.relay.subscriber import Subscriber
 
 VIDEO_CODEC = "video/vp8"
 AUDIO_CODEC = "audio/opus"
-ALLOWED_CODECS = {VIDEO_CODEC, AUDIO_CODEC}
+# RFC 2198 redundancy around Opus: each packet repeats the previous frame, so a single loss costs nothing. Taken
+# from a publisher that offers it; sent to a subscriber that offers it and loses audio, unwrapped for the others.
+RED_CODEC = "audio/red"
+ALLOWED_CODECS = {VIDEO_CODEC, AUDIO_CODEC, RED_CODEC}
 
 # Stream epochs are unique across all sources: a subscriber track fed by a new publisher must see a new epoch
 # even though that publisher's Source starts counting afresh.
@@ -58,6 +62,7 @@ class Source:
     pli_pending: asyncio.TimerHandle | None = None
     plis_sent: int = 0
     packets_in: int = 0
+    mime: str | None = None  # the codec of the last packet: "audio/red" when the publisher sends RED
     # What this source carries, in bits per second of payload (averaged over about two seconds).
     octets_in: int = 0
     rate_bps: float = 0.0
@@ -83,6 +88,7 @@ class Source:
             self.epoch = next(_epochs)
             self.sr = None
         self.packets_in += 1
+        self.mime = mime
         self.octets_in += len(packet.payload)
         now = time.monotonic()
         if now - self._rate_at >= 1.0:
@@ -101,18 +107,38 @@ class Source:
                 if out.pending is not self or not keyframe:
                     continue
                 out.source, out.pending = self, None  # the switch to this version, at its keyframe
-            template = templates.get(out.template_key)
+            sent_mime, inner = mime, 0
+            key: tuple[object, ...] = out.template_key
+            if mime == RED_CODEC:
+                sent_mime, inner = out.red_form()
+                key = (*key, sent_mime, inner)
+            template = templates.get(key)
             if template is None:
-                packet.extensions.mid = out.mid
-                missing = out.abs_id is not None and packet.extensions.abs_send_time is None
-                if missing:
-                    packet.extensions.abs_send_time = 0  # a place for the relay's own send time
-                data = packet.serialize(out.ext_map)
-                if missing:
-                    packet.extensions.abs_send_time = None  # aiortc's own estimate reads the publisher's
-                at = extension_offset(data, out.abs_id) if out.abs_id is not None else None
-                template = templates[out.template_key] = (data, -1 if at is None else at)
-            sub.enqueue(out, template[0], mime, seq, ts, keyframe, epoch, template[1])
+                template = templates[key] = self._template(packet, out, sent_mime, inner)
+            if template[0]:
+                sub.enqueue(out, template[0], sent_mime, seq, ts, keyframe, epoch, template[1])
+
+    @staticmethod
+    def _template(packet: RtpPacket, out: OutTrack, mime: str, inner_pt: int) -> tuple[bytes, int]:
+        """The packet serialized for subscribers with `out`'s header layout, and where its abs-send-time goes
+        (-1: none). A RED packet (`inner_pt` set) is retagged with the subscriber's Opus payload type when sent as
+        RED, or unwrapped to its primary encoding when sent as Opus; an empty template when it cannot be read."""
+        payload = packet.payload
+        if inner_pt:
+            changed = red_retag(payload, inner_pt) if mime == RED_CODEC else red_primary(payload)
+            if changed is None:
+                return b"", -1
+            packet.payload = changed
+        missing = out.abs_id is not None and packet.extensions.abs_send_time is None
+        if missing:
+            packet.extensions.abs_send_time = 0  # a place for the relay's own send time
+        packet.extensions.mid = out.mid
+        data = packet.serialize(out.ext_map)
+        packet.payload = payload
+        if missing:
+            packet.extensions.abs_send_time = None  # aiortc's own estimate reads the publisher's
+        at = extension_offset(data, out.abs_id) if out.abs_id is not None else None
+        return data, -1 if at is None else at
 
     def on_rtcp(self, packet: AnyRtcpPacket) -> None:
         """Remember the publisher's NTP/RTP mapping from its Sender Reports."""

@@ -13,7 +13,7 @@ from aiortc import RTCRtpSender, RTCRtpTransceiver
 from aiortc.rtp import AnyRtcpPacket, HeaderExtensionsMap, RtcpSenderInfo, RtcpSrPacket
 
 from lectern.webrtc.relay import seams
-from lectern.webrtc.relay.forward import ALLOWED_CODECS, Source
+from lectern.webrtc.relay.forward import ALLOWED_CODECS, AUDIO_CODEC, RED_CODEC, Source
 from lectern.webrtc.relay.rtp import (
     ABS_SEND_TIME_URI,
     StreamRewriter,
@@ -67,6 +67,9 @@ class OutTrack:
     # subscriber's bandwidth estimate is of the relay's link to it, and the relay's probes must be on one clock).
     abs_id: int | None = None
     padding_octets: int = 0
+    # Whether this subscriber gets the publisher's RED audio as RED (it negotiated RED and loses audio), or
+    # unwrapped to plain Opus (forward.py).
+    red: bool = False
     # Sender Reports sent: their NTP middle 32 bits (what a receiver report's LSR repeats) -> when (round trip).
     reports_sent: dict[int, float] = field(default_factory=dict)
     # Subscribers with the same key share one serialized template per incoming packet.
@@ -109,6 +112,13 @@ class OutTrack:
             rtx_ssrc=seams.sender_rtx_ssrc(sender),
             rtx_seq=secrets.randbelow(1 << 15),
         )
+
+    def red_form(self) -> tuple[str, int]:
+        """How a RED packet goes to this subscriber: (MIME type, the Opus payload type inside or around it)."""
+        opus = self.pt_by_mime.get(AUDIO_CODEC, 0)
+        if self.red and RED_CODEC in self.pt_by_mime and opus:
+            return RED_CODEC, opus
+        return AUDIO_CODEC, opus or 1
 
     def wanted(self) -> Source | None:
         """The source this track sends from, or is about to."""

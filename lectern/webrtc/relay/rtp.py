@@ -214,3 +214,54 @@ def extension_offset(data: bytes, ext_id: int) -> int | None:
 def abs_send_time(seconds: float) -> bytes:
     """The abs-send-time extension's value for a time in seconds: 24 bits, 6.18 fixed point, wrapping every 64 s."""
     return (int(seconds * (1 << 18)) & 0xFFFFFF).to_bytes(3, "big")
+
+
+def red_blocks(payload: bytes) -> tuple[list[tuple[int, int, int]], int] | None:
+    """The block headers of an RFC 2198 RED payload: [(payload type, offset of its data, length)], redundant
+    blocks first and the primary last, and the length of the headers; None if malformed."""
+    blocks: list[tuple[int, int]] = []  # (payload type, length; -1 for the primary)
+    pos = 0
+    while True:
+        if pos >= len(payload):
+            return None
+        byte = payload[pos]
+        if not byte & 0x80:  # F clear: the primary block's one-byte header, the last
+            blocks.append((byte & 0x7F, -1))
+            pos += 1
+            break
+        if pos + 4 > len(payload):
+            return None
+        blocks.append((byte & 0x7F, ((payload[pos + 2] & 0x03) << 8) | payload[pos + 3]))
+        pos += 4
+    found, at = [], pos
+    for pt, length in blocks:
+        size = len(payload) - at if length < 0 else length
+        if size < 0 or at + size > len(payload):
+            return None
+        found.append((pt, at, size))
+        at += size
+    return found, pos
+
+
+def red_primary(payload: bytes) -> bytes | None:
+    """The primary (newest) encoding in a RED payload: what a receiver without RED gets; None if malformed."""
+    parsed = red_blocks(payload)
+    if parsed is None:
+        return None
+    _pt, at, size = parsed[0][-1]
+    return payload[at : at + size]
+
+
+def red_retag(payload: bytes, payload_type: int) -> bytes | None:
+    """A RED payload with every block's payload type set to `payload_type` (the receiver's own number for the
+    codec inside); None if malformed."""
+    parsed = red_blocks(payload)
+    if parsed is None:
+        return None
+    out = bytearray(payload)
+    pos = 0
+    while out[pos] & 0x80:
+        out[pos] = 0x80 | (payload_type & 0x7F)
+        pos += 4
+    out[pos] = payload_type & 0x7F
+    return bytes(out)

@@ -326,13 +326,26 @@ def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParamet
     return list(transceiver._codecs)
 
 
-def restrict_codecs(transceiver: RTCRtpTransceiver, allowed: set[str]) -> list[RTCRtpCodecParameters]:
+def restrict_codecs(
+    transceiver: RTCRtpTransceiver,
+    allowed: set[str],
+    offered: list[RTCRtpCodecParameters] | None = None,
+    red_first: bool = False,
+) -> list[RTCRtpCodecParameters]:
     """Keep only `allowed` codecs (lower-case MIME types) and their RTX, before the answer is created.
 
-    The relay cannot transcode, so publisher and subscribers must agree on one codec per kind. Seam: writing
-    `RTCRtpTransceiver._codecs` between setRemoteDescription and createAnswer.
+    The relay cannot transcode, so publisher and subscribers must agree on one codec per kind. aiortc knows no RED
+    (RFC 2198): when "audio/red" is allowed and the `offered` codecs (the remote section's) have RED around a kept
+    Opus, it is answered too: first with `red_first` (a browser sends the first codec of the answer: the
+    publisher's audio comes as RED), last otherwise. Seam: writing `RTCRtpTransceiver._codecs` between
+    setRemoteDescription and createAnswer.
     """
     keep = [c for c in transceiver._codecs if c.mimeType.lower() in allowed]
+    opus = {c.payloadType for c in keep if c.mimeType.lower() == "audio/opus"}
+    for codec in offered or []:
+        if codec.mimeType.lower() == "audio/red" and "audio/red" in allowed and _red_of(codec, opus):
+            keep = [codec, *keep] if red_first else [*keep, codec]
+            break
     for codec in keep:
         if codec.mimeType.lower() == "audio/opus":
             # Opus in-band FEC end to end: a browser sends FEC only when the answer says its peer decodes it, and
@@ -343,6 +356,13 @@ def restrict_codecs(transceiver: RTCRtpTransceiver, allowed: set[str]) -> list[R
     keep += [c for c in transceiver._codecs if c.mimeType.lower().endswith("/rtx") and c.parameters.get("apt") in pts]
     transceiver._codecs = keep
     return list(keep)
+
+
+def _red_of(codec: RTCRtpCodecParameters, payload_types: set[int | None]) -> bool:
+    """Whether a RED codec's format ("111/111") names only these payload types."""
+    names = [str(key) for key in codec.parameters]
+    inner = [p for name in names for p in name.split("/")]
+    return bool(inner) and all(p.isdigit() and int(p) in payload_types for p in inner)
 
 
 def header_extensions_map(transceiver: RTCRtpTransceiver) -> tuple[tuple[tuple[str, int], ...], HeaderExtensionsMap]:

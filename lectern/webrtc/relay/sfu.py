@@ -25,13 +25,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiortc import MediaStreamTrack, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpCodecParameters,
+    RTCSessionDescription,
+)
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 from lectern.webrtc.relay import seams
 from lectern.webrtc.relay.api import RECEIVE_CHOICES, RelayError, RelayOptions
-from lectern.webrtc.relay.forward import ALLOWED_CODECS, Source
+from lectern.webrtc.relay.forward import ALLOWED_CODECS, AUDIO_CODEC, VIDEO_CODEC, Source
 from lectern.webrtc.relay.out_track import OutTrack
 from lectern.webrtc.relay.subscriber import Subscriber
 
@@ -131,6 +138,11 @@ def parse_sdp(sdp: object) -> RTCSessionDescription:
     return RTCSessionDescription(sdp=sdp, type="offer")
 
 
+def _offered_codecs(sdp: str) -> dict[str, list[RTCRtpCodecParameters]]:
+    """The codecs each media section of an offer (checked by `parse_sdp`) lists, by its mid."""
+    return {media.rtp.muxId: list(media.rtp.codecs) for media in SessionDescription.parse(sdp).media}
+
+
 class Relay:
     """The SFU. Create and use it on one event loop; `close()` closes every peer connection it made."""
 
@@ -164,13 +176,16 @@ class Relay:
         if peer_id in lecture.subscribers:
             raise RelayError(f"peer {peer_id} is subscribed; leave first")
         offer = parse_sdp(offer_sdp)
+        offered = _offered_codecs(offer.sdp)
         pc = await self._new_pc(offer)
         publisher = _Publisher(peer_id, pc)
         try:
             for transceiver in pc.getTransceivers():
-                codecs = seams.restrict_codecs(transceiver, ALLOWED_CODECS)
+                codecs = seams.restrict_codecs(
+                    transceiver, ALLOWED_CODECS, offered.get(transceiver.mid or ""), red_first=True
+                )
                 main = [c for c in codecs if c.mimeType.lower() in ALLOWED_CODECS]
-                if not main:
+                if not any(c.mimeType.lower() in (VIDEO_CODEC, AUDIO_CODEC) for c in main):
                     raise RelayError(f"invalid SDP: {transceiver.kind} needs {sorted(ALLOWED_CODECS)}")
                 name = _source_name(transceiver.kind, publisher.sources)
                 transceiver.direction = "recvonly"
@@ -212,12 +227,13 @@ class Relay:
         if peer_id in lecture.subscribers or (lecture.publisher and lecture.publisher.peer_id == peer_id):
             raise RelayError(f"peer {peer_id} is already in lecture {lecture_id}")
         offer = parse_sdp(offer_sdp)
+        offered = _offered_codecs(offer.sdp)
         pc = await self._new_pc(offer)
         sub = Subscriber(peer_id, pc, self.options.queue_size, direct_send=self.direct_send)
         sub.adapter.adapt = self.options.adapt
         try:
             for transceiver in pc.getTransceivers():
-                codecs = seams.restrict_codecs(transceiver, ALLOWED_CODECS)
+                codecs = seams.restrict_codecs(transceiver, ALLOWED_CODECS, offered.get(transceiver.mid or ""))
                 if not any(c.mimeType.lower() in ALLOWED_CODECS for c in codecs):
                     raise RelayError(f"invalid SDP: {transceiver.kind} needs {sorted(ALLOWED_CODECS)}")
                 if transceiver.kind in sub.tracks:
@@ -282,7 +298,7 @@ class Relay:
             else {
                 "peer_id": pub.peer_id,
                 "tracks": {
-                    k: {"packets_received": s.packets_in, "plis_sent": s.plis_sent, "ssrc": s.ssrc}
+                    k: {"packets_received": s.packets_in, "plis_sent": s.plis_sent, "ssrc": s.ssrc, "codec": s.mime}
                     for k, s in pub.sources.items()
                 },
             },

@@ -40,6 +40,7 @@ from lectern.webrtc.relay.out_track import OutTrack
 
 logger = logging.getLogger(__name__)
 
+RED_LOSS = 0.02  # a subscriber losing this share of its audio gets it with RED (twice the sound's bitrate)
 PROBE_HEADROOM = 1.25  # a level needs the REMB to show this much more than its video and audio carry
 PROBE_TICK_S = 0.02
 PROBE_PACKETS = 32  # probes repeat the video's last packets
@@ -283,6 +284,8 @@ class Subscriber:
     def _apply(self) -> None:
         audio = self.tracks.get("audio")
         if audio is not None:
+            # RED (when the publisher sends it and this subscriber took it) once its audio loses packets.
+            audio.red = self.audio_loss is not None and self.audio_loss >= RED_LOSS
             audio.select("main" if self.choice != "nothing" and "main" in audio.versions else None)
         video = self.tracks.get("video")
         if video is not None:
@@ -331,6 +334,7 @@ class Subscriber:
                 "plis_forwarded": t.plis_forwarded,
                 "srtp_errors": t.srtp_errors,
                 "probe_octets": t.padding_octets,
+                "red": t.red,
             }
             for kind, t in self.tracks.items()
         }

@@ -12,6 +12,9 @@ from lectern.webrtc.relay.rtp import (
     abs_send_time,
     extension_offset,
     ntp_to_unix,
+    red_blocks,
+    red_primary,
+    red_retag,
     rewrite_header,
     rewrite_header_into,
     rtp_header_length,
@@ -182,3 +185,17 @@ def test_extension_offset_finds_a_one_byte_header_element() -> None:
     # The relay stamps its own time there: 6.18 fixed point seconds, wrapping every 64 s.
     assert abs_send_time(1.5) == (int(1.5 * 2**18)).to_bytes(3, "big")
     assert abs_send_time(64.0 + 1.5) == abs_send_time(1.5)
+
+
+def test_red_payloads_are_read_and_retagged() -> None:
+    """RFC 2198: one redundant block (PT 111, 20 ms earlier, 3 bytes) then the primary (PT 111)."""
+    red = bytes([0x80 | 111, (960 >> 6) & 0xFF, ((960 & 0x3F) << 2) | 0, 3, 111]) + b"old" + b"newest"
+    assert red_blocks(red) == ([(111, 5, 3), (111, 8, 6)], 5)
+    assert red_primary(red) == b"newest"
+    retagged = red_retag(red, 109)
+    assert retagged is not None and retagged[0] == 0x80 | 109 and retagged[4] == 109
+    assert red_primary(retagged) == b"newest"
+    # Only a primary block: the whole rest is the primary.
+    assert red_primary(bytes([111]) + b"solo") == b"solo"
+    for broken in (b"", bytes([0x80 | 111, 0, 0]), bytes([0x80 | 111, 0, 0, 9, 111]) + b"ab"):
+        assert red_blocks(broken) is None and red_primary(broken) is None
