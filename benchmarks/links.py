@@ -92,30 +92,41 @@ SAMPLE = """async () => {
   const out = { t: performance.now(), joinedAt: probe.joinedAt, firstAudio: probe.firstAudio,
     firstFrame: probe.firstFrame, concealed: 0, samples: 0, audioPackets: 0, audioLost: 0, frames: 0,
     width: 0, height: 0, videoPackets: 0, videoLost: 0, jbDelay: 0, jbCount: 0, rtt: null, notice: "" };
-  for (const pc of probe.receiving()) {
-    const stats = await pc.getStats();
-    let selected = null;
-    stats.forEach((s) => {
-      if (s.type === "transport" && s.selectedCandidatePairId) selected = s.selectedCandidatePairId;
-    });
-    stats.forEach((s) => {
-      if (s.type === "inbound-rtp" && s.kind === "audio") {
-        out.concealed += s.concealedSamples || 0;
-        out.samples += s.totalSamplesReceived || 0;
-        out.audioPackets += s.packetsReceived || 0;
-        out.audioLost += s.packetsLost || 0;
-        out.jbDelay += s.jitterBufferDelay || 0;
-        out.jbCount += s.jitterBufferEmittedCount || 0;
-      } else if (s.type === "inbound-rtp" && s.kind === "video") {
-        out.frames += s.framesDecoded || 0;
-        out.videoPackets += s.packetsReceived || 0;
-        out.videoLost += s.packetsLost || 0;
-        if (s.frameWidth) { out.width = s.frameWidth; out.height = s.frameHeight; }
-      } else if (s.type === "candidate-pair" && (s.id === selected || (selected === null && s.nominated)) &&
-                 s.currentRoundTripTime !== undefined) {
-        out.rtt = s.currentRoundTripTime;
-      }
-    });
+  // Counters are per connection: a subscription made again (a lost link) starts its own from zero, so each
+  // connection's last figures are kept and the page's totals are their sums (they only ever grow).
+  const counted = ["concealed", "samples", "audioPackets", "audioLost", "frames", "videoPackets", "videoLost",
+    "jbDelay", "jbCount"];
+  const open = probe.receiving();
+  for (const pc of probe.pcs) {
+    if (open.includes(pc)) {
+      const m = { concealed: 0, samples: 0, audioPackets: 0, audioLost: 0, frames: 0, videoPackets: 0,
+        videoLost: 0, jbDelay: 0, jbCount: 0 };
+      const stats = await pc.getStats();
+      let selected = null;
+      stats.forEach((s) => {
+        if (s.type === "transport" && s.selectedCandidatePairId) selected = s.selectedCandidatePairId;
+      });
+      stats.forEach((s) => {
+        if (s.type === "inbound-rtp" && s.kind === "audio") {
+          m.concealed += s.concealedSamples || 0;
+          m.samples += s.totalSamplesReceived || 0;
+          m.audioPackets += s.packetsReceived || 0;
+          m.audioLost += s.packetsLost || 0;
+          m.jbDelay += s.jitterBufferDelay || 0;
+          m.jbCount += s.jitterBufferEmittedCount || 0;
+        } else if (s.type === "inbound-rtp" && s.kind === "video") {
+          m.frames += s.framesDecoded || 0;
+          m.videoPackets += s.packetsReceived || 0;
+          m.videoLost += s.packetsLost || 0;
+          if (s.frameWidth) { out.width = s.frameWidth; out.height = s.frameHeight; }
+        } else if (s.type === "candidate-pair" && (s.id === selected || (selected === null && s.nominated)) &&
+                   s.currentRoundTripTime !== undefined) {
+          out.rtt = s.currentRoundTripTime;
+        }
+      });
+      pc.__counted = m;
+    }
+    if (pc.__counted) for (const key of counted) out[key] += pc.__counted[key];
   }
   // The stage's note says why the video is held back for the link; the room's passing notice says the rest.
   for (const id of ["stage-note", "room-notice"]) {
