@@ -78,7 +78,7 @@ function whenOnline() {
 }
 
 /** How long a "disconnected" subscription may take to come back by itself before it is made afresh (ms). */
-const DISCONNECTED_GRACE = 2000;
+const DISCONNECTED_GRACE = 6000;
 
 /** @type {Record<Slot, number>} failed attempts to make each slot's subscription afresh, since it last worked */
 const retries = { main: 0, floor: 0 };
