@@ -16,10 +16,12 @@ import asyncio
 import importlib.metadata
 import logging
 import queue
+import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aioice import stun
 from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpParameters
@@ -55,6 +57,11 @@ LOOPBACK = "127.0.0.1"
 # The most loss the publisher's Opus FEC is set for on the cadets' account (hook_receiver_feedback): beyond it FEC
 # costs the publisher's audio more than it repairs.
 FEC_LOSS_MAX = 0.2
+# Consent freshness (RFC 7675, keep_consent): a check every 4 to 6 s; each request is sent again at 0.5 s and 1.5 s
+# and may be answered until 3.5 s; consent expires 30 s after the last answer, as the RFC says.
+CONSENT_INTERVAL_S = 5.0
+CONSENT_RETRANSMISSIONS = 2
+CONSENT_EXPIRY_S = 30.0
 
 
 def installed_version(distribution: str) -> str | None:
@@ -376,22 +383,86 @@ def header_extensions_map(transceiver: RTCRtpTransceiver) -> tuple[tuple[tuple[s
     return tuple(sorted((e.uri, e.id) for e in exts)), ext_map
 
 
+def ice_connections(pc: RTCPeerConnection) -> list[Any]:
+    """The aioice connections under a peer connection's transceivers (one with BUNDLE), each once.
+    Seam: `RTCIceGatherer._connection`."""
+    found: list[Any] = []
+    for transceiver in pc.getTransceivers():
+        connection = transceiver.sender.transport.transport.iceGatherer._connection
+        if all(connection is not c for c in found):
+            found.append(connection)
+    return found
+
+
 def allow_loopback(pc: RTCPeerConnection, loopback_only: bool = True) -> None:
     """Make the connection's ICE agents offer 127.0.0.1 host candidates, which aioice leaves out by default.
 
     With `loopback_only` the host candidates are 127.0.0.1 alone, so tests and benchmarks never touch a real
-    interface. Call after the transceivers exist and before setLocalDescription (which gathers). Seams:
-    `RTCIceGatherer._connection` and `aioice.Connection.get_component_candidates(component, addresses, timeout)`.
+    interface. Call after the transceivers exist and before setLocalDescription (which gathers).
     """
-    for transceiver in pc.getTransceivers():
-        connection = transceiver.sender.transport.transport.iceGatherer._connection
-        if getattr(connection, "_lectern_loopback", False):
-            continue
-        original = connection.get_component_candidates
+    for connection in ice_connections(pc):
+        loopback_candidates(connection, loopback_only)
 
-        async def gather(component: int, addresses: list[str], timeout: int = 5, _orig: Any = original) -> Any:
-            hosts = [LOOPBACK] if loopback_only else [*addresses, LOOPBACK]
-            return await _orig(component=component, addresses=hosts, timeout=timeout)
 
-        setattr(connection, "get_component_candidates", gather)  # noqa: B010
-        setattr(connection, "_lectern_loopback", True)  # noqa: B010
+def loopback_candidates(connection: Any, loopback_only: bool = True) -> None:
+    """`allow_loopback` for one aioice connection. Seam: `aioice.Connection.get_component_candidates(component,
+    addresses, timeout)`."""
+    if getattr(connection, "_lectern_loopback", False):
+        return
+    original = connection.get_component_candidates
+
+    async def gather(component: int, addresses: list[str], timeout: int = 5) -> Any:
+        hosts = [LOOPBACK] if loopback_only else [*addresses, LOOPBACK]
+        return await original(component=component, addresses=hosts, timeout=timeout)
+
+    setattr(connection, "get_component_candidates", gather)  # noqa: B010
+    setattr(connection, "_lectern_loopback", True)  # noqa: B010
+
+
+def patient_consent(pc: RTCPeerConnection) -> None:
+    """Keep the connection's ICE consent (RFC 7675) on a link with a long round trip: see `keep_consent`.
+    Call after the transceivers exist and before ICE connects (setLocalDescription of the answer)."""
+    for connection in ice_connections(pc):
+        keep_consent(connection)
+
+
+def keep_consent(connection: Any) -> None:
+    """Replace aioice's consent freshness checks on one connection with checks a slow link can answer.
+
+    aioice sends each check once and waits 0.5 s for the answer, and closes the connection after six missed checks
+    in a row. On a round trip over 0.5 s (a cadet at a border post: 600 ms) every check misses, so after about 30 s
+    the relay drops a cadet whose media was flowing all along. Here each check's request is sent again, as STUN does
+    (the same transaction: an answer to any copy counts), and consent expires when no answer came for
+    CONSENT_EXPIRY_S, which is the RFC's rule. A peer that is gone still loses its connection within about 35 s.
+
+    Seams: `aioice.Connection.query_consent` (started by `connect()` once ICE completes; replaced on the instance),
+    `_nominated`, `build_request(pair, nominate)`, `remote_password`, `_query_consent_task`, `close()`, and
+    `StunProtocol.request(request, addr, integrity_key, retransmissions)`.
+    """
+    if getattr(connection, "_lectern_consent", False):
+        return
+
+    async def query_consent() -> None:
+        answered = time.monotonic()
+        while True:
+            await asyncio.sleep(CONSENT_INTERVAL_S * (0.8 + 0.4 * random.random()))  # noqa: S311  # RFC 7675's jitter
+            for pair in list(connection._nominated.values()):
+                request = connection.build_request(pair, nominate=False)
+                try:
+                    await pair.protocol.request(
+                        request,
+                        pair.remote_addr,
+                        integrity_key=connection.remote_password.encode("utf8"),
+                        retransmissions=CONSENT_RETRANSMISSIONS,
+                    )
+                except stun.TransactionError:
+                    continue
+                answered = time.monotonic()
+            if time.monotonic() - answered >= CONSENT_EXPIRY_S:
+                logger.info("ICE consent expired: no answer to a consent check for %.0f s", CONSENT_EXPIRY_S)
+                connection._query_consent_task = None  # close() must not cancel the task that calls it
+                await connection.close()
+                return
+
+    setattr(connection, "query_consent", query_consent)  # noqa: B010
+    setattr(connection, "_lectern_consent", True)  # noqa: B010

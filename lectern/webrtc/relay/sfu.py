@@ -348,6 +348,7 @@ class Relay:
             raise RelayError(f"invalid SDP: {exc!r}") from exc
         if self.options.loopback_only:
             seams.allow_loopback(pc)
+        seams.patient_consent(pc)  # a cadet 600 ms away would lose the relay after 30 s
         return pc
 
     async def _answer(self, pc: RTCPeerConnection) -> str:
