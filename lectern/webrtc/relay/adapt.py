@@ -6,11 +6,11 @@ through LSR/DLSR the round trip) about once a second, and REMB (its own delay-ba
 high version (the versions the publisher sends, cheapest first; a publisher may send one or two).
 
 Audio first: the video goes down a level when the link shows congestion twice in a row (loss over 10%, a REMB that
-fell sharply to under what the relay sends, or the round trip 300 ms over its best), and goes back up only after a
-quiet spell (the REMB and a low loss say there is room) that is longer after each failed attempt (10 s, 20 s ... up
-to 2 minutes), so that a cadet on a link that cannot take more is not tried again and again. A subscriber starts
-on the cheapest version: its first frame comes quickly on any link, and a good link reaches the high version within
-seconds.
+fell sharply to under what the relay sends or is held there, or the round trip 300 ms over its best), and goes back
+up only after a quiet spell (the REMB and a low loss say there is room) that is longer after each failed attempt
+(10 s, 20 s ... up to 2 minutes), so that a cadet on a link that cannot take more is not tried again and again. A
+subscriber starts on the cheapest version: its first frame comes quickly on any link, and a good link reaches the
+high version within seconds.
 
 A REMB cannot show room above what is sent (a browser's estimate stays within about 1.5 times what it receives),
 so going up is a trial: the REMB and the loss only have to say the current level is comfortable.
@@ -30,6 +30,7 @@ RTT_GROWTH_MS = 300.0  # a round trip this much over its best means queues build
 REMB_CONGESTED = 0.9  # a REMB fallen under this share of what is sent: the receiver sees the link full
 REMB_FALL = 0.85  # ... and under this share of its peak in the last REMB_PEAK_S seconds
 REMB_PEAK_S = 4.0
+REMB_STUCK_S = 2.0  # a REMB under what is sent that has not risen for this long: the receiver holds it down
 REMB_ROOM = 1.25  # a REMB over this share of what is sent: the receiver sees room
 CONGESTED_REPORTS = 2  # consecutive congested reports before going down a level
 HOLD_S = 2.0  # the quiet spell before going up
@@ -42,6 +43,8 @@ PROBE_HOLD_S = 2.0  # a probe never fills the link past the REMB: it may start s
 PROBE_MAX_S = 30.0  # a probe whose REMB has not reached its target by then ends as a failed attempt
 PROBE_RTT_GROWTH_MS = 150.0  # a probe ends at this much growth of the round trip: a queue building
 PROBE_RAMP = 0.1  # a probe raises what is sent by at most this share of it per second
+PROBE_START_BPS = 32_000.0  # a probe starts this much over what is sent
+PROBE_BURST_S = 0.1  # probes never make up for more than this long at once
 SETTLE_S = 5.0  # after going down, congestion is not counted while the queue drains (and the REMB recovers)
 LOSS_WEIGHT = 0.3  # exponential average of the reported loss
 
@@ -60,10 +63,12 @@ class LinkEstimate:
     rembs: list[tuple[float, float]] = field(default_factory=list)
     sent_bps: float = 0.0  # what the relay sends this subscriber now (audio and video)
 
-    def report(self, fraction_lost: float, jitter_ms: float | None, rtt_ms: float | None) -> None:
-        """A receiver report block about one of our streams."""
-        fraction_lost = min(max(fraction_lost, 0.0), 1.0)
-        self.loss = fraction_lost if self.loss is None else self.loss + LOSS_WEIGHT * (fraction_lost - self.loss)
+    def report(self, fraction_lost: float | None, jitter_ms: float | None, rtt_ms: float | None) -> None:
+        """A receiver report block about one of our streams; `fraction_lost` None for a stream that carried nothing
+        since its last report (a paused video: its "no loss" says nothing about the link)."""
+        if fraction_lost is not None:
+            fraction_lost = min(max(fraction_lost, 0.0), 1.0)
+            self.loss = fraction_lost if self.loss is None else self.loss + LOSS_WEIGHT * (fraction_lost - self.loss)
         if jitter_ms is not None:
             self.jitter_ms = jitter_ms
         if rtt_ms is not None and 0 <= rtt_ms < 60_000:
@@ -86,6 +91,17 @@ class LinkEstimate:
         peak = max((b for t, b in self.rembs if now - t <= REMB_PEAK_S), default=remb)
         return remb < REMB_FALL * peak and remb < REMB_CONGESTED * self.sent_bps
 
+    def remb_held(self, now: float) -> bool:
+        """Whether the receiver holds its REMB under what the relay sends: it has not risen for REMB_STUCK_S. A
+        browser's estimate that is not held down climbs about 8% a second while it receives more than it; one that
+        stays put under what arrives is its overuse detector at work (a subscriber who joins on a link too small
+        for the cheapest version: its first REMB is already low, so it never falls)."""
+        remb = self.fresh_remb(now)
+        if remb is None or not self.sent_bps or remb >= REMB_CONGESTED * self.sent_bps:
+            return False
+        before = [b for t, b in self.rembs if now - t >= REMB_STUCK_S]
+        return bool(before) and remb <= before[-1]
+
     def fresh_remb(self, now: float) -> float | None:
         return self.remb_bps if now - self.remb_at <= REMB_FRESH_S else None
 
@@ -106,7 +122,7 @@ class LinkEstimate:
         """Which sign of congestion the link shows, if any: "loss", "remb" or "rtt"."""
         if self.loss is not None and self.loss > LOSS_CONGESTED:
             return "loss"
-        if self.remb_fell(now):
+        if self.remb_fell(now) or self.remb_held(now):
             return "remb"
         if self.rtt_ms is not None and self.best_rtt_ms is not None and self.rtt_ms > self.best_rtt_ms + RTT_GROWTH_MS:
             return "rtt"
@@ -227,8 +243,12 @@ class Adapter:
         elif self.level < top and now - self.changed_at >= self._wait(can_probe) and now - self.quiet_since >= HOLD_S:
             room = link.may_resume() if self.level == 0 else link.has_room(now)
             need = (needs or {}).get(self.level + 1)
-            if room and can_probe and need and (link.fresh_remb(now) or 0.0) < need:
-                self.probe_target, self.probe_since = need, now
+            remb = link.fresh_remb(now)
+            if room and can_probe and need and (remb or 0.0) < need:
+                # A video that plays probes only once the subscriber's REMB says what the link takes: a probe on
+                # top of a version the link cannot carry yet would only deepen the queue.
+                if self.level == 0 or remb is not None:
+                    self.probe_target, self.probe_since = need, now
             elif room:
                 self._raise(now, top)
         return self.version()
@@ -256,3 +276,34 @@ class Adapter:
             self.level, self.changed_at = level, now
             self.history.append((now, level, cause))
             del self.history[:-20]
+
+
+@dataclass
+class ProbePacer:
+    """How many bytes of probes the relay may send a subscriber, tick by tick, while the adapter probes.
+
+    What the subscriber receives climbs from what was sent when the probe began (`base_bps`) by PROBE_RAMP a
+    second, never over its REMB (its estimate then climbs too, up to about 1.5 times what it receives) nor over the
+    probe's target. Without a REMB yet (a paused video: audio carries none) it goes no higher than the first step.
+    The probes fill what the media leaves under that ceiling; counting the probes themselves as what is sent would
+    settle halfway between the media and the ceiling, and the REMB with it, short of the next level."""
+
+    base_bps: float
+    start: float
+    last: float | None = None
+    budget: float = 0.0
+
+    def allow(self, now: float, target: float, remb: float | None, media_bps: float) -> float:
+        """The bytes that may go now (may be negative: the last packet went over)."""
+        ramp = self.base_bps * (1 + PROBE_RAMP * (now - self.start)) + PROBE_START_BPS
+        ceiling = min(target, ramp, remb) if remb is not None else min(target, self.base_bps + PROBE_START_BPS)
+        elapsed = now - (self.start if self.last is None else self.last)
+        self.last = now
+        self.budget += max(0.0, ceiling - media_bps) * elapsed / 8
+        self.budget = min(self.budget, ceiling * PROBE_BURST_S / 8)  # no burst after a pause in the media
+        return self.budget
+
+    def spend(self, size: int) -> float:
+        """A probe of `size` bytes went; the bytes still allowed."""
+        self.budget -= size
+        return self.budget

@@ -53,6 +53,7 @@ class OutTrack:
     need_resync: bool = True
     epoch: int = -1
     packets: int = 0
+    reported_packets: int = 0  # `packets` at the subscriber's last receiver report about this track
     octets: int = 0
     last_send: float = 0.0
     skipped_for_keyframe: int = 0

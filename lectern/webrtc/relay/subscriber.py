@@ -34,7 +34,7 @@ from aiortc.rtp import (
 from pylibsrtp import Error as SrtpError
 
 from lectern.webrtc.relay import seams
-from lectern.webrtc.relay.adapt import CHOICE_CEILING, PROBE_RAMP, Adapter, LinkEstimate
+from lectern.webrtc.relay.adapt import CHOICE_CEILING, Adapter, LinkEstimate, ProbePacer
 from lectern.webrtc.relay.forward import Source
 from lectern.webrtc.relay.out_track import OutTrack
 
@@ -44,7 +44,6 @@ RED_LOSS = 0.02  # a subscriber losing this share of its audio gets it with RED 
 PROBE_HEADROOM = 1.25  # a level needs the REMB to show this much more than its video and audio carry
 PROBE_TICK_S = 0.02
 PROBE_PACKETS = 32  # probes repeat the video's last packets
-PROBE_START_BPS = 32_000.0  # a probe starts this much over what is sent
 
 
 @dataclass
@@ -71,7 +70,9 @@ class Subscriber:
     link: LinkEstimate = field(default_factory=LinkEstimate)
     adapter: Adapter = field(default_factory=Adapter)
     audio_loss: float | None = None  # from the reports about its audio: what the publisher's Opus FEC is set for
-    _rate_mark: tuple[float, int] = (0.0, 0)
+    # What the relay sends this subscriber of the publisher's media alone, without probes (bits/s, smoothed).
+    media_bps: float = 0.0
+    _rate_mark: tuple[float, int, int] = (0.0, 0, 0)
     prober: asyncio.Future[None] | None = None
 
     def start(self) -> None:
@@ -196,20 +197,27 @@ class Subscriber:
         for report in packet.reports:
             if report.ssrc != out.rewriter.ssrc:
                 continue
-            loss = report.fraction_lost / 256
+            # A track that sent nothing since its last report (a paused video) reports no loss, and means nothing.
+            carried, out.reported_packets = out.packets > out.reported_packets, out.packets
+            loss = report.fraction_lost / 256 if carried else None
             jitter = report.jitter / out.rewriter.clock_rate * 1000
             self.link.report(loss, jitter, out.round_trip(report.lsr, report.dlsr))
-            if out.kind == "audio":
+            if out.kind == "audio" and loss is not None:
                 self.audio_loss = loss
         self.adapt()
 
     def _measure_sent(self, now: float) -> None:
-        at, octets = self._rate_mark
-        total = sum(t.octets + t.padding_octets for t in self.tracks.values())
+        """What is sent (the link's `sent_bps`, probes included) and of it the media (`media_bps`)."""
+        at, media_mark, probes_mark = self._rate_mark
+        media = sum(t.octets for t in self.tracks.values())
+        probes = sum(t.padding_octets for t in self.tracks.values())
         if now - at >= 0.5:
-            rate = (total - octets) * 8 / (now - at) if at else 0.0
+            seconds = now - at
+            rate = (media + probes - media_mark - probes_mark) * 8 / seconds if at else 0.0
+            media_rate = (media - media_mark) * 8 / seconds if at else 0.0
             self.link.sent_bps = rate if not self.link.sent_bps else 0.5 * (self.link.sent_bps + rate)
-            self._rate_mark = (now, total)
+            self.media_bps = media_rate if not self.media_bps else 0.5 * (self.media_bps + media_rate)
+            self._rate_mark = (now, media, probes)
 
     def attach(self, versions: dict[str, dict[str, Source]]) -> None:
         """A publisher's sources by kind and version name: feed this subscriber from them (see `adapt`)."""
@@ -247,6 +255,13 @@ class Subscriber:
                     needs[level] = (source.rate_bps + sound) * PROBE_HEADROOM
         can_probe = video is not None and video.rtx_pt is not None and video.abs_id is not None and video.packets > 0
         self.adapter.decide(self.link, now, needs, can_probe)
+        if logger.isEnabledFor(logging.DEBUG):
+            link = self.link
+            logger.debug(
+                "subscriber %s: level %s probe %s sent %.0f remb %s loss %s rtt %s/%s",
+                self.peer_id, self.adapter.level, self.adapter.probe_target, link.sent_bps, link.remb_bps,
+                link.loss, link.rtt_ms, link.best_rtt_ms,
+            )  # fmt: skip
         self._apply()
         if self.adapter.probe_target is not None and (self.prober is None or self.prober.done()) and video:
             self.prober = asyncio.ensure_future(self._probe(video))
@@ -256,20 +271,12 @@ class Subscriber:
         stamped with the relay's send time, raising what the subscriber receives to its REMB (its estimate then
         climbs) and at most to the next level's need. A probe never goes over the REMB, so it fills a link only as
         far as the subscriber's own estimate says it can take; congestion ends it (adapt.py)."""
-        budget = 0.0
-        last = start = time.monotonic()
-        base = self.link.sent_bps
+        pacer = ProbePacer(base_bps=self.link.sent_bps, start=time.monotonic())
         try:
             while (target := self.adapter.probe_target) is not None and self.ready:
                 await asyncio.sleep(PROBE_TICK_S)
                 now = time.monotonic()
-                remb = self.link.fresh_remb(now)
-                # Up to the REMB, climbing gently (10% a second): a queue shows in the round trip before it drops.
-                ramp = base * (1 + PROBE_RAMP * (now - start)) + PROBE_START_BPS
-                # Without a REMB yet (a paused video: the audio carries none), no more than the first step.
-                ceiling = min(target, ramp, remb) if remb is not None else min(target, base + PROBE_START_BPS)
-                budget += max(0.0, ceiling - self.link.sent_bps) * (now - last) / 8
-                last = now
+                budget = pacer.allow(now, target, self.link.fresh_remb(now), self.media_bps)
                 recent = video.recent(PROBE_PACKETS)
                 while budget > 0 and recent:
                     data = video.retransmission(recent.pop())
@@ -277,7 +284,7 @@ class Subscriber:
                         break
                     await seams.send_rtp(video.sender, data)
                     video.padding_octets += len(data)
-                    budget -= len(data)
+                    budget = pacer.spend(len(data))
         except ConnectionError:
             return
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from lectern.webrtc.relay.adapt import BACKOFF_S, TRIAL_HOLD_S, Adapter, LinkEstimate
+from lectern.webrtc.relay.adapt import BACKOFF_S, PROBE_BURST_S, TRIAL_HOLD_S, Adapter, LinkEstimate, ProbePacer
 
 KBPS = 1000.0
 
@@ -198,3 +198,79 @@ def test_a_probe_that_fills_the_link_ends_without_moving_up() -> None:
     assert adapter.decide(link, now + 1, needs, can_probe=True) == "low"
     assert adapter.probe_target is None and adapter.failures == 1
     assert adapter.version() == "low"
+
+
+def test_a_remb_held_under_what_is_sent_is_congestion() -> None:
+    """A cadet who joins on 128 kbps: the cheapest version with the sound fills the link from the first packet, so
+    the browser's first REMB is already low and never falls; it stays put under what the relay sends. That is the
+    browser's overuse detector holding its estimate: the video pauses within seconds, not when the queue shows."""
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    link = _link(sent=165 * KBPS, rtt=1000.0)  # the first round trip already has a queue in it: no growth to see
+    chosen = []
+    for step in range(8):
+        now = 1.0 + step * 0.5
+        link.remb(64 * KBPS, now)
+        chosen.append(adapter.decide(link, now))
+    assert chosen[0] == "low"
+    assert chosen[-1] is None and adapter.reason == "link"
+    assert adapter.history[-1][2] == "remb"
+
+
+def test_a_remb_under_what_is_sent_that_climbs_is_not_held() -> None:
+    link = LinkEstimate(sent_bps=165 * KBPS)
+    link.report(0.0, 5.0, 40.0)
+    for step in range(10):
+        link.remb(100 * KBPS * 1.04**step, step * 0.5)  # about 8% a second
+        assert not link.congested(step * 0.5)
+
+
+def test_a_playing_video_is_not_probed_before_the_first_remb() -> None:
+    """Before its first REMB nothing says what a new subscriber's link takes: probes on top of the cheapest version
+    could only deepen a queue it may already be building."""
+    adapter = Adapter()
+    adapter.start(("low", "high"), 0.0)
+    needs = {1: 200 * KBPS, 2: 900 * KBPS}
+    link = _link(sent=165 * KBPS)
+    for step in range(10):
+        adapter.decide(link, 1.0 + step, needs, can_probe=True)
+        assert adapter.probe_target is None
+    link.remb(300 * KBPS, 11.0)
+    adapter.decide(link, 11.0, needs, can_probe=True)
+    assert adapter.probe_target == 900 * KBPS
+
+
+def test_reports_about_a_stream_that_carried_nothing_leave_the_loss_alone() -> None:
+    link = LinkEstimate()
+    link.report(0.12, 5.0, 300.0)
+    for _ in range(20):  # the paused video's reports: nothing expected, nothing lost
+        link.report(None, 5.0, 300.0)
+    assert link.loss == 0.12
+
+
+def test_probes_raise_what_a_subscriber_receives_to_the_next_level() -> None:
+    """A subscriber's REMB follows what it receives (up to 1.4 times it, climbing at most 8% a second); the probes
+    fill what the media leaves under it. The media alone is 135 kbps, the next level needs a REMB of 374 kbps.
+    (Probes that filled only what media and probes together left under the REMB settled halfway, and the REMB with
+    them at about 315 kbps: a cadet on a good link never left the low version.)"""
+    media, target, tick, packet = 135 * KBPS, 374 * KBPS, 0.02, 600
+    pacer = ProbePacer(base_bps=media, start=0.0)
+    remb, probed = 160 * KBPS, 0
+    for step in range(1, 40 * 50):
+        now = step * tick
+        while pacer.allow(now, target, remb, media) > 0:
+            pacer.spend(packet)
+            probed += packet
+        if step % 50 == 0:  # once a second: what arrived, and the REMB that follows it
+            received = media + probed * 8
+            assert received <= 1.05 * remb, "probes went over the REMB"
+            remb, probed = min(1.4 * received, 1.08 * remb), 0
+            if remb >= target:
+                break
+    assert remb >= target, f"the REMB settled at {remb / KBPS:.0f} kbps"
+
+
+def test_probes_never_burst_after_a_pause() -> None:
+    pacer = ProbePacer(base_bps=100 * KBPS, start=0.0)
+    allowed = pacer.allow(10.0, 900 * KBPS, 300 * KBPS, 100 * KBPS)  # ten seconds without a tick
+    assert allowed <= 300 * KBPS * PROBE_BURST_S / 8

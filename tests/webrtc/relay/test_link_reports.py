@@ -1,0 +1,43 @@
+"""The receiver reports a subscriber's browser sends, as the relay reads them into its link estimate
+(Subscriber._reports): real RTCP packets, a subscriber without a connection."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket
+
+from lectern.webrtc.relay.subscriber import Subscriber
+
+AUDIO, VIDEO = 1111, 2222
+
+
+def _track(kind: str, ssrc: int, rate: int) -> Any:
+    return SimpleNamespace(
+        kind=kind, packets=0, reported_packets=0, rewriter=SimpleNamespace(ssrc=ssrc, clock_rate=rate),
+        round_trip=lambda lsr, dlsr: None,
+    )  # fmt: skip
+
+
+def _report(ssrc: int, lost: float) -> RtcpRrPacket:
+    block = RtcpReceiverInfo(
+        ssrc=ssrc, fraction_lost=round(lost * 256), packets_lost=0, highest_sequence=0, jitter=0, lsr=0, dlsr=0
+    )
+    return RtcpRrPacket(ssrc=1, reports=[block])
+
+
+def test_a_paused_video_reporting_no_loss_does_not_hide_the_audio_loss() -> None:
+    """A cadet's video is paused for the link: the browser goes on reporting it, nothing expected and nothing lost.
+    Those reports must not average the audio's 12% loss away (the relay would think the link recovered)."""
+    sub = Subscriber("cadet", pc=None, queue_size=10)  # type: ignore[arg-type]  # no connection needed here
+    audio, video = _track("audio", AUDIO, 48000), _track("video", VIDEO, 90000)
+    video.packets = 500  # sent before the pause
+    sub._reports(video, _report(VIDEO, 0.0))
+    for _ in range(10):
+        audio.packets += 50
+        sub._reports(audio, _report(AUDIO, 0.12))
+        for _ in range(5):  # video reports come more often than audio ones
+            sub._reports(video, _report(VIDEO, 0.0))
+    assert sub.link.loss is not None and sub.link.loss > 0.1
+    assert sub.audio_loss == 31 / 256  # 12%, as a receiver report carries it
