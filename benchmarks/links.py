@@ -64,6 +64,17 @@ PROBE = """(() => {
     constructor(...args) {
       super(...args);
       this.__born = performance.now();
+      // When each step of the connection was reached, in ms since it was made: where a slow join spends its time.
+      this.__steps = {};
+      const mark = (step) => { if (!(step in this.__steps)) this.__steps[step] = performance.now() - this.__born; };
+      this.addEventListener("signalingstatechange", () => {
+        if (this.signalingState === "have-local-offer") mark("offer");
+        if (this.signalingState === "stable") mark("answer");
+      });
+      this.addEventListener("iceconnectionstatechange", () => {
+        if (this.iceConnectionState === "connected") mark("ice");
+      });
+      this.addEventListener("connectionstatechange", () => { if (this.connectionState === "connected") mark("dtls"); });
       probe.pcs.push(this);
     }
   };
@@ -72,7 +83,7 @@ PROBE = """(() => {
     pc.getTransceivers().some((t) => t.direction === "recvonly"));
   const poll = async () => {
     for (const pc of probe.receiving()) {
-      if (probe.joinedAt === null) probe.joinedAt = pc.__born;
+      if (probe.joinedAt === null) { probe.joinedAt = pc.__born; probe.steps = pc.__steps; }
       if (probe.firstAudio !== null && probe.firstFrame !== null) continue;
       const stats = await pc.getStats();
       const now = performance.now();
@@ -90,8 +101,9 @@ PROBE = """(() => {
 SAMPLE = """async () => {
   const probe = window.__links;
   const out = { t: performance.now(), joinedAt: probe.joinedAt, firstAudio: probe.firstAudio,
-    firstFrame: probe.firstFrame, concealed: 0, samples: 0, audioPackets: 0, audioLost: 0, frames: 0,
-    width: 0, height: 0, videoPackets: 0, videoLost: 0, jbDelay: 0, jbCount: 0, rtt: null, notice: "" };
+    firstFrame: probe.firstFrame, steps: probe.steps || {}, concealed: 0, samples: 0, audioPackets: 0,
+    audioLost: 0, frames: 0, width: 0, height: 0, videoPackets: 0, videoLost: 0, jbDelay: 0, jbCount: 0, rtt: null,
+    notice: "" };
   // Counters are per connection: a subscription made again (a lost link) starts its own from zero, so each
   // connection's last figures are kept and the page's totals are their sums (they only ever grow).
   const counted = ["concealed", "samples", "audioPackets", "audioLost", "frames", "videoPackets", "videoLost",
@@ -173,6 +185,9 @@ class Result:
     jitter_ms: float | None
     notice: str
     relay_kbps: float | None
+    # The join, step by step: ms from the subscription's RTCPeerConnection to its offer, the relay's answer, ICE
+    # and DTLS connected (see PROBE).
+    steps: dict[str, float] = field(default_factory=dict)
 
     @property
     def paused(self) -> bool:
@@ -264,11 +279,11 @@ def octets(figures: dict[str, Any]) -> float | None:
 
 
 def run(browser: Browser, tmp: Path, profiles: list[Profile], adapt: bool, seconds: float, warmup: float) -> tuple[
-    list[Result], list[str], list[dict[str, Any]]
+    list[Result], list[str], list[dict[str, Any]], list[list[dict[str, Any]]]
 ]:  # fmt: skip
     """One lecture: the instructor goes live, the cadets join one by one (each shaped before it connects), then
-    `warmup` seconds, then the measurement window. Returns the results per cadet, what the instructor sent, and the
-    relay's figures at the end."""
+    `warmup` seconds, then the measurement window. Returns the results per cadet, what the instructor sent, the
+    relay's figures at the end, and each cadet's page samples (every 2 s of the window)."""
     with served(tmp, adapt) as (app, base):
         lecture_id, teacher, usernames = world(app, profiles)
         room = f"{base}/lectures/{lecture_id}/room"
@@ -316,7 +331,7 @@ def run(browser: Browser, tmp: Path, profiles: list[Profile], adapt: bool, secon
             a, b = octets(start.get(peer, {})), octets(figures)
             if a is not None and b is not None:
                 result.relay_kbps = (b - a) * 8 / window / 1000
-    return results, sent, [f for _, f in after]
+    return results, sent, [f for _, f in after], [c.samples for c in cadets]
 
 
 def summarise(cadet: Cadet, window: float) -> Result:
@@ -343,6 +358,7 @@ def summarise(cadet: Cadet, window: float) -> Result:
         jitter_ms=1000 * (last["jbDelay"] - first["jbDelay"]) / jb if jb > 0 else None,
         notice=last["notice"],
         relay_kbps=None,
+        steps=dict(last.get("steps") or {}),
     )
 
 
@@ -359,6 +375,14 @@ def table(title: str, results: list[Result]) -> None:
               f"{r.fps:>6.1f} {r.size:>9} {fmt(r.join_audio, '9.2f') + 's' if r.join_audio is not None else '-':>10} "
               f"{fmt(r.join_frame, '9.2f') + 's' if r.join_frame is not None else '-':>10} {fmt(r.rtt, '7.0f', 1000)} "
               f"{fmt(r.jitter_ms, '6.0f')} {fmt(r.relay_kbps, '10.0f')}  {r.notice[:40]}")  # fmt: skip
+    print(
+        "\nJoining, ms after the page made its subscription: offer made, relay's answer, ICE and DTLS connected, "
+        "first audio, first frame"
+    )
+    for r in results:
+        steps = [r.steps.get(k) for k in ("offer", "answer", "ice", "dtls")]
+        steps += [None if v is None else v * 1000 for v in (r.join_audio, r.join_frame)]
+        print(f"{r.profile:<26} " + " ".join(f"{fmt(v, '7.0f'):>7}" for v in steps))
 
 
 def targets(results: list[Result], baseline_fps: float | None) -> list[tuple[str, bool | None, str]]:
@@ -438,11 +462,11 @@ def main() -> None:
                 tmp = Path(tempfile.mkdtemp(prefix="lectern-links-"))
                 try:
                     began = time.monotonic()
-                    results, sent, relay = run(browser, tmp, profiles, adapt, args.seconds, args.warmup)
+                    results, sent, relay, samples = run(browser, tmp, profiles, adapt, args.seconds, args.warmup)
                     print(f"{name}: {time.monotonic() - began:.0f} s", file=sys.stderr)
                 finally:
                     shutil.rmtree(tmp, ignore_errors=True)
-                out[name] = {"results": [r.__dict__ for r in results], "sent": sent, "relay": relay}
+                out[name] = {"results": [r.__dict__ for r in results], "sent": sent, "relay": relay, "samples": samples}
                 title = {"baseline": "Baseline: the good cadet alone", "off": "Adaptation OFF (LECTERN_RELAY_ADAPT=0)",
                          "on": "Adaptation ON (LECTERN_RELAY_ADAPT=1)"}[name]  # fmt: skip
                 table(f"{title}; instructor sends {', '.join(sent) or '-'}; window {args.seconds:.0f} s", results)
