@@ -71,6 +71,9 @@ PROBE = """(() => {
         if (this.signalingState === "have-local-offer") mark("offer");
         if (this.signalingState === "stable") mark("answer");
       });
+      this.addEventListener("icegatheringstatechange", () => {
+        if (this.iceGatheringState === "complete") mark("gathered");
+      });
       this.addEventListener("iceconnectionstatechange", () => {
         if (this.iceConnectionState === "connected") mark("ice");
       });
@@ -185,8 +188,8 @@ class Result:
     jitter_ms: float | None
     notice: str
     relay_kbps: float | None
-    # The join, step by step: ms from the subscription's RTCPeerConnection to its offer, the relay's answer, ICE
-    # and DTLS connected (see PROBE).
+    # The join, step by step: ms from the subscription's RTCPeerConnection to its offer, its ICE candidates
+    # gathered, the relay's answer, ICE and DTLS connected (see PROBE).
     steps: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -380,7 +383,7 @@ def table(title: str, results: list[Result]) -> None:
         "first audio, first frame"
     )
     for r in results:
-        steps = [r.steps.get(k) for k in ("offer", "answer", "ice", "dtls")]
+        steps = [r.steps.get(k) for k in ("offer", "gathered", "answer", "ice", "dtls")]
         steps += [None if v is None else v * 1000 for v in (r.join_audio, r.join_frame)]
         print(f"{r.profile:<26} " + " ".join(f"{fmt(v, '7.0f'):>7}" for v in steps))
 

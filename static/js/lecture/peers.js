@@ -2,8 +2,9 @@
 /* WebRTC through Lectern's relay. The browser always offers and the relay answers. Publishing: sendonly
  * transceivers (the host's main publication sends its video twice, a high and a low version, for the relay to
  * choose from per participant); subscribing: recvonly ones, video and audio, whatever the participant chose to
- * receive (the relay applies the choice without renegotiating). ICE gathering completes before the offer is sent,
- * so no trickling is needed. A subscription whose connection is lost is made afresh once the page is online and
+ * receive (the relay applies the choice without renegotiating). The offer goes as soon as it is made, and the
+ * browser's ICE candidates follow it as they are found (trickle ICE): waiting for all of them cost every join the
+ * gathering time (over 100 ms without STUN, a round trip to each STUN or TURN server with them). A subscription whose connection is lost is made afresh once the page is online and
  * in the room again. */
 import { attach, getCamera, showPreview, stopLocal } from "./media.js";
 import { mediaById } from "./room.js";
@@ -20,24 +21,6 @@ const LOW_BITRATE = 120000;
 /** @typedef {import("./state.js").Slot} Slot */
 
 /**
- * Resolves when ICE gathering is complete, or after 3 seconds.
- * @param {RTCPeerConnection} pc
- * @returns {Promise<void>}
- */
-function gathered(pc) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 3000); // send what we have: the relay finds the rest as peer-reflexive
-    pc.addEventListener("icegatheringstatechange", () => {
-      if (pc.iceGatheringState === "complete") {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-}
-
-/**
  * @param {RTCPeerConnection | null} pc
  */
 function closePc(pc) {
@@ -51,19 +34,43 @@ function closePc(pc) {
 }
 
 /**
- * Offers, sends the offer to the relay and applies its answer.
+ * Offers, sends the offer to the relay and applies its answer; the ICE candidates found meanwhile go once the relay
+ * has the connection (it answered), the later ones as they come. The relay also learns the browser's address from
+ * its connectivity checks, so a candidate lost on the way costs nothing.
  * @param {RTCPeerConnection} pc
  * @param {"publish" | "subscribe"} event
  * @param {Slot} slot
  * @returns {Promise<void>}
  */
 function negotiate(pc, event, slot) {
+  /** @type {RTCIceCandidate[] | null} the candidates waiting for the answer; null once it came */
+  let waiting = [];
+  /** @param {RTCIceCandidate} found */
+  const send = (found) => {
+    if (pc.signalingState === "closed") return;
+    call("ice", {
+      slot: slot,
+      direction: event,
+      candidate: found.candidate,
+      sdpMid: found.sdpMid,
+      sdpMLineIndex: found.sdpMLineIndex || 0,
+    }).catch(() => {}); // a connection replaced meanwhile: nothing to add it to
+  };
+  pc.addEventListener("icecandidate", (e) => {
+    if (!e.candidate || !e.candidate.candidate) return; // the end of candidates: the relay needs no word of it
+    if (waiting) waiting.push(e.candidate);
+    else send(e.candidate);
+  });
   return pc
     .createOffer()
     .then((offer) => pc.setLocalDescription(offer))
-    .then(() => gathered(pc))
     .then(() => call(event, { slot: slot, sdp: /** @type {RTCSessionDescription} */ (pc.localDescription).sdp }))
-    .then((ack) => pc.setRemoteDescription({ type: "answer", sdp: /** @type {string} */ (ack.sdp) }));
+    .then((ack) => pc.setRemoteDescription({ type: "answer", sdp: /** @type {string} */ (ack.sdp) }))
+    .then(() => {
+      const found = waiting || [];
+      waiting = null;
+      found.forEach(send);
+    });
 }
 
 /**
