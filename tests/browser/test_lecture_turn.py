@@ -4,6 +4,8 @@ credentials Lectern minted for each of them; the cadet sees the video and hears 
 
 from __future__ import annotations
 
+import json
+import socket
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -95,3 +97,73 @@ def test_a_lecture_in_chromium_through_coturn_only(
             client = app.extensions.get("lectern_relay")
             if client is not None:
                 client.shutdown()
+
+
+# Each answer the page applies, with how far the page's own ICE gathering had come by then.
+RECORD_ANSWERS = """(() => {
+  const answers = [];
+  Object.defineProperty(window, "__answers", { value: answers });
+  const apply = RTCPeerConnection.prototype.setRemoteDescription;
+  RTCPeerConnection.prototype.setRemoteDescription = function (description, ...rest) {
+    answers.push(this.iceGatheringState);
+    return apply.call(this, description, ...rest);
+  };
+})();"""
+
+
+def test_a_turn_server_that_never_answers_does_not_hold_up_a_join(
+    app: Flask, live_server: str, watch: Callable[[], Watched], make: factories.Factory
+) -> None:
+    """The pages are given a TURN server on a port where nothing listens. Gathering cannot finish until Chromium
+    gives up on it, but the page sends its offer at once and trickles its candidates: the relay's answer is applied
+    while the page is still gathering, and the lecture plays over the host candidates. (A page that waited for
+    gathering sent its offer only after its 3 s timeout, and a cadet at a border post heard nothing meanwhile.)"""
+    academy = make.academy()
+    course = make.course(academy.id)
+    teacher = make.user(Role.INSTRUCTOR, academy, language="en")
+    cadet = make.user(Role.CADET, academy, language="en")
+    make.staff(course.id, teacher.id)
+    make.enrol(course.id, cadet.id)
+    lecture = make.lecture(course.id, title="Green borders", starts_at=utcnow() - timedelta(minutes=5))
+    room = f"{live_server}/lectures/{lecture.id}/room"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:  # a free UDP port, closed again: no answer
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.config.update(LECTERN_TURN_URLS=[f"turn:127.0.0.1:{port}?transport=udp"], LECTERN_TURN_SECRET="s" * 32)
+    host, pupil = watch(), watch()
+    trickled: list[str] = []  # the candidates the cadet's page sent the relay after its offer
+    for watched in (host, pupil):
+        watched.context.add_init_script(script=RECORD_ANSWERS)
+    pupil.page.on("websocket", lambda ws: ws.on("framesent", lambda frame: _trickled(frame, trickled)))
+    try:
+        sign_in(host.page, live_server, teacher.username, factories.PASSWORD)
+        host.page.goto(room)
+        host.page.get_by_role("button", name="Start lecture").click()
+        expect(host.page.locator("#lecture-status")).to_have_text("Live", timeout=15_000)
+        host.page.wait_for_function(PUBLISHING_BOTH, timeout=15_000)
+        sign_in(pupil.page, live_server, cadet.username, factories.PASSWORD)
+        pupil.page.goto(room)
+        advancing(pupil.page)
+        audio_grows(pupil.page)
+        for watched in (host, pupil):
+            answers = watched.page.evaluate("window.__answers")
+            assert answers and all(state == "gathering" for state in answers), answers
+        assert any(c.startswith("candidate:") and " typ host" in c for c in trickled), trickled
+    finally:
+        client = app.extensions.get("lectern_relay")
+        if client is not None:
+            client.shutdown()
+
+
+def _trickled(frame: str | bytes, found: list[str]) -> None:
+    """A Socket.IO "ice" event the page sent (`42<id>["ice",{...}]`): its candidate."""
+    text = frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
+    start = text.find("[")
+    if not text.startswith("42") or start < 0:
+        return
+    try:
+        event = json.loads(text[start:])
+    except ValueError:
+        return
+    if event and event[0] == "ice" and len(event) > 1 and isinstance(event[1], dict):
+        found.append(str(event[1].get("candidate", "")))

@@ -17,7 +17,7 @@ from aioice import stun
 
 from lectern.webrtc.relay import seams
 
-LATE_S = 0.7  # over aioice's 0.5 s wait for a consent answer, well under what keep_consent waits (3.5 s)
+LATE_S = 0.7  # over aioice's 0.5 s wait for a consent answer, under what keep_consent waits (1.5 s here)
 
 
 async def _pair() -> tuple[Any, Any]:
@@ -63,9 +63,10 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> None:
     # aioice's own checks: every ~0.2 s, closed after 2 misses in a row (its rule, with smaller numbers).
     monkeypatch.setattr(aioice.ice, "CONSENT_INTERVAL", 0.2)
     monkeypatch.setattr(aioice.ice, "CONSENT_FAILURES", 2)
-    # Ours: every ~0.2 s, expired after 2.5 s without an answer.
+    # Ours: every ~0.2 s, each request sent again once (answers count until 1.5 s), expired after 1.5 s of silence.
     monkeypatch.setattr(seams, "CONSENT_INTERVAL_S", 0.2)
-    monkeypatch.setattr(seams, "CONSENT_EXPIRY_S", 2.5)
+    monkeypatch.setattr(seams, "CONSENT_RETRANSMISSIONS", 1)
+    monkeypatch.setattr(seams, "CONSENT_EXPIRY_S", 1.5)
 
 
 def test_late_answers_keep_consent_and_silence_ends_it(quick: None) -> None:
@@ -76,7 +77,7 @@ def test_late_answers_keep_consent_and_silence_ends_it(quick: None) -> None:
         try:
             await _connect(relay, cadet)
             _answer(cadet, LATE_S)
-            await asyncio.sleep(3)  # aioice alone closes within ~1.5 s here
+            await asyncio.sleep(2)  # aioice alone closes within ~1.5 s here
             assert _consenting(relay), "the relay dropped a peer whose answers were only slow"
             await relay.sendto(b"still here", 1)
             assert await asyncio.wait_for(cadet.recvfrom(), 2) == (b"still here", 1)
@@ -103,7 +104,10 @@ def test_aioice_alone_drops_the_slow_peer(quick: None) -> None:
         try:
             await _connect(relay, cadet)
             _answer(cadet, LATE_S)
-            await asyncio.sleep(2.5)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            while _consenting(relay) and loop.time() - started < 5:
+                await asyncio.sleep(0.1)
             assert not _consenting(relay)
         finally:
             await asyncio.gather(relay.close(), cadet.close())
