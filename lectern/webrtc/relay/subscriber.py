@@ -41,6 +41,7 @@ from lectern.webrtc.relay.out_track import OutTrack
 logger = logging.getLogger(__name__)
 
 RED_LOSS = 0.02  # a subscriber losing this share of its audio gets it with RED (twice the sound's bitrate)
+AUDIO_LOSS_WEIGHT = 0.3  # exponential average of the loss its audio's receiver reports show
 PROBE_HEADROOM = 1.25  # a level needs the REMB to show this much more than its video and audio carry
 PROBE_TICK_S = 0.02
 PROBE_PACKETS = 32  # probes repeat the video's last packets
@@ -98,6 +99,7 @@ class Subscriber:
         states = {out.sender.transport.state for out in self.tracks.values()}
         ready = states == {"connected"}
         if ready and not self.ready:
+            logger.debug("subscriber %s: ready", self.peer_id)
             for out in self.tracks.values():
                 out.need_resync = True
                 if out.kind == "video" and (wanted := out.wanted()) is not None:
@@ -202,8 +204,9 @@ class Subscriber:
             loss = report.fraction_lost / 256 if carried else None
             jitter = report.jitter / out.rewriter.clock_rate * 1000
             self.link.report(loss, jitter, out.round_trip(report.lsr, report.dlsr))
-            if out.kind == "audio" and loss is not None:
-                self.audio_loss = loss
+            if out.kind == "audio" and loss is not None:  # averaged: one clean second says little
+                last = self.audio_loss
+                self.audio_loss = loss if last is None else last + AUDIO_LOSS_WEIGHT * (loss - last)
         self.adapt()
 
     def _measure_sent(self, now: float) -> None:
@@ -291,8 +294,12 @@ class Subscriber:
     def _apply(self) -> None:
         audio = self.tracks.get("audio")
         if audio is not None:
-            # RED (when the publisher sends it and this subscriber took it) once its audio loses packets.
-            audio.red = self.audio_loss is not None and self.audio_loss >= RED_LOSS
+            # RED (when the publisher sends it and this subscriber took it) once its audio loses RED_LOSS, until it
+            # loses under half that: not on and off with each report.
+            if self.audio_loss is not None and self.audio_loss >= RED_LOSS:
+                audio.red = True
+            elif self.audio_loss is None or self.audio_loss < RED_LOSS / 2:
+                audio.red = False
             audio.select("main" if self.choice != "nothing" and "main" in audio.versions else None)
         video = self.tracks.get("video")
         if video is not None:

@@ -16,7 +16,8 @@ AUDIO, VIDEO = 1111, 2222
 def _track(kind: str, ssrc: int, rate: int) -> Any:
     return SimpleNamespace(
         kind=kind, packets=0, reported_packets=0, rewriter=SimpleNamespace(ssrc=ssrc, clock_rate=rate),
-        round_trip=lambda lsr, dlsr: None,
+        round_trip=lambda lsr, dlsr: None, octets=0, padding_octets=0, source=None, red=False,
+        versions={"main": object()}, select=lambda name: None,
     )  # fmt: skip
 
 
@@ -41,3 +42,19 @@ def test_a_paused_video_reporting_no_loss_does_not_hide_the_audio_loss() -> None
             sub._reports(video, _report(VIDEO, 0.0))
     assert sub.link.loss is not None and sub.link.loss > 0.1
     assert sub.audio_loss == 31 / 256  # 12%, as a receiver report carries it
+
+
+def test_red_holds_through_a_clean_second_and_ends_when_the_loss_does() -> None:
+    """A cadet losing 5% of its audio often has a second without a loss: its RED must not go off and on with each
+    receiver report. It ends once the loss has stayed low."""
+    sub = Subscriber("cadet", pc=None, queue_size=10)  # type: ignore[arg-type]  # no connection needed here
+    audio = _track("audio", AUDIO, 48000)
+    sub.tracks["audio"] = audio
+
+    def second(lost: float) -> bool:
+        audio.packets += 50
+        sub._reports(audio, _report(AUDIO, lost))
+        return bool(audio.red)
+
+    assert [second(lost) for lost in (0.06, 0.04, 0.0, 0.06, 0.0, 0.0)] == [True] * 6
+    assert not all(second(0.0) for _ in range(10))

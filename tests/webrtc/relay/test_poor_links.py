@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+from aiortc import RTCPeerConnection
+
 from lectern.webrtc.relay.inprocess import InProcessRelayClient
 from tests.links import KBPS256, Link
 from tests.webrtc.conftest import HEIGHT, WIDTH, Loop, start_publisher, start_subscriber
@@ -13,6 +15,12 @@ from tests.webrtc.conftest import HEIGHT, WIDTH, Loop, start_publisher, start_su
 
 async def _link() -> Link:
     return Link(KBPS256, seed="poor-links")
+
+
+async def _audio_packets(pc: RTCPeerConnection) -> int:
+    """The audio RTP packets a subscriber's connection received so far."""
+    stats = await pc.getStats()
+    return sum(s.packetsReceived for s in stats.values() if s.type == "inbound-rtp" and s.kind == "audio")
 
 
 def test_a_cadet_on_256_kbps_keeps_the_sound_and_a_good_cadet_gets_the_high_version(
@@ -30,12 +38,17 @@ def test_a_cadet_on_256_kbps_keeps_the_sound_and_a_good_cadet_gets_the_high_vers
         assert good.video_log and good.video_log[-1][1:] == (WIDTH, HEIGHT), relay_client.link("L1", "good")
         time.sleep(6)  # the poor cadet's link has shown what it carries by now
         heard, sent = len(poor.frames["audio"]), link.down.counters.bytes_out
+        arrived = aio.run(_audio_packets(poor.pc))
         started = time.monotonic()
         time.sleep(8)
         seconds = time.monotonic() - started
-        # The sound: 20 ms frames, nearly all of them (5% of packets are lost on the way, the decoder conceals).
+        # The sound: a packet every 20 ms, nearly all of them arriving (5% are lost on the way). The decoded frames
+        # lag on a busy machine (this process also decodes the good cadet's 720p in Python), so they only have to
+        # keep coming.
         stats = relay_client.stats("L1")["subscribers"]["poor"]
-        assert len(poor.frames["audio"]) - heard >= 0.75 * seconds / 0.02, (stats["link"], stats["levels"])
+        expected = seconds / 0.02
+        assert aio.run(_audio_packets(poor.pc)) - arrived >= 0.8 * expected, (stats["link"], stats["levels"])
+        assert len(poor.frames["audio"]) - heard >= 0.5 * expected
         # Never the high version on that link, and never more than it carries.
         assert (WIDTH, HEIGHT) not in {(w, h) for _t, w, h in poor.video_log}
         rate = (link.down.counters.bytes_out - sent) * 8 / seconds / 1000
