@@ -379,8 +379,9 @@ def table(title: str, results: list[Result]) -> None:
               f"{fmt(r.join_frame, '9.2f') + 's' if r.join_frame is not None else '-':>10} {fmt(r.rtt, '7.0f', 1000)} "
               f"{fmt(r.jitter_ms, '6.0f')} {fmt(r.relay_kbps, '10.0f')}  {r.notice[:40]}")  # fmt: skip
     print(
-        "\nJoining, ms after the page made its subscription: offer made, relay's answer, ICE and DTLS connected, "
-        "first audio, first frame"
+        "\nJoining, ms after the page made its subscription: offer made, its ICE candidates gathered (trickled: the "
+        "offer does not wait), relay's answer, ICE and DTLS connected (DTLS as the page sees it), first audio, first "
+        "frame"
     )
     for r in results:
         steps = [r.steps.get(k) for k in ("offer", "gathered", "answer", "ice", "dtls")]

@@ -18,6 +18,7 @@ so going up is a trial: the REMB and the loss only have to say the current level
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 # How a subscriber asks to receive (RECEIVE_CHOICES in api.py) -> the highest video level it wants, or None.
@@ -25,12 +26,12 @@ CHOICE_CEILING = {"nothing": None, "audio": None, "slides": None, "low": "low", 
 
 LOSS_CONGESTED = 0.10  # GCC's threshold: over this, the link is overfilled
 LOSS_QUIET = 0.02  # under this, the link has room
-LOSS_RESUME = 0.05  # a paused video is tried again only under this (a lossy link that is not full)
+LOSS_RESUME = 0.08  # a paused video is tried again only under this (a lossy link that is not full)
 RTT_GROWTH_MS = 300.0  # a round trip this much over its best means queues building on the path
 REMB_CONGESTED = 0.9  # a REMB fallen under this share of what is sent: the receiver sees the link full
 REMB_FALL = 0.85  # ... and under this share of its peak in the last REMB_PEAK_S seconds
 REMB_PEAK_S = 4.0
-REMB_STUCK_S = 2.0  # a REMB under what is sent that has not risen for this long: the receiver holds it down
+REMB_HELD_S = 2.0  # a REMB under what is sent that has not risen for this long: the receiver holds it down
 REMB_ROOM = 1.25  # a REMB over this share of what is sent: the receiver sees room
 CONGESTED_REPORTS = 2  # consecutive congested reports before going down a level
 HOLD_S = 2.0  # the quiet spell before going up
@@ -46,7 +47,8 @@ PROBE_RAMP = 0.1  # a probe raises what is sent by at most this share of it per 
 PROBE_START_BPS = 32_000.0  # a probe starts this much over what is sent
 PROBE_BURST_S = 0.1  # probes never make up for more than this long at once
 SETTLE_S = 5.0  # after going down, congestion is not counted while the queue drains (and the REMB recovers)
-LOSS_WEIGHT = 0.3  # exponential average of the reported loss
+LOSS_WEIGHT = 0.3  # exponential average of the reported loss, per report where its size is not known
+LOSS_PACKETS = 150.0  # ... and where it is: a report about n packets weighs 1 - exp(-n / LOSS_PACKETS)
 
 
 @dataclass
@@ -63,12 +65,18 @@ class LinkEstimate:
     rembs: list[tuple[float, float]] = field(default_factory=list)
     sent_bps: float = 0.0  # what the relay sends this subscriber now (audio and video)
 
-    def report(self, fraction_lost: float | None, jitter_ms: float | None, rtt_ms: float | None) -> None:
+    def report(
+        self, fraction_lost: float | None, jitter_ms: float | None, rtt_ms: float | None, packets: int | None = None
+    ) -> None:
         """A receiver report block about one of our streams; `fraction_lost` None for a stream that carried nothing
-        since its last report (a paused video: its "no loss" says nothing about the link)."""
+        since its last report (a paused video: its "no loss" says nothing about the link). `packets`: how many the
+        report is about, where known. A report about a few packets weighs little: 2 lost of 12 is no sign of a link
+        losing 17% (the average over reports of any size made a link with 5% random loss look congested now and
+        then, and its video paused for nothing)."""
         if fraction_lost is not None:
             fraction_lost = min(max(fraction_lost, 0.0), 1.0)
-            self.loss = fraction_lost if self.loss is None else self.loss + LOSS_WEIGHT * (fraction_lost - self.loss)
+            weight = LOSS_WEIGHT if packets is None else 1 - math.exp(-max(packets, 0) / LOSS_PACKETS)
+            self.loss = fraction_lost if self.loss is None else self.loss + weight * (fraction_lost - self.loss)
         if jitter_ms is not None:
             self.jitter_ms = jitter_ms
         if rtt_ms is not None and 0 <= rtt_ms < 60_000:
@@ -92,14 +100,14 @@ class LinkEstimate:
         return remb < REMB_FALL * peak and remb < REMB_CONGESTED * self.sent_bps
 
     def remb_held(self, now: float) -> bool:
-        """Whether the receiver holds its REMB under what the relay sends: it has not risen for REMB_STUCK_S. A
+        """Whether the receiver holds its REMB under what the relay sends: it has not risen for REMB_HELD_S. A
         browser's estimate that is not held down climbs about 8% a second while it receives more than it; one that
         stays put under what arrives is its overuse detector at work (a subscriber who joins on a link too small
         for the cheapest version: its first REMB is already low, so it never falls)."""
         remb = self.fresh_remb(now)
         if remb is None or not self.sent_bps or remb >= REMB_CONGESTED * self.sent_bps:
             return False
-        before = [b for t, b in self.rembs if now - t >= REMB_STUCK_S]
+        before = [b for t, b in self.rembs if now - t >= REMB_HELD_S]
         return bool(before) and remb <= before[-1]
 
     def fresh_remb(self, now: float) -> float | None:

@@ -200,10 +200,10 @@ class Subscriber:
             if report.ssrc != out.rewriter.ssrc:
                 continue
             # A track that sent nothing since its last report (a paused video) reports no loss, and means nothing.
-            carried, out.reported_packets = out.packets > out.reported_packets, out.packets
-            loss = report.fraction_lost / 256 if carried else None
+            carried, out.reported_packets = out.packets - out.reported_packets, out.packets
+            loss = report.fraction_lost / 256 if carried > 0 else None
             jitter = report.jitter / out.rewriter.clock_rate * 1000
-            self.link.report(loss, jitter, out.round_trip(report.lsr, report.dlsr))
+            self.link.report(loss, jitter, out.round_trip(report.lsr, report.dlsr), carried)
             if out.kind == "audio" and loss is not None:  # averaged: one clean second says little
                 last = self.audio_loss
                 self.audio_loss = loss if last is None else last + AUDIO_LOSS_WEIGHT * (loss - last)

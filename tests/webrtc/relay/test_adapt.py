@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import random
 
-from lectern.webrtc.relay.adapt import BACKOFF_S, PROBE_BURST_S, TRIAL_HOLD_S, Adapter, LinkEstimate, ProbePacer
+from lectern.webrtc.relay.adapt import (
+    BACKOFF_S,
+    LOSS_CONGESTED,
+    PROBE_BURST_S,
+    TRIAL_HOLD_S,
+    Adapter,
+    LinkEstimate,
+    ProbePacer,
+)
 
 KBPS = 1000.0
 
@@ -274,3 +283,18 @@ def test_probes_never_burst_after_a_pause() -> None:
     pacer = ProbePacer(base_bps=100 * KBPS, start=0.0)
     allowed = pacer.allow(10.0, 900 * KBPS, 300 * KBPS, 100 * KBPS)  # ten seconds without a tick
     assert allowed <= 300 * KBPS * PROBE_BURST_S / 8
+
+
+def test_random_loss_in_small_reports_is_not_congestion() -> None:
+    """256 kbps with 5% random loss: the low video's reports each cover a dozen packets, so one of them often shows
+    two lost (17%). Weighed by their size, the reports average about 5%, never over the congestion threshold."""
+    rng = random.Random("five-percent")  # noqa: S311  # a seeded simulation
+    link = LinkEstimate(sent_bps=160 * KBPS)
+    worst = 0.0
+    for _ in range(600):  # a minute of reports, ten a second
+        packets = rng.randint(8, 16)
+        lost = sum(rng.random() < 0.05 for _ in range(packets))
+        link.report(lost / packets, 5.0, 300.0, packets)
+        worst = max(worst, link.loss or 0.0)
+    assert worst < LOSS_CONGESTED, worst
+    assert 0.01 < (link.loss or 0.0) < 0.09
