@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import logging
 import shutil
@@ -191,10 +192,19 @@ class Result:
     # The join, step by step: ms from the subscription's RTCPeerConnection to its offer, its ICE candidates
     # gathered, the relay's answer, ICE and DTLS connected (see PROBE).
     steps: dict[str, float] = field(default_factory=dict)
+    # Each 2 s of the window: frames decoded per second, and whether the page said the video is held back.
+    intervals: list[tuple[float, bool]] = field(default_factory=list)
 
     @property
     def paused(self) -> bool:
         return bool(self.notice) and self.fps < 1
+
+    def video_held(self, min_fps: float) -> tuple[int, int]:
+        """Of the window's intervals, how many show the video at `min_fps` or more, or paused with the notice
+        (under 1 fps): the two states the target allows. One interval that changes from one to the other is the
+        change itself."""
+        good = sum(1 for fps, notice in self.intervals if fps >= min_fps or (notice and fps < 1))
+        return good, len(self.intervals)
 
 
 def world(app: Any, profiles: list[Profile]) -> tuple[int, str, list[str]]:
@@ -362,6 +372,11 @@ def summarise(cadet: Cadet, window: float) -> Result:
         notice=last["notice"],
         relay_kbps=None,
         steps=dict(last.get("steps") or {}),
+        intervals=[
+            ((b["frames"] - a["frames"]) * 1000 / (b["t"] - a["t"]), bool(b["notice"]))
+            for a, b in itertools.pairwise(cadet.samples)
+            if b["t"] > a["t"]
+        ],
     )
 
 
@@ -400,8 +415,11 @@ def targets(results: list[Result], baseline_fps: float | None) -> list[tuple[str
 
     check("256k: audio concealed < 5%", mid, lambda r: r.concealed is not None and r.concealed < 0.05,
           lambda r: fmt(r.concealed, ".1f", 100) + "%")  # fmt: skip
-    check("256k: video >= 10 fps, or paused with notice", mid, lambda r: r.fps >= 10 or r.paused,
-          lambda r: f"{r.fps:.1f} fps {r.size}" + (" paused" if r.paused else ""))  # fmt: skip
+    # Checked every 2 s: the low version playing, or paused with the notice; one interval may be the change.
+    check("256k: video >= 10 fps, or paused with notice", mid,
+          lambda r: r.video_held(10)[0] >= r.video_held(10)[1] - 1,
+          lambda r: f"{r.fps:.1f} fps {r.size}" + (" paused" if r.paused else "")
+          + " ({} of {} intervals)".format(*r.video_held(10)))  # fmt: skip
     check("256k: join -> first audio < 2 s", mid, lambda r: r.join_audio is not None and r.join_audio < 2,
           lambda r: fmt(r.join_audio, ".2f") + " s")  # fmt: skip
     check("256k: round trip < 1 s", mid, lambda r: r.rtt is not None and r.rtt < 1,
