@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import inspect
 import logging
 import threading
 from collections.abc import Coroutine
@@ -51,11 +52,17 @@ class InProcessRelayClient:
         if self._loop.is_closed() or not self._thread.is_alive():
             coro.close()
             raise RelayError("relay is shut down")
-        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        try:
+            future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        except RuntimeError as exc:  # the loop closed since the check above (a late event during shutdown)
+            coro.close()
+            raise RelayError("relay is shut down") from exc
         try:
             return future.result(self.timeout)
         except concurrent.futures.TimeoutError as exc:
             future.cancel()
+            if self._loop.is_closed() and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+                coro.close()  # handed over as the loop stopped: it never ran and never will
             raise RelayError("relay did not answer in time") from exc
         except RelayError:
             raise

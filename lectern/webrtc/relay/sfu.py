@@ -157,9 +157,12 @@ class Relay:
         self._pcs: set[RTCPeerConnection] = set()
         # Closes that outlived `close_timeout`: they go on in the background, and shutdown waits for them once more.
         self._closing: set[asyncio.Task[None]] = set()
+        self._shut = False  # close() was called: no new lecture, no new peer connection
 
     async def open_lecture(self, lecture_id: str) -> None:
         """Make a lecture room (idempotent)."""
+        if self._shut:
+            raise RelayError("relay is shut down")
         self.lectures.setdefault(lecture_id, _Lecture(lecture_id))
 
     async def close_lecture(self, lecture_id: str) -> None:
@@ -306,7 +309,10 @@ class Relay:
         }
 
     async def close(self) -> None:
-        """Close every lecture and every peer connection the relay made, all at once (see the module's docstring)."""
+        """Close every lecture and every peer connection the relay made, all at once (see the module's docstring).
+        From now on the relay opens no lecture and makes no connection: a page that lost its own to the shutdown and
+        joins again would leave one open behind it."""
+        self._shut = True
         pcs: list[RTCPeerConnection] = []
         while self.lectures:
             pcs += self._detach_all(self.lectures.popitem()[1])
@@ -333,6 +339,8 @@ class Relay:
         return sub.pc
 
     async def _new_pc(self, offer: RTCSessionDescription) -> RTCPeerConnection:
+        if self._shut:
+            raise RelayError("relay is shut down")
         servers = [
             RTCIceServer(urls=s.urls, username=s.username, credential=s.credential) for s in self.options.ice_servers
         ]

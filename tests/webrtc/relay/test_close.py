@@ -4,6 +4,7 @@ hangs or fails: the others all close, at once, and the caller gets no error; the
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Coroutine, Iterator
@@ -12,8 +13,9 @@ from typing import Any, TypeVar
 import pytest
 from aiortc import RTCPeerConnection
 
-from lectern.webrtc.relay.api import RelayOptions
+from lectern.webrtc.relay.api import RelayError, RelayOptions
 from lectern.webrtc.relay.inprocess import InProcessRelayClient
+from lectern.webrtc.relay.sfu import Relay, _Lecture
 from tests.webrtc.conftest import start_publisher, start_subscriber
 
 CLOSE_TIMEOUT = 1.0
@@ -91,3 +93,45 @@ def test_one_peer_that_will_not_close_does_not_stop_the_others(
     messages = [r.getMessage() for r in caplog.records]
     expected = "did not close within" if how == "hangs" else "closing a peer connection failed"
     assert any(expected in m for m in messages), messages
+
+
+def test_a_call_that_meets_the_loop_closing_is_refused_and_leaves_no_coroutine_behind() -> None:
+    """A late Socket.IO event (a page reconnecting and joining) asks the relay to open its lecture just as the
+    relay shuts down: the loop closes between the client's check and the hand-over. The caller gets RelayError and
+    the coroutine is closed, not left to warn "never awaited" in whatever runs next."""
+    client = InProcessRelayClient(RelayOptions(loopback_only=True))
+    client.shutdown()
+    client._thread.join(5)
+    assert client._loop.is_closed()
+    # The state of the check a moment earlier: the thread alive, the loop not yet closed.
+    client._thread = type("Alive", (), {"is_alive": staticmethod(lambda: True)})()  # type: ignore[assignment]
+    client._loop.is_closed = lambda: False  # type: ignore[method-assign]
+    coro = client.relay.open_lecture("L9")
+    try:
+        with pytest.raises(RelayError, match="shut down"):
+            client._call(coro)
+    finally:
+        del client._loop.is_closed  # the loop's own again: it is closed
+    assert inspect.getcoroutinestate(coro) == inspect.CORO_CLOSED
+
+
+def test_a_relay_that_closed_makes_no_new_connection() -> None:
+    """Shutting down closes every page's connection; a page that subscribes again at once must be refused, or its
+    new connection (and its sockets) would outlive the relay."""
+
+    async def scenario() -> None:
+        relay = Relay(RelayOptions(loopback_only=True))
+        await relay.open_lecture("L1")
+        offerer = RTCPeerConnection()
+        offerer.addTransceiver("audio", direction="recvonly")
+        await offerer.setLocalDescription(await offerer.createOffer())
+        await relay.close()
+        with pytest.raises(RelayError, match="shut down"):
+            await relay.open_lecture("L1")  # the page joins again
+        relay.lectures["L1"] = _Lecture("L1")  # or had joined a moment before
+        with pytest.raises(RelayError, match="shut down"):
+            await relay.subscribe("L1", "late", offerer.localDescription.sdp)
+        assert not relay._pcs
+        await offerer.close()
+
+    asyncio.run(scenario())
