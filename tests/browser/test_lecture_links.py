@@ -81,8 +81,9 @@ OPEN_PCS = "() => window.__recorded.pcs.filter((pc) => pc.signalingState !== 'cl
 
 
 @pytest.fixture
-def lecture_room(app: Flask, live_server: str, make: factories.Factory) -> Iterator[dict[str, Any]]:
-    """A live-able lecture with its instructor and two cadets; the relay shut down afterwards."""
+def lecture_room(app: Flask, live_server: str, make: factories.Factory, watch: Any) -> Iterator[dict[str, Any]]:
+    """A live-able lecture with its instructor and two cadets; afterwards the pages are closed, then the relay is
+    shut down."""
     app.config["LECTERN_RELAY_LOOPBACK"] = True
     academy = make.academy()
     course = make.course(academy.id, title="Document security")
@@ -100,6 +101,7 @@ def lecture_room(app: Flask, live_server: str, make: factories.Factory) -> Itera
         "teacher": teacher,
         "cadets": cadets,
     }
+    watch.close_all()
     client: Any = app.extensions.get("lectern_relay")
     if client is not None:
         client.shutdown()

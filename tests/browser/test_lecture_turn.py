@@ -94,6 +94,7 @@ def test_a_lecture_in_chromium_through_coturn_only(
             for person in (teacher, cadet):
                 assert f":{person.id}>: incoming packet ALLOCATE processed, success" in log
         finally:
+            watch.close_all()  # the pages first: they would connect again while the relay stops
             client = app.extensions.get("lectern_relay")
             if client is not None:
                 client.shutdown()
@@ -150,6 +151,7 @@ def test_a_turn_server_that_never_answers_does_not_hold_up_a_join(
             assert answers and all(state == "gathering" for state in answers), answers
         assert any(c.startswith("candidate:") and " typ host" in c for c in trickled), trickled
     finally:
+        watch.close_all()  # the pages first: they would connect again while the relay stops
         client = app.extensions.get("lectern_relay")
         if client is not None:
             client.shutdown()
