@@ -157,6 +157,8 @@ class Relay:
         self._pcs: set[RTCPeerConnection] = set()
         # Closes that outlived `close_timeout`: they go on in the background, and shutdown waits for them once more.
         self._closing: set[asyncio.Task[None]] = set()
+        # Connections whose answer (and so ICE gathering) is being made: a close waits for it (see `_close_pc`).
+        self._answering: dict[RTCPeerConnection, asyncio.Future[None]] = {}
         self._shut = False  # close() was called: no new lecture, no new peer connection
 
     async def open_lecture(self, lecture_id: str) -> None:
@@ -361,12 +363,19 @@ class Relay:
         return pc
 
     async def _answer(self, pc: RTCPeerConnection) -> str:
+        answered = asyncio.get_running_loop().create_future()
+        self._answering[pc] = answered
         try:
             await pc.setLocalDescription(await pc.createAnswer())
         except RelayError:
             raise
         except Exception as exc:
             raise RelayError(f"cannot answer offer: {exc!r}") from exc
+        finally:
+            del self._answering[pc]
+            answered.set_result(None)
+        if pc not in self._pcs:  # closed (a leave, the lecture's end, a shutdown) while it gathered
+            raise RelayError("the connection was closed while it was being answered")
         return str(pc.localDescription.sdp)
 
     def _attach(self, sub: Subscriber, publisher: _Publisher) -> None:
@@ -408,8 +417,14 @@ class Relay:
         await asyncio.gather(*(self._close_pc(pc) for pc in pcs))
 
     async def _close_pc(self, pc: RTCPeerConnection) -> None:
-        """Close one connection, waiting at most `close_timeout`; a failure or a timeout is logged."""
+        """Close one connection, waiting at most `close_timeout`; a failure or a timeout is logged.
+
+        A connection still gathering its ICE candidates for the answer is closed once it has them: aioice keeps the
+        sockets of a gathering under way out of reach of a close, and those would stay open behind it."""
         self._pcs.discard(pc)
+        answering = self._answering.get(pc)
+        if answering is not None:
+            await asyncio.wait([answering], timeout=self.options.close_timeout)
         closing = asyncio.ensure_future(pc.close())
         self._closing.add(closing)
         closing.add_done_callback(self._closed)

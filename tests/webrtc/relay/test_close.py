@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import pytest
 from aiortc import RTCPeerConnection
 
+from lectern.webrtc.relay import seams
 from lectern.webrtc.relay.api import RelayError, RelayOptions
 from lectern.webrtc.relay.inprocess import InProcessRelayClient
 from lectern.webrtc.relay.sfu import Relay, _Lecture
@@ -132,6 +133,42 @@ def test_a_relay_that_closed_makes_no_new_connection() -> None:
         with pytest.raises(RelayError, match="shut down"):
             await relay.subscribe("L1", "late", offerer.localDescription.sdp)
         assert not relay._pcs
+        await offerer.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("closing", ["the relay", "the peer"])
+def test_a_connection_closed_while_it_gathers_leaves_no_socket_open(closing: str) -> None:
+    """A page leaves, or the relay shuts down, while the relay still gathers the ICE candidates of that page's
+    answer. aioice holds the sockets of a gathering under way where its close does not reach them: closed then, the
+    connection kept a socket open, which warned "unclosed transport" in whatever test ran next (CI). The close waits
+    for the gathering, every socket is closed and the join is refused."""
+
+    async def scenario() -> None:
+        relay = Relay(RelayOptions(loopback_only=True, close_timeout=CLOSE_TIMEOUT))
+        await relay.open_lecture("L1")
+        offerer = RTCPeerConnection()
+        offerer.addTransceiver("audio", direction="recvonly")
+        await offerer.setLocalDescription(await offerer.createOffer())
+        joining = asyncio.ensure_future(relay.subscribe("L1", "cadet", offerer.localDescription.sdp))
+        while not relay._pcs or next(iter(relay._pcs)).iceGatheringState != "gathering":
+            await asyncio.sleep(0)  # until the relay makes the answer, and its ICE agent gathers
+        (pc,) = relay._pcs
+        if closing == "the relay":
+            await relay.close()
+        else:
+            await relay._close_pcs([pc])  # what a leave does once the peer is found
+        with pytest.raises(RelayError, match="closed while"):
+            await joining
+        left_open = [
+            p.transport for c in seams.ice_connections(pc) for p in c._protocols if not p.transport.is_closing()
+        ]
+        for transport in left_open:
+            transport.close()  # so the failure is this test's, not a warning in the next one
+        assert not left_open, f"{len(left_open)} socket(s) left open"
+        assert "L1" not in relay.lectures or "cadet" not in relay.lectures["L1"].subscribers
+        await relay.close()
         await offerer.close()
 
     asyncio.run(scenario())
