@@ -15,6 +15,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from lectern.webrtc.relay import seams
 from lectern.webrtc.relay.api import RelayError, RelayOptions
 from lectern.webrtc.relay.sfu import Relay
 
@@ -46,6 +47,15 @@ class InProcessRelayClient:
             task.cancel()
         self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+        # The relay closed its connections (Relay.close); a socket that outlived them (a close that timed out, a
+        # gathering or an mDNS lookup aioice finished after its connection's close) is closed with the loop, not left
+        # for the garbage collector to find open later, in whatever code runs then.
+        left = seams.open_transports(self._loop)
+        if left:
+            logger.warning("the relay stopped with %d socket(s) still open: closing them", len(left))
+            for transport in left:
+                transport.close()
+            self._loop.run_until_complete(asyncio.sleep(0))  # their connection_lost callbacks
         self._loop.close()
 
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:

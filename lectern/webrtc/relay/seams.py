@@ -383,6 +383,13 @@ def header_extensions_map(transceiver: RTCRtpTransceiver) -> tuple[tuple[tuple[s
     return tuple(sorted((e.uri, e.id) for e in exts)), ext_map
 
 
+def open_transports(loop: asyncio.AbstractEventLoop) -> list[asyncio.BaseTransport]:
+    """The transports (sockets) of `loop` that are not closed. Seam: `BaseSelectorEventLoop._transports`, the weak
+    map from file descriptor to transport that asyncio's selector loops keep."""
+    transports = getattr(loop, "_transports", None)
+    return [t for t in list(transports.values()) if not t.is_closing()] if transports is not None else []
+
+
 def ice_connections(pc: RTCPeerConnection) -> list[Any]:
     """The aioice connections under a peer connection's transceivers (one with BUNDLE), each once.
     Seam: `RTCIceGatherer._connection`."""
