@@ -12,6 +12,7 @@ feedback (NACKs, keyframe requests) is answered here too.
 from __future__ import annotations
 
 import asyncio
+import math
 import logging
 import time
 from collections import deque
@@ -41,7 +42,11 @@ from lectern.webrtc.relay.out_track import OutTrack
 logger = logging.getLogger(__name__)
 
 RED_LOSS = 0.02  # a subscriber losing this share of its audio gets it with RED (twice the sound's bitrate)
-AUDIO_LOSS_WEIGHT = 0.3  # exponential average of the loss its audio's receiver reports show
+# The loss its audio's receiver reports show, averaged by the packets each covers: a report about n packets weighs
+# 1 - exp(-n / window), the window short while the loss rises (RED comes within about 2 s of a loss starting) and long
+# while it falls (a run of small clean reports on a 5% link does not turn RED off; it ends about 10 s after the loss).
+AUDIO_LOSS_RISING = 100.0
+AUDIO_LOSS_FALLING = 300.0
 PROBE_HEADROOM = 1.25  # a level needs the REMB to show this much more than its video and audio carry
 PROBE_TICK_S = 0.02
 PROBE_PACKETS = 32  # probes repeat the video's last packets
@@ -206,7 +211,9 @@ class Subscriber:
             self.link.report(loss, jitter, out.round_trip(report.lsr, report.dlsr), carried)
             if out.kind == "audio" and loss is not None:  # averaged: one clean second says little
                 last = self.audio_loss
-                self.audio_loss = loss if last is None else last + AUDIO_LOSS_WEIGHT * (loss - last)
+                window = AUDIO_LOSS_RISING if last is None or loss > last else AUDIO_LOSS_FALLING
+                weight = 1 - math.exp(-carried / window)
+                self.audio_loss = loss if last is None else last + weight * (loss - last)
         self.adapt()
 
     def _measure_sent(self, now: float) -> None:
