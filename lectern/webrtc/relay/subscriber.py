@@ -12,8 +12,8 @@ feedback (NACKs, keyframe requests) is answered here too.
 from __future__ import annotations
 
 import asyncio
-import math
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
