@@ -49,7 +49,7 @@ demo-data: migrate
 
 # Extract the translatable strings and merge them into every catalogue (then translate the new ones).
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -w 120 -o lectern/translations/messages.pot lectern
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output -w 120 -o lectern/translations/messages.pot lectern
 	$(BIN)/pybabel update -i lectern/translations/messages.pot -d lectern/translations --no-fuzzy-matching --ignore-obsolete -w 120
 
 # Browser tests drive Debian's Chromium (never a downloaded build) with a fake camera.

@@ -14,7 +14,17 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = {"en": "English", "ru": "Русский"}
+# The UI languages, each named in its own language (the switcher, the forms and the catalogue show these names).
+# Uzbek is written in the Latin script; Kazakh, Kyrgyz and Tajik in Cyrillic.
+LANGUAGES = {
+    "en": "English",
+    "ru": "Русский",
+    "lv": "Latviešu",
+    "kk": "Қазақша",
+    "ky": "Кыргызча",
+    "tg": "Тоҷикӣ",
+    "uz": "O‘zbekcha",
+}
 
 
 def _env_bool(name: str, default: bool) -> bool:

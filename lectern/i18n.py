@@ -8,6 +8,8 @@ from typing import Any, cast
 import flask_babel
 from flask_babel import LazyString
 
+from lectern.texts import Text
+
 
 def gettext(string: str, **variables: Any) -> str:
     """The sentence in the request's language."""
@@ -22,3 +24,8 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
 def lazy_gettext(string: str, **variables: Any) -> LazyString:
     """A sentence translated when it is shown (module-level labels, form labels)."""
     return cast(LazyString, flask_babel.lazy_gettext(string, **variables))
+
+
+def render(text: Text | str) -> str:
+    """A Text (`lectern.texts`) in the request's language, its Text parameters translated too; a str as it is."""
+    return text.in_language(flask_babel.gettext) if isinstance(text, Text) else text

@@ -14,32 +14,33 @@ from lectern.platform.models import Academy, Cohort, Role, User
 
 ACADEMIES = [
     # slug, name, city, country, timezone, default language
-    ("rezekne", "State Border Guard College", "Rezekne", "LV", "Europe/Riga", "en"),
-    ("bishkek", "Border Service Training Centre", "Bishkek", "KG", "Asia/Bishkek", "ru"),
-    ("tashkent", "Higher Military Customs Institute", "Tashkent", "UZ", "Asia/Tashkent", "ru"),
-    ("dushanbe", "Border Troops Training Centre", "Dushanbe", "TJ", "Asia/Dushanbe", "ru"),
-    ("almaty", "Border Service Academy", "Almaty", "KZ", "Asia/Almaty", "ru"),
+    ("rezekne", "State Border Guard College", "Rezekne", "LV", "Europe/Riga", "lv"),
+    ("bishkek", "Border Service Training Centre", "Bishkek", "KG", "Asia/Bishkek", "ky"),
+    ("tashkent", "Higher Military Customs Institute", "Tashkent", "UZ", "Asia/Tashkent", "uz"),
+    ("dushanbe", "Border Troops Training Centre", "Dushanbe", "TJ", "Asia/Dushanbe", "tg"),
+    ("almaty", "Border Service Academy", "Almaty", "KZ", "Asia/Almaty", "kk"),
 ]
 
 USERS = [
-    # username, first name, last name, role, academy slug, language
+    # username, first name, last name, role, academy slug, language ("": as the browser, and for a lecture hall
+    # the academy's default language)
     ("admin", "Global", "Administrator", Role.GLOBAL_ADMIN, "rezekne", "en"),
     ("rezekne.admin", "Inese", "Kalniņa", Role.ACADEMY_ADMIN, "rezekne", "en"),
     ("j.ozols", "Jānis", "Ozols", Role.INSTRUCTOR, "rezekne", "en"),
     ("l.berzina", "Laura", "Bērziņa", Role.INSTRUCTOR, "rezekne", "ru"),
     ("bishkek.admin", "Чолпон", "Усенова", Role.ACADEMY_ADMIN, "bishkek", "ru"),
-    ("hall.bishkek", "Lecture hall", "Bishkek 1", Role.CLASSROOM, "bishkek", "ru"),
+    ("hall.bishkek", "Lecture hall", "Bishkek 1", Role.CLASSROOM, "bishkek", ""),
     ("a.asanov", "Азамат", "Асанов", Role.CADET, "bishkek", "ru"),
-    ("b.toktogulova", "Бермет", "Токтогулова", Role.CADET, "bishkek", "ru"),
+    ("b.toktogulova", "Бермет", "Токтогулова", Role.CADET, "bishkek", "ky"),
     ("n.abdyldaev", "Нурлан", "Абдылдаев", Role.CADET, "bishkek", "ru"),
     ("f.rahimov", "Фаррух", "Рахимов", Role.CADET, "dushanbe", "ru"),
-    ("m.nazarova", "Мадина", "Назарова", Role.CADET, "dushanbe", "ru"),
+    ("m.nazarova", "Мадина", "Назарова", Role.CADET, "dushanbe", "tg"),
     ("s.saidov", "Сухроб", "Саидов", Role.CADET, "dushanbe", "ru"),
     ("d.yusupov", "Дилшод", "Юсупов", Role.CADET, "tashkent", "ru"),
-    ("n.karimova", "Нодира", "Каримова", Role.CADET, "tashkent", "ru"),
+    ("n.karimova", "Nodira", "Karimova", Role.CADET, "tashkent", "uz"),
     ("o.tursunov", "Отабек", "Турсунов", Role.CADET, "tashkent", "ru"),
     ("a.zhaksylykov", "Арман", "Жаксылыков", Role.CADET, "almaty", "ru"),
-    ("a.bekova", "Айгерим", "Бекова", Role.CADET, "almaty", "ru"),
+    ("a.bekova", "Айгерим", "Бекова", Role.CADET, "almaty", "kk"),
     ("y.omarov", "Ерлан", "Омаров", Role.CADET, "almaty", "ru"),
 ]
 

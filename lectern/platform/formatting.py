@@ -1,9 +1,10 @@
-"""How every page writes, and every form reads, dates, times and percentages: in the conventions of the UI language
-(Babel), times in the timezone of the user's academy (flask_babel rebases them), years with four digits, grades with
-one rounding rule.
+"""How every page writes, and every form reads, dates, times, numbers, percentages and file sizes: in the conventions
+of the UI language (Babel), times in the timezone of the user's academy (flask_babel rebases them), years with four
+digits, grades with one rounding rule.
 
-The templates use these as the filters `datetime`, `date` and `time` and the function `percent`; flask_babel's
-own `datetimeformat`, `dateformat` and `timeformat` are taken away, so no page writes "12/6/26, 4:09 AM" again."""
+The templates use these as the filters `datetime`, `date`, `time`, `number` and `filesize` and the function `percent`;
+flask_babel's own `datetimeformat`, `dateformat` and `timeformat` and Jinja's `filesizeformat` are taken away, so no
+page writes "12/6/26, 4:09 AM" or "1.5 MB" in Russian again."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import get_datetime_format
+from babel.numbers import format_decimal
+from babel.units import format_unit
 from flask import Flask
 from flask_babel import format_date, format_time, get_locale, get_timezone
 
@@ -55,10 +58,31 @@ def percent(value: float | None) -> str:
         return str(pattern.apply(decimal.Decimal(repr(value)) / 100, locale))
 
 
+def number(value: float, decimals: int = 1) -> str:
+    """A number with at most `decimals` decimals, in the language's way: "1,234.5" / "1 234,5"."""
+    locale = get_locale() or Locale.parse("en")
+    return str(format_decimal(round(value, decimals), format=f"#,##0.{'#' * decimals}", locale=locale))
+
+
+# Decimal units, as Jinja's filesizeformat counts (and as the upload limits are written): 1 kB is 1000 bytes.
+_SIZE_UNITS = (("digital-gigabyte", 10**9), ("digital-megabyte", 10**6), ("digital-kilobyte", 10**3))
+
+
+def filesize(size: int) -> str:
+    """A file's size in the language's units and numbers: "1.5 MB" / "1,5 МБ" / "850 kB"; bytes below 1 kB."""
+    locale = get_locale() or Locale.parse("en")
+    for unit, scale in _SIZE_UNITS:
+        if size >= scale:
+            return str(format_unit(round(size / scale, 1), unit, length="short", format="#,##0.#", locale=locale))
+    return str(format_unit(size, "digital-byte", length="short", locale=locale))
+
+
 def init_app(app: Flask) -> None:
-    for name in ("datetimeformat", "dateformat", "timeformat"):
+    for name in ("datetimeformat", "dateformat", "timeformat", "filesizeformat"):
         app.jinja_env.filters.pop(name, None)
-    app.jinja_env.filters.update(datetime=datetime, date=date, time=time, percent=percent)
+    app.jinja_env.filters.update(
+        datetime=datetime, date=date, time=time, percent=percent, filesize=filesize, number=number
+    )
     app.jinja_env.globals["percent"] = percent
 
 

@@ -5,16 +5,24 @@ from __future__ import annotations
 from flask import current_app, request, session
 from flask_login import current_user
 
+from lectern.platform.models import Role
+
 
 def select_locale() -> str | None:
-    """The user's profile, then the choice made in this session, then the browser's preference."""
+    """The user's profile, then the choice made in this session, then the browser's preference, then the default
+    language of the user's academy. A lecture hall's screen shows its academy's language before the browser's (the
+    hall's computer is often set up in English)."""
     languages = current_app.config["LANGUAGES"]
-    if current_user.is_authenticated and current_user.language in languages:
+    signed_in = current_user.is_authenticated
+    if signed_in and current_user.language in languages:
         return str(current_user.language)
     chosen = session.get("language")
     if chosen in languages:
         return str(chosen)
-    return request.accept_languages.best_match(list(languages))
+    academy = str(current_user.academy.default_language) if signed_in else None
+    if academy in languages and current_user.role is Role.CLASSROOM:
+        return academy
+    return request.accept_languages.best_match(list(languages)) or (academy if academy in languages else None)
 
 
 def select_timezone() -> str | None:

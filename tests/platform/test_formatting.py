@@ -82,3 +82,25 @@ def test_a_grade_reads_the_same_on_every_page(app, client, make):
             assert "31.3%" in html and "31.25" not in html and "31.2%" not in html, url
             assert not any(short in html for short in ("/26,", "/26<", "/26 ")), url  # no two-digit years
         client.post("/logout", data={"csrf_token": client.csrf_token(urls[0])})
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["12 byte", "850 kB", "1.5 MB", "2 GB", "1,234.5", "0.33333"]),
+        ("ru", ["12 Б", "850 кБ", "1,5 МБ", "2 ГБ", "1\xa0234,5", "0,33333"]),
+        ("kk", ["12 байт", "850 кБ", "1,5 MБ", "2 ГБ", "1\xa0234,5", "0,33333"]),
+    ],
+)
+def test_file_sizes_and_numbers_follow_the_language(app, language, expected):
+    """Sizes and marks are written by Babel for the UI language: "1,5 МБ", not Jinja's "1.5 MB" everywhere."""
+    with app.test_request_context(), force_locale(language):
+        written = [formatting.filesize(n) for n in (12, 850_000, 1_500_000, 2_000_000_000)]
+        written += [formatting.number(1234.5), formatting.number(1 / 3, 5)]
+    assert written == expected
+
+
+def test_no_template_writes_a_size_or_a_mark_in_english_only(app):
+    """Jinja's filesizeformat is taken away, as flask_babel's date filters are (`lectern.platform.formatting`)."""
+    assert "filesizeformat" not in app.jinja_env.filters
+    assert {"filesize", "number"} <= set(app.jinja_env.filters)

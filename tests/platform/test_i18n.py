@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from lectern.config import LANGUAGES
 from lectern.extensions import db
 from lectern.platform.models import Role, User
 
@@ -26,8 +28,44 @@ def _h1(response) -> str:
 
 def test_login_page_follows_the_browser_language(client):
     assert "Вход" in client.get("/login", headers={"Accept-Language": "ru-RU,ru;q=0.9"}).get_data(as_text=True)
-    page = client.get("/login", headers={"Accept-Language": "lv,en;q=0.5"}).get_data(as_text=True)
+    page = client.get("/login", headers={"Accept-Language": "de,en;q=0.5"}).get_data(as_text=True)
     assert "Sign in to Lectern" in page
+    for browser, language in (("lv-LV,lv;q=0.9", "lv"), ("kk", "kk"), ("ky-KG", "ky"), ("tg", "tg"), ("uz", "uz")):
+        page = client.get("/login", headers={"Accept-Language": browser}).get_data(as_text=True)
+        assert f'<html lang="{language}">' in page and "Sign in to Lectern" not in page
+
+
+def test_the_switcher_offers_every_language_named_in_itself(client):
+    page = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    switcher = page.split('class="lang-switch"', 1)[1].split("</form>", 1)[0]
+    names = re.findall(r'<option[^>]*value="(\w+)"[^>]*>([^<]+)</option>', switcher)
+    assert names == [
+        ("en", "English"),
+        ("ru", "Русский"),
+        ("lv", "Latviešu"),
+        ("kk", "Қазақша"),
+        ("ky", "Кыргызча"),
+        ("tg", "Тоҷикӣ"),
+        ("uz", "O‘zbekcha"),
+    ]
+
+
+def test_a_user_who_chose_no_language_gets_the_browsers_then_the_academys(client, make):
+    bishkek = make.academy(default_language="ky")
+    cadet = make.user(Role.CADET, bishkek, language=None)
+    client.login(cadet.username)
+    assert '<html lang="ru">' in client.get("/learning", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    # A browser that asks for no language Lectern has: the academy's.
+    assert '<html lang="ky">' in client.get("/learning", headers={"Accept-Language": "de"}).get_data(as_text=True)
+
+
+def test_a_lecture_hall_screen_shows_its_academys_language_before_the_browsers(client, make):
+    """The hall's computer is set up in English; the screen is the academy's, in its language."""
+    tashkent = make.academy(default_language="uz")
+    hall = make.user(Role.CLASSROOM, tashkent, language=None)
+    client.login(hall.username)
+    page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}, follow_redirects=True)
+    assert '<html lang="uz">' in page.get_data(as_text=True)
 
 
 def test_the_profile_language_beats_the_browser(client, make):
@@ -95,9 +133,10 @@ def test_error_pages_in_both_languages(client, make, code):
     assert _h1(russian) in {"Страница не найдена", "Доступ запрещён"}
 
 
-def test_russian_catalogue_is_complete(tmp_path):
-    """Every string marked for translation in the code and templates has a Russian translation."""
-    pot = tmp_path / "messages.pot"
+@pytest.fixture(scope="module")
+def wanted(tmp_path_factory) -> set[str | tuple[str, ...]]:
+    """Every string marked for translation in the code and templates, extracted afresh."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run(
         [
             sys.executable,
@@ -110,6 +149,8 @@ def test_russian_catalogue_is_complete(tmp_path):
             "_l",
             "-k",
             "lazy_gettext",
+            "-k",
+            "N_",
             "-o",
             str(pot),
             str(ROOT / "lectern"),
@@ -118,20 +159,72 @@ def test_russian_catalogue_is_complete(tmp_path):
         capture_output=True,
     )
     with pot.open("rb") as fh:
-        wanted = {m.id for m in read_po(fh) if m.id}
-    assert len(wanted) > 50
-    for language in ("ru", "en"):
-        with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-            catalogue = read_po(fh)
-        missing = sorted(str(m) for m in wanted if m not in catalogue)
-        assert not missing, f"{language}: not in the catalogue (run `make messages`): {missing[:10]}"
-        if language == "ru":
-            untranslated = [
-                str(m.id)
-                for m in catalogue
-                if m.id and (m.fuzzy or not (all(m.string) if isinstance(m.string, tuple) else m.string))
-            ]
-            assert not untranslated, f"ru: untranslated or fuzzy: {untranslated[:10]}"
+        found = {m.id for m in read_po(fh) if m.id}
+    assert len(found) > 50
+    return found
+
+
+def _catalogue(language: str):
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        return read_po(fh)
+
+
+def test_every_language_offered_has_a_catalogue_and_every_catalogue_is_offered(app):
+    offered = set(app.config["LANGUAGES"])
+    assert {"en", "ru", "lv", "kk", "ky", "tg", "uz"} <= offered
+    assert {p.parts[-3] for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")} == offered
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_the_catalogue_is_complete(wanted, language):
+    """Every string marked for translation in the code and templates is in the catalogue and, in every language
+    but the source's, translated: no message missing, empty or fuzzy, every plural form filled."""
+    catalogue = _catalogue(language)
+    missing = sorted(str(m) for m in wanted if m not in catalogue)
+    assert not missing, f"{language}: not in the catalogue (run `make messages`): {missing[:10]}"
+    if language != "en":
+        untranslated = [
+            str(m.id)
+            for m in catalogue
+            if m.id and (m.fuzzy or not (all(m.string) if isinstance(m.string, tuple) else m.string))
+        ]
+        assert not untranslated, f"{language}: untranslated or fuzzy: {untranslated[:10]}"
+        forms = catalogue.num_plurals
+        short = [str(m.id) for m in catalogue if isinstance(m.string, tuple) and len(m.string) != forms]
+        assert not short, f"{language}: plurals without their {forms} forms: {short[:10]}"
+
+
+GLOSSARY = tomllib.loads((TRANSLATIONS / "glossary.toml").read_text(encoding="utf-8"))
+
+
+def _uses(text: str, stems: list[str], source: bool = False) -> bool:
+    # A source term as a word of its own, not an XML element's name ("<quiz>"); a translated term as a word's start.
+    before = r"(?<![\w<])" if source else r"\b"
+    return any(re.search(before + re.escape(stem), text, re.IGNORECASE) for stem in stems)
+
+
+def test_the_glossary_covers_its_terms_in_every_language():
+    assert len(GLOSSARY) >= 10
+    for key, term in GLOSSARY.items():
+        assert set(term) == set(LANGUAGES), f"{key}: {sorted(set(LANGUAGES) ^ set(term))}"
+        for language, entry in term.items():
+            assert entry["term"] and entry["match"], (key, language)
+            assert _uses(entry["term"], entry["match"]), f"{key} in {language}: the term does not match its stems"
+
+
+@pytest.mark.parametrize("language", sorted(set(LANGUAGES) - {"en"}))
+def test_every_translation_uses_the_glossarys_terms(language):
+    """Where the source uses a domain term (cadet, cohort, floor, quiz...), the translation uses the glossary's."""
+    wrong = []
+    for message in _catalogue(language):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for key, term in GLOSSARY.items():
+            if any(_uses(i, term["en"]["match"], source=True) for i in ids):
+                wrong += [(key, ids[0], s) for s in strings if s and not _uses(s, term[language]["match"])]
+    assert not wrong, "\n".join(f"{k} ({GLOSSARY[k][language]['term']}): {i!r} -> {s!r}" for k, i, s in wrong[:20])
 
 
 # A %-placeholder (named or positional) or an escaped "%%"; any other "%" is a bare one.

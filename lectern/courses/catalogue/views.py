@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from wtforms import SelectChoice
@@ -51,7 +51,7 @@ def catalogue() -> ResponseReturnValue:
     query = catalogue_services.CatalogueQuery(
         text=search_arg(),
         academy_id=academy_id if academy_id in {a.id for a in academies} else None,
-        language=language if language in ("en", "ru") else None,
+        language=language if language in current_app.config["LANGUAGES"] else None,
         category_id=category_id if category_id in {c.id for c, _depth in tree} else None,
         prefer_language=str(get_locale() or "") or None,
     )

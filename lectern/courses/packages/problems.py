@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from lectern.domain import Invalid
+from lectern.texts import from_data
 
 # English text of each problem; views translate the same codes with the same parameters.
 MESSAGES = {
@@ -57,7 +58,7 @@ MESSAGES = {
     "not_allowed": "you may not edit the course this package was to replace",
     "internal": "the import failed on the server; it has been logged",
     "interrupted": "the server was restarted while it imported the package",
-    "gift": "{message}",  # a GIFT problem, in the parser's words; `where` is its line
+    "gift": "{at}: {message}",  # a GIFT problem, in the parser's words (lectern.texts data), at its line
     "out_of_range": "must be from {low} to {high}",
     "bad_date": "'{value}' is not a date and time with a timezone, such as 2026-05-04T09:00:00Z",
     "one_of": "needs either '{first}' or '{second}', not both",
@@ -89,7 +90,7 @@ class Problem:
 
     @property
     def message(self) -> str:
-        params = dict(self.params)
+        params = {k: str(from_data(v)) for k, v in self.params.items()}
         if self.code == "wrong_type":
             params["expected"] = TYPE_NAMES.get(params.get("expected", ""), params.get("expected", ""))
         try:

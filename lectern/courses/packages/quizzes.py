@@ -42,6 +42,7 @@ from lectern.courses.quizzes.formats.gift import parse_gift
 from lectern.courses.quizzes.formats.gift_export import to_gift
 from lectern.courses.quizzes.grading import GRADING_METHODS
 from lectern.courses.quizzes.questions import Question, QuizFormatError
+from lectern.texts import as_data
 
 BANK_FILE = "quizzes/bank.gift"
 FOLDER = "quizzes"
@@ -307,7 +308,7 @@ class QuizChecker(ManifestChecks):
             else:
                 result_problems, questions = result.problems, result.questions
             for problem in result_problems:
-                report("gift", path, problem.where, message=problem.message)
+                report("gift", path, "", at=as_data(problem.where), message=as_data(problem.message))
                 clean = False
             for question in questions:
                 q = replace(question, category=category_path(question.category))

@@ -32,7 +32,9 @@ from lectern.courses.requested import editable_course, storage
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import lazy_gettext as _l
+from lectern.i18n import render
 from lectern.platform.roles import login_required, signed_in_user
+from lectern.texts import Text, from_data
 from lectern.urls import arg_id
 
 bp = Blueprint("packages", __name__, url_prefix="/courses")
@@ -84,7 +86,7 @@ PROBLEM_TEXTS = {
     "interrupted": _l(
         "the server was restarted while it imported the package; the package may well be right: import it again"
     ),
-    "gift": _l("%(message)s"),  # the GIFT parser's own words, after the file and line
+    "gift": _l("%(at)s: %(message)s"),  # the GIFT parser's own words (lectern.texts), after the file
     "out_of_range": _l("must be from %(low)s to %(high)s"),
     "bad_date": _l("“%(value)s” is not a date and time with a timezone, such as 2026-05-04T09:00:00Z"),
     "one_of": _l("needs either “%(first)s” or “%(second)s”, not both"),
@@ -105,7 +107,7 @@ TYPE_TEXTS = {
 
 def problem_text(problem: Problem) -> str:
     """The problem in the user's language, after the file and manifest field it is about."""
-    params = dict(problem.params)
+    params = {k: render(v) if isinstance(v := from_data(value), Text) else v for k, value in problem.params.items()}
     if problem.code == "wrong_type":
         expected = str(params.get("expected", ""))
         params["expected"] = str(TYPE_TEXTS.get(expected, expected))

@@ -25,6 +25,7 @@ from lectern.courses.quizzes.responses import Response as Response
 from lectern.courses.quizzes.responses import matching_options as matching_options
 from lectern.courses.quizzes.responses import matching_stems as matching_stems
 from lectern.courses.quizzes.responses import normalise_response as normalise_response
+from lectern.texts import N_
 
 T = TypeVar("T")
 GradeState = Literal["correct", "partial", "wrong", "unanswered", "needs_grading", "not_graded"]
@@ -222,11 +223,11 @@ def grade(question: Question, response: object) -> Grade:
 def manual_grade(question: Question, mark: float) -> Grade:
     """A teacher's mark (essays, or overriding an automatic grade), from 0 to the question's default mark."""
     if question.type is QuestionType.DESCRIPTION:
-        raise InvalidResponse("a description is not graded")
+        raise InvalidResponse(N_("a description is not graded"))
     if isinstance(mark, bool) or not isinstance(mark, int | float) or not math.isfinite(mark):
-        raise InvalidResponse("the mark must be a number")
+        raise InvalidResponse(N_("the mark must be a number"))
     if not 0 <= mark <= question.default_mark:
-        raise InvalidResponse(f"the mark must be between 0 and {question.default_mark:g}")
+        raise InvalidResponse(N_("the mark must be between 0 and %(most)s", most=f"{question.default_mark:g}"))
     fraction = round(mark / question.default_mark, 7) if question.default_mark > 0 else 0.0
     # The mark is kept as given: recomputing it from the rounded fraction would turn 0.7 of 3 into 0.6999999.
     return Grade(fraction, round(float(mark), 7), (), _state(fraction))

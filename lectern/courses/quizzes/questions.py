@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from lectern.texts import N_, Text
+
 
 class QuestionType(enum.StrEnum):
     SINGLE = "single"  # one choice is right (or best); Moodle "multichoice", single
@@ -108,10 +110,11 @@ def category_path(path: str) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """What is wrong in an imported file: `where` is a line number (GIFT, Aiken) or an element path (XML)."""
+    """What is wrong in an imported file: `where` is a line (GIFT, Aiken) or a question's place in the file (XML);
+    both are sentences the view translates (`lectern.texts`)."""
 
-    where: str
-    message: str
+    where: Text | str  # a str: a place named as the file names it (question[3], in XML), the same in every language
+    message: Text
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -124,10 +127,10 @@ WEIGHT_TOLERANCE = 1e-6
 
 
 def _percent(fraction: float) -> str:
-    return f"{round(fraction * 100, 5):g}%"
+    return f"{round(fraction * 100, 5):g}"
 
 
-def weight_problem(question: Question) -> str | None:
+def weight_problem(question: Question) -> Text | None:
     """What is wrong with the answer weights of `question`, whichever format it came from, or None.
 
     As Moodle: a multiple-answer question's right choices add up to 100%; a single-choice, short-answer or
@@ -135,9 +138,9 @@ def weight_problem(question: Question) -> str | None:
     if question.type is QuestionType.MULTIPLE:
         positive = math.fsum(c.fraction for c in question.choices if c.fraction > 0)
         if positive == 0:
-            return "no answer is marked right (give the right answers positive weights)"
+            return N_("no answer is marked right (give the right answers positive weights)")
         if abs(positive - 1) > WEIGHT_TOLERANCE:
-            return f"the positive weights add up to {_percent(positive)}, not 100%"
+            return N_("the positive weights add up to %(percent)s%%, not 100%%", percent=_percent(positive))
         return None
     fractions = {
         QuestionType.SINGLE: [c.fraction for c in question.choices],
@@ -145,7 +148,7 @@ def weight_problem(question: Question) -> str | None:
         QuestionType.NUMERICAL: [n.fraction for n in question.numeric],
     }.get(question.type)
     if fractions and abs(max(fractions) - 1) > WEIGHT_TOLERANCE:
-        return f"no answer gives full marks (100%): the best gives {_percent(max(fractions))}"
+        return N_("no answer gives full marks (100%%): the best gives %(percent)s%%", percent=_percent(max(fractions)))
     return None
 
 
@@ -190,7 +193,7 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
     files: dict[str, EmbeddedFile] = field(default_factory=dict)  # by SHA-256, as EMBEDDED refers to them
 
-    def add(self, question: Question, where: str) -> None:
+    def add(self, question: Question, where: Text | str) -> None:
         """Keep a question a reader parsed at `where`, or report it when its weights break the rules that every
         format shares (`weight_problem`)."""
         problem = weight_problem(question)

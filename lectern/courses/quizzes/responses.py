@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TypeAlias
 
 from lectern.courses.quizzes.questions import Pair, Question, QuestionType
+from lectern.texts import N_, Text
 
 Response: TypeAlias = int | str | frozenset[int] | dict[int, int] | None  # bool is an int
 
@@ -27,10 +28,11 @@ _INDEX = re.compile(r"[0-9]{1,6}")
 
 
 class InvalidResponse(ValueError):
-    """A response of the wrong shape for its question (wrong type, index out of range, too long)."""
+    """A response of the wrong shape for its question (wrong type, index out of range, too long); `message` says
+    why, translated where it is shown (`lectern.texts`)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: Text) -> None:
+        super().__init__(str(message))
         self.message = message
 
 
@@ -50,29 +52,42 @@ def matching_options(question: Question) -> tuple[str, ...]:
     return tuple(sorted({p.right for p in question.pairs}))
 
 
+# What `_index` says of a value that is not an index, and of one that is out of range, for each kind of item.
+_NOT_AN_INDEX = {
+    "choice": N_("a choice must be given by its index"),
+    "left item": N_("a left item must be given by its index"),
+    "option": N_("an option must be given by its index"),
+}
+_NO_SUCH = {
+    "choice": N_("there is no choice %(index)d"),
+    "left item": N_("there is no left item %(index)d"),
+    "option": N_("there is no option %(index)d"),
+}
+
+
 def _index(raw: object, size: int, what: str) -> int:
     # bool is an int in Python, but true is not "choice 1".
     if isinstance(raw, str) and _INDEX.fullmatch(raw):
         raw = int(raw)  # JSON object keys and HTML form values arrive as strings
     if isinstance(raw, bool) or not isinstance(raw, int):
-        raise InvalidResponse(f"a {what} must be given by its index")
+        raise InvalidResponse(_NOT_AN_INDEX[what])
     if not 0 <= raw < size:
-        raise InvalidResponse(f"there is no {what} {raw}")
+        raise InvalidResponse(Text(_NO_SUCH[what].msgid, {"index": raw}))
     return raw
 
 
 def _text(raw: object, limit: int) -> str:
     if not isinstance(raw, str):
-        raise InvalidResponse("the answer must be text")
+        raise InvalidResponse(N_("the answer must be text"))
     if len(raw) > limit:
-        raise InvalidResponse(f"the answer is longer than {limit} characters")
+        raise InvalidResponse(N_("the answer is longer than %(limit)d characters", limit=limit))
     # NUL and lone surrogates cannot be stored (PostgreSQL refuses both in text and JSON): refuse them here.
     if "\x00" in raw:
-        raise InvalidResponse("the answer contains a NUL character")
+        raise InvalidResponse(N_("the answer contains a NUL character"))
     try:
         raw.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidResponse("the answer is not valid Unicode") from None
+        raise InvalidResponse(N_("the answer is not valid Unicode")) from None
     return raw
 
 
@@ -88,14 +103,14 @@ def normalise_response(question: Question, raw: object) -> Response:
         return _index(raw, len(question.choices), "choice")
     if kind is QuestionType.MULTIPLE:
         if not isinstance(raw, list | tuple | set | frozenset):
-            raise InvalidResponse("the answer must be a list of choice indexes")
+            raise InvalidResponse(N_("the answer must be a list of choice indexes"))
         return frozenset(_index(x, len(question.choices), "choice") for x in raw)
     if kind is QuestionType.TRUE_FALSE:
         if isinstance(raw, bool):
             return raw
         if isinstance(raw, str) and raw in ("true", "false"):
             return raw == "true"
-        raise InvalidResponse("the answer must be true or false")
+        raise InvalidResponse(N_("the answer must be true or false"))
     if kind is QuestionType.SHORT:
         return _text(raw, MAX_SHORT)
     if kind is QuestionType.ESSAY:
@@ -109,16 +124,16 @@ def normalise_response(question: Question, raw: object) -> Response:
         return _text(raw, MAX_NUMBER)
     if kind is QuestionType.MATCHING:
         if not isinstance(raw, Mapping):
-            raise InvalidResponse("the answer must map left items to options")
+            raise InvalidResponse(N_("the answer must map left items to options"))
         stems, options = len(matching_stems(question)), len(matching_options(question))
         seen: set[int] = set()
         chosen: dict[int, int] = {}
         for key, value in raw.items():
             stem = _index(key, stems, "left item")
             if stem in seen:
-                raise InvalidResponse(f"left item {stem} is answered twice")
+                raise InvalidResponse(N_("left item %(index)d is answered twice", index=stem))
             seen.add(stem)
             if value is not None:  # a cleared drop-down
                 chosen[stem] = _index(value, options, "option")
         return dict(sorted(chosen.items()))
-    raise InvalidResponse("this item takes no answer")
+    raise InvalidResponse(N_("this item takes no answer"))

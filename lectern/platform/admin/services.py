@@ -245,7 +245,7 @@ def create_user(
     email: str | None = None,
     language: str | None = None,
 ) -> User:
-    """Create a user; `actor` None means the command line, which may do anything."""
+    """Create a user; `actor` None means the command line, which may do anything. `language` as in `add_user`."""
     academy = (
         _check_may_assign(session, actor, academy_id, role) if actor is not None else session.get(Academy, academy_id)
     )
@@ -280,7 +280,8 @@ def add_user(
     email: str | None,
     language: str | None,
 ) -> User:
-    """Add a user as given, normalised, with no check and no audit entry: the callers make both."""
+    """Add a user as given, normalised, with no check and no audit entry: the callers make both. `language` None
+    gives the academy's default language; "" lets the user's browser choose."""
     user = User(
         academy=academy,
         username=username.strip().lower(),
@@ -288,7 +289,7 @@ def add_user(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         role=role,
-        language=language or None,
+        language=academy.default_language if language is None else language or None,
         password_hash=password_hash,
     )
     session.add(user)

@@ -175,6 +175,7 @@ def _user_form(item: User | None) -> UserForm:
         if item is None:
             form.academy_id.data = actor.academy_id
             form.role.data = Role.CADET.value
+            form.language.data = actor.academy.default_language
         else:
             form.role.data = item.role.value
             form.language.data = item.language or ""
@@ -197,7 +198,7 @@ def user_new() -> ResponseReturnValue:
                 role=Role(form.role.data),
                 password=form.password.data,
                 email=form.email.data or None,
-                language=form.language.data or None,
+                language=form.language.data or "",  # "": as the browser, chosen in the form
             )
         except Conflict as exc:  # the username or the e-mail is another user's
             getattr(form, exc.field or "username").errors = [_("Another user already has this.")]

@@ -163,7 +163,7 @@ def import_json(client: Any, data: bytes, target: int = 0) -> dict[str, Any]:
     response = upload(client, data, target, headers={"Accept": "application/json, text/html;q=0.9"})
     assert response.status_code == 200, response.get_data(as_text=True)
     job_url = response.get_json()["redirect"]
-    return client.get(job_url + ".json").get_json()  # type: ignore[no-any-return]
+    return {**client.get(job_url + ".json").get_json(), "json_url": job_url + ".json"}
 
 
 # --- export and import -------------------------------------------------------------------------------------------
@@ -365,6 +365,12 @@ def test_malformed_gift_in_a_package_is_reported_by_line_and_imports_nothing(cli
     assert len(job["problems"]) == 1
     assert job["problems"][0].startswith(f"quizzes/bank.gift: line {broken + 1}: "), job["problems"]
     assert counts(app) == before
+    # The job keeps the parser's problem as a sentence to translate: a reader in Russian reads it in Russian.
+    with app.app_context():
+        db.session.get(User, people["teacher"].id).language = "ru"
+        db.session.commit()
+    job = client.get(job["json_url"]).get_json()
+    assert job["problems"] == [f"quizzes/bank.gift: строка {broken + 1}: блок ответов не закрыт"], job["problems"]
 
 
 def test_new_version_without_attempts_replaces_the_bank_and_quizzes(client, app, make, people):

@@ -298,3 +298,25 @@ def test_a_nul_character_in_any_search_box_is_not_a_server_error(client, make, a
         response = client.get(f"{url}?q=doc%00ument")
         assert response.status_code == 400, url
         assert "“q”" in response.get_data(as_text=True)
+
+
+def test_the_new_user_form_starts_from_the_academys_language(app, client, make):
+    """The form offers the academy's default language for a new user; "As my browser" stays a choice."""
+    tashkent = make.academy(default_language="uz")
+    admin = make.user(Role.ACADEMY_ADMIN, tashkent)
+    client.login(admin.username)
+    form = client.get("/admin/users/new").get_data(as_text=True)
+    assert re.search(r'<option selected value="uz">|<option value="uz" selected>', form), form
+    new = {
+        "username": "n.browser",
+        "first_name": "Nodira",
+        "last_name": "Karimova",
+        "email": "",
+        "academy_id": str(tashkent.id),
+        "role": "cadet",
+        "language": "",
+        "password": "a long first password",
+    }
+    assert client.submit("/admin/users/new", new).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User.language).where(User.username == "n.browser")) is None

@@ -417,3 +417,16 @@ def test_apply_refuses_an_academy_id_out_of_range(app, client, setup, academy_id
     response = client.submit(f"{URL}/apply", {**fields, "academy_id": academy_id}, page=URL)
     assert response.status_code == 400
     assert user_count(app) == before
+
+
+def test_a_user_without_a_language_gets_the_academys(client, app, setup):
+    """An empty `lang` gives the academy's default language (the page says so), not English."""
+    with app.app_context():
+        db.session.get(type(setup["home"]), setup["home"].id).default_language = "lv"
+        db.session.commit()
+    client.login(setup["admin"].username)
+    assert "Empty: the academy’s default language." in client.get(URL).get_data(as_text=True)
+    content = HEADER + "\nk.berzins,Kārlis,Bērziņš,k.berzins@example.org,,,,,,,\n"
+    assert apply(client, upload(client, content, setup["home"].id).get_data(as_text=True)).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(User.language).where(User.username == "k.berzins")) == "lv"

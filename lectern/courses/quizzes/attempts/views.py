@@ -25,6 +25,7 @@ from lectern.domain import Conflict, Forbidden
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import lazy_gettext as _l
+from lectern.i18n import render
 from lectern.platform.models import utcnow
 from lectern.platform.roles import login_required, signed_in_user
 
@@ -187,7 +188,7 @@ def save(course_id: int, attempt_id: int) -> ResponseReturnValue:
         return _json_error(403, str(refused.reason), str(PAUSED[Refusal(refused.reason)]))
     except InvalidResponse as invalid:
         db.session.rollback()
-        return _json_error(400, "invalid", _("This answer cannot be saved: %(reason)s", reason=invalid.message))
+        return _json_error(400, "invalid", _("This answer cannot be saved: %(reason)s", reason=render(invalid.message)))
     return jsonify({"position": saved.position, "seq": saved.seq, "saved_at": saved.saved_at.isoformat()})
 
 

@@ -18,6 +18,7 @@ from lectern.courses.quizzes.models import QuestionCategory
 from lectern.courses.quizzes.questions import ImportResult, Problem, Question, QuizFormatError
 from lectern.domain import Invalid
 from lectern.extensions import DbSession
+from lectern.texts import N_, on_line
 
 GIFT, AIKEN, XML = "gift", "aiken", "xml"
 FORMATS = (GIFT, AIKEN, XML)
@@ -30,8 +31,9 @@ def storable(result: ImportResult) -> ImportResult:
         try:
             bank.check_path(question.category)
         except Invalid:
-            where = f"question {number} ({bank.default_name(question)[:40]})"
-            kept.problems.append(Problem(where, f"the category path is longer than {bank.PATH_LENGTH} characters"))
+            where = N_("question %(number)d (%(name)s)", number=number, name=bank.default_name(question)[:40])
+            too_long = N_("the category path is longer than %(limit)d characters", limit=bank.PATH_LENGTH)
+            kept.problems.append(Problem(where, too_long))
         else:
             kept.questions.append(question)
     return kept
@@ -59,10 +61,10 @@ def decode(data: bytes) -> str:
         text = data.decode(encoding).removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise QuizFormatError([Problem(f"line {line}", "the file is not UTF-8 text; save it as UTF-8")]) from None
+        raise QuizFormatError([Problem(on_line(line), N_("the file is not UTF-8 text; save it as UTF-8"))]) from None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise QuizFormatError([Problem(f"line {line}", "the file is not text (it contains NUL characters)")])
+        raise QuizFormatError([Problem(on_line(line), N_("the file is not text (it contains NUL characters)"))])
     return text
 
 
@@ -79,7 +81,8 @@ def parse(data: bytes | str | IO[bytes], fmt: str) -> ImportResult:
     else:
         # Read as GIFT, Aiken becomes description questions showing "ANSWER: B": never import that silently.
         if (line := aiken_answer_line(text)) is not None:
-            raise QuizFormatError([Problem(f"line {line}", "the file reads as Aiken: import it in the Aiken format")])
+            aiken = N_("the file reads as Aiken: import it in the Aiken format")
+            raise QuizFormatError([Problem(on_line(line), aiken)])
         result = parse_gift(text)
     return storable(result)
 

@@ -32,7 +32,7 @@ from lectern.courses.requested import editable_course
 from lectern.domain import Conflict, Invalid
 from lectern.extensions import db
 from lectern.i18n import gettext as _
-from lectern.i18n import ngettext
+from lectern.i18n import ngettext, render
 from lectern.platform.models import utcnow
 from lectern.platform.roles import login_required
 from lectern.urls import arg_id, form_ids, search_arg
@@ -82,7 +82,8 @@ def bank_url(course: Course, category: QuestionCategory | None = None) -> str:
 
 
 def problem_texts(problems: list[Problem]) -> list[str]:
-    return [str(p) for p in problems]
+    """The problems of a question file in the reader's language, each after its place in the file."""
+    return [f"{render(p.where)}: {render(p.message)}" for p in problems]
 
 
 def _parse_one(text: str) -> tuple[Question | None, list[str]]:

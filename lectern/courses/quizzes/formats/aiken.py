@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from lectern.courses.quizzes.questions import Choice, ImportResult, Problem, Question, QuestionType, QuizFormatError
+from lectern.texts import N_, Text, on_line
 
 NAME_LENGTH = 80  # Moodle names an Aiken question after the start of its text, shortened like this
 
@@ -34,6 +35,8 @@ _CYRILLIC_OPTION = re.compile(r"([А-ЯЁ])[).]")
 _ANSWER = re.compile(r"ANSWER:[ \t]*(.*)")
 _NEAR_ANSWER = re.compile(r"(?i)answer\s*[:\-]|answer\s+[a-z]\s*$|ответ\s*:")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_OPTION_SHAPE = N_("an option must look like 'A) text'")
+_NO_ANSWER_LINE = N_("the question has no ANSWER line")
 
 
 @dataclass
@@ -45,10 +48,10 @@ class _Draft:
     options: list[str] = field(default_factory=list)
     problem: Problem | None = None
 
-    def fail(self, line: int, message: str) -> None:
+    def fail(self, line: int, message: Text) -> None:
         # Only the first problem of a question is reported: later ones are often its consequences.
         if self.problem is None:
-            self.problem = Problem(f"line {line}", message)
+            self.problem = Problem(on_line(line), message)
 
 
 def parse_aiken(text: str) -> ImportResult:
@@ -60,7 +63,7 @@ def parse_aiken(text: str) -> ImportResult:
     text = text.removeprefix("\ufeff")
     if "\x00" in text:
         at = text.count("\n", 0, text.index("\x00")) + 1
-        raise QuizFormatError([Problem(f"line {at}", "the file is not text (it contains NUL characters)")])
+        raise QuizFormatError([Problem(on_line(at), N_("the file is not text (it contains NUL characters)"))])
 
     result = ImportResult()
     draft: _Draft | None = None
@@ -76,7 +79,7 @@ def parse_aiken(text: str) -> ImportResult:
             _finish(draft, number, answer.group(1).strip(), result)
             draft = None
         elif _NEAR_ANSWER.match(line):
-            draft.fail(number, "the answer line must look like 'ANSWER: B'")
+            draft.fail(number, N_("the answer line must look like 'ANSWER: B'"))
             _finish(draft, number, "", result)
             draft = None
         elif (option := _OPTION.fullmatch(line)) and (option.group(2) or _due(draft, option.group(1))):
@@ -85,11 +88,11 @@ def parse_aiken(text: str) -> ImportResult:
             draft.fail(number, _cyrillic_letter(cyrillic.group(1)))
             draft.options.append(line)
         elif draft.options and _NEAR_OPTION.match(line):
-            draft.fail(number, "an option must look like 'A) text'")
+            draft.fail(number, _OPTION_SHAPE)
             draft.options.append(line)
         elif draft.options:
             # Text after the options starts the next question: this one ended without its ANSWER line.
-            draft.fail(draft.start, "the question has no ANSWER line")
+            draft.fail(draft.start, _NO_ANSWER_LINE)
             assert draft.problem is not None
             result.problems.append(draft.problem)
             draft = _Draft(start=number, text=[(number, line)])
@@ -99,11 +102,11 @@ def parse_aiken(text: str) -> ImportResult:
             draft.text.append((number, line))
 
     if draft is not None:
-        draft.fail(draft.start, "the question has no ANSWER line")
+        draft.fail(draft.start, _NO_ANSWER_LINE)
         assert draft.problem is not None
         result.problems.append(draft.problem)
     if not result.questions and not result.problems:
-        result.problems.append(Problem("line 1", "the file has no questions"))
+        result.problems.append(Problem(on_line(1), N_("the file has no questions")))
     return result
 
 
@@ -118,29 +121,29 @@ def _add_option(draft: _Draft, number: int, letter: str, text: str) -> None:
         hint = _option_hint(draft)
         if hint is not None:
             draft.fail(*hint)
-        draft.fail(number, f"expected option '{expected}', found '{letter}'")
+        draft.fail(number, N_("expected option '%(expected)s', found '%(found)s'", expected=expected, found=letter))
     if not draft.text:
-        draft.fail(number, "an option comes before the question text")
+        draft.fail(number, N_("an option comes before the question text"))
     draft.options.append(text.strip())
 
 
 def _finish(draft: _Draft, number: int, letter: str, result: ImportResult) -> None:
     """Close a question at its ANSWER line: add it to the questions, or its first problem to the problems."""
     if not draft.text and not draft.options:
-        draft.fail(number, "an ANSWER line without a question")
+        draft.fail(number, N_("an ANSWER line without a question"))
     elif not draft.options:
         hint = _option_hint(draft)
         if hint is not None:
             draft.fail(*hint)
-        draft.fail(number, "the question has no options (an option must look like 'A) text')")
+        draft.fail(number, N_("the question has no options (an option must look like 'A) text')"))
     elif len(draft.options) < 2:
-        draft.fail(number, "the question needs at least two options")
+        draft.fail(number, N_("the question needs at least two options"))
     elif not letter:
-        draft.fail(number, "the ANSWER line names no option")
+        draft.fail(number, N_("the ANSWER line names no option"))
     elif re.fullmatch(r"[А-ЯЁ]", letter):
-        draft.fail(number, f"ANSWER: {letter} is a Cyrillic letter; use Latin A-Z")
+        draft.fail(number, N_("ANSWER: %(letter)s is a Cyrillic letter; use Latin A-Z", letter=letter))
     elif not re.fullmatch(r"[A-Z]", letter) or ord(letter) - ord("A") >= len(draft.options):
-        draft.fail(number, f"ANSWER: {letter} names no option")
+        draft.fail(number, N_("ANSWER: %(letter)s names no option", letter=letter))
     if draft.problem is not None:
         result.problems.append(draft.problem)
         return
@@ -155,15 +158,15 @@ def _finish(draft: _Draft, number: int, letter: str, result: ImportResult) -> No
             text_format="plain",
             choices=tuple(Choice(option, 1.0 if i == right else 0.0) for i, option in enumerate(draft.options)),
         ),
-        f"line {draft.start}",
+        on_line(draft.start),
     )
 
 
-def _cyrillic_letter(letter: str) -> str:
-    return f"option letter '{letter}' is Cyrillic; use Latin A-Z"
+def _cyrillic_letter(letter: str) -> Text:
+    return N_("option letter '%(letter)s' is Cyrillic; use Latin A-Z", letter=letter)
 
 
-def _option_hint(draft: _Draft) -> tuple[int, str] | None:
+def _option_hint(draft: _Draft) -> tuple[int, Text] | None:
     """The first text line that looks like a broken option (a Cyrillic or lower-case letter, another separator),
     when the options are missing: the problem is there, not at the ANSWER line."""
     for number, line in draft.text[1:]:
@@ -171,7 +174,7 @@ def _option_hint(draft: _Draft) -> tuple[int, str] | None:
         if cyrillic and line[2:3].isspace():
             return number, _cyrillic_letter(cyrillic.group(1))
         if _NEAR_OPTION.match(line):
-            return number, "an option must look like 'A) text'"
+            return number, _OPTION_SHAPE
     return None
 
 

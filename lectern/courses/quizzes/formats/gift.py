@@ -29,6 +29,7 @@ from lectern.courses.quizzes.questions import (
     QuizFormatError,
     TextAnswer,
 )
+from lectern.texts import N_, Text, on_line
 
 __all__ = ["parse_gift", "to_gift"]
 
@@ -46,6 +47,10 @@ _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 class _Bad(Exception):
     """One question is wrong: its message becomes a Problem and parsing goes on with the next question."""
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,7 @@ def parse_gift(text: str) -> ImportResult:
     A bad question is skipped and the others still parse. Raises QuizFormatError only for input that is not text.
     """
     if not isinstance(text, str) or _MASK in text:
-        raise QuizFormatError([Problem("line 1", "the file is not a text file")])
+        raise QuizFormatError([Problem(on_line(1), N_("the file is not a text file"))])
     result = ImportResult()
     category = ""
     for block in _paragraphs(text):
@@ -119,9 +124,9 @@ def parse_gift(text: str) -> ImportResult:
         tags = tuple(tag.replace("\\]", "]").strip() for tag in _TAG.findall(comments))
         raw = "\n".join(line for _, line in content)
         try:
-            result.add(_question(_Span.decode(raw).strip(), category, tags), f"line {content[0][0]}")
+            result.add(_question(_Span.decode(raw).strip(), category, tags), on_line(content[0][0]))
         except _Bad as bad:
-            result.problems.append(Problem(f"line {content[0][0]}", str(bad)))
+            result.problems.append(Problem(on_line(content[0][0]), bad.message))
     return result
 
 
@@ -146,27 +151,27 @@ def _question(q: _Span, category: str, tags: tuple[str, ...]) -> Question:
     if q.live.startswith("::"):
         end = q.live.find("::", 2)
         if end < 0:
-            raise _Bad("the question title is not closed with '::'")
+            raise _Bad(N_("the question title is not closed with '::'"))
         name = q[2:end].text()
         q = q[end + 2 :].strip()
     start, close = q.live.find("{"), q.live.find("}")
     if start < 0 and close < 0:
         text_format, text = _with_format(q, DEFAULT_FORMAT)
         if not text:
-            raise _Bad("the question has no text")
+            raise _Bad(N_("the question has no text"))
         return Question(QuestionType.DESCRIPTION, text, name, text_format, category, tags=tags)
     if start >= 0 and (close < 0 or "{" in q.live[start + 1 : close]):
-        raise _Bad("the answer block is never closed")
+        raise _Bad(N_("the answer block is never closed"))
     if start < 0 or close < start:
-        raise _Bad("'}' without an opening '{'")
+        raise _Bad(N_("'}' without an opening '{'"))
     rest = q[close + 1 :]
     if "{" in rest.live or "}" in rest.live:
-        raise _Bad("only one answer block per question (write \\{ and \\} for braces)")
+        raise _Bad(N_("only one answer block per question (write \\{ and \\} for braces)"))
     # Moodle: a block that ends the question is not a fill-in; one in the middle leaves a blank behind.
     blank = _Span(BLANK, BLANK) if rest.live.strip() else _Span("", "")
     text_format, text = _with_format(q[:start] + blank + rest, DEFAULT_FORMAT)
     if not text:
-        raise _Bad("the question has no text")
+        raise _Bad(N_("the question has no text"))
     block = q[start + 1 : close]
     general = ""
     at = block.live.rfind("####")
@@ -216,10 +221,11 @@ def _number(raw: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _need_number(raw: str, what: str) -> float:
+def _need_number(raw: str, problem: Text) -> float:
+    """`raw` as a number; `problem`, given the value, when it is not one."""
     value = _number(raw)
     if value is None:
-        raise _Bad(f"{what} '{_short_quote(raw.strip())}' is not a number")
+        raise _Bad(Text(problem.msgid, {"value": _short_quote(raw.strip())}))
     return value
 
 
@@ -230,8 +236,8 @@ def _weight(span: _Span, default: float) -> tuple[float, _Span]:
     if not span.live.startswith("%") or close < 0:
         return default, span
     raw = span.plain[1:close].strip()
-    if not -100 <= _need_number(raw, "answer weight") <= 100:
-        raise _Bad(f"answer weight '{_short_quote(raw)}%' is outside -100%..100%")
+    if not -100 <= _need_number(raw, N_("answer weight '%(value)s' is not a number")) <= 100:
+        raise _Bad(N_("answer weight '%(value)s%%' is outside -100%%..100%%", value=_short_quote(raw)))
     # Divided in decimal, so that "33.33333" gives the float nearest 0.3333333 and the exporter can write it back.
     return float(Decimal(raw.replace(",", ".")) / 100), span[close + 1 :]
 
@@ -241,19 +247,20 @@ def _answer(body: _Span, n: int) -> tuple[str, str]:
     text_span, feedback = body.cut("#")
     text = _strip_format(text_span)
     if not text:
-        raise _Bad(f"answer {n} is empty")
+        raise _Bad(N_("answer %(number)d is empty", number=n))
     return text, _strip_format(feedback)
 
 
-def _no_head(head: _Span, marks: str) -> None:
-    """Text before the first answer: Moodle would guess what it means; we ask the instructor."""
+def _no_head(head: _Span, problem: Text) -> None:
+    """Text before the first answer: Moodle would guess what it means; we ask the instructor (`problem`, given the
+    text)."""
     if head.live.strip():
-        raise _Bad(f"answer '{_short_quote(head.text())}' must start with {marks}")
+        raise _Bad(Text(problem.msgid, {"answer": _short_quote(head.text())}))
 
 
 def _choice(base: Question, block: _Span) -> Question:
     head, parts = block.split_at("~=")
-    _no_head(head, "'=' or '~'")
+    _no_head(head, N_("answer '%(answer)s' must start with '=' or '~'"))
     choices = []
     for n, (mark, part) in enumerate(parts, 1):
         # As in Moodle, '=' always means 100%: a weight is only read after '~'.
@@ -261,7 +268,7 @@ def _choice(base: Question, block: _Span) -> Question:
         text, feedback = _answer(body, n)
         choices.append(Choice(text, fraction, feedback))
     if len(choices) < 2:
-        raise _Bad("a choice question needs at least 2 answers")
+        raise _Bad(N_("a choice question needs at least 2 answers"))
     # The weights are checked by ImportResult.add, alike for every format.
     kind = QuestionType.SINGLE if any(mark == "=" for mark, _ in parts) else QuestionType.MULTIPLE
     return replace(base, type=kind, choices=tuple(choices))
@@ -269,7 +276,7 @@ def _choice(base: Question, block: _Span) -> Question:
 
 def _short(base: Question, block: _Span) -> Question:
     head, parts = block.split_at("=")
-    _no_head(head, "'=' or '~'")
+    _no_head(head, N_("answer '%(answer)s' must start with '=' or '~'"))
     answers = []
     for n, (_, part) in enumerate(parts, 1):
         fraction, body = _weight(part, 1.0)
@@ -298,12 +305,12 @@ def _numerical(base: Question, block: _Span) -> Question:
     head, parts = block.split_at("=")
     items = ([head] if head.live.strip() else []) + [part for _, part in parts]
     if not items:
-        raise _Bad("a numerical question needs an answer")
+        raise _Bad(N_("a numerical question needs an answer"))
     answers = [_numeric_answer(item) for item in items]
     if other is not None:
         before, feedback = other.cut("#")
         if before.live.strip():
-            raise _Bad("in a numerical question '~' only takes feedback ('~#...')")
+            raise _Bad(N_("in a numerical question '~' only takes feedback ('~#...')"))
         # "Any other answer": matches everything, earns nothing, shows its feedback (Moodle's '*' answer).
         answers.append(NumericAnswer(0.0, 0.0, 0.0, _strip_format(feedback), -math.inf, math.inf))
     return replace(base, type=QuestionType.NUMERICAL, numeric=tuple(answers))
@@ -317,31 +324,36 @@ def _numeric_answer(item: _Span) -> NumericAnswer:
     live, plain = value_span.live, value_span.plain
     dots, colon = live.find(".."), live.find(":")
     if dots > 0:
-        low = _need_number(plain[:dots], "numerical answer")
-        high = _need_number(plain[dots + 2 :], "numerical answer")
+        low = _need_number(plain[:dots], _NOT_A_NUMBER)
+        high = _need_number(plain[dots + 2 :], _NOT_A_NUMBER)
         if low > high:
-            raise _Bad(f"numerical range '{_short_quote(value_span.text())}' runs from high to low")
+            raise _Bad(N_("numerical range '%(value)s' runs from high to low", value=_short_quote(value_span.text())))
         return NumericAnswer((low + high) / 2, (high - low) / 2, fraction, feedback, low, high)
     if colon > 0:
-        tolerance = _need_number(plain[colon + 1 :], "numerical tolerance")
+        tolerance = _need_number(plain[colon + 1 :], N_("numerical tolerance '%(value)s' is not a number"))
         if tolerance < 0:
-            raise _Bad(f"numerical tolerance '{_short_quote(plain[colon + 1 :].strip())}' is negative")
-        return NumericAnswer(_need_number(plain[:colon], "numerical answer"), tolerance, fraction, feedback)
-    return NumericAnswer(_need_number(plain, "numerical answer"), 0.0, fraction, feedback)
+            raise _Bad(
+                N_("numerical tolerance '%(value)s' is negative", value=_short_quote(plain[colon + 1 :].strip()))
+            )
+        return NumericAnswer(_need_number(plain[:colon], _NOT_A_NUMBER), tolerance, fraction, feedback)
+    return NumericAnswer(_need_number(plain, _NOT_A_NUMBER), 0.0, fraction, feedback)
+
+
+_NOT_A_NUMBER = N_("numerical answer '%(value)s' is not a number")
 
 
 def _matching(base: Question, block: _Span) -> Question:
     head, parts = block.split_at("=")
-    _no_head(head, "'='")
+    _no_head(head, N_("answer '%(answer)s' must start with '='"))
     pairs = []
     for n, (_, part) in enumerate(parts, 1):
         left, right = part.cut("->")
         if right is None:
-            raise _Bad(f"matching pair '{_short_quote(part.text())}' has no '->'")
+            raise _Bad(N_("matching pair '%(pair)s' has no '->'", pair=_short_quote(part.text())))
         if not right.text():
-            raise _Bad(f"matching pair {n} has nothing after '->'")
+            raise _Bad(N_("matching pair %(number)d has nothing after '->'", number=n))
         pairs.append(Pair(_strip_format(left), right.text()))
     # Moodle wants 3; 2 still make a question, fewer do not. A pair with no left side is only a distractor.
     if sum(1 for pair in pairs if pair.left) < 2:
-        raise _Bad("matching needs at least 2 pairs")
+        raise _Bad(N_("matching needs at least 2 pairs"))
     return replace(base, type=QuestionType.MATCHING, pairs=tuple(pairs))

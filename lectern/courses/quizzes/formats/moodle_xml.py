@@ -41,6 +41,7 @@ from lectern.courses.quizzes.questions import (
     Problem,
     QuizFormatError,
 )
+from lectern.texts import N_, on_line
 
 __all__ = ["MAX_BYTES", "parse_moodle_xml", "to_moodle_xml"]
 
@@ -63,24 +64,25 @@ def parse_moodle_xml(data: bytes | str | IO[bytes]) -> ImportResult:
     except DefusedXmlException:
         line = parser.parser.CurrentLineNumber
         raise QuizFormatError(
-            [Problem(f"line {line}", "DTDs and entity declarations (<!DOCTYPE) are refused")]
+            [Problem(on_line(line), N_("DTDs and entity declarations (<!DOCTYPE) are refused"))]
         ) from None
     except ET.ParseError as error:
         line, column = error.position
         reason = expat.errors.messages.get(error.code, "not well-formed")
         if error.code in _ENCODING_ERRORS:
-            raise QuizFormatError([Problem(f"line {line}", _UNSUPPORTED_ENCODING)]) from None
-        raise QuizFormatError([Problem(f"line {line}, column {column + 1}", f"malformed XML: {reason}")]) from None
+            raise QuizFormatError([Problem(on_line(line), _UNSUPPORTED_ENCODING)]) from None
+        where = N_("line %(line)d, column %(column)d", line=line, column=column + 1)
+        raise QuizFormatError([Problem(where, N_("malformed XML: %(reason)s", reason=reason))]) from None
     except (LookupError, ValueError):  # an encoding Python does not know, or a multi-byte one that expat refuses
-        raise QuizFormatError([Problem("line 1", _UNSUPPORTED_ENCODING)]) from None
+        raise QuizFormatError([Problem(on_line(1), _UNSUPPORTED_ENCODING)]) from None
     finally:
         EMBEDDED_FILES.reset(token)
     if not result.questions and not result.problems:
-        result.problems.append(Problem("quiz", "the file has no questions"))
+        result.problems.append(Problem("quiz", N_("the file has no questions")))
     return result
 
 
-_UNSUPPORTED_ENCODING = "the file's encoding is not supported; save the file as UTF-8"
+_UNSUPPORTED_ENCODING = N_("the file's encoding is not supported; save the file as UTF-8")
 _ENCODING_ERRORS = {expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING],
                     expat.errors.codes[expat.errors.XML_ERROR_INCORRECT_ENCODING]}  # fmt: skip
 
@@ -95,7 +97,9 @@ def _read(source: _Capped, parser: DefusedXMLParser, result: ImportResult) -> No
             if root is None:
                 root = element
                 if root.tag != "quiz":
-                    raise QuizFormatError([Problem("file", f"the root element is <{clip(root.tag)}>, not <quiz>")])
+                    raise QuizFormatError(
+                        [Problem("file", N_("the root element is <%(tag)s>, not <quiz>", tag=clip(root.tag)))]
+                    )
             continue
         depth -= 1
         if depth != 1 or root is None:
@@ -109,7 +113,7 @@ def _read(source: _Capped, parser: DefusedXMLParser, result: ImportResult) -> No
                 else:
                     result.add(read_question(element, kind, category), label(element, index, kind))
             except BadQuestion as invalid:
-                result.problems.append(Problem(label(element, index, kind), str(invalid)))
+                result.problems.append(Problem(label(element, index, kind), invalid.message))
         root.clear()  # what is read is dropped: memory stays flat however many questions follow
 
 
@@ -120,7 +124,9 @@ def _source(data: bytes | str | IO[bytes]) -> IO[bytes] | IO[str]:
         if surrogate := _SURROGATE.search(data):
             # Only a str built in Python can hold these; they cannot be encoded for the parser.
             line = data.count("\n", 0, surrogate.start()) + 1
-            raise QuizFormatError([Problem(f"line {line}", "the text holds an invalid character (a lone surrogate)")])
+            raise QuizFormatError(
+                [Problem(on_line(line), N_("the text holds an invalid character (a lone surrogate)"))]
+            )
         return io.StringIO(data.removeprefix("\ufeff"))
     return data
 
@@ -135,5 +141,5 @@ class _Capped:
         chunk = self.source.read(size)
         self.count += len(chunk)
         if self.count > MAX_BYTES:
-            raise QuizFormatError([Problem("file", f"the file is larger than {MAX_BYTES // 2**20} MB")])
+            raise QuizFormatError([Problem("file", N_("the file is larger than %(mb)d MB", mb=MAX_BYTES // 2**20))])
         return chunk

@@ -13,12 +13,17 @@ from urllib.parse import unquote
 
 from lectern.courses.content.storage import MEDIA_TYPES, sniff
 from lectern.courses.quizzes.questions import EmbeddedFile
+from lectern.texts import N_, Text
 
 _REFERENCE = re.compile(r"@@PLUGINFILE@@/([^\s\"'<>()]+)")
 
 
 class EmbedError(Exception):
     """An embedded file that cannot be kept, or a reference to one that is not there: a problem of the question."""
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 def _clip(value: str, limit: int = 40) -> str:
@@ -33,15 +38,21 @@ def embed(files: list[ET.Element], value: str, what: str, sink: dict[str, Embedd
     for file in files:
         name = file.get("name", "")
         if file.get("encoding", "base64") != "base64":
-            raise EmbedError(f"{what} file '{_clip(name)}' is not base64-encoded")
+            raise EmbedError(N_("%(element)s file '%(name)s' is not base64-encoded", element=what, name=_clip(name)))
         try:
             data = base64.b64decode("".join((file.text or "").split()), validate=True)
         except binascii.Error:
-            raise EmbedError(f"{what} file '{_clip(name)}' is not valid base64") from None
+            raise EmbedError(
+                N_("%(element)s file '%(name)s' is not valid base64", element=what, name=_clip(name))
+            ) from None
         if sniff(data, name) not in MEDIA_TYPES:
             raise EmbedError(
-                f"{what} file '{_clip(name)}' is not an image, sound or video Lectern shows "
-                "(PNG, JPEG, GIF, WebP, MP3, OGG, WAV, MP4, WebM)"
+                N_(
+                    "%(element)s file '%(name)s' is not an image, sound or video Lectern shows "
+                    "(PNG, JPEG, GIF, WebP, MP3, OGG, WAV, MP4, WebM)",
+                    element=what,
+                    name=_clip(name),
+                )
             )
         sha = hashlib.sha256(data).hexdigest()
         sink[sha] = EmbeddedFile(name, data)
@@ -51,7 +62,13 @@ def embed(files: list[ET.Element], value: str, what: str, sink: dict[str, Embedd
         link = match.group(1)
         sha = found.get(unquote(link))
         if sha is None:
-            raise EmbedError(f"{what} refers to the file '{_clip(unquote(link))}', which is not embedded in it")
+            raise EmbedError(
+                N_(
+                    "%(element)s refers to the file '%(name)s', which is not embedded in it",
+                    element=what,
+                    name=_clip(unquote(link)),
+                )
+            )
         return f"@@PLUGINFILE@@/{sha}/{link}"
 
     return _REFERENCE.sub(relink, value)

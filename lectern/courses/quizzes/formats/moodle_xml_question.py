@@ -23,6 +23,7 @@ from lectern.courses.quizzes.questions import (
     QuestionType,
     TextAnswer,
 )
+from lectern.texts import N_, Text
 
 FORMATS = {moodle: ours for ours, moodle in FORMAT_NAMES.items()}
 # Moodle question types we do not import: reported as unsupported rather than unknown.
@@ -38,7 +39,15 @@ _DECIMAL = Context(prec=60, traps=[])  # exact for every fraction we write; neve
 
 class BadQuestion(Exception):
     """What is wrong with one question: it is skipped and reported. A problem of a file's content for its author to
-    fix, not a refusal of the user's request: the import goes on without the question."""
+    fix, not a refusal of the user's request: the import goes on without the question. The sentence names the
+    question's XML elements as the file does (`answer[2] fraction`): those stay as written in every language."""
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+_TRUE_AND_FALSE = N_("a truefalse question needs one 'true' and one 'false' answer")
 
 
 def read_category(element: ET.Element) -> str:
@@ -54,25 +63,27 @@ def read_category(element: ET.Element) -> str:
 def read_question(element: ET.Element, kind: str, category: str) -> Question:
     """The question of a ``<question type="kind">`` element, filed in `category`; BadQuestion for a problem."""
     if not kind:
-        raise BadQuestion("the question has no type attribute")
+        raise BadQuestion(N_("the question has no type attribute"))
     if kind in UNSUPPORTED:
-        raise BadQuestion(f"unsupported question type '{kind}'")
+        raise BadQuestion(N_("unsupported question type '%(kind)s'", kind=kind))
     reader = _READERS.get(kind)
     if reader is None:
-        raise BadQuestion(f"unknown question type '{clip(kind)}'")
+        raise BadQuestion(N_("unknown question type '%(kind)s'", kind=clip(kind)))
 
     text_element = element.find("questiontext")
     if text_element is None:
-        raise BadQuestion("the question has no <questiontext>")
+        raise BadQuestion(N_("the question has no <questiontext>"))
     moodle_format = text_element.get("format", "html").strip()
     if moodle_format not in FORMATS:
-        raise BadQuestion(f"questiontext format '{clip(moodle_format)}' is unknown")
+        raise BadQuestion(N_("questiontext format '%(format)s' is unknown", format=clip(moodle_format)))
     text = _text(text_element, "questiontext", required=True)
     if not text:
-        raise BadQuestion("the question text is empty")
+        raise BadQuestion(N_("the question text is empty"))
     default_mark = _number(_child_text(element, "defaultgrade"), "defaultgrade", 1.0)
     if default_mark < 0:
-        raise BadQuestion(f"defaultgrade '{clip(_child_text(element, 'defaultgrade') or '')}' is negative")
+        raise BadQuestion(
+            N_("defaultgrade '%(value)s' is negative", value=clip(_child_text(element, "defaultgrade") or ""))
+        )
 
     common = Question(
         type=QuestionType.DESCRIPTION,
@@ -94,7 +105,7 @@ def read_question(element: ET.Element, kind: str, category: str) -> Question:
 def _multichoice(element: ET.Element, q: Question) -> Question:
     answers = element.findall("answer")
     if len(answers) < 2:
-        raise BadQuestion("a multichoice question needs at least two answers")
+        raise BadQuestion(N_("a multichoice question needs at least two answers"))
     choices = tuple(Choice(*_answer(answer, f"answer[{i}]")) for i, answer in enumerate(answers, start=1))
     single = _flag(element, "single", True)
     return replace(q, type=QuestionType.SINGLE if single else QuestionType.MULTIPLE, choices=choices)
@@ -106,10 +117,10 @@ def _truefalse(element: ET.Element, q: Question) -> Question:
         text, fraction, feedback = _answer(answer, f"answer[{i}]")
         value = text.strip().lower()
         if value not in ("true", "false") or value in found:
-            raise BadQuestion("a truefalse question needs one 'true' and one 'false' answer")
+            raise BadQuestion(_TRUE_AND_FALSE)
         found[value] = (fraction, feedback)
     if len(found) != 2:
-        raise BadQuestion("a truefalse question needs one 'true' and one 'false' answer")
+        raise BadQuestion(_TRUE_AND_FALSE)
     # As in Moodle: the statement is true when the 'true' answer earns the full mark.
     correct = found["true"][0] == 1.0
     true_feedback, false_feedback = found["true"][1], found["false"][1]
@@ -121,7 +132,7 @@ def _truefalse(element: ET.Element, q: Question) -> Question:
 def _shortanswer(element: ET.Element, q: Question) -> Question:
     answers = tuple(TextAnswer(*_answer(a, f"answer[{i}]")) for i, a in enumerate(element.findall("answer"), 1))
     if not answers:
-        raise BadQuestion("a shortanswer question has no answers")
+        raise BadQuestion(N_("a shortanswer question has no answers"))
     return replace(q, type=QuestionType.SHORT, answers=answers, case_sensitive=_flag(element, "usecase", False))
 
 
@@ -139,18 +150,18 @@ def _numerical(element: ET.Element, q: Question) -> Question:
             value = _number(text, f"{what} value", None)
             tolerance = _number(_child_text(answer, "tolerance"), f"{what} tolerance", 0.0)
         if tolerance < 0:
-            raise BadQuestion(f"{what} tolerance must not be negative")
+            raise BadQuestion(N_("%(element)s tolerance must not be negative", element=what))
         span = answer.find(RANGE)
         if span is not None:
             low = _number(span.get("low"), f"{what} range low", None, infinite=True)
             high = _number(span.get("high"), f"{what} range high", None, infinite=True)
             if low > high:
-                raise BadQuestion(f"{what} range low is above high")
+                raise BadQuestion(N_("%(element)s range low is above high", element=what))
             value = _number(span.get("value"), f"{what} range value", value)
             tolerance = _number(span.get("tolerance"), f"{what} range tolerance", tolerance)
         numeric.append(NumericAnswer(value, tolerance, fraction, feedback, low, high))
     if not numeric:
-        raise BadQuestion("a numerical question has no answers")
+        raise BadQuestion(N_("a numerical question has no answers"))
     return replace(q, type=QuestionType.NUMERICAL, numeric=tuple(numeric))
 
 
@@ -161,12 +172,12 @@ def _matching(element: ET.Element, q: Question) -> Question:
         left = _text(sub, what)
         answer = sub.find("answer")
         if answer is None:
-            raise BadQuestion(f"{what} has no <answer>")
+            raise BadQuestion(N_("%(element)s has no <answer>", element=what))
         right = _text(answer, f"{what} answer")
         if left or right:  # Moodle skips blank subquestions too
             pairs.append(Pair(left, right))
     if sum(1 for pair in pairs if pair.left) < 2:
-        raise BadQuestion("a matching question needs at least two subquestions with text")
+        raise BadQuestion(N_("a matching question needs at least two subquestions with text"))
     return replace(q, type=QuestionType.MATCHING, pairs=tuple(pairs))
 
 
@@ -194,7 +205,7 @@ def _answer(answer: ET.Element, what: str) -> tuple[str, float, str]:
     raw = answer.get("fraction", "0").strip(WHITESPACE)
     percent = _number(raw, f"{what} fraction", 0.0)
     if not -100 <= percent <= 100:
-        raise BadQuestion(f"{what} fraction '{clip(raw)}' is outside -100..100")
+        raise BadQuestion(N_("%(element)s fraction '%(value)s' is outside -100..100", element=what, value=clip(raw)))
     # In decimal, so that the percentages we write come back as the very same floats.
     share = float(_DECIMAL.divide(Decimal(raw), 100)) if raw else 0.0
     return _text(answer, what), share, _text(answer.find("feedback"), f"{what} feedback")
@@ -205,10 +216,16 @@ def _text(element: ET.Element | None, what: str, *, required: bool = False) -> s
     child = element.find("text") if element is not None else None
     if child is None:
         if required:
-            raise BadQuestion(f"{what} has no <text>")
+            raise BadQuestion(N_("%(element)s has no <text>", element=what))
         return ""
     if len(child):
-        raise BadQuestion(f"{what} text holds the element <{clip(child[0].tag)}>; write HTML escaped or as CDATA")
+        raise BadQuestion(
+            N_(
+                "%(element)s text holds the element <%(tag)s>; write HTML escaped or as CDATA",
+                element=what,
+                tag=clip(child[0].tag),
+            )
+        )
     value = child.text or ""
     value = value if child.get(XML_SPACE) == "preserve" else value.strip(WHITESPACE)
     return _embed(element, value, what) if "@@PLUGINFILE@@" in value else value
@@ -222,7 +239,7 @@ def _embed(element: ET.Element | None, value: str, what: str) -> str:
     try:
         return embed(element.findall("file") if element is not None else [], value, what, EMBEDDED_FILES.get())
     except EmbedError as error:
-        raise BadQuestion(str(error)) from None
+        raise BadQuestion(error.message) from None
 
 
 def _tags(element: ET.Element) -> list[str]:
@@ -243,15 +260,15 @@ def _number(raw: str | None, what: str, default: float | None, *, infinite: bool
     value = (raw or "").strip(WHITESPACE)
     if not value:
         if default is None:
-            raise BadQuestion(f"{what} is missing")
+            raise BadQuestion(N_("%(element)s is missing", element=what))
         return default
     if infinite and value in ("inf", "-inf"):
         return float(value)
     if not _NUMBER.fullmatch(value):
-        raise BadQuestion(f"{what} '{clip(value)}' is not a number")
+        raise BadQuestion(N_("%(element)s '%(value)s' is not a number", element=what, value=clip(value)))
     result = float(value)
     if not math.isfinite(result):
-        raise BadQuestion(f"{what} '{clip(value)}' is too large")
+        raise BadQuestion(N_("%(element)s '%(value)s' is too large", element=what, value=clip(value)))
     return result
 
 
@@ -263,7 +280,7 @@ def _flag(element: ET.Element, tag: str, default: bool) -> bool:
         return True
     if raw in ("0", "false"):
         return False
-    raise BadQuestion(f"{tag} '{clip(raw)}' is not true or false")
+    raise BadQuestion(N_("%(element)s '%(value)s' is not true or false", element=tag, value=clip(raw)))
 
 
 def label(element: ET.Element, index: int, kind: str) -> str:

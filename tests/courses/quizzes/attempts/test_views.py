@@ -277,3 +277,19 @@ def test_passing_a_required_quiz_completes_the_course(app: Any, client: Any, wor
     client.submit(f"{urls['attempts']}/{attempt_id}/submit", page=urls["quiz"])
     page = client.get(course_page).get_data(as_text=True)
     assert "Passed" in page and "Completed on" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"), [("ru", "Этот ответ нельзя сохранить: нет варианта 99"), ("en", "no choice 99")]
+)
+def test_a_refused_answer_is_explained_in_the_cadets_language(
+    app: Any, client: Any, world: dict[str, Any], language: str, reason: str
+) -> None:
+    """The grader's refusal is translated as a whole: the frame and the reason (it was English inside Russian)."""
+    with app.app_context():
+        db.session.get(type(world["cadet"]), world["cadet"].id).language = language
+        db.session.commit()
+    client.login(world["cadet"].username)
+    reply = _save(client, world, _start(client, world), 0, 99)
+    assert reply.status_code == 400
+    assert reason in reply.get_json()["message"]

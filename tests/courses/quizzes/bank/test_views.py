@@ -10,6 +10,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -232,6 +233,22 @@ def test_a_good_gift_file_is_previewed_then_imported_on_confirm(client, app, ban
         tree = [n.category.name for n in quiz_bank.category_tree(db.session, db.session.get(Course, bank.id))]
     assert tree == ["Top", "Top/Documents", "Top/Documents/MRZ", "Top/Geography"]
     assert "11 questions imported from all_types.gift." in client.get(done.location).get_data(as_text=True)
+
+
+def test_a_malformed_files_problems_are_in_the_instructors_language(client, app, bank, make):
+    """The parser's problems are translated, not only their frame: the line and the sentence, in Russian."""
+    russian = make.user(Role.INSTRUCTOR, SimpleNamespace(id=bank.academy_id), language="ru")
+    make.staff(bank.id, russian.id)
+    client = app.test_client()  # a browser of their own
+    client.login(russian.username)
+    html = upload(client, bank.id, "broken.gift", (DATA / "broken.gift").read_bytes()).get_data(as_text=True)
+    assert "строка 3: блок ответов не закрыт" in html
+    assert "строка 7: числовой ответ «two» — не число" in html
+    assert "answer block" not in html and "is not a number" not in html
+    aiken = upload(client, bank.id, "q.txt", "Вопрос\nA) да\nB) нет\nANSWER: Б\n".encode(), "aiken")
+    assert "строка 4: ANSWER: Б — кириллическая буква; используйте латинские A-Z" in aiken.get_data(as_text=True)
+    xml = upload(client, bank.id, "q.xml", b"<quiz><question type='essay'></question></quiz>", "xml")
+    assert "в вопросе нет &lt;questiontext&gt;" in xml.get_data(as_text=True)
 
 
 def test_a_malformed_gift_file_shows_its_lines_and_imports_only_the_valid_on_request(client, app, bank):
