@@ -36,12 +36,28 @@ class Crawl:
         self.pages: dict[str, str] = {}  # the HTML of every page that opened, by URL
         self.seen: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.urls: Counter[str] = Counter()
+        self.wrong_language: list[tuple[str, str]] = []  # pages that opened in another language than the chosen
+
+    def choose(self, language: str) -> None:
+        """Switch the UI to `language` as the user would, with the switcher (it keeps the choice in the profile of
+        a signed-in user, which beats the browser's language and, for a lecture hall, its academy's)."""
+        self.language = language
+        home = self.client.get("/", follow_redirects=True).get_data(as_text=True)  # every page has the switcher
+        token = self.client._TOKEN.search(home)
+        assert token is not None, "no switcher on the home page"
+        form = {"language": language, "next": "/", "csrf_token": token.group(1)}
+        response = self.client.post("/language", data=form)
+        assert response.status_code == 302, response.status_code
 
     def get(self, url: str, language: str) -> int:
+        if language != getattr(self, "language", None):
+            self.choose(language)
         response = self.client.get(url, headers={"Accept-Language": language})
         status = response.status_code
         page = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
         response.close()  # a file sent from the store
+        if page and status == 200 and f'<html lang="{language}">' not in page[:200]:
+            self.wrong_language.append((url, language))
         if language != self.languages[0]:
             return status  # the links are the same in every language
         self.status[url] = status

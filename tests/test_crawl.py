@@ -34,14 +34,14 @@ def test_every_page_for_every_role_in_every_language(demo_site: DemoSite) -> Non
             if rule.endpoint not in crawl.seen:
                 for url in fill(app, rule, seen):
                     crawl.get(url, languages[0])
-        for url, status in list(crawl.status.items()):
-            if status == 200:
-                for language in languages[1:]:
-                    if (other := crawl.get(url, language)) >= 500:
-                        failures.append((user, language, url, other))
-            elif status >= 500:
-                failures.append((user, languages[0], url, status))
+        failures += [(user, languages[0], url, s) for url, s in crawl.status.items() if s >= 500]
+        opened = [url for url, status in crawl.status.items() if status == 200]
+        for language in languages[1:]:
+            failures += [(user, language, url, s) for url in opened if (s := crawl.get(url, language)) >= 500]
     assert not failures, "\n".join(f"{r} {lang} {url}: {s}" for r, lang, url, s in failures)
+    # Each page in the language chosen: the switcher's choice beats the profile, the browser and the academy.
+    wrong = [(user, *w) for user, crawl in crawls.items() for w in crawl.wrong_language]
+    assert not wrong, wrong[:10]
     # Dates as the language writes them, with four-digit years: never "12/6/26" (lectern.platform.formatting).
     short = sorted({url for c in crawls.values() for url, page in c.pages.items() if SHORT_DATE.search(page)})
     assert not short, short
