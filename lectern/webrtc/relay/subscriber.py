@@ -366,6 +366,7 @@ class Subscriber:
             "nacks_answered": sum(t.nacks_answered for t in self.tracks.values()),
             "plis_forwarded": sum(t.plis_forwarded for t in self.tracks.values()),
             "queued": len(self.queue),
+            "audio_loss": self.audio_loss,
             "tracks": tracks,
             "link": self.link_figures(),
             # The video level's last changes, seconds ago: (seconds, level, what lowered it).
