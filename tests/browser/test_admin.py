@@ -63,7 +63,7 @@ def test_academy_admin_enrols_an_intake_from_csv(
     # The cohort of the intake: created, filled by pasting the usernames, enrolled in the course.
     page.get_by_role("link", name="Cohorts", exact=True).click()
     page.get_by_role("link", name="New cohort").click()
-    page.get_by_label("Name").fill(COHORT)
+    page.get_by_label("Cohort name").fill(COHORT)
     page.get_by_role("button", name="Save").click()
     expect(page.locator("h1")).to_contain_text(COHORT)
     page.get_by_label("Usernames or e-mail addresses").fill("k.osmonov\na.mamatova, t.sadykov")

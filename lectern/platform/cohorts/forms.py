@@ -15,7 +15,7 @@ class CohortForm(FlaskForm):
     """Create or edit a cohort; the view fills the academies the administrator may use."""
 
     academy_id = SelectField(_l("Academy"), coerce=int, validators=[DataRequired()])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[strip])
+    name = StringField(_l("Cohort name"), validators=[DataRequired(), Length(max=200)], filters=[strip])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)], filters=[strip])
     submit = SubmitField(_l("Save"))
 
