@@ -132,3 +132,24 @@ def set_password(username: str, password: str | None) -> None:
     accounts.set_password(db.session, user, _read_password(password))
     db.session.commit()
     click.echo(f"Password of {username} changed.")
+
+
+@lectern_cli.command("relay")
+@click.option("--bind", default="127.0.0.1:5100", show_default=True, help="HOST:PORT to listen on (port 0: any).")
+def relay(bind: str) -> None:
+    """Run a relay process: the lectures' media, reached by the web instances whose LECTERN_RELAYS names it."""
+    # Here, not at the top: the relay loads aiortc, which no other command needs.
+    from lectern.webrtc.relay.provider import relay_options
+    from lectern.webrtc.relay.service import serve
+
+    host, _, port = bind.rpartition(":")
+    if not host or not port.isdigit():
+        raise click.BadParameter(f"{bind!r} is not HOST:PORT", param_hint="--bind")
+    secret = current_app.config["LECTERN_RELAY_SECRET"]
+    if not secret:
+        raise click.ClickException("LECTERN_RELAY_SECRET is not set: the relay refuses every unsigned request.")
+
+    def ready(server: object) -> None:
+        click.echo(f"relay listening on {getattr(server, 'url', '')}", err=False)
+
+    serve(host, int(port), secret, relay_options(current_app), ready=ready)

@@ -110,6 +110,10 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "LECTERN_ICE_TRANSPORT_POLICY": env.get("LECTERN_ICE_TRANSPORT_POLICY", "all"),
         # The relay's own peer connections use the TURN servers too: only for a relay that sits behind NAT.
         "LECTERN_RELAY_TURN": _env_bool("LECTERN_RELAY_TURN", False),
+        # A relay process of its own (`flask lectern relay`), as http://host:port; unset: the relay runs inside the
+        # web process (tests). The secret signs every request between them (lectern/webrtc/relay/wire.py).
+        "LECTERN_RELAYS": env.get("LECTERN_RELAYS", ""),
+        "LECTERN_RELAY_SECRET": env.get("LECTERN_RELAY_SECRET") or None,
         # Relay host candidates on 127.0.0.1 only: tests and benchmarks on one machine.
         "LECTERN_RELAY_LOOPBACK": _env_bool("LECTERN_RELAY_LOOPBACK", False),
         # Each cadet gets the version of the video their link carries (relay/adapt.py); off: everyone the best one.

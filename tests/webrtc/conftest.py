@@ -29,7 +29,7 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 from flask import Flask
 
 from lectern.platform.models import Role
-from lectern.webrtc.relay.api import RelayOptions
+from lectern.webrtc.relay.api import RelayClient, RelayOptions
 from lectern.webrtc.relay.inprocess import InProcessRelayClient
 from lectern.webrtc.relay.seams import allow_loopback
 from tests import factories
@@ -91,9 +91,7 @@ class Publisher:
     low_track: NoiseVideoTrack | None = None
 
 
-async def start_publisher(
-    client: InProcessRelayClient, lecture: str, peer: str = "pub", low: bool = False
-) -> Publisher:
+async def start_publisher(client: RelayClient, lecture: str, peer: str = "pub", low: bool = False) -> Publisher:
     """Publish a synthetic VP8 + Opus stream to the relay; with `low`, a second, smaller video (the low version),
     bundled as a browser bundles: everything on one transport from the offer on (max-bundle)."""
     pc = new_pc(RTCBundlePolicy.MAX_BUNDLE if low else RTCBundlePolicy.BALANCED)
@@ -157,7 +155,7 @@ async def _read(sub: Subscriber, kind: str) -> None:
 
 
 async def start_subscriber(
-    client: InProcessRelayClient, lecture: str, peer: str, read: bool = True, prepare: Any = None
+    client: RelayClient, lecture: str, peer: str, read: bool = True, prepare: Any = None
 ) -> Subscriber:
     """Subscribe with a recvonly offer; decode what arrives unless `read` is False."""
     pc = new_pc()

@@ -78,15 +78,26 @@ def relay(app: Flask | None = None) -> RelayClient:
     with _lock:
         client: RelayClient | None = app.extensions.get("lectern_relay")
         if client is None:
-            # Here, not at the top: this loads aiortc, PyAV and aioice, which only a lecture needs.
-            from lectern.webrtc.relay.inprocess import InProcessRelayClient
+            relays = [url.strip() for url in app.config["LECTERN_RELAYS"].split(",") if url.strip()]
+            if relays:
+                from lectern.webrtc.relay.remote import RemoteRelayClient
 
-            options = RelayOptions(
-                ice_servers=relay_ice_servers(app),
-                loopback_only=bool(app.config["LECTERN_RELAY_LOOPBACK"]),
-                adapt=bool(app.config.get("LECTERN_RELAY_ADAPT", True)),
-            )
-            client = InProcessRelayClient(options)
+                client = RemoteRelayClient(relays[0], app.config["LECTERN_RELAY_SECRET"] or "")
+            else:
+                # Here, not at the top: this loads aiortc, PyAV and aioice, which only a lecture needs.
+                from lectern.webrtc.relay.inprocess import InProcessRelayClient
+
+                client = InProcessRelayClient(relay_options(app))
             app.extensions["lectern_relay"] = client
             atexit.register(client.shutdown)
     return client
+
+
+def relay_options(app: Flask) -> RelayOptions:
+    """The relay's options from the configuration: the relay inside a web process reads them there, a relay process
+    (`flask lectern relay`) from its own."""
+    return RelayOptions(
+        ice_servers=relay_ice_servers(app),
+        loopback_only=bool(app.config["LECTERN_RELAY_LOOPBACK"]),
+        adapt=bool(app.config.get("LECTERN_RELAY_ADAPT", True)),
+    )
