@@ -1,4 +1,5 @@
-"""gunicorn settings for Lectern (DESIGN.md section 1): one process, many threads, per web instance.
+"""gunicorn settings for Lectern (DESIGN.md section 1): one process, many threads, per web instance, and a relay
+process beside it (below).
 
 Flask-SocketIO runs in threading mode with simple-websocket: every open WebSocket holds a thread, so `threads`
 bounds the live connections of one instance. Run more instances behind nginx (deploy/nginx.conf) with REDIS_URL
@@ -16,3 +17,24 @@ graceful_timeout = 20
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# The lectures' media run in a relay process of their own, not in the web process (its pages would take the
+# relay's interpreter lock). Unless LECTERN_RELAYS names relays run as services (deploy/), `make run` starts one on
+# loopback beside the web app, before gunicorn forks its worker, and ends it with gunicorn.
+_relay = None
+
+
+def on_starting(server):
+    global _relay
+    if os.environ.get("LECTERN_RELAYS"):
+        return
+    from lectern.webrtc.relay.embedded import EmbeddedRelay
+
+    _relay = EmbeddedRelay()
+    os.environ.update(_relay.start())
+    server.log.info("relay process listening on %s", _relay.url)
+
+
+def on_exit(server):
+    if _relay is not None:
+        _relay.stop()
