@@ -152,4 +152,13 @@ def relay(bind: str) -> None:
     def ready(server: object) -> None:
         click.echo(f"relay listening on {getattr(server, 'url', '')}", err=False)
 
-    serve(host, int(port), secret, relay_options(current_app), ready=ready)
+    config = current_app.config
+    registry, node = None, None
+    if config["LECTERN_RELAYS"] == "registry" or config["LECTERN_RELAY_URL"]:
+        from lectern.webrtc.relay.provider import relay_registry
+        from lectern.webrtc.relay.registry import Node
+
+        registry = relay_registry(current_app)
+        url = config["LECTERN_RELAY_URL"]  # "": the address it listens on, once it does
+        node = Node(url, url, config["LECTERN_RELAY_REGION"], int(config["LECTERN_RELAY_CAPACITY"]))
+    serve(host, int(port), secret, relay_options(current_app), ready=ready, registry=registry, node=node)

@@ -114,6 +114,13 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         # web process (tests). The secret signs every request between them (lectern/webrtc/relay/wire.py).
         "LECTERN_RELAYS": env.get("LECTERN_RELAYS", ""),
         "LECTERN_RELAY_SECRET": env.get("LECTERN_RELAY_SECRET") or None,
+        # LECTERN_RELAYS=registry: the relays beat in Redis (REDIS_URL) and each lecture is placed on one of them
+        # (lectern/webrtc/relay/registry.py). A relay process says there where it is reached, its region and the
+        # peers it takes; a web instance asks for relays in its region first.
+        "LECTERN_RELAY_REGISTRY_KEY": env.get("LECTERN_RELAY_REGISTRY_KEY", "lectern:relays"),
+        "LECTERN_RELAY_URL": env.get("LECTERN_RELAY_URL", ""),
+        "LECTERN_RELAY_REGION": env.get("LECTERN_RELAY_REGION", ""),
+        "LECTERN_RELAY_CAPACITY": int(env.get("LECTERN_RELAY_CAPACITY", "300")),
         # Relay host candidates on 127.0.0.1 only: tests and benchmarks on one machine.
         "LECTERN_RELAY_LOOPBACK": _env_bool("LECTERN_RELAY_LOOPBACK", False),
         # Each cadet gets the version of the video their link carries (relay/adapt.py); off: everyone the best one.

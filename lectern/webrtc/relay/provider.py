@@ -12,12 +12,15 @@ import atexit
 import json
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
 from lectern.webrtc import turn
 from lectern.webrtc.relay.api import IceServer, IceServerLike, RelayClient, RelayOptions
+
+if TYPE_CHECKING:
+    from lectern.webrtc.relay.registry import RelayRegistry
 
 _lock = threading.Lock()
 
@@ -79,7 +82,12 @@ def relay(app: Flask | None = None) -> RelayClient:
         client: RelayClient | None = app.extensions.get("lectern_relay")
         if client is None:
             relays = [url.strip() for url in app.config["LECTERN_RELAYS"].split(",") if url.strip()]
-            if relays:
+            if relays == ["registry"]:
+                from lectern.webrtc.relay.remote import RoutingRelayClient
+
+                secret = app.config["LECTERN_RELAY_SECRET"] or ""
+                client = RoutingRelayClient(relay_registry(app), secret, app.config["LECTERN_RELAY_REGION"])
+            elif relays:
                 from lectern.webrtc.relay.remote import RemoteRelayClient
 
                 client = RemoteRelayClient(relays[0], app.config["LECTERN_RELAY_SECRET"] or "")
@@ -101,3 +109,16 @@ def relay_options(app: Flask) -> RelayOptions:
         loopback_only=bool(app.config["LECTERN_RELAY_LOOPBACK"]),
         adapt=bool(app.config.get("LECTERN_RELAY_ADAPT", True)),
     )
+
+
+def relay_registry(app: Flask) -> RelayRegistry:
+    """The registry of relay processes in Redis (LECTERN_RELAYS=registry needs REDIS_URL)."""
+    import redis
+
+    from lectern.webrtc.relay.registry import RelayRegistry
+
+    url = app.config["REDIS_URL"]
+    if not url:
+        raise ValueError("LECTERN_RELAYS=registry keeps the relays in Redis: set REDIS_URL")
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    return RelayRegistry(client, app.config["LECTERN_RELAY_REGISTRY_KEY"])

@@ -12,11 +12,14 @@ import http.client
 import json
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lectern.webrtc.relay import wire
 from lectern.webrtc.relay.api import RelayError
+
+if TYPE_CHECKING:
+    from lectern.webrtc.relay.registry import RelayRegistry
 
 
 class RemoteRelayClient:
@@ -132,3 +135,85 @@ class RemoteRelayClient:
             idle, self._idle = self._idle, []
         for connection in idle:
             connection.close()
+
+
+class RoutingRelayClient:
+    """A `RelayClient` over the relays of a registry (registry.py): each lecture on the relay placed for it, which
+    every web instance finds there. A lecture whose relay is gone is placed on another and opened there; its
+    participants' next offers go to it."""
+
+    def __init__(self, registry: RelayRegistry, secret: str, region: str = "", timeout: float = 15.0) -> None:
+        if not secret:
+            raise ValueError("LECTERN_RELAY_SECRET is not set: the relays refuse unsigned requests")
+        self.registry, self.secret, self.region, self.timeout = registry, secret, region, timeout
+        self._clients: dict[str, RemoteRelayClient] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, url: str) -> RemoteRelayClient:
+        with self._lock:
+            client = self._clients.get(url)
+            if client is None:
+                client = self._clients[url] = RemoteRelayClient(url, self.secret, self.timeout)
+            return client
+
+    def _relay_of(self, lecture_id: str) -> RemoteRelayClient:
+        """The client of the lecture's relay; placed (and opened) anew when it has none alive."""
+        node = self.registry.placed(lecture_id)
+        if node is not None:
+            return self._client(node.url)
+        node = self.registry.place(lecture_id, self.region)
+        client = self._client(node.url)
+        client.open_lecture(lecture_id)
+        return client
+
+    def open_lecture(self, lecture_id: str) -> None:
+        """See RelayClient."""
+        node = self.registry.place(lecture_id, self.region)
+        self._client(node.url).open_lecture(lecture_id)
+
+    def close_lecture(self, lecture_id: str) -> None:
+        """See RelayClient."""
+        node = self.registry.placed(lecture_id)
+        if node is not None:
+            self._client(node.url).close_lecture(lecture_id)
+        self.registry.release(lecture_id)
+
+    def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+        """See RelayClient."""
+        return self._relay_of(lecture_id).publish(lecture_id, peer_id, offer_sdp)
+
+    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+        """See RelayClient."""
+        return self._relay_of(lecture_id).subscribe(lecture_id, peer_id, offer_sdp)
+
+    def add_ice_candidate(
+        self, lecture_id: str, peer_id: str, candidate: str, sdp_mid: str | None = None, sdp_mline_index: int = 0
+    ) -> None:
+        """See RelayClient."""
+        self._relay_of(lecture_id).add_ice_candidate(lecture_id, peer_id, candidate, sdp_mid, sdp_mline_index)
+
+    def leave(self, lecture_id: str, peer_id: str) -> None:
+        """See RelayClient."""
+        node = self.registry.placed(lecture_id)
+        if node is not None:
+            self._client(node.url).leave(lecture_id, peer_id)
+
+    def set_receive(self, lecture_id: str, peer_id: str, choice: str) -> None:
+        """See RelayClient."""
+        self._relay_of(lecture_id).set_receive(lecture_id, peer_id, choice)
+
+    def link(self, lecture_id: str, peer_id: str) -> dict[str, Any] | None:
+        """See RelayClient."""
+        node = self.registry.placed(lecture_id)
+        return self._client(node.url).link(lecture_id, peer_id) if node is not None else None
+
+    def stats(self, lecture_id: str) -> dict[str, Any]:
+        """See RelayClient."""
+        return self._relay_of(lecture_id).stats(lecture_id)
+
+    def shutdown(self) -> None:
+        """Close the connections to every relay."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.shutdown()

@@ -9,17 +9,20 @@ few requests per participant, and every call is handed to the relay's loop.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import signal
 import threading
 import time
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from lectern.webrtc.relay import wire
 from lectern.webrtc.relay.api import RelayError, RelayOptions
 from lectern.webrtc.relay.inprocess import InProcessRelayClient
+from lectern.webrtc.relay.registry import BEAT_S, Node, RelayRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -100,17 +103,43 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("relay API: " + format, *args)
 
 
-def serve(host: str, port: int, secret: str, options: RelayOptions, ready: Any = None) -> None:
-    """Serve until SIGTERM or SIGINT, then close every connection. `ready(server)` is called once it listens."""
+def serve(
+    host: str,
+    port: int,
+    secret: str,
+    options: RelayOptions,
+    ready: Any = None,
+    registry: RelayRegistry | None = None,
+    node: Node | None = None,
+) -> None:
+    """Serve until SIGTERM or SIGINT, then close every connection. `ready(server)` is called once it listens. With
+    a `registry`, the relay beats there as `node` (its load updated each beat; an empty id or address: the address it
+    listens on) and is forgotten when it stops."""
     server = RelayServer((host, port), secret, options)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     thread = threading.Thread(target=server.serve_forever, name="relay-api", daemon=True)
     thread.start()
+    me = replace(node or Node("", ""), id=(node and node.id) or server.url, url=(node and node.url) or server.url)
+    if registry is not None:
+        threading.Thread(target=_beat, args=(registry, me, server, stop), name="relay-beat", daemon=True).start()
     if ready is not None:
         ready(server)
     try:
         stop.wait()
     finally:
+        if registry is not None:
+            with contextlib.suppress(Exception):  # Redis gone too: the entry expires by itself
+                registry.forget(me.id)
         server.close()
+
+
+def _beat(registry: RelayRegistry, node: Node, server: RelayServer, stop: threading.Event) -> None:
+    """Tell the registry every BEAT_S that this relay is alive, and its load."""
+    while not stop.is_set():
+        try:
+            registry.beat(replace(node, load=server.relay.load()))
+        except Exception:  # Redis unreachable, or the relay's loop busy: the next beat tries again
+            logger.warning("relay: a heartbeat to the registry failed", exc_info=True)
+        stop.wait(BEAT_S)

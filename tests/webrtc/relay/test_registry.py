@@ -1,0 +1,167 @@
+"""The registry of relay processes in real Redis (lectern.webrtc.relay.registry): relays that beat are chosen, one
+that stops beating is not; placement honours room, load and region, and every web instance finds the same relay for
+a lecture. Then two real relay processes beating in Redis, a lecture on each, and one killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from lectern.webrtc.relay.api import RelayError
+from lectern.webrtc.relay.registry import Node, RelayRegistry
+from lectern.webrtc.relay.remote import RoutingRelayClient
+
+REDIS_URL = "redis://127.0.0.1:6379/13"
+ROOT = Path(__file__).resolve().parents[3]
+SECRET = "the registry test's secret"
+
+
+@pytest.fixture
+def prefix() -> Iterator[str]:
+    """A key prefix of this test's own in Redis (Redis is part of the test environment: never a silent skip)."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis is unreachable: {exc}", pytrace=False)
+    name = f"lectern-test:{uuid.uuid4().hex}"
+    yield name
+    for key in client.scan_iter(match=f"{name}:*"):
+        client.delete(key)
+    client.close()
+
+
+def _registry(prefix: str, ttl_s: float = 3.0) -> RelayRegistry:
+    return RelayRegistry(redis.Redis.from_url(REDIS_URL, socket_timeout=2), prefix, ttl_s)
+
+
+def test_a_relay_that_stops_beating_is_no_longer_chosen(prefix: str) -> None:
+    registry = _registry(prefix, ttl_s=0.4)
+    registry.beat(Node("a", "http://10.0.0.1:5100"))
+    registry.beat(Node("b", "http://10.0.0.2:5100", load=50))
+    assert [n.id for n in registry.nodes()] == ["a", "b"]
+    assert registry.place("L1").id == "a"  # the least loaded
+    for _ in range(4):  # b goes on beating, a has stopped
+        time.sleep(0.2)
+        registry.beat(Node("b", "http://10.0.0.2:5100", load=50))
+    assert [n.id for n in registry.nodes()] == ["b"]
+    assert registry.placed("L1") is None  # its relay is gone
+    assert registry.place("L1").id == "b"
+    assert registry.place("L2").id == "b"
+    registry.forget("b")
+    with pytest.raises(RelayError, match="no relay is running"):
+        registry.place("L3")
+
+
+def test_placement_honours_room_load_and_region(prefix: str) -> None:
+    registry = _registry(prefix)
+    registry.beat(Node("riga", "http://riga:5100", region="lv", capacity=100, load=90))
+    registry.beat(Node("bishkek-1", "http://b1:5100", region="kg", capacity=100, load=100))  # full
+    registry.beat(Node("bishkek-2", "http://b2:5100", region="kg", capacity=300, load=150))
+    registry.beat(Node("almaty", "http://almaty:5100", region="kz", capacity=100, load=10))
+    assert registry.place("for-kg", region="kg").id == "bishkek-2"  # in the region, the one with room
+    assert registry.place("for-lv", region="lv").id == "riga"  # in the region, though busier than almaty
+    assert registry.place("anywhere").id == "almaty"  # no region: the least loaded for its capacity
+    assert registry.place("for-tj", region="tj").id == "almaty"  # none in the region: the least loaded
+    for node in registry.nodes():
+        registry.beat(Node(node.id, node.url, node.region, node.capacity, node.capacity))
+    assert registry.place("for-kg", region="kg").id == "bishkek-2"  # a placed lecture stays where it is
+    with pytest.raises(RelayError, match="no relay has room"):
+        registry.place("one-more")
+
+
+def test_every_web_instance_finds_the_same_relay_for_a_lecture(prefix: str) -> None:
+    """Eight web instances place the same lecture at once: one claim wins, and all of them get it."""
+    setup = _registry(prefix)
+    for i in range(4):
+        setup.beat(Node(f"relay-{i}", f"http://relay-{i}:5100", load=0))
+    go, found = threading.Barrier(8), []
+
+    def instance() -> None:
+        registry = _registry(prefix)
+        go.wait()
+        found.append(registry.place("L1").id)
+
+    threads = [threading.Thread(target=instance) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(found) == 8 and len(set(found)) == 1, found
+
+
+@pytest.fixture
+def relay_processes(prefix: str, tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
+    """Two `flask lectern relay` processes beating in Redis under the test's prefix."""
+    processes = []
+    for name in ("one", "two"):
+        env = {
+            **os.environ,
+            "FLASK_APP": "wsgi.py",
+            "SECRET_KEY": "test",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}",
+            "LECTERN_STORAGE": str(tmp_path / "storage"),
+            "LECTERN_RELAY_SECRET": SECRET,
+            "LECTERN_RELAYS": "registry",
+            "REDIS_URL": REDIS_URL,
+            "LECTERN_RELAY_REGISTRY_KEY": prefix,
+            "LECTERN_RELAY_REGION": name,
+        }
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "flask", "lectern", "relay", "--bind", "127.0.0.1:0"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        )
+    try:
+        for process in processes:
+            assert process.stdout is not None and process.stdout.readline().startswith("relay listening on ")
+        yield processes
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait(10)
+            if process.stdout is not None:
+                process.stdout.close()
+
+
+def test_lectures_go_to_the_relays_that_beat_and_leave_a_killed_one(
+    prefix: str, relay_processes: list[subprocess.Popen[str]]
+) -> None:
+    registry = _registry(prefix)
+    deadline = time.monotonic() + 10
+    while len(registry.nodes()) < 2:
+        assert time.monotonic() < deadline, "the relays never beat"
+        time.sleep(0.1)
+    regions = {n.region: n for n in registry.nodes()}
+    assert set(regions) == {"one", "two"} and all(n.url.startswith("http://127.0.0.1:") for n in regions.values())
+    web_one, web_two = RoutingRelayClient(registry, SECRET, "one"), RoutingRelayClient(_registry(prefix), SECRET, "two")
+    web_one.open_lecture("A")  # placed near the instance that asked
+    web_two.open_lecture("B")
+    assert registry.placed("A") == regions["one"] and registry.placed("B") == regions["two"]
+    assert web_two.stats("A")["subscribers"] == {}  # web instance two reaches A on relay one
+    # kill -9 the relay of A: it stops beating, and A is placed again on the live one, opened there.
+    relay_processes[0].send_signal(signal.SIGKILL)
+    relay_processes[0].wait(10)
+    deadline = time.monotonic() + 10
+    while registry.placed("A") is not None:
+        assert time.monotonic() < deadline, "the killed relay stayed in the registry"
+        time.sleep(0.2)
+    assert web_two.stats("A")["subscribers"] == {}  # answered by relay two, where A was opened again
+    assert registry.placed("A") == registry.placed("B")
+    web_one.shutdown()
+    web_two.shutdown()
