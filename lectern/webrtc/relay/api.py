@@ -11,13 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from lectern.texts import Text
+
 # What a subscriber may ask to receive: nothing; audio only; audio with the slides (no video: the slides come over
 # HTTP); at most the low version of the video; everything its link carries.
 RECEIVE_CHOICES = ("nothing", "audio", "slides", "low", "everything")
 
 
 class RelayError(Exception):
-    """A request the relay refuses: bad SDP, unknown lecture or peer, a second publisher."""
+    """A request the relay refuses: bad SDP, unknown lecture or peer, a second publisher, no room. The message is
+    the relay's own, for the log; `text`, where there is one, is the sentence a participant reads (translated where
+    it is shown, lectern.texts)."""
+
+    def __init__(self, message: str, text: Text | None = None) -> None:
+        super().__init__(message)
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,9 @@ class RelayOptions:
     adapt: bool = True
     # How long closing waits for one peer connection (they close concurrently) before it goes on without it.
     close_timeout: float = 5.0
+    # The subscribers the relay takes at most (a publisher is always taken): beyond it a subscriber is refused with
+    # a notice, never let in to starve everyone's frames. None: no limit.
+    capacity: int | None = None
 
 
 class RelayClient(Protocol):

@@ -108,6 +108,7 @@ def relay_options(app: Flask) -> RelayOptions:
         ice_servers=relay_ice_servers(app),
         loopback_only=bool(app.config["LECTERN_RELAY_LOOPBACK"]),
         adapt=bool(app.config.get("LECTERN_RELAY_ADAPT", True)),
+        capacity=int(app.config["LECTERN_RELAY_CAPACITY"]) or None,
     )
 
 

@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from lectern.texts import Text, from_data
 from lectern.webrtc.relay import wire
 from lectern.webrtc.relay.api import RelayError
 
@@ -80,7 +81,8 @@ class RemoteRelayClient:
         if response.status == 200 and isinstance(payload, dict) and "result" in payload:
             return payload["result"]
         reason = payload.get("error") if isinstance(payload, dict) else None
-        raise RelayError(reason or f"the relay answered {response.status}")
+        text = from_data(payload.get("text")) if isinstance(payload, dict) else None
+        raise RelayError(reason or f"the relay answered {response.status}", text if isinstance(text, Text) else None)
 
     def open_lecture(self, lecture_id: str) -> None:
         """See RelayClient."""

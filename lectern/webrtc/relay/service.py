@@ -19,6 +19,7 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from lectern.texts import as_data
 from lectern.webrtc.relay import wire
 from lectern.webrtc.relay.api import RelayError, RelayOptions
 from lectern.webrtc.relay.inprocess import InProcessRelayClient
@@ -86,7 +87,7 @@ class _Handler(BaseHTTPRequestHandler):
             result = getattr(self.server.relay, call)(**arguments)
             self._answer(200, {"result": result})
         except RelayError as exc:
-            self._answer(422, {"error": str(exc)})
+            self._answer(422, {"error": str(exc), "text": as_data(exc.text)})
         except Exception:  # a bug, not the caller's fault: logged here, the relay goes on serving
             logger.exception("relay API: %s failed", call)
             self._answer(500, {"error": "the relay failed on this request; it has been logged"})

@@ -36,6 +36,7 @@ from aiortc import (
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
+from lectern.texts import N_
 from lectern.webrtc.relay import seams
 from lectern.webrtc.relay.api import RECEIVE_CHOICES, RelayError, RelayOptions
 from lectern.webrtc.relay.forward import ALLOWED_CODECS, AUDIO_CODEC, VIDEO_CODEC, Source
@@ -231,6 +232,12 @@ class Relay:
         lecture = self._lecture(lecture_id)
         if peer_id in lecture.subscribers or (lecture.publisher and lecture.publisher.peer_id == peer_id):
             raise RelayError(f"peer {peer_id} is already in lecture {lecture_id}")
+        capacity = self.options.capacity
+        if capacity is not None and sum(len(x.subscribers) for x in self.lectures.values()) >= capacity:
+            raise RelayError(
+                f"the relay is full ({capacity} subscribers)",
+                N_("The lecture's relay is full: it takes no more participants now. Try again in a few minutes."),
+            )
         offer = parse_sdp(offer_sdp)
         offered = _offered_codecs(offer.sdp)
         pc = await self._new_pc(offer)

@@ -5,8 +5,8 @@ A request is `POST /v1/<call>` with a JSON object of the call's arguments (the `
 It is signed with the secret the web side and the relay share (LECTERN_RELAY_SECRET): HMAC-SHA256 over the method,
 the path, the time and the body's SHA-256, sent as `X-Lectern-Time` (Unix seconds) and `X-Lectern-Signature` (hex).
 The relay refuses an unsigned request, a wrong signature and one signed more than MAX_AGE_S away from its own clock
-(a replayed or delayed request), with 401. The answer is `{"result": ...}`, or `{"error": "..."}` with 422 for a
-request the relay refuses (RelayError).
+(a replayed or delayed request), with 401. The answer is `{"result": ...}`, or `{"error": "...", "text": ...}` with
+422 for a request the relay refuses (RelayError: its message, and the participant's sentence as lectern.texts data).
 """
 
 from __future__ import annotations

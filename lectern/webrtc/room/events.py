@@ -17,6 +17,7 @@ from lectern import inputs
 from lectern.domain import DomainError, Forbidden
 from lectern.extensions import db
 from lectern.i18n import gettext as _
+from lectern.i18n import render
 from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.room import signalling
 from lectern.webrtc.services import LectureReason
@@ -107,7 +108,11 @@ def handles(event: str) -> Callable[[F], F]:
                     return _fail(event, message, final=final)
                 except RelayError as exc:
                     db.session.rollback()
-                    return _fail(event, _("The media connection was refused: %(reason)s", reason=str(exc)))
+                    # The relay's reason is for the log; the participant reads a sentence in their language.
+                    logger.warning("lecture event %s: the relay refused: %s", event, exc)
+                    if exc.text is not None:
+                        return _fail(event, render(exc.text))
+                    return _fail(event, _("The media connection could not be made. Please try again."))
                 except Exception:
                     # Never a stack trace for the user, and the socket stays usable.
                     logger.exception("lecture event %s failed", event)

@@ -21,7 +21,7 @@ import pytest
 from lectern.webrtc.relay import wire
 from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.remote import RemoteRelayClient
-from tests.webrtc.conftest import start_publisher, start_subscriber
+from tests.webrtc.conftest import new_pc, start_publisher, start_subscriber
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRET = "the relay's test secret"
@@ -39,6 +39,7 @@ def relay_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[su
         "LECTERN_STORAGE": str(home / "storage"),
         "LECTERN_RELAY_SECRET": SECRET,
         "LECTERN_RELAY_LOOPBACK": "1",
+        "LECTERN_RELAY_CAPACITY": "1",  # one subscriber: the second is refused with the participant's sentence
     }
     env.pop("LECTERN_RELAYS", None)
     process = subprocess.Popen(
@@ -105,6 +106,14 @@ def test_a_lecture_goes_through_the_relay_process(relay_process: tuple[subproces
         while (not cadet.frames["video"] or not cadet.frames["audio"]) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         await asyncio.sleep(1)
+        late = new_pc()
+        late.addTransceiver("video", direction="recvonly")
+        await late.setLocalDescription(await late.createOffer())
+        with pytest.raises(RelayError, match="full") as refused:
+            await asyncio.to_thread(client.subscribe, "L1", "late", late.localDescription.sdp)
+        await late.close()
+        text = refused.value.text  # the sentence crossed the wire as a sentence, to be translated where shown
+        assert text is not None and text.msgid.startswith("The lecture's relay is full")
         stats = await asyncio.to_thread(client.stats, "L1")
         link = await asyncio.to_thread(client.link, "L1", "cadet")
         await asyncio.to_thread(client.leave, "L1", "cadet")

@@ -12,10 +12,11 @@ import pytest
 from aiortc import RTCPeerConnection
 from aiortc.rtp import RtcpSrPacket, RtpPacket, is_rtcp
 
-from lectern.webrtc.relay.api import RelayError
+from lectern.webrtc.relay.api import RelayError, RelayOptions
 from lectern.webrtc.relay.inprocess import InProcessRelayClient
 from lectern.webrtc.relay.rtp import ntp_to_unix
-from tests.webrtc.conftest import FPS, HEIGHT, WIDTH, Subscriber, start_publisher, start_subscriber
+from lectern.webrtc.relay.seams import allow_loopback
+from tests.webrtc.conftest import FPS, HEIGHT, WIDTH, Subscriber, new_pc, start_publisher, start_subscriber
 
 
 def _decode_failures(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -374,3 +375,36 @@ def test_direct_path_and_queue_path_interleave_in_order(
         await pub.pc.close()
 
     asyncio.run(scenario())
+
+
+def test_a_full_relay_refuses_one_more_subscriber_with_a_notice_and_keeps_the_others() -> None:
+    """Past its capacity the relay admits no more (the one refused reads why, in their language), rather than let a
+    subscriber in to starve everyone's frames; the publisher is always taken, and a place that frees is taken again."""
+    client = InProcessRelayClient(RelayOptions(loopback_only=True, capacity=2))
+    client.open_lecture("L1")
+
+    async def scenario() -> None:
+        publisher = await start_publisher(client, "L1")
+        first, second = [await start_subscriber(client, "L1", f"cadet-{i}") for i in range(2)]
+        late = new_pc()
+        late.addTransceiver("video", direction="recvonly")
+        allow_loopback(late)
+        await late.setLocalDescription(await late.createOffer())
+        with pytest.raises(RelayError, match="full") as refused:
+            await asyncio.to_thread(client.subscribe, "L1", "cadet-3", late.localDescription.sdp)
+        await late.close()
+        assert refused.value.text is not None and "relay is full" in refused.value.text
+        deadline = time.monotonic() + 10
+        while not (first.frames["video"] and second.frames["video"]) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert first.frames["video"] and second.frames["video"]
+        await asyncio.to_thread(client.leave, "L1", "cadet-1")
+        third = await start_subscriber(client, "L1", "cadet-3")  # the freed place
+        for sub in (first, second, third):
+            await sub.close()
+        await publisher.pc.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        client.shutdown()

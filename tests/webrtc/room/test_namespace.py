@@ -383,3 +383,24 @@ def test_quality_reports_cost_about_one_query_each(app: Flask, world: Any) -> No
     # One per report; a full admission (8 queries at most) per interval; a participant list per second.
     allowed = reports + 8 * (1 + took // ADMISSION_INTERVAL) + 1 + took // QUALITY_INTERVAL
     assert len(statements) <= allowed, (len(statements), took)
+
+
+def test_a_relay_refusal_reads_in_the_participants_language_without_the_relays_words(
+    app: Flask, world: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The relay's own reason ("invalid SDP: ...") goes to the log; the participant reads a sentence in their
+    language (it was "The media connection was refused: " and the relay's English)."""
+    _lecture, people = world
+    with app.app_context():
+        db.session.get(type(people["cadet"]), people["cadet"].id).language = "ru"
+        db.session.commit()
+    host, cadet = joined(app, world, "host"), joined(app, world, "cadet")
+    assert ask(host, "start", {})["ok"]
+    ack = ask(cadet, "subscribe", {"slot": "main", "sdp": "v=0\r\nthis is not SDP"})
+    assert ack == {"ok": False, "error": "Не удалось установить медиасоединение. Попробуйте ещё раз."}
+    assert any("the relay refused" in r.getMessage() and "SDP" in r.getMessage() for r in caplog.records)
+    client: Any = app.extensions.get("lectern_relay")
+    host.disconnect(NS)
+    cadet.disconnect(NS)
+    if client is not None:
+        client.shutdown()
