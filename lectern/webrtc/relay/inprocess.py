@@ -127,13 +127,11 @@ class InProcessRelayClient:
         return self.relay.stats(lecture_id)
 
     def load(self) -> int:
-        """The peers (publishers and subscribers) the relay carries now: what its registry entry says."""
+        """The subscribers the relay carries now (what its capacity counts): what its registry entry says."""
         return self._call(self._load())
 
     async def _load(self) -> int:
-        return sum(
-            len(lecture.subscribers) + (lecture.publisher is not None) for lecture in self.relay.lectures.values()
-        )
+        return sum(len(lecture.subscribers) for lecture in self.relay.lectures.values())
 
     def shutdown(self) -> None:
         """Close every peer connection, then stop the loop and its thread."""
