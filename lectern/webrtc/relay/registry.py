@@ -1,11 +1,11 @@
 """Where the relay processes are, and which one carries each lecture: a registry in Redis that every web instance and
 every relay shares. No aiortc, no Flask.
 
-A relay process beats every BEAT_S (service.py): its id, address, region, capacity (the subscribers it takes) and
-load (the subscribers it has) go to a Redis hash that expires after `ttl_s`, so a relay that stops beating (stopped, killed,
+A relay process beats every BEAT_S (service.py): its id, address, region, capacity (the subscribers it takes) and load
+(the subscribers it has) go to a Redis hash that expires after `ttl_s`, so a relay that stops beating (stopped, killed,
 cut off) disappears from the registry within seconds. A lecture is placed on a live relay with room, in the wanted
-region where one has room, the least loaded first; the placement is kept in Redis and claimed atomically, so every
-web instance sends the lecture's participants to the same relay. A lecture whose relay is gone is placed again.
+region where one has room, the least loaded first; the placement is kept in Redis and claimed atomically, so every web
+instance sends the lecture's participants to the same relay. A lecture whose relay is gone is placed again.
 """
 
 from __future__ import annotations
