@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import av
@@ -242,3 +245,48 @@ def aio() -> Iterator[Loop]:
     loop = Loop()
     yield loop
     loop.close()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def relay_environment(home: Path, **settings: str) -> dict[str, str]:
+    """The environment of a relay (or gunicorn) subprocess in a test: the app's files under `home`, the relay on
+    loopback, no relay or relay secret inherited from the test's own environment; `settings` on top."""
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi.py",
+        "SECRET_KEY": "test",
+        "DATABASE_URL": f"sqlite:///{home / 'lectern.db'}",
+        "LECTERN_STORAGE": str(home / "storage"),
+        "LECTERN_RELAY_LOOPBACK": "1",
+    }
+    for name in ("LECTERN_RELAYS", "LECTERN_RELAY_SECRET"):
+        env.pop(name, None)
+    return {**env, **settings}
+
+
+def spawn_relay(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """`flask lectern relay` on a free loopback port in `env`; the process and its URL, once it listens."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "lectern", "relay", "--bind", "127.0.0.1:0"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("relay listening on "):
+        process.kill()
+        process.wait(10)
+        pytest.fail(f"the relay did not start: {line}{process.stdout.read()}")
+    return process, line.split()[-1]
+
+
+def stop_relay(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait(10)
+    if process.stdout is not None:
+        process.stdout.close()

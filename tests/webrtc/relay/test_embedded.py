@@ -17,26 +17,13 @@ import pytest
 from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.embedded import EmbeddedRelay
 from lectern.webrtc.relay.remote import RemoteRelayClient
+from tests.webrtc.conftest import relay_environment
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _environment(home: Path) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "FLASK_APP": "wsgi.py",
-        "SECRET_KEY": "test",
-        "DATABASE_URL": f"sqlite:///{home / 'lectern.db'}",
-        "LECTERN_STORAGE": str(home / "storage"),
-        "LECTERN_RELAY_LOOPBACK": "1",
-    }
-    env.pop("LECTERN_RELAYS", None)
-    env.pop("LECTERN_RELAY_SECRET", None)
-    return env
-
-
 def test_a_relay_that_dies_is_started_again_on_its_address(tmp_path: Path) -> None:
-    relay = EmbeddedRelay(_environment(tmp_path))
+    relay = EmbeddedRelay(relay_environment(tmp_path))
     environment = relay.start()
     try:
         assert environment["LECTERN_RELAYS"] == relay.url and environment["LECTERN_RELAY_SECRET"]
@@ -78,7 +65,7 @@ def test_gunicorn_starts_a_relay_process_beside_the_web_app_and_ends_it(tmp_path
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=ROOT,
-        env={**_environment(tmp_path), "LECTERN_THREADS": "4"},
+        env={**relay_environment(tmp_path), "LECTERN_THREADS": "4"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

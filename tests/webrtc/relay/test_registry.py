@@ -4,10 +4,8 @@ a lecture. Then two real relay processes beating in Redis, a lecture on each, an
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,9 +18,9 @@ import redis
 from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.registry import Node, RelayRegistry
 from lectern.webrtc.relay.remote import RoutingRelayClient
+from tests.webrtc.conftest import relay_environment, spawn_relay, stop_relay
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
-ROOT = Path(__file__).resolve().parents[3]
 SECRET = "the registry test's secret"
 
 
@@ -102,41 +100,23 @@ def test_every_web_instance_finds_the_same_relay_for_a_lecture(prefix: str) -> N
 
 @pytest.fixture
 def relay_processes(prefix: str, tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
-    """Two `flask lectern relay` processes beating in Redis under the test's prefix."""
+    """Two `flask lectern relay` processes beating in Redis under the test's prefix, in regions "one" and "two"."""
     processes = []
-    for name in ("one", "two"):
-        env = {
-            **os.environ,
-            "FLASK_APP": "wsgi.py",
-            "SECRET_KEY": "test",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}",
-            "LECTERN_STORAGE": str(tmp_path / "storage"),
-            "LECTERN_RELAY_SECRET": SECRET,
-            "LECTERN_RELAYS": "registry",
-            "REDIS_URL": REDIS_URL,
-            "LECTERN_RELAY_REGISTRY_KEY": prefix,
-            "LECTERN_RELAY_REGION": name,
-        }
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "flask", "lectern", "relay", "--bind", "127.0.0.1:0"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-        )
     try:
-        for process in processes:
-            assert process.stdout is not None and process.stdout.readline().startswith("relay listening on ")
+        for name in ("one", "two"):
+            env = relay_environment(
+                tmp_path,
+                LECTERN_RELAY_SECRET=SECRET,
+                LECTERN_RELAYS="registry",
+                REDIS_URL=REDIS_URL,
+                LECTERN_RELAY_REGISTRY_KEY=prefix,
+                LECTERN_RELAY_REGION=name,
+            )
+            processes.append(spawn_relay(env)[0])
         yield processes
     finally:
         for process in processes:
-            if process.poll() is None:
-                process.kill()
-            process.wait(10)
-            if process.stdout is not None:
-                process.stdout.close()
+            stop_relay(process)
 
 
 def test_lectures_go_to_the_relays_that_beat_and_leave_a_killed_one(

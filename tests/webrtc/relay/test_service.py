@@ -7,13 +7,10 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,47 +18,21 @@ import pytest
 from lectern.webrtc.relay import wire
 from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.remote import RemoteRelayClient
-from tests.webrtc.conftest import new_pc, start_publisher, start_subscriber
+from tests.webrtc.conftest import new_pc, relay_environment, spawn_relay, start_publisher, start_subscriber, stop_relay
 
-ROOT = Path(__file__).resolve().parents[3]
 SECRET = "the relay's test secret"
 
 
 @pytest.fixture(scope="module")
 def relay_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`flask lectern relay` on a free loopback port; its URL, read from what it prints."""
-    home = tmp_path_factory.mktemp("relay")
-    env = {
-        **os.environ,
-        "FLASK_APP": "wsgi.py",
-        "SECRET_KEY": "test",
-        "DATABASE_URL": f"sqlite:///{home / 'unused.db'}",
-        "LECTERN_STORAGE": str(home / "storage"),
-        "LECTERN_RELAY_SECRET": SECRET,
-        "LECTERN_RELAY_LOOPBACK": "1",
-        "LECTERN_RELAY_CAPACITY": "1",  # one subscriber: the second is refused with the participant's sentence
-    }
-    env.pop("LECTERN_RELAYS", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "lectern", "relay", "--bind", "127.0.0.1:0"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if not line.startswith("relay listening on "):
-        process.kill()
-        pytest.fail(f"the relay did not start: {line}{process.stdout.read()}")
+    """`flask lectern relay` on a free loopback port; its URL, read from what it prints. One subscriber at most:
+    the second is refused with the participant's sentence."""
+    env = relay_environment(tmp_path_factory.mktemp("relay"), LECTERN_RELAY_SECRET=SECRET, LECTERN_RELAY_CAPACITY="1")
+    process, url = spawn_relay(env)
     try:
-        yield process, line.split()[-1]
+        yield process, url
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(10)
-        process.stdout.close()
+        stop_relay(process)
 
 
 def _post(url: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
