@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
+from flask_babel import get_locale
 from flask_socketio import emit
 
 from lectern import inputs
@@ -90,6 +91,10 @@ def handles(event: str) -> Callable[[F], F]:
         @functools.wraps(fn)
         def handler(self: Any, data: Any = None, *extra: Any) -> dict[str, Any]:
             with db_scope():
+                # The user's language, read now: a refusal below rolls the session back, which expires the user,
+                # and translating it then would have to load them again (a refusal during teardown met them
+                # detached and failed instead of answering).
+                get_locale()
                 try:
                     if extra:
                         raise signalling.SignallingError("the message must be one object")

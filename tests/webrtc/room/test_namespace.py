@@ -404,3 +404,31 @@ def test_a_relay_refusal_reads_in_the_participants_language_without_the_relays_w
     cadet.disconnect(NS)
     if client is not None:
         client.shutdown()
+
+
+def test_a_refusal_is_answered_even_when_the_user_was_expired_and_detached(
+    app: Flask, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """During a teardown the relay refused a trickled candidate ("relay is shut down") while the socket's user had
+    been expired and detached: translating the refusal loaded the user again and failed, and the event thread died
+    with an exception instead of answering (CI). The user's language is read when the event begins."""
+    from flask_login import current_user
+
+    from lectern.webrtc.relay.api import RelayError
+    from lectern.webrtc.room import namespace
+
+    class Gone:
+        def __getattr__(self, name: str) -> Any:
+            def refuse(*args: Any, **kwargs: Any) -> None:
+                user = current_user._get_current_object()
+                db.session.expire(user)
+                db.session.expunge(user)
+                raise RelayError("relay is shut down")
+
+            return refuse
+
+    host, cadet = joined(app, world, "host"), joined(app, world, "cadet")
+    assert ask(host, "start", {})["ok"]
+    monkeypatch.setattr(namespace, "relay", lambda: Gone())
+    ack = ask(cadet, "subscribe", {"slot": "main", "sdp": "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"})
+    assert ack == {"ok": False, "error": "The media connection could not be made. Please try again."}
