@@ -109,9 +109,12 @@ class Problem:
         """The inverse of to_json; text that is not one (an older job's message) becomes an untranslated problem."""
         try:
             data = json.loads(text)
-            return cls(str(data["code"]), str(data["file"]), str(data["where"]), dict(data["params"]))
+            problem = cls(str(data["code"]), str(data["file"]), str(data["where"]), dict(data["params"]))
         except (ValueError, KeyError, TypeError):
             return cls("other", params={"text": text})
+        if problem.code == "gift" and "at" not in problem.params:  # kept before GIFT problems were sentences
+            return cls("other", problem.file, problem.where, {"text": str(problem.params.get("message", ""))})
+        return problem
 
 
 class PackageReason(StrEnum):

@@ -37,6 +37,7 @@ from lectern.courses.packages.quizzes import Bank, QuizEntry, SlotEntry
 from lectern.courses.quizzes.formats.gift import parse_gift
 from lectern.courses.quizzes.models import ReviewWhen
 from lectern.domain import Invalid
+from lectern.texts import on_line
 
 MB = 1024 * 1024
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00" + bytes(range(256)) * 64
@@ -303,6 +304,13 @@ def test_problem_codes_all_have_english_text():
     assert str(problem) == "manifest.json: modules[1].lessons[0]: unknown field 'colour'"
     assert Problem.from_json(problem.to_json()) == problem
     assert Problem.from_json("an old message").message == "an old message"
+    # A GIFT problem kept before the parser's problems were sentences (lectern.texts) reads as it was kept.
+    kept = (
+        '{"code": "gift", "file": "quizzes/bank.gift", "where": "line 3", "params": {"message": "answer 1 is empty"}}'
+    )
+    assert str(Problem.from_json(kept)) == "quizzes/bank.gift: line 3: answer 1 is empty"
+    gift = Problem("gift", "quizzes/bank.gift", "", {"at": on_line(3).to_data(), "message": "answer 1 is empty"})
+    assert str(Problem.from_json(gift.to_json())) == "quizzes/bank.gift: line 3: answer 1 is empty"
 
 
 def test_a_package_error_is_a_domain_refusal_that_keeps_its_problems():
