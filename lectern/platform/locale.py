@@ -19,10 +19,13 @@ def select_locale() -> str | None:
     chosen = session.get("language")
     if chosen in languages:
         return str(chosen)
-    academy = str(current_user.academy.default_language) if signed_in else None
-    if academy in languages and current_user.role is Role.CLASSROOM:
-        return academy
-    return request.accept_languages.best_match(list(languages)) or (academy if academy in languages else None)
+    if signed_in and current_user.role is Role.CLASSROOM and current_user.academy.default_language in languages:
+        return str(current_user.academy.default_language)
+    browser = request.accept_languages.best_match(list(languages))
+    if browser is not None or not signed_in:
+        return browser
+    academy = current_user.academy.default_language  # read only when nothing else decides: it costs a query
+    return str(academy) if academy in languages else None
 
 
 def select_timezone() -> str | None:
