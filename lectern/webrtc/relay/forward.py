@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aiortc import RTCRtpReceiver
@@ -37,6 +37,10 @@ ALLOWED_CODECS = {VIDEO_CODEC, AUDIO_CODEC, RED_CODEC}
 # Stream epochs are unique across all sources: a subscriber track fed by a new publisher must see a new epoch
 # even though that publisher's Source starts counting afresh.
 _epochs = itertools.count(1)
+
+# A kept keyframe older than this is not shown to a joining subscriber: it waits for the fresh one asked for.
+KEPT_KEYFRAME_MAX_AGE_S = 10.0
+KEPT_KEYFRAME_MAX_PACKETS = 400
 
 # Fire-and-forget RTCP sends: the loop keeps only weak references to tasks, so we hold them until done.
 _background: set[asyncio.Future[None]] = set()
@@ -68,6 +72,13 @@ class Source:
     rate_bps: float = 0.0
     _rate_at: float = 0.0
     _rate_octets: int = 0
+    # The newest keyframe of a video source, every packet of it (`_keep`), its timestamp, whether it is whole, and
+    # when it began; a joining subscriber is shown it at once (`show_kept_keyframe`). How many times it was shown.
+    kept: list[RtpPacket] = field(default_factory=list)
+    kept_ts: int = -1
+    kept_whole: bool = False
+    kept_at: float = 0.0
+    kept_shown: int = 0
 
     def on_rtp(self, packet: RtpPacket) -> None:
         """Fan one incoming packet out to every subscriber's queue (never awaits)."""
@@ -87,6 +98,7 @@ class Source:
             self.ssrc = packet.ssrc
             self.epoch = next(_epochs)
             self.sr = None
+            self.kept, self.kept_ts, self.kept_whole = [], -1, False
         self.packets_in += 1
         self.mime = mime
         self.octets_in += len(packet.payload)
@@ -96,6 +108,8 @@ class Source:
             self.rate_bps = rate if not self.rate_bps else 0.5 * (self.rate_bps + rate)
             self._rate_at, self._rate_octets = now, self.octets_in
         keyframe = self.kind == "video" and vp8_is_keyframe_start(packet.payload)
+        if self.kind == "video":
+            self._keep(packet, keyframe, now)
         # Per subscriber header layout: the packet serialized once, and where its abs-send-time goes (-1: none).
         templates: dict[tuple[object, ...], tuple[bytes, int]] = {}
         kind, seq, ts, epoch = self.kind, packet.sequence_number, packet.timestamp, self.epoch
@@ -117,6 +131,39 @@ class Source:
                 template = templates[key] = self._template(packet, out, sent_mime, inner)
             if template[0]:
                 sub.enqueue(out, template[0], sent_mime, seq, ts, keyframe, epoch, template[1])
+
+    def _keep(self, packet: RtpPacket, keyframe: bool, now: float) -> None:
+        """Keep the packets of the newest keyframe as they arrive (a retransmission fills its gap)."""
+        ts = packet.timestamp
+        if keyframe and ts != self.kept_ts:
+            self.kept, self.kept_ts, self.kept_whole, self.kept_at = [packet], ts, False, now
+        elif ts == self.kept_ts and not self.kept_whole and len(self.kept) < KEPT_KEYFRAME_MAX_PACKETS:
+            kept = self.kept
+            if all(p.sequence_number != packet.sequence_number for p in kept):
+                first = kept[0].sequence_number
+                kept.append(packet)
+                kept.sort(key=lambda p: (p.sequence_number - first) % (1 << 16))
+            span = (kept[-1].sequence_number - kept[0].sequence_number) % (1 << 16) + 1
+            self.kept_whole = kept[-1].marker == 1 and span == len(kept)
+
+    def show_kept_keyframe(self, sub: Subscriber, out: OutTrack) -> bool:
+        """Send a joining subscriber's video track the kept keyframe at once, so its picture shows without waiting
+        for the keyframe it asked for; the track then waits for that fresh one (the frames in between refer to
+        frames it never had), its clock moving on by the time that passed (a stream epoch of its own, out_track.py).
+        False when there is nothing to show: no whole keyframe of this stream from the last few seconds."""
+        kept = self.kept
+        if not kept or not self.kept_whole or time.monotonic() - self.kept_at > KEPT_KEYFRAME_MAX_AGE_S:
+            return False
+        mime = self.codec_by_pt.get(kept[0].payload_type)
+        if mime is None or not sub.ready or not out.waiting_keyframe or out.wanted() is not self:
+            return False
+        out.source, out.pending = self, None
+        out.kept_epoch = epoch = next(_epochs)
+        for index, packet in enumerate(kept):
+            data, stamp_at = self._template(packet, out, mime, 0)
+            sub.enqueue(out, data, mime, packet.sequence_number, packet.timestamp, index == 0, epoch, stamp_at)
+        self.kept_shown += 1
+        return True
 
     @staticmethod
     def _template(packet: RtpPacket, out: OutTrack, mime: str, inner_pt: int) -> tuple[bytes, int]:

@@ -50,6 +50,9 @@ class OutTrack:
     # The publisher's versions of this kind by name ("main" for audio; "low", "high" for video).
     versions: dict[str, Source] = field(default_factory=dict)
     waiting_keyframe: bool = True
+    # The epoch of a kept keyframe shown to this track on joining (Source.show_kept_keyframe), 0 for none: after it,
+    # the track waits for the source's next keyframe.
+    kept_epoch: int = 0
     need_resync: bool = True
     epoch: int = -1
     packets: int = 0
@@ -157,6 +160,11 @@ class OutTrack:
         pt = self.pt_by_mime.get(mime)
         if pt is None:
             return None
+        if self.kept_epoch and epoch != self.kept_epoch:
+            if not keyframe:
+                self.skipped_for_keyframe += 1
+                return None
+            self.kept_epoch = 0
         if self.waiting_keyframe:
             if not keyframe:
                 self.skipped_for_keyframe += 1

@@ -310,7 +310,13 @@ class Relay:
             else {
                 "peer_id": pub.peer_id,
                 "tracks": {
-                    k: {"packets_received": s.packets_in, "plis_sent": s.plis_sent, "ssrc": s.ssrc, "codec": s.mime}
+                    k: {
+                        "packets_received": s.packets_in,
+                        "plis_sent": s.plis_sent,
+                        "ssrc": s.ssrc,
+                        "codec": s.mime,
+                        "kept_keyframes_shown": s.kept_shown,
+                    }
                     for k, s in pub.sources.items()
                 },
             },

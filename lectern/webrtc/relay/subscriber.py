@@ -105,10 +105,12 @@ class Subscriber:
         ready = states == {"connected"}
         if ready and not self.ready:
             logger.debug("subscriber %s: ready", self.peer_id)
+            self.ready = ready
             for out in self.tracks.values():
                 out.need_resync = True
                 if out.kind == "video" and (wanted := out.wanted()) is not None:
                     out.waiting_keyframe = True
+                    wanted.show_kept_keyframe(self, out)
                     wanted.request_keyframe()
         self.ready = ready
 

@@ -408,3 +408,47 @@ def test_a_full_relay_refuses_one_more_subscriber_with_a_notice_and_keeps_the_ot
         asyncio.run(scenario())
     finally:
         client.shutdown()
+
+
+def test_a_late_subscriber_is_shown_the_kept_keyframe_without_waiting_for_a_new_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The relay keeps the publisher's newest keyframe: a subscriber joining long after it sees a picture at once,
+    though the publisher is asked for no new keyframe (here its requests are held back for half a minute), and once
+    the fresh keyframe comes its video goes on in order: the frames between, which refer to ones it never had, are
+    not sent."""
+    caplog.set_level(logging.WARNING, logger="aiortc")
+    client = InProcessRelayClient(RelayOptions(loopback_only=True, keyframe_interval=30.0))
+    client.open_lecture("L1")
+
+    async def scenario() -> None:
+        pub = await start_publisher(client, "L1")
+        early = await start_subscriber(client, "L1", "early")
+        deadline = time.monotonic() + 5
+        while not early.frames["video"] and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert early.frames["video"]
+        await asyncio.sleep(1.0)
+        requests = len(pub.keyframe_requests)
+        shown = client.stats("L1")["publisher"]["tracks"]["video"]["kept_keyframes_shown"]
+        late = await start_subscriber(client, "L1", "late")
+        deadline = time.monotonic() + 5
+        while not late.frames["video"] and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert late.frames["video"], "the late subscriber saw no picture"
+        assert len(pub.keyframe_requests) == requests  # no fresh keyframe: the picture was the kept one
+        stats = client.stats("L1")
+        assert stats["publisher"]["tracks"]["video"]["kept_keyframes_shown"] == shown + 1
+        await asyncio.sleep(0.5)
+        # What followed the kept frame (frames referring to ones the late subscriber never had) was held back until
+        # a keyframe: its decoder never failed.
+        assert client.stats("L1")["subscribers"]["late"]["tracks"]["video"]["skipped_for_keyframe"] > 0
+        for sub in (early, late):
+            await sub.close()
+        await pub.pc.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        client.shutdown()
+    assert _decode_failures(caplog) == []
