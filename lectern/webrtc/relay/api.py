@@ -8,7 +8,7 @@ or aioice (DESIGN.md section 4). The relay itself (sfu.py, forward.py, seams.py)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lectern.texts import Text
@@ -69,6 +69,9 @@ class RelayOptions:
     # The subscribers the relay takes at most (a publisher is always taken): beyond it a subscriber is refused with
     # a notice, never let in to starve everyone's frames. None: no limit.
     capacity: int | None = None
+    # The secret the relay processes share with the web side and with each other: an edge signs its requests for
+    # a lecture's feeds to the origin with it (pipe.py).
+    secret: str = field(default="", repr=False)
 
 
 class RelayClient(Protocol):

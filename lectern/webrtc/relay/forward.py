@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -79,6 +80,8 @@ class Source:
     kept_whole: bool = False
     kept_at: float = 0.0
     kept_shown: int = 0
+    # Called at the first packet, before it fans out (an edge's low feed: sfu.py `Relay.pull`).
+    on_first: Callable[[], None] | None = None
 
     def on_rtp(self, packet: RtpPacket) -> None:
         """Fan one incoming packet out to every subscriber's queue (never awaits)."""
@@ -100,6 +103,8 @@ class Source:
             self.sr = None
             self.kept, self.kept_ts, self.kept_whole = [], -1, False
         self.packets_in += 1
+        if self.packets_in == 1 and self.on_first is not None:
+            self.on_first()
         self.mime = mime
         self.octets_in += len(packet.payload)
         now = time.monotonic()

@@ -13,13 +13,21 @@ import inspect
 import logging
 import threading
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from lectern.webrtc.relay import seams
 from lectern.webrtc.relay.api import RelayError, RelayOptions
 from lectern.webrtc.relay.sfu import Relay
 
 T = TypeVar("T")
+
+
+class FeedSource(Protocol):
+    """An origin relay as an edge reaches it: its client's `feed` call."""
+
+    def feed(self, lecture_id: str, peer_id: str, offer_sdp: str, feed: str) -> str: ...
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,6 +36,8 @@ class InProcessRelayClient:
 
     def __init__(self, options: RelayOptions | None = None, timeout: float = 10.0) -> None:
         self.timeout = timeout
+        self._lock = threading.Lock()
+        self._origins: dict[str, FeedSource] = {}  # the clients of the origins this relay pulls from
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run_loop, name="lectern-relay", daemon=True)
         self._thread.start()
@@ -98,6 +108,30 @@ class InProcessRelayClient:
         """See RelayClient."""
         return self._call(self.relay.subscribe(lecture_id, peer_id, offer_sdp))
 
+    def feed(self, lecture_id: str, peer_id: str, offer_sdp: str, feed: str) -> str:
+        """An edge relay's offer for one of the lecture's feeds ("high" or "low", pipe.py); the answer out."""
+        return self._call(self.relay.subscribe(lecture_id, peer_id, offer_sdp, feed))
+
+    def pull(self, lecture_id: str, origin_url: str, edge_id: str) -> None:
+        """Carry the lecture as an edge of the relay process at `origin_url`, whose feeds are asked for with
+        signed requests (the relays share RelayOptions.secret), as `edge_id`."""
+        from lectern.webrtc.relay.remote import RemoteRelayClient
+
+        with self._lock:
+            origin = self._origins.get(origin_url)
+            if origin is None:
+                origin = self._origins[origin_url] = RemoteRelayClient(origin_url, self.relay.options.secret)
+        self.pull_from(lecture_id, origin, origin_url, edge_id)
+
+    def pull_from(self, lecture_id: str, origin: FeedSource, origin_url: str, edge_id: str) -> None:
+        """`pull`, with the origin's client given (`origin.feed` is called on a worker thread)."""
+        loop = self._loop
+
+        async def feeder(peer_id: str, offer_sdp: str, feed: str) -> str:
+            return await loop.run_in_executor(None, origin.feed, lecture_id, peer_id, offer_sdp, feed)
+
+        self._call(self.relay.pull(lecture_id, origin_url, edge_id, feeder))
+
     def add_ice_candidate(
         self, lecture_id: str, peer_id: str, candidate: str, sdp_mid: str | None = None, sdp_mline_index: int = 0
     ) -> None:
@@ -131,12 +165,18 @@ class InProcessRelayClient:
         return self._call(self._load())
 
     async def _load(self) -> int:
-        return sum(len(lecture.subscribers) for lecture in self.relay.lectures.values())
+        return self.relay.load()
 
     def shutdown(self) -> None:
         """Close every peer connection, then stop the loop and its thread."""
         if not self._thread.is_alive():
             return
+        with self._lock:
+            origins, self._origins = list(self._origins.values()), {}
+        for origin in origins:
+            close = getattr(origin, "shutdown", None)
+            if close is not None:
+                close()
         try:
             self._call(self.relay.close())
         finally:

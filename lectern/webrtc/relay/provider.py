@@ -109,6 +109,7 @@ def relay_options(app: Flask) -> RelayOptions:
         loopback_only=bool(app.config["LECTERN_RELAY_LOOPBACK"]),
         adapt=bool(app.config.get("LECTERN_RELAY_ADAPT", True)),
         capacity=int(app.config["LECTERN_RELAY_CAPACITY"]) or None,
+        secret=app.config["LECTERN_RELAY_SECRET"] or "",
     )
 
 

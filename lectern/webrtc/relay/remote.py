@@ -100,6 +100,14 @@ class RemoteRelayClient:
         """See RelayClient."""
         return str(self._call("subscribe", lecture_id=lecture_id, peer_id=peer_id, offer_sdp=offer_sdp))
 
+    def feed(self, lecture_id: str, peer_id: str, offer_sdp: str, feed: str) -> str:
+        """An edge relay's offer for one of the lecture's feeds (pipe.py); the origin's answer out."""
+        return str(self._call("feed", lecture_id=lecture_id, peer_id=peer_id, offer_sdp=offer_sdp, feed=feed))
+
+    def pull(self, lecture_id: str, origin_url: str, edge_id: str) -> None:
+        """This relay carries the lecture as an edge of the relay at `origin_url` (idempotent)."""
+        self._call("pull", lecture_id=lecture_id, origin_url=origin_url, edge_id=edge_id)
+
     def add_ice_candidate(
         self, lecture_id: str, peer_id: str, candidate: str, sdp_mid: str | None = None, sdp_mline_index: int = 0
     ) -> None:

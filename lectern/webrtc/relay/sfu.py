@@ -41,6 +41,7 @@ from lectern.webrtc.relay import seams
 from lectern.webrtc.relay.api import RECEIVE_CHOICES, RelayError, RelayOptions
 from lectern.webrtc.relay.forward import ALLOWED_CODECS, AUDIO_CODEC, VIDEO_CODEC, Source
 from lectern.webrtc.relay.out_track import OutTrack
+from lectern.webrtc.relay.pipe import FEEDS, Feeder, open_feed, watch
 from lectern.webrtc.relay.subscriber import Subscriber
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,9 @@ class _Publisher:
     pc: RTCPeerConnection
     sources: dict[str, Source] = field(default_factory=dict)
     remb: _JointRemb = field(default_factory=_JointRemb)
+    # On an edge, the origin it pulls the lecture from (pipe.py), and its feeds' other connections.
+    origin: str | None = None
+    more_pcs: list[RTCPeerConnection] = field(default_factory=list)
 
 
 @dataclass
@@ -161,6 +165,7 @@ class Relay:
         # Connections whose answer (and so ICE gathering) is being made: a close waits for it (see `_close_pc`).
         self._answering: dict[RTCPeerConnection, asyncio.Future[None]] = {}
         self._shut = False  # close() was called: no new lecture, no new peer connection
+        self._pulling: dict[str, asyncio.Future[None]] = {}  # lectures whose feeds are being made (`pull`)
 
     async def open_lecture(self, lecture_id: str) -> None:
         """Make a lecture room (idempotent)."""
@@ -177,6 +182,10 @@ class Relay:
     async def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
         """Accept a publisher's offer (audio and/or video, sendonly) and return the relay's answer SDP."""
         lecture = self._lecture(lecture_id)
+        if lecture.publisher is not None and lecture.publisher.origin is not None:
+            # This relay was an edge of the lecture, and is now its origin (the old one is gone): its subscribers
+            # go over to the publisher.
+            await self._close_pcs(self._detach(lecture, lecture.publisher.peer_id))
         if lecture.publisher is not None:
             raise RelayError(f"lecture {lecture_id} already has a publisher")
         if peer_id in lecture.subscribers:
@@ -224,16 +233,20 @@ class Relay:
             self._attach(sub, publisher)
         return answer
 
-    async def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+    async def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str, feed: str | None = None) -> str:
         """Accept a subscriber's offer (recvonly audio and/or video) and return the relay's answer SDP.
 
-        The subscriber's video starts at the publisher's next keyframe, which is requested now.
+        The subscriber's video starts with the kept keyframe, or the publisher's next one, which is requested now.
+        `feed` ("high" or "low", pipe.py): the subscriber is an edge relay pulling that feed: every packet of it,
+        unadapted, the audio as RED when the publisher sends RED; an edge is never refused for capacity.
         """
         lecture = self._lecture(lecture_id)
         if peer_id in lecture.subscribers or (lecture.publisher and lecture.publisher.peer_id == peer_id):
             raise RelayError(f"peer {peer_id} is already in lecture {lecture_id}")
+        if feed is not None and feed not in FEEDS:
+            raise RelayError(f"unknown feed: {feed!r}")
         capacity = self.options.capacity
-        if capacity is not None and sum(len(x.subscribers) for x in self.lectures.values()) >= capacity:
+        if feed is None and capacity is not None and self.load() >= capacity:
             raise RelayError(
                 f"the relay is full ({capacity} subscribers)",
                 N_("The lecture's relay is full: it takes no more participants now. Try again in a few minutes."),
@@ -242,7 +255,9 @@ class Relay:
         offered = _offered_codecs(offer.sdp)
         pc = await self._new_pc(offer)
         sub = Subscriber(peer_id, pc, self.options.queue_size, direct_send=self.direct_send)
-        sub.adapter.adapt = self.options.adapt
+        sub.adapter.adapt = self.options.adapt and feed is None
+        if feed is not None:
+            sub.feed, sub.choice = feed, "everything" if feed == "high" else "low"
         try:
             for transceiver in pc.getTransceivers():
                 codecs = seams.restrict_codecs(transceiver, ALLOWED_CODECS, offered.get(transceiver.mid or ""))
@@ -263,6 +278,75 @@ class Relay:
         if lecture.publisher is not None:
             self._attach(sub, lecture.publisher)
         return answer
+
+    async def pull(self, lecture_id: str, origin: str, edge_id: str, feeder: Feeder) -> None:
+        """Carry a lecture as an edge: pull each of its tracks once from the relay at `origin` (`feeder` asks it for
+        a feed, pipe.py) and fan them out to this relay's subscribers as a publisher's. Idempotent for the same
+        origin; a new origin (the old one is gone) replaces the old feeds, the subscribers staying. RelayError when
+        the lecture's publisher is here (this relay is its origin) or the origin refuses."""
+        if self._shut:
+            raise RelayError("relay is shut down")
+        lecture = self.lectures.setdefault(lecture_id, _Lecture(lecture_id))
+        pending = self._pulling.get(lecture_id)
+        if pending is not None:
+            await asyncio.wait([pending])
+        pub = lecture.publisher
+        if pub is not None and pub.origin == origin:
+            return
+        if pub is not None and pub.origin is None:
+            raise RelayError(f"lecture {lecture_id} is published here: this relay is its origin")
+        pulling = self._pulling[lecture_id] = asyncio.get_running_loop().create_future()
+        pcs: list[RTCPeerConnection] = []
+        try:
+            if pub is not None:
+                await self._close_pcs(self._detach(lecture, pub.peer_id))
+            sources: dict[str, Source] = {}
+            for name in FEEDS:
+                pc = self._pc()
+                pcs.append(pc)
+                made = await open_feed(
+                    pc, self._prepare, feeder, f"edge:{edge_id}:{name}", name, self.options.keyframe_interval,
+                    lecture.fanout,
+                )  # fmt: skip
+                sources.update(made)
+            if self._shut or self.lectures.get(lecture_id) is not lecture:
+                raise RelayError("the lecture closed while its feeds were made")
+        except BaseException:
+            await self._close_pcs(pcs)
+            raise
+        finally:
+            del self._pulling[lecture_id]
+            pulling.set_result(None)
+        publisher = _Publisher(f"origin:{origin}", pcs[0], sources, origin=origin, more_pcs=pcs[1:])
+        lecture.publisher = publisher
+        low = sources.get("video_low")
+        if low is not None:
+            low.on_first = lambda: self._reattach(lecture, publisher)
+        for sub in lecture.subscribers.values():
+            self._attach(sub, publisher)
+        for pc in pcs:
+            watch(pc, lambda: self._origin_lost(lecture, publisher))
+        logger.info("lecture %s: pulled from %s", lecture_id, origin)
+
+    def _reattach(self, lecture: _Lecture, publisher: _Publisher) -> None:
+        """The publisher's versions changed (an edge's low feed began to carry one): every subscriber afresh."""
+        if lecture.publisher is publisher:
+            for sub in lecture.subscribers.values():
+                self._attach(sub, publisher)
+
+    def _origin_lost(self, lecture: _Lecture, publisher: _Publisher) -> None:
+        """A feed from the origin failed or closed: the edge stops carrying the lecture from it (its subscribers
+        stay, waiting for a feed from the lecture's next origin, `pull`)."""
+        if lecture.publisher is not publisher:
+            return
+        logger.warning("lecture %s: the feed from %s is lost", lecture.lecture_id, publisher.origin)
+        task = asyncio.ensure_future(self._close_pcs(self._detach(lecture, publisher.peer_id)))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    def load(self) -> int:
+        """The subscribers this relay carries (edges pulling from it not counted): what its capacity counts."""
+        return sum(1 for x in self.lectures.values() for sub in x.subscribers.values() if sub.feed is None)
 
     async def add_ice_candidate(
         self, lecture_id: str, peer_id: str, candidate: str, sdp_mid: str | None = None, sdp_mline_index: int = 0
@@ -312,6 +396,7 @@ class Relay:
                 "tracks": {
                     k: {
                         "packets_received": s.packets_in,
+                        "octets_received": s.octets_in,
                         "plis_sent": s.plis_sent,
                         "ssrc": s.ssrc,
                         "codec": s.mime,
@@ -353,7 +438,8 @@ class Relay:
             raise RelayError(f"no such peer: {peer_id}")
         return sub.pc
 
-    async def _new_pc(self, offer: RTCSessionDescription) -> RTCPeerConnection:
+    def _pc(self) -> RTCPeerConnection:
+        """A new peer connection of the relay's (closed with it)."""
         if self._shut:
             raise RelayError("relay is shut down")
         servers = [
@@ -364,14 +450,22 @@ class Relay:
         # BUNDLE moves that one to the audio's, and is left on the stopped transport: the low version never arrives.
         pc = RTCPeerConnection(RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
         self._pcs.add(pc)
+        return pc
+
+    def _prepare(self, pc: RTCPeerConnection) -> None:
+        """Set up a connection's ICE once its transceivers exist, before it gathers."""
+        if self.options.loopback_only:
+            seams.allow_loopback(pc)
+        seams.patient_consent(pc)  # a cadet 600 ms away would lose the relay after 30 s
+
+    async def _new_pc(self, offer: RTCSessionDescription) -> RTCPeerConnection:
+        pc = self._pc()
         try:
             await pc.setRemoteDescription(offer)
         except Exception as exc:
             await self._close_pc(pc)
             raise RelayError(f"invalid SDP: {exc!r}") from exc
-        if self.options.loopback_only:
-            seams.allow_loopback(pc)
-        seams.patient_consent(pc)  # a cadet 600 ms away would lose the relay after 30 s
+        self._prepare(pc)
         seams.answer_as_dtls_server(pc)  # the first sound about 175 ms sooner on a 300 ms link
         return pc
 
@@ -396,6 +490,8 @@ class Relay:
         A video version asked for before DTLS is up waits for the keyframe the subscriber asks for when it connects."""
         versions: dict[str, dict[str, Source]] = {"audio": {}, "video": {}}
         for name, source in publisher.sources.items():
+            if publisher.origin is not None and name == "video_low" and not source.packets_in:
+                continue  # an edge's low feed: a version only once it carries one (the publisher may send none)
             versions[source.kind][VERSION_NAMES.get(name, "main")] = source
         # Cheapest first: the order the adapter climbs.
         versions["video"] = {n: versions["video"][n] for n in ("low", "high") if n in versions["video"]}
@@ -418,7 +514,7 @@ class Relay:
                 source.close()
             for other in lecture.subscribers.values():
                 other.detach()
-            return [pub.pc]
+            return [pub.pc, *pub.more_pcs]
         return []
 
     def _detach_all(self, lecture: _Lecture) -> list[RTCPeerConnection]:

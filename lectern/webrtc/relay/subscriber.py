@@ -80,6 +80,8 @@ class Subscriber:
     media_bps: float = 0.0
     _rate_mark: tuple[float, int, int] = (0.0, 0, 0)
     prober: asyncio.Future[None] | None = None
+    # An edge relay pulling this lecture (pipe.py): "high" or "low", the feed it takes; None for a participant.
+    feed: str | None = None
 
     def start(self) -> None:
         """Start the writer task, hook the senders' RTCP, and start forwarding once DTLS is connected."""
@@ -305,14 +307,16 @@ class Subscriber:
         if audio is not None:
             # RED (when the publisher sends it and this subscriber took it) once its audio loses RED_LOSS, until it
             # loses under half that: not on and off with each report.
-            if self.audio_loss is not None and self.audio_loss >= RED_LOSS:
-                audio.red = True
+            if self.feed is not None or (self.audio_loss is not None and self.audio_loss >= RED_LOSS):
+                audio.red = True  # an edge passes RED on to those of its subscribers who lose audio
             elif self.audio_loss is None or self.audio_loss < RED_LOSS / 2:
                 audio.red = False
             audio.select("main" if self.choice != "nothing" and "main" in audio.versions else None)
         video = self.tracks.get("video")
         if video is not None:
             name = self.adapter.version()
+            if self.feed == "low" and name != "low":
+                name = None  # the low feed carries the low version alone, none when the publisher sends none
             if name is None:
                 video.select(None)
             elif video.wanted() is not video.versions.get(name):
@@ -369,6 +373,7 @@ class Subscriber:
             "plis_forwarded": sum(t.plis_forwarded for t in self.tracks.values()),
             "queued": len(self.queue),
             "audio_loss": self.audio_loss,
+            "feed": self.feed,
             "tracks": tracks,
             "link": self.link_figures(),
             # The video level's last changes, seconds ago: (seconds, level, what lowered it).
