@@ -118,6 +118,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         # (lectern/webrtc/relay/registry.py). A relay process says there where it is reached, its region and the
         # peers it takes; a web instance asks for relays in its region first.
         "LECTERN_RELAY_REGISTRY_KEY": env.get("LECTERN_RELAY_REGISTRY_KEY", "lectern:relays"),
+        # With REDIS_URL, the lecture rooms' participants as every web instance sees them, under this prefix
+        # (lectern/webrtc/room/directory.py).
+        "LECTERN_ROOM_KEY": env.get("LECTERN_ROOM_KEY", "lectern:rooms"),
         "LECTERN_RELAY_URL": env.get("LECTERN_RELAY_URL", ""),
         "LECTERN_RELAY_REGION": env.get("LECTERN_RELAY_REGION", ""),
         "LECTERN_RELAY_CAPACITY": int(env.get("LECTERN_RELAY_CAPACITY", "300")),

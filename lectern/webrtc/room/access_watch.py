@@ -2,7 +2,7 @@
 
 `lectern.platform.access.access_changed` names users whose access may have narrowed: signed out (on one device or
 all), password changed, suspended, role or academy changed, or removed from a lecture (removals.py). A socket lives
-in one web process (room_state.py), so every process checks the seats it holds of those users against
+in one web process (state.py), so every process checks the seats it holds of those users against
 `services.admission` and disconnects those no longer admitted; their disconnect handler frees the relay peers and
 updates the participant list. With REDIS_URL the user ids reach every web instance over a Redis channel (beside
 Flask-SocketIO's own); without it the one process checks its own seats. A socket's own messages read its admission
@@ -22,6 +22,8 @@ from typing import Any
 
 import redis
 from flask import Flask, current_app, has_app_context
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy.orm import Session
 
 from lectern.extensions import DbSession, db, socketio
@@ -29,6 +31,7 @@ from lectern.platform.access import access_changed
 from lectern.platform.models import utcnow
 from lectern.webrtc import services
 from lectern.webrtc.models import Lecture
+from lectern.webrtc.room.directory import Directory, MemoryDirectory, RedisDirectory
 from lectern.webrtc.room.state import Rooms, Seat
 
 logger = logging.getLogger(__name__)
@@ -44,16 +47,26 @@ _lock = threading.Lock()
 
 def rooms(app: Flask | None = None) -> Rooms:
     """The seats of `app` (default: the current one), per app: tests make many apps in one process, with reused
-    lecture ids. Made on first use, when this process also starts listening for other instances' changes (in a
-    thread, which subscribes: never under the lock, which every handler takes)."""
+    lecture ids. Made on first use, when this process also starts listening for other instances' changes and beating
+    in the room directory (in threads, which talk to Redis: never under the lock, which every handler takes)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     with _lock:
         state = app.extensions.get("lectern_rooms")
         if state is None:
-            state = app.extensions["lectern_rooms"] = Rooms()
+            state = app.extensions["lectern_rooms"] = Rooms(_directory(app))
             if app.config["REDIS_URL"]:
                 _listen(app)
     return state
+
+
+def _directory(app: Flask) -> Directory:
+    """Where the rooms' participants are listed: in Redis, where every web instance sees them, or (no REDIS_URL: one
+    instance) in this process."""
+    url = app.config["REDIS_URL"]
+    if not url:
+        return MemoryDirectory()
+    # No retries: a handler waits for one REDIS_TIMEOUT at most, and then the directory waits for a beat.
+    return RedisDirectory(_client(url, retry=Retry(NoBackoff(), 0)), app.config["LECTERN_ROOM_KEY"])
 
 
 def admitted(session: DbSession, seat: Seat, now: datetime) -> Lecture | None:
@@ -123,12 +136,13 @@ def _channel() -> str:
     return f"{socketio.server_options.get('channel', 'flask-socketio')}:lectern-access"
 
 
-def _client(url: str) -> redis.Redis:
+def _client(url: str, **options: Any) -> redis.Redis:
     return redis.Redis.from_url(
         url,
         socket_connect_timeout=REDIS_TIMEOUT,
         socket_timeout=REDIS_TIMEOUT,
         health_check_interval=HEALTH_CHECK,
+        **options,
     )
 
 

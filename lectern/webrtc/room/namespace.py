@@ -184,8 +184,8 @@ class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
         db.session.commit()
         if old is not None and old != user_id:
             self._drop_floor_publishers(lecture.id, old)
-        for seat in rooms().seats_of(lecture.id, user_id) if user_id is not None else []:
-            seat.hand = False  # the floor answers the raised hand
+        if user_id is not None:
+            rooms().answer_hands(lecture.id, user_id)  # the floor answers the raised hand
         emit("floor", {"user": user_id}, to=room_of(lecture.id))
         self._broadcast_participants(lecture.id, user_id)
 
@@ -281,7 +281,7 @@ class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
     def on_floor(self, msg: signalling.Target) -> dict[str, Any]:
         """The host gives the floor to someone in the room, or takes it back (null)."""
         _seat, lecture, _part = self._context(Part.HOST)
-        if msg.user is not None and not rooms().seats_of(lecture.id, msg.user):
+        if msg.user is not None and not rooms().sockets_of(lecture.id, msg.user):  # on any instance
             raise Refused(_("This participant is not in the room."))
         self._set_floor(lecture, msg.user)
         return {"ok": True, "floor": msg.user}
@@ -290,11 +290,11 @@ class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
     def on_mute(self, msg: signalling.Target) -> dict[str, Any]:
         """The host asks a participant's browser to turn its microphone off."""
         _seat, lecture, _part = self._context(Part.HOST)
-        targets = rooms().seats_of(lecture.id, msg.user or 0)
+        targets = rooms().sockets_of(lecture.id, msg.user or 0)  # on any instance: the queue carries the emit
         if not targets:
             raise Refused(_("This participant is not in the room."))
-        for target in targets:
-            emit("muted", {}, to=target.sid)
+        for sid in targets:
+            emit("muted", {}, to=sid)
         return {"ok": True}
 
     @handles("remove")
@@ -379,7 +379,7 @@ class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
     def on_hand(self, msg: signalling.Hand) -> dict[str, Any]:
         """Raise or lower a hand."""
         seat, lecture, _part = self._context()
-        seat.hand = msg.raised
+        rooms().raise_hand(seat, msg.raised)
         self._broadcast_participants(lecture.id, lecture.floor_user_id)
         return {"ok": True}
 
@@ -388,7 +388,8 @@ class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
         """The browser's own link quality, and the relay's view of it (in the ack too); the room hears of them at
         most once a second."""
         seat = self._checked()
-        seat.quality, seat.link = {"rtt_ms": msg.rtt_ms, "loss": msg.loss, "kbps": msg.kbps}, self._link(seat)
+        link = self._link(seat)
+        rooms().report(seat, {"rtt_ms": msg.rtt_ms, "loss": msg.loss, "kbps": msg.kbps}, link)
         if rooms().quality_due(seat.lecture_id) and (lecture := db.session.get(Lecture, seat.lecture_id)):
             self._broadcast_participants(seat.lecture_id, lecture.floor_user_id)
-        return {"ok": True, "link": seat.link}
+        return {"ok": True, "link": link}

@@ -1,20 +1,27 @@
-"""What the lecture namespace remembers about its open sockets, per web process: plain data, no Flask.
+"""What the lecture namespace knows of the sockets in its rooms: plain data, no Flask.
 
-Socket.IO sessions belong to one process (DESIGN.md section 1: one gunicorn worker per instance), so this state is
-kept in memory. With several instances behind Redis, each instance knows only its own sockets: chat and room
-broadcasts cross instances through the message queue, the participant list does not. Removals are kept in the
-database (removals.py), and the end of a user's access reaches every instance (access_watch.py).
+Two halves. The *seats* are this process's: a Socket.IO session belongs to one process (DESIGN.md section 1: one
+gunicorn worker per instance), and so does what only that process can act on (the socket's stay, relay peers, receive
+choice, the claim and closing event of a socket being closed). The *directory* (directory.py) is what every instance
+must see: per lecture and socket, the participant entry. The participant list and the raised hands are read from it,
+so that a client of one instance sees the participants of all of them (in Redis with REDIS_URL, else in memory), and
+every change of a seat's presence, hand, quality or link is written through to it. The floor and the removals are
+kept in the database (Lecture.floor_user_id, removals.py), and the end of a user's access reaches every instance
+(access_watch.py).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from lectern.webrtc.room.directory import Directory, DirectoryError, Entry, MemoryDirectory
 from lectern.webrtc.services import Part
 
+logger = logging.getLogger(__name__)
 QUALITY_INTERVAL = 1.0  # seconds between participant-list broadcasts caused by quality reports
 # Seconds between two readings of a seat's admission by its own messages: an ended access closes the socket within
 # a second anyway (access_watch.py); this catches what no signal reports, without a dozen queries per message.
@@ -36,6 +43,7 @@ class Seat:
     # The user's site role and academy when the admission was last read, and when (time.monotonic()).
     standing: tuple[object, ...] = ()
     checked_at: float = field(default_factory=time.monotonic)
+    # As this process last wrote them to the directory (Rooms.raise_hand, Rooms.report), which is read instead.
     hand: bool = False
     quality: dict[str, float | None] | None = None
     # The relay's view of the socket's main subscription (RelayClient.link), as of its last quality report.
@@ -50,22 +58,68 @@ class Seat:
         return f"{self.sid}:{direction}:{slot}"
 
 
-class Rooms:
-    """Every seat of this process, and the quality-broadcast clock.
+def entry_of(seat: Seat) -> Entry:
+    """A seat's directory entry."""
+    return Entry(seat.sid, seat.user_id, seat.name, seat.part, seat.hand, seat.quality, seat.link)
 
-    Handlers run on many threads at once (async_mode="threading"), hence the lock.
+
+class Rooms:
+    """Every seat of this process, the room directory every instance shares, and the quality-broadcast clock.
+
+    Handlers run on many threads at once (async_mode="threading"), hence the lock. A socket's writes to the directory
+    are serialised (one lock per stripe of sockets), so that they reach it in the order its seat changed here.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, directory: Directory | None = None) -> None:
         self._lock = threading.Lock()
+        self._stripes = [threading.Lock() for _ in range(64)]
         self._seats: dict[str, Seat] = {}
         self._closing: dict[str, threading.Event] = {}
         self._quality_sent: dict[int, float] = {}
+        self.directory: Directory = directory if directory is not None else MemoryDirectory()
+        self.directory.start(self._restore)
+
+    def _stripe(self, sid: str) -> threading.Lock:
+        return self._stripes[hash(sid) % len(self._stripes)]
+
+    def _restore(self) -> None:
+        """Write this process's entries again (the directory may have lost them, or changes to them)."""
+        for seat in self.all():
+            with self._stripe(seat.sid):
+                if self.get(seat.sid) is seat:
+                    self.directory.put(seat.lecture_id, entry_of(seat), again=True)
 
     def add(self, seat: Seat) -> None:
-        """Seat a socket (replacing what it had)."""
-        with self._lock:
-            self._seats[seat.sid] = seat
+        """Seat a socket (replacing what it had), and list it in the room's directory."""
+        with self._stripe(seat.sid):
+            with self._lock:
+                old = self._seats.get(seat.sid)
+                self._seats[seat.sid] = seat
+            if old is not None and old.lecture_id != seat.lecture_id:
+                self.directory.remove(old.lecture_id, old.sid)
+            self.directory.put(seat.lecture_id, entry_of(seat))
+
+    def raise_hand(self, seat: Seat, raised: bool) -> None:
+        """Raise or lower a seat's hand, for every instance to see."""
+        self._change(seat.lecture_id, seat.sid, {"hand": raised})
+
+    def report(self, seat: Seat, quality: dict[str, float | None], link: dict[str, Any] | None) -> None:
+        """A seat's link quality (the browser's own figures and the relay's view), for every instance to see."""
+        self._change(seat.lecture_id, seat.sid, {"quality": quality, "link": link})
+
+    def answer_hands(self, lecture_id: int, user_id: int) -> None:
+        """The floor answers a user's raised hand: lowered on each of their sockets, whichever instance holds it."""
+        sids = {e.sid for e in self._entries(lecture_id) if e.user_id == user_id and e.hand}
+        for sid in sids | {s.sid for s in self.seats_of(lecture_id, user_id) if s.hand}:
+            self._change(lecture_id, sid, {"hand": False})
+
+    def _change(self, lecture_id: int, sid: str, changes: dict[str, Any]) -> None:
+        with self._stripe(sid):
+            seat = self.get(sid)
+            if seat is not None and seat.lecture_id == lecture_id:
+                for name, value in changes.items():
+                    setattr(seat, name, value)
+            self.directory.update(lecture_id, sid, changes)
 
     def admission_due(self, seat: Seat, standing: tuple[object, ...]) -> bool:
         """True when the seat's admission is to be read again: ADMISSION_INTERVAL seconds after the last reading,
@@ -105,9 +159,13 @@ class Rooms:
             return self._seats.get(sid)
 
     def pop(self, sid: str) -> Seat | None:
-        """Forget a socket; returns its seat so the caller can close what it held."""
-        with self._lock:
-            return self._seats.pop(sid, None)
+        """Forget a socket, in the directory too; returns its seat so the caller can close what it held."""
+        with self._stripe(sid):
+            with self._lock:
+                seat = self._seats.pop(sid, None)
+            if seat is not None:
+                self.directory.remove(seat.lecture_id, sid)
+            return seat
 
     def closed(self, sid: str) -> None:
         """A socket's disconnect handler has finished (its seat freed, the room told): wake those waiting on
@@ -137,13 +195,17 @@ class Rooms:
             return list(self._seats.values())
 
     def seats(self, lecture_id: int) -> list[Seat]:
-        """The seats in one lecture, in joining order."""
+        """This process's seats in one lecture, in joining order."""
         with self._lock:
             return [s for s in self._seats.values() if s.lecture_id == lecture_id]
 
     def seats_of(self, lecture_id: int, user_id: int) -> list[Seat]:
-        """The sockets (tabs) of one user in one lecture."""
+        """This process's sockets (tabs) of one user in one lecture."""
         return [s for s in self.seats(lecture_id) if s.user_id == user_id]
+
+    def sockets_of(self, lecture_id: int, user_id: int) -> list[str]:
+        """The sockets of one user in one lecture, on every instance."""
+        return [e.sid for e in self._entries(lecture_id) if e.user_id == user_id]
 
     def quality_due(self, lecture_id: int) -> bool:
         """True at most once a second per lecture: quality reports must not flood the room with lists."""
@@ -154,32 +216,40 @@ class Rooms:
             self._quality_sent[lecture_id] = now
             return True
 
+    def _entries(self, lecture_id: int) -> list[Entry]:
+        """The directory's entries of a lecture; where it cannot be read, this process's own seats."""
+        try:
+            return self.directory.entries(lecture_id)
+        except DirectoryError as exc:  # the directory logs its outages, once each
+            logger.debug("lecture %s listed from this instance only: %s", lecture_id, exc)
+            return [entry_of(seat) for seat in self.seats(lecture_id)]
+
     def participants(self, lecture_id: int, floor_user_id: int | None) -> list[dict[str, Any]]:
-        """The room's participant list: one entry per user (several tabs count once)."""
+        """The room's participant list, every instance's sockets: one entry per user (several tabs count once)."""
         people: dict[int, dict[str, Any]] = {}
-        for seat in self.seats(lecture_id):
-            entry = people.get(seat.user_id)
+        for socket_entry in self._entries(lecture_id):
+            entry = people.get(socket_entry.user_id)
             if entry is None:
-                people[seat.user_id] = {
-                    "id": seat.user_id,
-                    "name": seat.name,
-                    "part": seat.part.value,
-                    "hand": seat.hand,
-                    "quality": seat.quality,
-                    "floor": seat.user_id == floor_user_id,
-                    "link": seat.link,
+                people[socket_entry.user_id] = {
+                    "id": socket_entry.user_id,
+                    "name": socket_entry.name,
+                    "part": socket_entry.part.value,
+                    "hand": socket_entry.hand,
+                    "quality": socket_entry.quality,
+                    "floor": socket_entry.user_id == floor_user_id,
+                    "link": socket_entry.link,
                 }
             else:
-                entry["hand"] = entry["hand"] or seat.hand
-                entry["quality"] = seat.quality or entry["quality"]
-                entry["link"] = seat.link or entry["link"]
+                entry["hand"] = entry["hand"] or socket_entry.hand
+                entry["quality"] = socket_entry.quality or entry["quality"]
+                entry["link"] = socket_entry.link or entry["link"]
         order = {Part.HOST: 0, Part.HALL: 1, Part.CADET: 2, Part.OBSERVER: 3}
         return sorted(people.values(), key=lambda p: (order[Part(p["part"])], p["name"]))
 
     def hands(self, lecture_id: int) -> list[int]:
-        """Users with a raised hand, in joining order."""
+        """Users with a raised hand, on every instance, in joining order."""
         raised: list[int] = []
-        for seat in self.seats(lecture_id):
-            if seat.hand and seat.user_id not in raised:
-                raised.append(seat.user_id)
+        for entry in self._entries(lecture_id):
+            if entry.hand and entry.user_id not in raised:
+                raised.append(entry.user_id)
         return raised

@@ -1,5 +1,6 @@
 """Two web instances, one Redis: a chat message sent to the lecture room on instance A reaches a client of instance
-B (Flask-SocketIO's message queue), as with several gunicorn instances behind nginx (deploy/)."""
+B (Flask-SocketIO's message queue), and each instance lists the participants and raised hands of both (the room
+directory, lectern/webrtc/room/directory.py), as with several gunicorn instances behind nginx (deploy/)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 # One web instance: the app on the shared SQLite file, Socket.IO on Redis under this test's own channel (Redis
-# pub/sub ignores the database number, so the channel keeps concurrent runs apart).
+# pub/sub ignores the database number, so the channel keeps concurrent runs apart), and the room directory under this
+# test's own key prefix (every test's lecture has the same id).
 SERVER = textwrap.dedent(
     """
     import os, sys
@@ -44,6 +46,7 @@ SERVER = textwrap.dedent(
         "SECRET_KEY": "redis-test-key",
         "INSTANCE_PATH": os.environ["LECTERN_TEST_INSTANCE"],
         "REDIS_URL": os.environ["LECTERN_TEST_REDIS"],
+        "LECTERN_ROOM_KEY": os.environ["LECTERN_TEST_ROOM_KEY"],
         "RATELIMIT_STORAGE_URI": "memory://",
     })
     server = make_server("127.0.0.1", int(sys.argv[1]), app, threaded=True)
@@ -97,18 +100,26 @@ def world(tmp_path: Path) -> Any:
 
 
 @pytest.fixture
-def instances(world: Any, tmp_path: Path) -> Iterator[list[str]]:
-    """Two web processes on the shared database and Redis; killed whatever happens."""
+def instances(servers: list[tuple[str, subprocess.Popen[bytes]]]) -> list[str]:
+    """The addresses of two web processes on the shared database and Redis."""
+    return [url for url, _process in servers]
+
+
+@pytest.fixture
+def servers(world: Any, tmp_path: Path) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
+    """Two web processes on the shared database and Redis, each with its address; killed whatever happens."""
     problem = _redis_problem()
     if problem is not None:  # Redis is part of the test environment, as PostgreSQL is: never a silent skip
         pytest.fail(f"Redis is unreachable: {problem}", pytrace=False)
     script = tmp_path / "server.py"
     script.write_text(SERVER)
+    name = f"lectern-test-{uuid.uuid4().hex}"
     env = {
         **os.environ,
         "LECTERN_TEST_DB": world[0],
         "LECTERN_TEST_REDIS": REDIS_URL,
-        "LECTERN_TEST_CHANNEL": f"lectern-test-{uuid.uuid4().hex}",
+        "LECTERN_TEST_CHANNEL": name,
+        "LECTERN_TEST_ROOM_KEY": f"{name}:rooms",
         "PYTHONPATH": str(ROOT),
     }
     processes: list[subprocess.Popen[bytes]] = []
@@ -138,12 +149,15 @@ def instances(world: Any, tmp_path: Path) -> Iterator[list[str]]:
                 assert time.monotonic() < deadline, f"{url} did not start"
                 assert all(p.poll() is None for p in processes), "a web instance exited"
                 time.sleep(0.2)
-        yield urls
+        yield list(zip(urls, processes, strict=True))
     finally:
         for p in processes:
             p.kill()
         for p in processes:
             p.wait(timeout=10)
+        client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+        if keys := list(client.scan_iter(match=f"{name}:rooms:*")):
+            client.delete(*keys)
 
 
 def sign_in(base: str, username: str) -> str:
@@ -217,6 +231,91 @@ def test_a_suspension_on_one_instance_closes_the_socket_on_the_other(world: Any,
         assert response.status_code == 302
         assert told.get(timeout=5) == {}
         assert gone.get(timeout=5) - start < 1.0
+    finally:
+        a.disconnect()
+        b.disconnect()
+
+
+def lecture_client(base: str, username: str, *events: str) -> tuple[sio.Client, queue.Queue[tuple[str, Any]]]:
+    """A signed-in Socket.IO client of one instance, and the `events` it hears, as (name, payload)."""
+    client = sio.Client(reconnection=False)
+    heard: queue.Queue[tuple[str, Any]] = queue.Queue()
+    for name in events:
+        client.on(name, lambda data, name=name: heard.put((name, data)), namespace="/lecture")
+    client.connect(base, namespaces=["/lecture"], headers={"Cookie": sign_in(base, username)})
+    return client, heard
+
+
+def join(client: sio.Client, lecture_id: int) -> dict[str, Any]:
+    ack: dict[str, Any] = client.call("join", {"lecture": lecture_id}, namespace="/lecture", timeout=10)
+    assert ack["ok"], ack
+    return ack
+
+
+def heard_until(heard: queue.Queue[tuple[str, Any]], wanted: Any, timeout: float = 10) -> Any:
+    """The first participant list heard that `wanted` accepts (earlier broadcasts may still be on their way)."""
+    deadline, seen = time.monotonic() + timeout, []
+    while time.monotonic() < deadline:
+        try:
+            name, data = heard.get(timeout=max(deadline - time.monotonic(), 0.01))
+        except queue.Empty:
+            break
+        if name == "participants":
+            seen.append(data)
+            if wanted(data):
+                return data
+    raise AssertionError(f"no such participant list; heard {seen}")
+
+
+def listed(participants: list[dict[str, Any]]) -> dict[int, bool]:
+    """user id -> raised hand."""
+    return {p["id"]: p["hand"] for p in participants}
+
+
+def test_each_instance_lists_the_participants_and_hands_of_both(world: Any, instances: list[str]) -> None:
+    _url, lecture, host, cadet, _admin = world
+    a, _a_heard = lecture_client(instances[0], cadet.username)
+    b, b_heard = lecture_client(instances[1], host.username, "participants")
+    tab = None
+    try:
+        join(a, lecture.id)
+        ack = join(b, lecture.id)
+        assert listed(ack["participants"]) == {host.id: False, cadet.id: False}  # the cadet joined on A
+        assert a.call("hand", {"raised": True}, namespace="/lecture", timeout=10)["ok"]
+        # A's broadcast, heard on B, lists B's host too.
+        heard_until(b_heard, lambda p: listed(p) == {host.id: False, cadet.id: True})
+        tab, _tab_heard = lecture_client(instances[1], host.username)  # the host's second tab, on B
+        ack = join(tab, lecture.id)
+        assert ack["hands"] == [cadet.id]
+        assert listed(ack["participants"]) == {host.id: False, cadet.id: True}
+        a.disconnect()  # the cadet leaves A: gone from the list on B
+        heard_until(b_heard, lambda p: listed(p) == {host.id: False})
+        assert listed(join(tab, lecture.id)["participants"]) == {host.id: False}
+        assert join(tab, lecture.id)["hands"] == []
+    finally:
+        for client in (a, b, tab):
+            if client is not None:
+                client.disconnect()
+
+
+def test_the_participants_of_a_killed_instance_go_within_seconds(
+    world: Any, servers: list[tuple[str, subprocess.Popen[bytes]]]
+) -> None:
+    _url, lecture, host, cadet, _admin = world
+    (url_a, process_a), (url_b, _process_b) = servers
+    a, _ = lecture_client(url_a, cadet.username)
+    b, _ = lecture_client(url_b, host.username)
+    try:
+        join(a, lecture.id)
+        assert a.call("hand", {"raised": True}, namespace="/lecture", timeout=10)["ok"]
+        assert join(b, lecture.id)["hands"] == [cadet.id]
+        process_a.kill()  # kill -9: no disconnect handler runs, nothing is cleaned up
+        process_a.wait(timeout=10)
+        killed = time.monotonic()
+        while listed((ack := join(b, lecture.id))["participants"]) != {host.id: False}:
+            assert time.monotonic() - killed < 15, ack["participants"]
+            time.sleep(0.5)
+        assert ack["hands"] == []
     finally:
         a.disconnect()
         b.disconnect()
