@@ -123,6 +123,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "LECTERN_ROOM_KEY": env.get("LECTERN_ROOM_KEY", "lectern:rooms"),
         "LECTERN_RELAY_URL": env.get("LECTERN_RELAY_URL", ""),
         "LECTERN_RELAY_REGION": env.get("LECTERN_RELAY_REGION", ""),
+        # The relay region of each academy's participants: its country code in lower case (a relay process in
+        # Bishkek says LECTERN_RELAY_REGION=kg), unless named here: "TJ=kg,UZ=kz" or by academy slug, "rezekne=lv".
+        "LECTERN_RELAY_REGIONS": env.get("LECTERN_RELAY_REGIONS", ""),
         "LECTERN_RELAY_CAPACITY": int(env.get("LECTERN_RELAY_CAPACITY", "300")),
         # Relay host candidates on 127.0.0.1 only: tests and benchmarks on one machine.
         "LECTERN_RELAY_LOOPBACK": _env_bool("LECTERN_RELAY_LOOPBACK", False),

@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from blinker import Namespace
+
 from lectern.texts import Text
+
+# Sent (sender: the app) with `lecture_id` and `peer_id` when a peer's relay is gone (a relay process killed): its
+# browser is to offer again, and is placed on a live relay (remote.py, room/failover.py).
+peer_lost = Namespace().signal("relay-peer-lost")
 
 # What a subscriber may ask to receive: nothing; audio only; audio with the slides (no video: the slides come over
 # HTTP); at most the low version of the video; everything its link carries.
@@ -77,17 +83,19 @@ class RelayOptions:
 class RelayClient(Protocol):
     """What signalling needs from a relay. Browsers always offer; the relay answers (see sfu.py)."""
 
-    def open_lecture(self, lecture_id: str) -> None:
-        """Create the lecture's room on the relay (idempotent)."""
+    def open_lecture(self, lecture_id: str, region: str = "") -> None:
+        """Create the lecture's room on the relay (idempotent). `region`, the lecture's (its academy's): where a
+        service of several relays places its origin (remote.py)."""
 
     def close_lecture(self, lecture_id: str) -> None:
         """Disconnect everyone in the lecture."""
 
-    def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+    def publish(self, lecture_id: str, peer_id: str, offer_sdp: str, region: str = "") -> str:
         """Publisher's offer in, relay's answer out. Raises RelayError on bad SDP or a second publisher."""
 
-    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
-        """Subscriber's (recvonly) offer in, relay's answer out. Raises RelayError on bad SDP."""
+    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str, region: str = "") -> str:
+        """Subscriber's (recvonly) offer in, relay's answer out. Raises RelayError on bad SDP. `region`, the
+        subscriber's (its academy's): a service of several relays places it on a relay near it (remote.py)."""
 
     def add_ice_candidate(
         self, lecture_id: str, peer_id: str, candidate: str, sdp_mid: str | None = None, sdp_mline_index: int = 0

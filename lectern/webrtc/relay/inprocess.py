@@ -92,7 +92,7 @@ class InProcessRelayClient:
             logger.exception("relay request failed")
             raise RelayError(f"relay request failed: {exc!r}") from exc
 
-    def open_lecture(self, lecture_id: str) -> None:
+    def open_lecture(self, lecture_id: str, region: str = "") -> None:
         """See RelayClient."""
         self._call(self.relay.open_lecture(lecture_id))
 
@@ -100,11 +100,11 @@ class InProcessRelayClient:
         """See RelayClient."""
         self._call(self.relay.close_lecture(lecture_id))
 
-    def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+    def publish(self, lecture_id: str, peer_id: str, offer_sdp: str, region: str = "") -> str:
         """See RelayClient."""
         return self._call(self.relay.publish(lecture_id, peer_id, offer_sdp))
 
-    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str, region: str = "") -> str:
         """See RelayClient."""
         return self._call(self.relay.subscribe(lecture_id, peer_id, offer_sdp))
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app
 
 from lectern.webrtc import turn
-from lectern.webrtc.relay.api import IceServer, IceServerLike, RelayClient, RelayOptions
+from lectern.webrtc.relay.api import IceServer, IceServerLike, RelayClient, RelayOptions, peer_lost
 
 if TYPE_CHECKING:
     from lectern.webrtc.relay.registry import RelayRegistry
@@ -86,7 +86,11 @@ def relay(app: Flask | None = None) -> RelayClient:
                 from lectern.webrtc.relay.remote import RoutingRelayClient
 
                 secret = app.config["LECTERN_RELAY_SECRET"] or ""
-                client = RoutingRelayClient(relay_registry(app), secret, app.config["LECTERN_RELAY_REGION"])
+
+                def lost(lecture_id: str, peer_id: str) -> None:
+                    peer_lost.send(app, lecture_id=lecture_id, peer_id=peer_id)
+
+                client = RoutingRelayClient(relay_registry(app), secret, app.config["LECTERN_RELAY_REGION"], lost=lost)
             elif relays:
                 from lectern.webrtc.relay.remote import RemoteRelayClient
 
@@ -124,3 +128,17 @@ def relay_registry(app: Flask) -> RelayRegistry:
         raise ValueError("LECTERN_RELAYS=registry keeps the relays in Redis: set REDIS_URL")
     client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
     return RelayRegistry(client, app.config["LECTERN_RELAY_REGISTRY_KEY"])
+
+
+def region_of(app: Flask, academy_slug: str | None, country: str | None) -> str:
+    """The relay region of an academy's participants (LECTERN_RELAY_REGIONS, by slug or by country; else the
+    country code in lower case); the web instance's own (LECTERN_RELAY_REGION) for no academy."""
+    named: dict[str, str] = {}
+    for item in str(app.config["LECTERN_RELAY_REGIONS"] or "").split(","):
+        key, sep, value = item.partition("=")
+        if sep and key.strip() and value.strip():
+            named[key.strip().lower()] = value.strip()
+    for name in (academy_slug, country):
+        if name and name.lower() in named:
+            return named[name.lower()]
+    return country.lower() if country else str(app.config["LECTERN_RELAY_REGION"] or "")

@@ -6,6 +6,11 @@ A relay process beats every BEAT_S (service.py): its id, address, region, capaci
 cut off) disappears from the registry within seconds. A lecture is placed on a live relay with room, in the wanted
 region where one has room, the least loaded first; the placement is kept in Redis and claimed atomically, so every web
 instance sends the lecture's participants to the same relay. A lecture whose relay is gone is placed again.
+
+That relay is the lecture's origin: its publisher's, placed in the lecture's region (its academy's). A subscriber is
+placed near its own region (`place_subscriber`): on the origin where it is in that region and has room, else on an
+edge there, which pulls the lecture from the origin once (pipe.py) whatever its number of subscribers; the lecture's
+edges are kept in Redis too, for every instance to find (a new origin feeds them, the end of the lecture closes them).
 """
 
 from __future__ import annotations
@@ -57,6 +62,9 @@ class RelayRegistry:
     def _lecture_key(self, lecture_id: str) -> str:
         return f"{self.prefix}:lecture:{lecture_id}"
 
+    def _edges_key(self, lecture_id: str) -> str:
+        return f"{self.prefix}:edges:{lecture_id}"
+
     def beat(self, node: Node) -> None:
         """A relay says it is alive, with its load now."""
         key = self._node_key(node.id)
@@ -100,10 +108,11 @@ class RelayRegistry:
             return None
         return next((n for n in self.nodes() if n.id == _text(node_id)), None)
 
-    def place(self, lecture_id: str, region: str = "") -> Node:
+    def place(self, lecture_id: str, region: str = "", exclude: frozenset[str] = frozenset()) -> Node:
         """The lecture's relay: the one it has if that one is alive, else a live one with room (in `region` where
-        one has room; the least loaded for its capacity), claimed for it. RelayError when no relay has room."""
-        nodes = {n.id: n for n in self.nodes()}
+        one has room; the least loaded for its capacity), claimed for it. `exclude`: relays known to be gone though
+        their entries have not expired yet. RelayError when no relay has room."""
+        nodes = {n.id: n for n in self.nodes() if n.id not in exclude}
         key = self._lecture_key(lecture_id)
         current = self.client.get(key)
         current_id = _text(current) if current is not None else ""
@@ -117,9 +126,46 @@ class RelayRegistry:
         winner = _text(self._claim(keys=[key], args=[current_id, best.id]))
         return nodes.get(winner, best)
 
+    def place_subscriber(
+        self, lecture_id: str, region: str, origin: Node, exclude: frozenset[str] = frozenset()
+    ) -> Node:
+        """Where a subscriber from `region` receives the lecture whose origin is `origin`: among the live relays
+        with room, those in its region if there are any; of them the origin itself, else one of the lecture's edges
+        (the least loaded), else the least loaded, which becomes an edge (`add_edge`). Past every relay's room,
+        the origin (which refuses with its notice when full)."""
+        nodes = [n for n in self.nodes() if n.id not in exclude]
+        with_room = [n for n in nodes if n.room or n.id == origin.id]
+        if not origin.room:
+            with_room = [n for n in with_room if n.id != origin.id]
+        pool = (
+            [n for n in with_room if region and n.region == region]
+            or [n for n in with_room if not region or n.region == origin.region]
+            or with_room
+        )
+        if not pool:
+            return origin
+        if any(n.id == origin.id for n in pool):
+            return origin
+        edges = {_text(e) for e in self.client.hkeys(self._edges_key(lecture_id))}
+        serving = [n for n in pool if n.id in edges]
+        return min(serving or pool, key=lambda n: (n.load / max(n.capacity, 1), n.id))
+
+    def add_edge(self, lecture_id: str, node_id: str) -> None:
+        """A relay carries the lecture as an edge of its origin."""
+        self.client.hset(self._edges_key(lecture_id), node_id, "1")
+
+    def remove_edge(self, lecture_id: str, node_id: str) -> None:
+        """A relay no longer carries the lecture as an edge (it is gone, or it became the origin)."""
+        self.client.hdel(self._edges_key(lecture_id), node_id)
+
+    def edges(self, lecture_id: str) -> list[Node]:
+        """The live relays carrying the lecture as edges."""
+        edges = {_text(e) for e in self.client.hkeys(self._edges_key(lecture_id))}
+        return [n for n in self.nodes() if n.id in edges] if edges else []
+
     def release(self, lecture_id: str) -> None:
-        """The lecture is over: its placement goes."""
-        self.client.delete(self._lecture_key(lecture_id))
+        """The lecture is over: its placement goes, and its edges."""
+        self.client.delete(self._lecture_key(lecture_id), self._edges_key(lecture_id))
 
 
 def _text(value: Any) -> str:

@@ -8,10 +8,13 @@ time, as the in-process client does when its loop does not answer.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -20,7 +23,9 @@ from lectern.webrtc.relay import wire
 from lectern.webrtc.relay.api import RelayError
 
 if TYPE_CHECKING:
-    from lectern.webrtc.relay.registry import RelayRegistry
+    from lectern.webrtc.relay.registry import Node, RelayRegistry
+
+logger = logging.getLogger(__name__)
 
 
 class RemoteRelayClient:
@@ -84,7 +89,7 @@ class RemoteRelayClient:
         text = from_data(payload.get("text")) if isinstance(payload, dict) else None
         raise RelayError(reason or f"the relay answered {response.status}", text if isinstance(text, Text) else None)
 
-    def open_lecture(self, lecture_id: str) -> None:
+    def open_lecture(self, lecture_id: str, region: str = "") -> None:
         """See RelayClient."""
         self._call("open_lecture", lecture_id=lecture_id)
 
@@ -92,11 +97,11 @@ class RemoteRelayClient:
         """See RelayClient."""
         self._call("close_lecture", lecture_id=lecture_id)
 
-    def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+    def publish(self, lecture_id: str, peer_id: str, offer_sdp: str, region: str = "") -> str:
         """See RelayClient."""
         return str(self._call("publish", lecture_id=lecture_id, peer_id=peer_id, offer_sdp=offer_sdp))
 
-    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str, region: str = "") -> str:
         """See RelayClient."""
         return str(self._call("subscribe", lecture_id=lecture_id, peer_id=peer_id, offer_sdp=offer_sdp))
 
@@ -148,81 +153,212 @@ class RemoteRelayClient:
 
 
 class RoutingRelayClient:
-    """A `RelayClient` over the relays of a registry (registry.py): each lecture on the relay placed for it, which
-    every web instance finds there. A lecture whose relay is gone is placed on another and opened there; its
-    participants' next offers go to it."""
+    """A `RelayClient` over the relays of a registry (registry.py): each lecture on its origin, placed in the
+    lecture's region, which every web instance finds there; each subscriber on the origin or an edge near its own
+    region (`RelayRegistry.place_subscriber`), the edge pulling the lecture from the origin (pipe.py).
 
-    def __init__(self, registry: RelayRegistry, secret: str, region: str = "", timeout: float = 15.0) -> None:
+    Failover: a watcher thread checks the relays this instance's peers are on (their registry entries, and each one's
+    /health) every WATCH_S. A relay that is gone is excluded from placement at once, and `lost(lecture_id, peer_id)`
+    is called for each of this instance's peers that were on it: their browsers offer again, and are placed on a
+    live relay. A lecture whose origin is gone is placed anew when its publisher offers again, and its edges pull
+    from the new origin; their subscribers stay where they are. A socket lives in one web instance, so each instance
+    knows where its own peers are without asking Redis.
+    """
+
+    WATCH_S = 0.5
+    HEALTH_TIMEOUT_S = 1.0
+
+    def __init__(
+        self,
+        registry: RelayRegistry,
+        secret: str,
+        region: str = "",
+        timeout: float = 15.0,
+        lost: Callable[[str, str], None] | None = None,
+    ) -> None:
         if not secret:
             raise ValueError("LECTERN_RELAY_SECRET is not set: the relays refuse unsigned requests")
         self.registry, self.secret, self.region, self.timeout = registry, secret, region, timeout
+        self.lost = lost
         self._clients: dict[str, RemoteRelayClient] = {}
         self._lock = threading.Lock()
+        # This instance's peers: (lecture, peer) -> the relay they are on (its id and address).
+        self._peers: dict[tuple[str, str], Node] = {}
+        # Relays found gone, and when: left out of placement until their registry entries expire.
+        self._gone: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
 
-    def _client(self, url: str) -> RemoteRelayClient:
+    def _client(self, node: Node) -> RemoteRelayClient:
         with self._lock:
-            client = self._clients.get(url)
+            client = self._clients.get(node.url)
             if client is None:
-                client = self._clients[url] = RemoteRelayClient(url, self.secret, self.timeout)
+                client = self._clients[node.url] = RemoteRelayClient(node.url, self.secret, self.timeout)
             return client
 
-    def _relay_of(self, lecture_id: str) -> RemoteRelayClient:
-        """The client of the lecture's relay; placed (and opened) anew when it has none alive."""
-        node = self.registry.placed(lecture_id)
-        if node is not None:
-            return self._client(node.url)
-        node = self.registry.place(lecture_id, self.region)
-        client = self._client(node.url)
-        client.open_lecture(lecture_id)
-        return client
+    def _exclude(self) -> frozenset[str]:
+        now = time.monotonic()
+        with self._lock:
+            for node_id in [n for n, at in self._gone.items() if now - at > 2 * self.registry.ttl_s]:
+                del self._gone[node_id]
+            return frozenset(self._gone)
 
-    def open_lecture(self, lecture_id: str) -> None:
-        """See RelayClient."""
-        node = self.registry.place(lecture_id, self.region)
-        self._client(node.url).open_lecture(lecture_id)
+    def _origin(self, lecture_id: str, region: str = "") -> Node:
+        """The lecture's origin, placed (and the lecture opened there) when it has none alive."""
+        exclude = self._exclude()
+        node = self.registry.placed(lecture_id)
+        if node is not None and node.id not in exclude:
+            return node
+        node = self.registry.place(lecture_id, region or self.region, exclude)
+        self._client(node).open_lecture(lecture_id)
+        self.registry.remove_edge(lecture_id, node.id)
+        return node
+
+    def _placed(self, lecture_id: str, peer_id: str, node: Node) -> None:
+        with self._lock:
+            self._peers[(lecture_id, peer_id)] = node
+            if self._watcher is None:
+                self._watcher = threading.Thread(target=self._watch, name="relay-watch", daemon=True)
+                self._watcher.start()
+
+    def _node_of(self, lecture_id: str, peer_id: str) -> Node | None:
+        with self._lock:
+            return self._peers.get((lecture_id, peer_id))
+
+    def open_lecture(self, lecture_id: str, region: str = "") -> None:
+        """See RelayClient: the origin is placed in `region`, the lecture's."""
+        self._origin(lecture_id, region)
 
     def close_lecture(self, lecture_id: str) -> None:
-        """See RelayClient."""
-        node = self.registry.placed(lecture_id)
-        if node is not None:
-            self._client(node.url).close_lecture(lecture_id)
+        """See RelayClient: on its origin and every edge."""
+        for node in [*self.registry.edges(lecture_id), *filter(None, [self.registry.placed(lecture_id)])]:
+            try:
+                self._client(node).close_lecture(lecture_id)
+            except RelayError as exc:
+                logger.warning("lecture %s did not close on %s: %s", lecture_id, node.url, exc)
         self.registry.release(lecture_id)
+        with self._lock:
+            for key in [k for k in self._peers if k[0] == lecture_id]:
+                del self._peers[key]
 
-    def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
-        """See RelayClient."""
-        return self._relay_of(lecture_id).publish(lecture_id, peer_id, offer_sdp)
+    def publish(self, lecture_id: str, peer_id: str, offer_sdp: str, region: str = "") -> str:
+        """See RelayClient: on the origin; the lecture's edges pull from it (again, if it is new)."""
+        origin = self._origin(lecture_id)
+        answer = self._client(origin).publish(lecture_id, peer_id, offer_sdp)
+        self._placed(lecture_id, peer_id, origin)
+        for edge in self.registry.edges(lecture_id):
+            if edge.id == origin.id or edge.id in self._exclude():
+                continue
+            try:
+                self._client(edge).pull(lecture_id, origin.url, edge.id)
+            except RelayError as exc:
+                logger.warning("edge %s did not pull lecture %s from %s: %s", edge.url, lecture_id, origin.url, exc)
+        return answer
 
-    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
-        """See RelayClient."""
-        return self._relay_of(lecture_id).subscribe(lecture_id, peer_id, offer_sdp)
+    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str, region: str = "") -> str:
+        """See RelayClient: on the origin or an edge near `region`, the subscriber's."""
+        origin = self._origin(lecture_id)
+        node = self.registry.place_subscriber(lecture_id, region or self.region, origin, self._exclude())
+        if node.id != origin.id:
+            self._client(node).pull(lecture_id, origin.url, node.id)
+            self.registry.add_edge(lecture_id, node.id)
+        answer = self._client(node).subscribe(lecture_id, peer_id, offer_sdp)
+        self._placed(lecture_id, peer_id, node)
+        return answer
+
+    def _peer_client(self, lecture_id: str, peer_id: str) -> RemoteRelayClient:
+        node = self._node_of(lecture_id, peer_id)
+        if node is None:
+            raise RelayError(f"no such peer: {peer_id}")
+        return self._client(node)
 
     def add_ice_candidate(
         self, lecture_id: str, peer_id: str, candidate: str, sdp_mid: str | None = None, sdp_mline_index: int = 0
     ) -> None:
         """See RelayClient."""
-        self._relay_of(lecture_id).add_ice_candidate(lecture_id, peer_id, candidate, sdp_mid, sdp_mline_index)
+        self._peer_client(lecture_id, peer_id).add_ice_candidate(
+            lecture_id, peer_id, candidate, sdp_mid, sdp_mline_index
+        )
 
     def leave(self, lecture_id: str, peer_id: str) -> None:
         """See RelayClient."""
-        node = self.registry.placed(lecture_id)
+        with self._lock:
+            node = self._peers.pop((lecture_id, peer_id), None)
         if node is not None:
-            self._client(node.url).leave(lecture_id, peer_id)
+            self._client(node).leave(lecture_id, peer_id)
 
     def set_receive(self, lecture_id: str, peer_id: str, choice: str) -> None:
         """See RelayClient."""
-        self._relay_of(lecture_id).set_receive(lecture_id, peer_id, choice)
+        self._peer_client(lecture_id, peer_id).set_receive(lecture_id, peer_id, choice)
 
     def link(self, lecture_id: str, peer_id: str) -> dict[str, Any] | None:
         """See RelayClient."""
-        node = self.registry.placed(lecture_id)
-        return self._client(node.url).link(lecture_id, peer_id) if node is not None else None
+        node = self._node_of(lecture_id, peer_id)
+        return self._client(node).link(lecture_id, peer_id) if node is not None else None
 
     def stats(self, lecture_id: str) -> dict[str, Any]:
-        """See RelayClient."""
-        return self._relay_of(lecture_id).stats(lecture_id)
+        """See RelayClient: the origin's."""
+        return self._client(self._origin(lecture_id)).stats(lecture_id)
+
+    # -- failover --
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.WATCH_S):
+            try:
+                self._check()
+            except Exception:  # Redis unreachable a moment: the next round tries again
+                logger.warning("relay watch: a check failed", exc_info=True)
+
+    def _check(self) -> None:
+        """Find the relays this instance's peers are on that are gone, and re-place what they carried."""
+        with self._lock:
+            in_use = {node.id: node for node in self._peers.values()}
+        if not in_use:
+            return
+        alive = {node.id for node in self.registry.nodes()}
+        for node in in_use.values():
+            if node.id not in alive or not self._healthy(node):
+                self._gone_node(node)
+
+    def _healthy(self, node: Node) -> bool:
+        parts = urlsplit(node.url)
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=self.HEALTH_TIMEOUT_S)
+        try:
+            connection.request("GET", "/health")
+            return connection.getresponse().status == 200
+        except (OSError, http.client.HTTPException):
+            return False
+        finally:
+            connection.close()
+
+    def _gone_node(self, node: Node) -> None:
+        logger.warning("relay %s (%s) is gone: its peers are placed again", node.id, node.url)
+        with self._lock:
+            self._gone[node.id] = time.monotonic()
+            lost = [key for key, at in self._peers.items() if at.id == node.id]
+            for key in lost:
+                del self._peers[key]
+            client = self._clients.pop(node.url, None)
+        if client is not None:
+            client.shutdown()
+        lectures = {lecture_id for lecture_id, _peer in lost}
+        for lecture_id in lectures:
+            self.registry.remove_edge(lecture_id, node.id)
+            origin = self.registry.placed(lecture_id)
+            if origin is not None and origin.id != node.id and origin.id not in self._exclude():
+                for name in ("high", "low"):  # the origin stops feeding the edge that is gone
+                    with contextlib.suppress(RelayError):
+                        self._client(origin).leave(lecture_id, f"edge:{node.id}:{name}")
+        for lecture_id, peer_id in lost:
+            if self.lost is not None:
+                try:
+                    self.lost(lecture_id, peer_id)
+                except Exception:
+                    logger.exception("relay watch: telling %s its relay is gone failed", peer_id)
 
     def shutdown(self) -> None:
-        """Close the connections to every relay."""
+        """Stop watching; close the connections to every relay."""
+        self._stop.set()
         with self._lock:
             clients, self._clients = list(self._clients.values()), {}
         for client in clients:

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import signal
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -46,6 +47,13 @@ class RelayServer(ThreadingHTTPServer):
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-connection (a web instance stopped, a pooled connection reset) is no error."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("relay API: %s went away", client_address)
+            return
+        super().handle_error(request, client_address)
 
     def close(self) -> None:
         """Stop answering, then close every peer connection and the relay's loop."""

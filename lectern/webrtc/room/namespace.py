@@ -24,7 +24,7 @@ from lectern.webrtc import removals, services
 from lectern.webrtc.models import ChatMessage, Lecture, LectureStatus
 from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.provider import ice_servers, relay
-from lectern.webrtc.room import access_watch, signalling, stays
+from lectern.webrtc.room import access_watch, relays, signalling, stays
 from lectern.webrtc.room.access_watch import rooms
 from lectern.webrtc.room.events import Final, Refused, db_scope, handles, hosts_of, relay_id, room_of
 from lectern.webrtc.room.receiving import ReceiveEvents
@@ -165,10 +165,14 @@ class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
         take a while (ICE gathering): if the socket was closed meanwhile, its seat is gone with the peers it had,
         so this peer is left at once (a publisher's slot would refuse every later publisher)."""
         target = relay_id(seat.lecture_id, slot)
-        relay().open_lecture(target)
+        lecture_region, region = relays.regions(seat)
+        relay().open_lecture(target, lecture_region)
         self._drop_peer(seat, direction, slot)  # a second offer from this socket replaces the first
         peer = seat.peer_id(direction, slot)
-        answer = relay().publish(target, peer, sdp) if direction == "publish" else relay().subscribe(target, peer, sdp)
+        if direction == "publish":
+            answer = relay().publish(target, peer, sdp, region)
+        else:
+            answer = relay().subscribe(target, peer, sdp, region)
         if not rooms().attach_peer(seat, (direction, slot), peer):
             relay().leave(target, peer)
             raise Final(_("You may not join this lecture."))

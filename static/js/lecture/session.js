@@ -114,4 +114,15 @@ export function listen(socket) {
   socket.on("error", (msg) => {
     if (msg && msg.message) notice(msg.message);
   });
+  // The relay one of this page's connections was on is gone (a relay process stopped): offer again at once; the
+  // server places the new connection on a live relay. The room itself (chat, floor, attendance) never left.
+  socket.on("relay-lost", (msg) => {
+    if (state.over || !msg) return;
+    const slot = msg.slot === "floor" ? "floor" : "main";
+    if (msg.direction !== "publish") {
+      subscribe(slot).catch(fail);
+    } else if (slot === "main" ? isHost && state.publishing : state.floorMine) {
+      publish(slot).catch(fail);
+    }
+  });
 }

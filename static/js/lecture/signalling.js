@@ -21,6 +21,7 @@ import { t } from "./room.js";
  * @property {(slides: import("./slides.js").Slides | null) => void} slides
  * @property {(where: import("./slides.js").Pointer) => void} pointer
  * @property {(message: {event?: string, message?: string} | null) => void} error
+ * @property {(message: {direction: string, slot: string}) => void} relay-lost  a connection's relay is gone
  */
 
 /** @typedef {Record<string, (...args: any[]) => void>} ClientEvents  requests: `call` checks their answers */

@@ -78,6 +78,36 @@ def test_placement_honours_room_load_and_region(prefix: str) -> None:
         registry.place("one-more")
 
 
+def test_subscribers_go_to_the_origin_in_its_region_and_to_an_edge_near_them_elsewhere(prefix: str) -> None:
+    registry = _registry(prefix)
+    registry.beat(Node("riga", "http://riga:5100", region="lv", capacity=100, load=10))
+    registry.beat(Node("bishkek-1", "http://b1:5100", region="kg", capacity=100, load=50))
+    registry.beat(Node("bishkek-2", "http://b2:5100", region="kg", capacity=100, load=20))
+    registry.beat(Node("almaty", "http://almaty:5100", region="kz", capacity=100, load=100))  # full
+    origin = registry.place("L1", region="lv")
+    assert origin.id == "riga"
+    assert registry.place_subscriber("L1", "lv", origin).id == "riga"  # the origin's own region: the origin
+    first = registry.place_subscriber("L1", "kg", origin)
+    assert first.id == "bishkek-2"  # the least loaded in the region becomes the lecture's edge there
+    registry.add_edge("L1", first.id)
+    registry.beat(Node("bishkek-2", "http://b2:5100", region="kg", capacity=100, load=60))
+    # The region's edge of the lecture goes on taking its subscribers (one stream across the link), though busier.
+    assert registry.place_subscriber("L1", "kg", origin).id == "bishkek-2"
+    assert [n.id for n in registry.edges("L1")] == ["bishkek-2"]
+    # A region whose relays are full, or that has none: back to the origin's region.
+    assert registry.place_subscriber("L1", "kz", origin).id == "riga"
+    assert registry.place_subscriber("L1", "tj", origin).id == "riga"
+    # A relay known to be gone is passed over before its entry expires.
+    assert registry.place_subscriber("L1", "kg", origin, exclude=frozenset({"bishkek-2"})).id == "bishkek-1"
+    # An origin that is full sends its region's subscribers to another relay, which becomes an edge.
+    registry.beat(Node("riga", "http://riga:5100", region="lv", capacity=100, load=100))
+    origin = registry.placed("L1")
+    assert origin is not None
+    assert registry.place_subscriber("L1", "lv", origin).id == "bishkek-2"
+    registry.release("L1")
+    assert registry.edges("L1") == [] and registry.placed("L1") is None
+
+
 def test_every_web_instance_finds_the_same_relay_for_a_lecture(prefix: str) -> None:
     """Eight web instances place the same lecture at once: one claim wins, and all of them get it."""
     setup = _registry(prefix)
