@@ -257,8 +257,8 @@ def test_a_publish_closed_while_the_relay_answers_frees_the_slot(
     client = relay(app)
     answer = client.publish
 
-    def publish_then_removed(lecture_id: str, peer: str, sdp: str) -> str:
-        sdp = answer(lecture_id, peer, sdp)
+    def publish_then_removed(lecture_id: str, peer: str, sdp: str, region: str = "") -> str:
+        sdp = answer(lecture_id, peer, sdp, region)
         if lecture_id.endswith(":floor") and not removed:
             # The host's removal, in a handler thread of its own, closes the seat meanwhile.
             removal = threading.Thread(target=lambda: removed.append(ask(host, "remove", {"user": cadet_id})))

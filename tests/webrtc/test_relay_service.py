@@ -345,3 +345,50 @@ def test_a_lecture_across_two_web_instances_an_origin_and_two_edges_survives_a_k
             page.close()
         aio.run(asyncio.sleep(0.1))
         aio.close()
+
+
+def test_when_the_origin_is_killed_the_instructor_publishes_again_and_the_edges_follow(world: World) -> None:
+    """kill -9 of the origin: the instructor's page is told and publishes again; the lecture gets a new origin (one of
+    the edges, which stops pulling), the other edge pulls from it, and the cadets receive again where they are,
+    without offering anew."""
+    aio = Loop()
+    pages: list[Page] = []
+    subs: dict[str, Subscriber] = {}
+    publishers: list[Publisher] = []
+    try:
+        web_a, web_b = world.webs
+        host = Page(web_a, world.host, world.lecture_id)
+        pages.append(host)
+        publishers.append(aio.run(start_publisher(host, "", low=True), timeout=30))
+        for name, web in ((world.cadets["kg"][0], web_b), (world.cadets["tj"][0], web_a)):
+            page = Page(web, name, world.lecture_id)
+            pages.append(page)
+            subs[name] = aio.run(start_subscriber(page, "", name), timeout=30)
+        for sub in subs.values():
+            _wait_video(sub, 0)
+        process, _url = world.relays["lv"]
+        killed = time.monotonic()
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        assert host.lost.get(timeout=5) == {"direction": "publish", "slot": "main"}
+        aio.run(publishers[-1].pc.close())
+        publishers.append(aio.run(start_publisher(host, "", low=True), timeout=30))
+        for name, sub in subs.items():
+            back = _wait_video(sub, killed + 0.5, timeout=10) - killed
+            assert back < 5.0, (name, back)
+        for page in pages[1:]:
+            assert page.lost.empty()  # the cadets' connections were on the edges, which stayed
+        kg, tj = _relay_stats(world, "kg"), _relay_stats(world, "tj")
+        origins = [s for s in (kg, tj) if s["publisher"] and not s["publisher"]["peer_id"].startswith("origin:")]
+        assert len(origins) == 1  # one of the edges is the origin now; the other pulls from it
+        edge = tj if origins[0] is kg else kg
+        assert edge["publisher"]["peer_id"] == f"origin:{world.relays['kg' if edge is tj else 'tj'][1]}"
+    finally:
+        for sub in subs.values():
+            aio.run(sub.close())
+        for publisher in publishers:
+            aio.run(publisher.pc.close())
+        for page in pages:
+            page.close()
+        aio.run(asyncio.sleep(0.1))
+        aio.close()

@@ -168,7 +168,7 @@ class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
         lecture_region, region = relays.regions(seat)
         relay().open_lecture(target, lecture_region)
         self._drop_peer(seat, direction, slot)  # a second offer from this socket replaces the first
-        peer = seat.peer_id(direction, slot)
+        peer = seat.new_peer_id(direction, slot)
         if direction == "publish":
             answer = relay().publish(target, peer, sdp, region)
         else:

@@ -40,9 +40,8 @@ def regions(seat: Seat) -> tuple[str, str]:
 
 @peer_lost.connect
 def _lost(app: Flask, lecture_id: str, peer_id: str, **_kw: Any) -> None:
-    """A peer's relay is gone: the socket forgets the peer and is told to offer again (seat.peer_id's format)."""
-    sid, _sep, rest = peer_id.partition(":")
-    direction, _sep, slot = rest.partition(":")
+    """A peer's relay is gone: the socket forgets the peer and is told to offer again."""
+    sid, direction, slot = ([*peer_id.split(":"), "", ""])[:3]  # Seat.new_peer_id's format
     seat = rooms(app).get(sid)
     if seat is None or seat.peers.get((direction, slot)) != peer_id:
         return

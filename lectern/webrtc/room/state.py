@@ -52,10 +52,13 @@ class Seat:
     receive: dict[str, str] = field(default_factory=dict)
     # (direction, slot) -> the relay peer id, made here from the sid, never taken from the client.
     peers: dict[tuple[str, str], str] = field(default_factory=dict)
+    offers: int = 0  # the relay peers this socket has made (`new_peer_id`)
 
-    def peer_id(self, direction: str, slot: str) -> str:
-        """The relay peer id of this socket's publisher or subscriber in `slot`."""
-        return f"{self.sid}:{direction}:{slot}"
+    def new_peer_id(self, direction: str, slot: str) -> str:
+        """A relay peer id for this socket's next publisher or subscriber in `slot`: "sid:direction:slot:n", each
+        offer its own (a connection whose relay is gone may still be known to it: the new one must not collide)."""
+        self.offers += 1
+        return f"{self.sid}:{direction}:{slot}:{self.offers}"
 
 
 def entry_of(seat: Seat) -> Entry:
