@@ -18,10 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from aiortc import RTCRtpReceiver
+from aiortc import RTCRtpCodecParameters, RTCRtpReceiver
 from aiortc.rtp import AnyRtcpPacket, RtcpSrPacket, RtpPacket, unwrap_rtx
 
 from lectern.webrtc.relay import seams
+from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.rtp import extension_offset, ntp_to_unix, red_primary, red_retag, vp8_is_keyframe_start
 
 if TYPE_CHECKING:
@@ -82,6 +83,37 @@ class Source:
     kept_shown: int = 0
     # Called at the first packet, before it fans out (an edge's low feed: sfu.py `Relay.pull`).
     on_first: Callable[[], None] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        kind: str,
+        receiver: RTCRtpReceiver,
+        codecs: list[RTCRtpCodecParameters],
+        keyframe_interval: float,
+        subscribers: list[Subscriber],
+    ) -> Source:
+        """The source a receiver gets with these negotiated codecs (its main ones and their RTX), hooked to it: every
+        packet it gets fans out to `subscribers`. None of them usable: RelayError naming the kind."""
+        main = [c for c in codecs if c.mimeType.lower() in ALLOWED_CODECS and c.payloadType is not None]
+        if not any(c.mimeType.lower() in (VIDEO_CODEC, AUDIO_CODEC) for c in main):
+            raise RelayError(f"invalid SDP: {kind} needs {sorted(ALLOWED_CODECS)}")
+        source = cls(
+            kind=kind,
+            receiver=receiver,
+            codec_by_pt={c.payloadType: c.mimeType.lower() for c in main if c.payloadType is not None},
+            apt_by_rtx_pt={
+                c.payloadType: int(str(c.parameters["apt"]))
+                for c in codecs
+                if c.mimeType.lower().endswith("/rtx") and c.payloadType is not None and "apt" in c.parameters
+            },
+            clock_rate=next(c.clockRate for c in main if c.mimeType.lower() != RED_CODEC),
+            keyframe_interval=keyframe_interval,
+            subscribers=subscribers,
+        )
+        seams.hook_receiver_rtp(receiver, source.on_rtp)
+        seams.hook_receiver_rtcp(receiver, source.on_rtcp)
+        return source
 
     def on_rtp(self, packet: RtpPacket) -> None:
         """Fan one incoming packet out to every subscriber's queue (never awaits)."""

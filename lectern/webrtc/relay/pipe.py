@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import SessionDescription
 
-from lectern.webrtc.relay import seams
 from lectern.webrtc.relay.api import RelayError
-from lectern.webrtc.relay.forward import ALLOWED_CODECS, RED_CODEC, Source
+from lectern.webrtc.relay.forward import Source
 
 if TYPE_CHECKING:
     from lectern.webrtc.relay.subscriber import Subscriber
@@ -93,25 +92,8 @@ async def open_feed(
     codecs = {media.rtp.muxId: list(media.rtp.codecs) for media in parsed.media}
     sources: dict[str, Source] = {}
     for transceiver in pc.getTransceivers():
-        answered = codecs.get(transceiver.mid or "", [])
-        main = [c for c in answered if c.mimeType.lower() in ALLOWED_CODECS and c.payloadType is not None]
-        if not main:
-            raise RelayError(f"the origin's {name} feed has no usable {transceiver.kind} codec")
-        source = Source(
-            kind=transceiver.kind,
-            receiver=transceiver.receiver,
-            codec_by_pt={c.payloadType: c.mimeType.lower() for c in main if c.payloadType is not None},
-            apt_by_rtx_pt={
-                c.payloadType: int(str(c.parameters["apt"]))
-                for c in answered
-                if c.mimeType.lower().endswith("/rtx") and c.payloadType is not None and "apt" in c.parameters
-            },
-            clock_rate=next((c.clockRate for c in main if c.mimeType.lower() != RED_CODEC), main[0].clockRate or 90000),
-            keyframe_interval=keyframe_interval,
-            subscribers=fanout,
-        )
-        seams.hook_receiver_rtp(transceiver.receiver, source.on_rtp)
-        seams.hook_receiver_rtcp(transceiver.receiver, source.on_rtcp)
+        answered = codecs.get(transceiver.mid or "", [])  # the origin's answer: aiortc's own lack RED
+        source = Source.of(transceiver.kind, transceiver.receiver, answered, keyframe_interval, fanout)
         sources[SOURCE_NAMES[(name, transceiver.kind)]] = source
     return sources
 

@@ -39,7 +39,7 @@ from aiortc.sdp import SessionDescription, candidate_from_sdp
 from lectern.texts import N_
 from lectern.webrtc.relay import seams
 from lectern.webrtc.relay.api import RECEIVE_CHOICES, RelayError, RelayOptions
-from lectern.webrtc.relay.forward import ALLOWED_CODECS, AUDIO_CODEC, VIDEO_CODEC, Source
+from lectern.webrtc.relay.forward import ALLOWED_CODECS, Source
 from lectern.webrtc.relay.out_track import OutTrack
 from lectern.webrtc.relay.pipe import FEEDS, Feeder, open_feed, watch
 from lectern.webrtc.relay.subscriber import Subscriber
@@ -199,26 +199,11 @@ class Relay:
                 codecs = seams.restrict_codecs(
                     transceiver, ALLOWED_CODECS, offered.get(transceiver.mid or ""), red_first=True
                 )
-                main = [c for c in codecs if c.mimeType.lower() in ALLOWED_CODECS]
-                if not any(c.mimeType.lower() in (VIDEO_CODEC, AUDIO_CODEC) for c in main):
-                    raise RelayError(f"invalid SDP: {transceiver.kind} needs {sorted(ALLOWED_CODECS)}")
+                source = Source.of(
+                    transceiver.kind, transceiver.receiver, codecs, self.options.keyframe_interval, lecture.fanout
+                )
                 name = _source_name(transceiver.kind, publisher.sources)
                 transceiver.direction = "recvonly"
-                source = Source(
-                    kind=transceiver.kind,
-                    receiver=transceiver.receiver,
-                    codec_by_pt={c.payloadType: c.mimeType.lower() for c in main if c.payloadType is not None},
-                    apt_by_rtx_pt={
-                        c.payloadType: int(str(c.parameters["apt"]))
-                        for c in codecs
-                        if c.mimeType.lower().endswith("/rtx") and c.payloadType is not None
-                    },
-                    clock_rate=main[0].clockRate,
-                    keyframe_interval=self.options.keyframe_interval,
-                    subscribers=lecture.fanout,
-                )
-                seams.hook_receiver_rtp(transceiver.receiver, source.on_rtp)
-                seams.hook_receiver_rtcp(transceiver.receiver, source.on_rtcp)
                 if transceiver.kind == "audio":
                     seams.hook_receiver_feedback(transceiver.receiver, worst_loss=_fec_for(lecture))
                 else:
