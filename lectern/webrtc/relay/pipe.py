@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import SessionDescription
 
+from lectern.webrtc.relay import seams
 from lectern.webrtc.relay.api import RelayError
-from lectern.webrtc.relay.forward import Source
+from lectern.webrtc.relay.forward import RED_CODEC, Source
 
 if TYPE_CHECKING:
     from lectern.webrtc.relay.subscriber import Subscriber
@@ -72,10 +73,13 @@ async def open_feed(
     name: str,
     keyframe_interval: float,
     fanout: list[Subscriber],
+    worst_loss: Callable[[], float],
 ) -> dict[str, Source]:
     """Make one feed on `pc` (a new connection, which the caller closes on failure): offer its sections
     (recvonly; `prepare` sets up its ICE before it gathers), have the origin answer, and build a Source for each
-    section, hooked to its receiver (sfu.py fans them out as a publisher's). RelayError when the origin refuses."""
+    section, hooked to its receiver (sfu.py fans them out as a publisher's). The audio's receiver reports name the
+    edge's subscribers' worst loss (`worst_loss`), as a relay's do to a publisher: the origin's report to the
+    publisher then covers them too, and its Opus FEC with it. RelayError when the origin refuses."""
     for kind in FEEDS[name]:
         pc.addTransceiver(kind, direction="recvonly")
     prepare(pc)
@@ -94,6 +98,11 @@ async def open_feed(
     for transceiver in pc.getTransceivers():
         answered = codecs.get(transceiver.mid or "", [])  # the origin's answer: aiortc's own lack RED
         source = Source.of(transceiver.kind, transceiver.receiver, answered, keyframe_interval, fanout)
+        if transceiver.kind == "audio":
+            for codec in answered:
+                if codec.mimeType.lower() == RED_CODEC and codec.payloadType is not None:
+                    seams.receive_codec(transceiver.receiver, codec)
+            seams.hook_receiver_feedback(transceiver.receiver, worst_loss=worst_loss)
         sources[SOURCE_NAMES[(name, transceiver.kind)]] = source
     return sources
 

@@ -177,6 +177,13 @@ def hook_receiver_feedback(
     setattr(receiver, "_send_rtcp", send)  # noqa: B010
 
 
+def receive_codec(receiver: RTCRtpReceiver, codec: RTCRtpCodecParameters) -> None:
+    """Make a receiver take packets of a codec aiortc does not know (RED, which an edge offers itself: pipe.py), so
+    that it keeps their statistics and sends receiver reports about them. Seam: the name-mangled
+    `_RTCRtpReceiver__codecs` (payload type -> codec), which `receive()` fills and `_handle_rtp_packet` reads."""
+    getattr(receiver, "_RTCRtpReceiver__codecs")[codec.payloadType] = codec  # noqa: B009
+
+
 async def send_pli(receiver: RTCRtpReceiver, media_ssrc: int) -> None:
     """Ask the publisher for a keyframe. Seam: `RTCRtpReceiver._send_rtcp_pli(media_ssrc)`."""
     await receiver._send_rtcp_pli(media_ssrc)

@@ -291,7 +291,7 @@ class Relay:
                 pcs.append(pc)
                 made = await open_feed(
                     pc, self._prepare, feeder, f"edge:{edge_id}:{name}", name, self.options.keyframe_interval,
-                    lecture.fanout,
+                    lecture.fanout, _fec_for(lecture),
                 )  # fmt: skip
                 sources.update(made)
             if self._shut or self.lectures.get(lecture_id) is not lecture:

@@ -119,6 +119,35 @@ def test_an_edge_pulls_before_the_publisher_comes_and_follows_a_new_origin(
         second.shutdown()
 
 
+def test_the_loss_of_an_edges_cadets_reaches_the_origin_and_so_the_publishers_fec(
+    relays: tuple[InProcessRelayClient, InProcessRelayClient],
+) -> None:
+    """An edge reports its cadets' worst audio loss in its receiver reports to the origin, as a relay does to a
+    publisher (whose Opus FEC follows what the origin reports: seams.hook_receiver_feedback)."""
+    origin, edge = relays
+
+    async def lossy(lecture: str, peer: str) -> None:
+        edge.relay.lectures[lecture].subscribers[peer].audio_loss = 0.25
+
+    async def scenario() -> None:
+        pub = await start_publisher(origin, "L1", low=True)
+        await asyncio.to_thread(edge.pull_from, "L1", origin, "origin-1", "edge-1")
+        cadet = await start_subscriber(edge, "L1", "cadet")
+        deadline = time.monotonic() + 10
+        loss = None
+        while time.monotonic() < deadline:
+            await asyncio.to_thread(edge._call, lossy("L1", "cadet"))  # a cadet losing a quarter of its sound
+            loss = origin.stats("L1")["subscribers"]["edge:edge-1:high"]["audio_loss"]
+            if loss is not None and loss > 0.05:
+                break
+            await asyncio.sleep(0.2)
+        assert loss is not None and loss > 0.05, loss
+        await cadet.close()
+        await pub.pc.close()
+
+    asyncio.run(scenario())
+
+
 def test_a_relay_that_publishes_a_lecture_is_not_an_edge_of_it(
     relays: tuple[InProcessRelayClient, InProcessRelayClient],
 ) -> None:

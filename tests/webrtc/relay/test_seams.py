@@ -57,6 +57,13 @@ def test_receiver_decoder_queue_and_stop_signal() -> None:
     assert "self.__decoder_queue.put((codec, encoded_frame))" in handle
 
 
+def test_receiver_codecs_by_payload_type() -> None:
+    receive, handle = _source(RTCRtpReceiver.receive), _source(RTCRtpReceiver._handle_rtp_packet)
+    assert "self.__codecs[codec.payloadType] = codec" in receive
+    assert "codec = self.__codecs.get(packet.payload_type)" in handle
+    assert "self.__remote_streams[packet.ssrc].add(packet)" in handle  # the statistics receiver reports are made of
+
+
 def test_rtcp_hooks_and_pli() -> None:
     assert "await recipient._handle_rtcp_packet(packet)" in _source(RTCDtlsTransport._handle_rtcp_data)
     for cls in (RTCRtpReceiver, RTCRtpSender):
