@@ -100,7 +100,7 @@ async def open_feed(
         source = Source.of(transceiver.kind, transceiver.receiver, answered, keyframe_interval, fanout)
         if transceiver.kind == "audio":
             for codec in answered:
-                if codec.mimeType.lower() == RED_CODEC and codec.payloadType is not None:
+                if codec.mimeType.lower() == RED_CODEC:
                     seams.receive_codec(transceiver.receiver, codec)
             seams.hook_receiver_feedback(transceiver.receiver, worst_loss=worst_loss)
         sources[SOURCE_NAMES[(name, transceiver.kind)]] = source

@@ -178,9 +178,15 @@ def hook_receiver_feedback(
 
 
 def receive_codec(receiver: RTCRtpReceiver, codec: RTCRtpCodecParameters) -> None:
-    """Make a receiver take packets of a codec aiortc does not know (RED, which an edge offers itself: pipe.py), so
-    that it keeps their statistics and sends receiver reports about them. Seam: the name-mangled
-    `_RTCRtpReceiver__codecs` (payload type -> codec), which `receive()` fills and `_handle_rtp_packet` reads."""
+    """Make a receiver take packets of a codec aiortc does not know (RED, which an edge offers itself: pipe.py):
+    its transport routes them to it, and it keeps their statistics and sends receiver reports about them. Call once
+    the answer is set. Seams: `RTCDtlsTransport._rtp_router.payload_type_table` (payload type -> receivers; a packet
+    whose payload type is not there is dropped) and the name-mangled `_RTCRtpReceiver__codecs` (payload type ->
+    codec), which `receive()` fills and `_handle_rtp_packet` reads."""
+    if codec.payloadType is None:
+        return
+    router = receiver.transport._rtp_router
+    router.payload_type_table.setdefault(codec.payloadType, set()).add(receiver)
     getattr(receiver, "_RTCRtpReceiver__codecs")[codec.payloadType] = codec  # noqa: B009
 
 

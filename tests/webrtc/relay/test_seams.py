@@ -20,7 +20,7 @@ import pylibsrtp
 from aioice.candidate import Candidate
 from aioice.ice import CandidatePair, StunProtocol
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
-from aiortc.rtcdtlstransport import RTCDtlsTransport, State
+from aiortc.rtcdtlstransport import RTCDtlsTransport, RtpRouter, State
 from aiortc.rtcicetransport import RTCIceTransport
 from aiortc.rtp import HeaderExtensionsMap, RtcpReceiverInfo, RtcpSenderInfo, RtpPacket, unwrap_rtx
 
@@ -62,6 +62,10 @@ def test_receiver_codecs_by_payload_type() -> None:
     assert "self.__codecs[codec.payloadType] = codec" in receive
     assert "codec = self.__codecs.get(packet.payload_type)" in handle
     assert "self.__remote_streams[packet.ssrc].add(packet)" in handle  # the statistics receiver reports are made of
+    route = _source(RtpRouter.route_rtp)
+    assert "pt_receivers = self.payload_type_table.get(packet.payload_type, set())" in route
+    assert "self.payload_type_table[payload_type].add(receiver)" in _source(RtpRouter.register_receiver)
+    assert "self._rtp_router = RtpRouter()" in _source(RTCDtlsTransport.__init__)
 
 
 def test_rtcp_hooks_and_pli() -> None:
