@@ -46,7 +46,8 @@ class Node:
 
     @property
     def room(self) -> bool:
-        return self.load < self.capacity
+        """Whether it takes another subscriber (a capacity of 0: no limit, LECTERN_RELAY_CAPACITY)."""
+        return self.capacity <= 0 or self.load < self.capacity
 
 
 class RelayRegistry:

@@ -76,6 +76,8 @@ def test_placement_honours_room_load_and_region(prefix: str) -> None:
     assert registry.place("for-kg", region="kg").id == "bishkek-2"  # a placed lecture stays where it is
     with pytest.raises(RelayError, match="no relay has room"):
         registry.place("one-more")
+    registry.beat(Node("unlimited", "http://u:5100", capacity=0, load=5000))  # LECTERN_RELAY_CAPACITY=0: no limit
+    assert registry.place("one-more").id == "unlimited"
 
 
 def test_subscribers_go_to_the_origin_in_its_region_and_to_an_edge_near_them_elsewhere(prefix: str) -> None:
