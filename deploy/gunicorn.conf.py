@@ -17,6 +17,10 @@ graceful_timeout = 20
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 25.1+ opens a control socket for `gunicornc` at one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl or
+# ~/.gunicorn/gunicorn.ctl): the web instances of one machine would take it from one another. systemd (or the
+# walk-through's shell) controls them instead.
+control_socket_disable = True
 
 # The lectures' media run in a relay process of their own, not in the web process (its pages would take the
 # relay's interpreter lock). Unless LECTERN_RELAYS names relays run as services (deploy/), `make run` starts one on

@@ -162,3 +162,32 @@ def relay(bind: str) -> None:
         url = config["LECTERN_RELAY_URL"]  # "": the address it listens on, once it does
         node = Node(url, url, config["LECTERN_RELAY_REGION"], int(config["LECTERN_RELAY_CAPACITY"]))
     serve(host, int(port), secret, relay_options(current_app), ready=ready, registry=registry, node=node)
+
+
+@lectern_cli.command("relays")
+def relays() -> None:
+    """List the relay processes beating in the registry (LECTERN_RELAYS=registry): id, address, region, capacity
+    and load. Exits with an error when none is registered."""
+    # Here, not at the top: only this command needs the registry's Redis client.
+    import redis
+
+    from lectern.webrtc.relay.provider import relay_registry
+
+    try:
+        registry = relay_registry(current_app)
+        nodes = registry.nodes()
+    except ValueError as exc:  # no REDIS_URL
+        raise click.ClickException(str(exc)) from exc
+    except redis.RedisError as exc:
+        raise click.ClickException(f"Redis (REDIS_URL) did not answer: {exc}") from exc
+    key = current_app.config["LECTERN_RELAY_REGISTRY_KEY"]
+    if not nodes:
+        raise click.ClickException(f"No relay is registered under {key!r} (is one running, with this REDIS_URL?).")
+    rows = [("id", "url", "region", "capacity", "load")]
+    rows += [(n.id, n.url, n.region or "-", str(n.capacity), str(n.load)) for n in nodes]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        left = [cell.ljust(width) for cell, width in zip(row[:3], widths[:3], strict=True)]
+        right = [cell.rjust(width) for cell, width in zip(row[3:], widths[3:], strict=True)]
+        click.echo("  ".join(left + right).rstrip())
+    click.echo(f"{len(nodes)} relay{'s' if len(nodes) != 1 else ''} under {key!r}.")
