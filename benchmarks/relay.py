@@ -1,410 +1,238 @@
-"""Relay benchmark: Lectern's forwarding relay against aiortc's MediaRelay (re-encodes per subscriber).
+"""Relay benchmark: how many subscribers Lectern's forwarding relay carries, against aiortc's MediaRelay and Janus.
 
-One publisher (VP8 640x480 at 30 fps plus Opus), N subscribers, the relay in its own process, everything on
-loopback. Measured, not asserted. Subscribers do not decode: they timestamp the RTP they receive (that keeps the
-load generator from drowning the relay on a small machine); the relay side is the real thing.
+One publisher (VP8 640x480 at 30 fps plus Opus), subscribers on loopback, everything started here. Measured, not
+asserted. Subscribers do not decode: they timestamp the RTP they receive (that keeps the load generator from
+drowning the relay on a small machine); the relay side is the real thing. Modes:
+
+  compare    Lectern's relay against aiortc's MediaRelay, one audience size each (_compare.py).
+  slope      Lectern (one relay process) against Janus (Debian's `janus`, VideoRoom, `event_loops = 1`): relay CPU
+             over 8, 16 and 32 subscribers in interleaved runs, its slope as subscribers per core and microseconds
+             per forwarded packet; late joiners' time to video in the same runs.
+  late       Late joiners only (one audience size per run).
+  processes  N relay processes (an origin and N-1 edges pulling from it): the most subscribers each N carries at
+             full frame rate, then admission beyond it (LECTERN_RELAY_CAPACITY).
+  issue14    slope, then processes: issue 14's tables in one run.
 
     .venv/bin/python benchmarks/relay.py --subscribers 20 --mediarelay-subscribers 3 --seconds 10
+    .venv/bin/python benchmarks/relay.py --mode issue14
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import cProfile
-import io
-import multiprocessing as mp
 import os
-import pstats
 import statistics
 import sys
-import threading
-import time
-from collections import Counter
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import av
-from aiortc import (
-    AudioStreamTrack,
-    RTCConfiguration,
-    RTCPeerConnection,
-    RTCSessionDescription,
-    VideoStreamTrack,
+from benchmarks._compare import compare
+from benchmarks._janus import Janus, JanusError
+from benchmarks._lecture import (
+    Lecture,
+    Window,
+    audience_processes,
+    cpu_plan,
+    join_delays,
+    make_relay,
+    ms,
+    pct,
+    quantile,
+    slope,
 )
-from aiortc.contrib.media import MediaBlackhole, MediaRelay
-from aiortc.rtp import RtpPacket, is_rtcp
+from benchmarks._media import FPS, HEIGHT, WIDTH
 
-from lectern.webrtc.relay.api import RelayOptions
-from lectern.webrtc.relay.inprocess import InProcessRelayClient
-from lectern.webrtc.relay.rtp import vp8_is_keyframe_start
-from lectern.webrtc.relay.seams import allow_loopback
+# Re-exported: lecture_load.py runs relay.py's load generator.
+from benchmarks._media import publisher_main as publisher_main
+from benchmarks._media import subscribers_main as subscribers_main
+from benchmarks._processes import processes_mode
 
-WIDTH, HEIGHT, FPS = 640, 480, 30
-
-
-class CameraLikeTrack(VideoStreamTrack):
-    """A fresh frame every time (a reused frame stays a keyframe after a PLI), with a band of moving noise so the
-    encoder produces camera-like packet sizes, and pts from the wall clock so RTP timestamps are irregular enough
-    to match the publisher's packets with the subscribers' unambiguously."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._band = WIDTH * (HEIGHT // 6)
-        self._noise = os.urandom(self._band * 4)
-        self._flat = bytes([96]) * (WIDTH * HEIGHT)
-        self._chroma = bytes([128]) * (WIDTH * HEIGHT // 4)
-        self._index = 0
-        self._start = 0.0
-
-    async def recv(self) -> av.VideoFrame:
-        _, time_base = await self.next_timestamp()
-        if not self._start:
-            self._start = time.time()
-        size = WIDTH * HEIGHT
-        top = (self._index * WIDTH * 4) % (size - self._band)
-        at = (self._index * 4099) % (self._band * 3)
-        self._index += 1
-        frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
-        frame.planes[0].update(self._flat[:top] + self._noise[at : at + self._band] + self._flat[top + self._band :])
-        frame.planes[1].update(self._chroma)
-        frame.planes[2].update(self._chroma)
-        frame.pts, frame.time_base = int((time.time() - self._start) * 90000), time_base
-        return frame
+# ---------------------------------------------------------------- slope and late joiners
 
 
-def new_pc() -> RTCPeerConnection:
-    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
-
-
-# ---------------------------------------------------------------- relay process
-
-
-class MediaRelayServer:
-    """The baseline: aiortc's MediaRelay, which hands decoded frames to one encoder per subscriber."""
-
-    def __init__(self) -> None:
-        self.relay = MediaRelay()
-        self.tracks: dict[str, Any] = {}
-        self.pcs: list[RTCPeerConnection] = []
-        self.sinks: list[MediaBlackhole] = []
-        self.starting: list[asyncio.Future[None]] = []
-
-    async def publish(self, sdp: str) -> str:
-        pc = new_pc()
-        self.pcs.append(pc)
-
-        @pc.on("track")
-        def on_track(track: Any) -> None:
-            self.tracks[track.kind] = track
-            # Consume the publisher's track from the start, as a server would; otherwise the first subscriber
-            # would be fed the frames decoded and queued before it joined.
-            sink = MediaBlackhole()
-            sink.addTrack(self.relay.subscribe(track))
-            self.sinks.append(sink)
-            self.starting.append(asyncio.ensure_future(sink.start()))
-
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
-        allow_loopback(pc)
-        await pc.setLocalDescription(await pc.createAnswer())
-        return str(pc.localDescription.sdp)
-
-    async def subscribe(self, sdp: str) -> str:
-        pc = new_pc()
-        self.pcs.append(pc)
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
-        for transceiver in pc.getTransceivers():
-            transceiver.sender.replaceTrack(self.relay.subscribe(self.tracks[transceiver.kind]))
-            transceiver.direction = "sendonly"
-        allow_loopback(pc)
-        await pc.setLocalDescription(await pc.createAnswer())
-        return str(pc.localDescription.sdp)
-
-    async def close(self) -> None:
-        for sink in self.sinks:
-            await sink.stop()
-        for pc in self.pcs:
-            await pc.close()
-
-
-def relay_main(conn: Connection, mode: str, profile: bool) -> None:
-    """Serve publish/subscribe requests from the parent until told to stop."""
-    profiler = cProfile.Profile() if profile else None
-    if mode == "lectern":
-        client = InProcessRelayClient(RelayOptions(loopback_only=True))
-        client.open_lecture("bench")
-        loop, submit = client._loop, client._call
-    else:
-        loop = asyncio.new_event_loop()
-        threading.Thread(target=loop.run_forever, daemon=True).start()
-        server = MediaRelayServer()
-
-        def submit(coro: Any) -> Any:
-            return asyncio.run_coroutine_threadsafe(coro, loop).result(30)
-
-        submit(asyncio.sleep(0))
-        # MediaRelay's objects must be created on its loop for the tracks it builds.
-
-    async def toggle(on: bool) -> None:
-        if profiler is not None:
-            profiler.enable() if on else profiler.disable()
-
-    while True:
-        msg = conn.recv()
-        if msg[0] == "publish":
-            conn.send(
-                submit(client.relay.publish("bench", "pub", msg[1]) if mode == "lectern" else server.publish(msg[1]))
-            )
-        elif msg[0] == "subscribe":
-            conn.send(
-                submit(
-                    client.relay.subscribe("bench", msg[1], msg[2]) if mode == "lectern" else server.subscribe(msg[2])
-                )
-            )
-        elif msg[0] == "profile":
-            submit(toggle(msg[1]))
-            conn.send(None)
-        elif msg[0] == "stop":
-            text = ""
-            if profiler is not None:
-                out = io.StringIO()
-                pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(22)
-                text = out.getvalue()
-            if mode == "lectern":
-                client.shutdown()
-            else:
-                submit(server.close())
-            conn.send(text)
-            return
-
-
-# ---------------------------------------------------------------- publisher and subscribers
-
-
-def publisher_main(conn: Connection) -> None:
-    """Publish, record when each video RTP timestamp first left the publisher, report it on request."""
-
-    async def run() -> None:
-        pc = new_pc()
-        video = pc.addTransceiver(CameraLikeTrack(), direction="sendonly")
-        pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
-        sent: dict[int, float] = {}
-        allow_loopback(pc)
-        await pc.setLocalDescription(await pc.createOffer())
-        conn.send(pc.localDescription.sdp)
-        answer = await asyncio.to_thread(conn.recv)
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
-        transport = video.sender.transport
-        original = transport._send_rtp
-        video_pt = {c.payloadType for c in video._codecs if c.mimeType.lower() == "video/vp8"}
-
-        async def send(data: bytes) -> None:
-            if not is_rtcp(data) and data[1] & 0x7F in video_pt:
-                sent.setdefault(int.from_bytes(data[4:8], "big"), time.time())
-            await original(data)
-
-        transport._send_rtp = send
-        await asyncio.to_thread(conn.recv)
-        conn.send(sent)
-        await pc.close()
-
-    asyncio.run(run())
-
-
-def subscribers_main(conn: Connection, count: int) -> None:
-    """Open `count` subscribers (offer via the parent), timestamp every RTP packet, report per-subscriber data."""
-
-    async def run() -> None:
-        pcs, data = [], []
-        for i in range(count):
-            pc = new_pc()
-            rec: dict[str, Any] = {"arrivals": [], "video": [], "first_key": None}
-            for kind in ("video", "audio"):
-                transceiver = pc.addTransceiver(kind, direction="recvonly")
-
-                async def handle(packet: RtpPacket, arrival_time_ms: int, rec: Any = rec, kind: str = kind) -> None:
-                    # Replaces aiortc's handler entirely: no jitter buffer, no decoding in the load generator.
-                    now = time.time()
-                    rec["arrivals"].append(now)
-                    if kind == "video":
-                        rec["video"].append((packet.timestamp, now))
-                        if rec["first_key"] is None and vp8_is_keyframe_start(packet.payload):
-                            rec["first_key"] = now
-
-                transceiver.receiver._handle_rtp_packet = handle
-            allow_loopback(pc)
-            await pc.setLocalDescription(await pc.createOffer())
-            rec["joined"] = time.time()
-            conn.send((f"sub-{i}", pc.localDescription.sdp))
-            answer = await asyncio.to_thread(conn.recv)
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
-            pcs.append(pc)
-            data.append(rec)
-        conn.send(("joined", None))
-        deadline = time.time() + 10
-        while time.time() < deadline and not all(r["first_key"] for r in data):
-            await asyncio.sleep(0.05)
-        conn.send(("ready", None))
-        await asyncio.to_thread(conn.recv)
-        conn.send(data)
-        for pc in pcs:
-            await pc.close()
-
-    asyncio.run(run())
-
-
-# ---------------------------------------------------------------- measurement
-
-
-def cpu_split(pid: int) -> tuple[float, float]:
-    """(user, system) CPU seconds of a process, all threads, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / tick, int(fields[12]) / tick
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process, all threads."""
-    return sum(cpu_split(pid))
-
-
-def match_latencies(sent: dict[int, float], received: list[tuple[int, float]]) -> list[float]:
-    """Latency per video frame: the relay may shift RTP timestamps by a constant, so find that shift first."""
-    first: dict[int, float] = {}
-    for ts, at in received:
-        first.setdefault(ts, at)
-    if not first or not sent:
-        return []
-    votes: Counter[int] = Counter()
-    sample = list(first)[:40]
-    for s in sample:
-        for p in sent:
-            votes[(s - p) % (1 << 32)] += 1
-    shift, hits = votes.most_common(1)[0]
-    if hits < len(sample) // 2:
-        return []
-    return [at - sent[p] for ts, at in first.items() if (p := (ts - shift) % (1 << 32)) in sent]
-
-
-def run_mode(mode: str, count: int, seconds: float, profile: bool) -> dict[str, Any]:
-    ctx = mp.get_context("spawn")
-    relay_conn, relay_end = ctx.Pipe()
-    pub_conn, pub_end = ctx.Pipe()
-    sub_conn, sub_end = ctx.Pipe()
-    relay = ctx.Process(target=relay_main, args=(relay_end, mode, profile), daemon=True)
-    publisher = ctx.Process(target=publisher_main, args=(pub_end,), daemon=True)
-    subscribers = ctx.Process(target=subscribers_main, args=(sub_end, count), daemon=True)
-    procs = [relay, publisher, subscribers]
+def one_run(kind: str, args: argparse.Namespace, counts: list[int], late: int) -> dict[str, Any]:
+    """One lecture on one relay: idle CPU, a window at each audience size, then `late` late joiners."""
+    _, loadgen, _ = cpu_plan(1)
+    lecture = Lecture(make_relay(kind, args), args.kbps, loadgen, audience_processes(args, 1))
     try:
-        relay.start()
-        publisher.start()
-        relay_conn.send(("publish", pub_conn.recv()))
-        pub_conn.send(relay_conn.recv())
-        time.sleep(2.0)
-        c0, w0 = cpu_seconds(relay.pid), time.time()
-        time.sleep(2.0)
-        idle_cpu = (cpu_seconds(relay.pid) - c0) / (time.time() - w0)
-        subscribers.start()
-        while True:
-            tag, sdp = sub_conn.recv()
-            if tag == "joined":
-                break
-            relay_conn.send(("subscribe", tag, sdp))
-            sub_conn.send(relay_conn.recv())
-        assert sub_conn.recv()[0] == "ready"
-        time.sleep(1.0)
-        relay_conn.send(("profile", True))
-        relay_conn.recv()
-        u0, s0 = cpu_split(relay.pid)
-        g0 = cpu_seconds(publisher.pid) + cpu_seconds(subscribers.pid)
-        c0, t0 = u0 + s0, time.time()
-        time.sleep(seconds)
-        u1, s1 = cpu_split(relay.pid)
-        g1 = cpu_seconds(publisher.pid) + cpu_seconds(subscribers.pid)
-        c1, t1 = u1 + s1, time.time()
-        relay_conn.send(("profile", False))
-        relay_conn.recv()
-        sub_conn.send("stop")
-        data = sub_conn.recv()
-        pub_conn.send("stop")
-        sent = pub_conn.recv()
-        relay_conn.send(("stop",))
-        profile_text = relay_conn.recv()
+        lecture.measure(1.0, latency=False)  # let the publisher's rate settle
+        idle = lecture.idle_cpu(2.0)
+        windows = []
+        for count in counts:
+            lecture.grow(count)
+            lecture.measure(1.0, latency=False)
+            windows.append(lecture.measure(args.seconds))
+        joins = lecture.late_joins(late) if late else []
     finally:
-        for proc in procs:
-            proc.join(15)
-            if proc.is_alive():
-                proc.kill()
-    cpu = (c1 - c0) / (t1 - t0)
-    packets = sum(sum(1 for a in r["arrivals"] if t0 <= a < t1) for r in data)
-    frames = [len({ts for ts, a in r["video"] if t0 <= a < t1}) / (t1 - t0) for r in data]
-    latencies = sorted(
-        x for r in data for x in match_latencies(sent, [(ts, a) for ts, a in r["video"] if t0 <= a < t1])
+        lecture.close()
+    return {"relay": kind, "idle": idle, "windows": windows, "joins": joins}
+
+
+def interleaved(args: argparse.Namespace, counts: list[int], late: int) -> dict[str, list[dict[str, Any]]]:
+    """`args.runs` runs of each relay, alternating (Lectern, Janus, Lectern, Janus...)."""
+    relays = ["lectern"]
+    if args.janus:
+        try:
+            Janus.check()
+            relays.append("janus")
+        except JanusError as exc:
+            print(f"Janus left out: {exc}", file=sys.stderr)
+    runs: dict[str, list[dict[str, Any]]] = {r: [] for r in relays}
+    for i in range(args.runs):
+        for kind in relays:
+            print(f"run {i + 1}/{args.runs}: {kind} ...", file=sys.stderr, flush=True)
+            runs[kind].append(one_run(kind, args, counts, late))
+    return runs
+
+
+def print_slope(runs: dict[str, list[dict[str, Any]]], counts: list[int], args: argparse.Namespace) -> None:
+    _, _, pinning = cpu_plan(1)
+    n = len(next(iter(runs.values())))
+    print(
+        f"\nSubscribers per core: {WIDTH}x{HEIGHT}@{FPS} VP8 at {args.kbps} kbps + Opus, loopback, {os.cpu_count()} "
+        f"cores ({pinning}), {n} interleaved runs, windows of {args.seconds:g} s\n"
     )
-    ttff = [r["first_key"] - r["joined"] for r in data if r["first_key"]]
-    per_sub = (cpu - idle_cpu) / count if cpu > idle_cpu else cpu / count
-    return {
-        "mode": mode,
-        "n": count,
-        "cpu": cpu,
-        "idle_cpu": idle_cpu,
-        "per_sub": per_sub,
-        "subs_per_core": 1 / per_sub if per_sub > 0 else float("inf"),
-        "us_per_packet": (c1 - c0) / packets * 1e6 if packets else float("nan"),
-        "us_sys": (s1 - s0) / packets * 1e6 if packets else float("nan"),
-        "loadgen": (g1 - g0) / (t1 - t0),
-        "fps": statistics.mean(frames) if frames else 0.0,
-        "p50": latencies[len(latencies) // 2] * 1000 if latencies else float("nan"),
-        "p99": latencies[int(len(latencies) * 0.99)] * 1000 if latencies else float("nan"),
-        "matched": len(latencies),
-        "ttff": max(ttff) * 1000 if ttff else float("nan"),
-        "ttff_p50": statistics.median(ttff) * 1000 if ttff else float("nan"),
-        "got_video": len(ttff),
-        "profile": profile_text,
-    }
+    head = f"{'relay':<9}{'subs':>5}  {'relay CPU per run':<26}{'us/pkt':>7}{'fps min':>8}{'fps mean':>9}"
+    head += f"{'pkt/s/sub':>10}{'lat p50':>8}{'lat p99':>8}{'kbps in':>8}{'loadgen':>8}"
+    print(head)
+    print("-" * len(head))
+    for kind, mine in runs.items():
+        for j, count in enumerate(counts):
+            ws: list[Window] = [r["windows"][j] for r in mine]
+            cpus = "  ".join(f"{w.relay_cpu * 100:6.1f}%" for w in ws)
+            lat = [x for w in ws for x in w.latencies]
+            print(
+                f"{kind:<9}{count:>5}  {cpus:<26}{statistics.mean(w.us_per_packet for w in ws):>7.1f}"
+                f"{min(w.fps_min for w in ws):>8.1f}{statistics.mean(w.fps_mean for w in ws):>9.1f}"
+                f"{statistics.mean(w.packets / w.seconds / max(w.subscribers, 1) for w in ws):>10.0f}"
+                f"{ms(lat, 0.5, 1):>8}{ms(lat, 0.99, 1):>8}{statistics.mean(w.kbps for w in ws):>8.0f}"
+                f"{pct(statistics.mean(w.loadgen for w in ws)):>8}"
+            )
+    print()
+    head = f"{'relay':<9}{'idle CPU':>9}{'CPU/sub':>9}{'subs/core':>10}{'(runs)':>18}{'us/pkt':>8}{'base CPU':>9}"
+    print(head)
+    print("-" * len(head))
+    summary: dict[str, tuple[float, float]] = {}
+    for kind, mine in runs.items():
+        points = [(w.subscribers, w.relay_cpu) for r in mine for w in r["windows"]]
+        k, base = slope(points)
+        per_run = sorted(
+            1 / s for r in mine if (s := slope([(w.subscribers, w.relay_cpu) for w in r["windows"]])[0]) > 0
+        )
+        rate = statistics.mean(w.packets / w.seconds / max(w.subscribers, 1) for r in mine for w in r["windows"])
+        us = k / rate * 1e6 if k > 0 else float("nan")
+        summary[kind] = (1 / k if k > 0 else float("nan"), us)
+        spread = f"{per_run[0]:.0f}..{per_run[-1]:.0f}" if per_run else "-"
+        print(
+            f"{kind:<9}{pct(statistics.mean(r['idle'] for r in mine)):>9}{k * 100:>8.2f}%{summary[kind][0]:>10.0f}"
+            f"{spread:>18}{us:>8.1f}{pct(base):>9}"
+        )
+    if "janus" in summary:
+        (ls, lu), (js, ju) = summary["lectern"], summary["janus"]
+        loops = f"event_loops = {args.janus_event_loops}" if args.janus_event_loops else "Janus's default loops"
+        print(
+            f"\nLectern / Janus ({loops}): subscribers per core {ls / js:.2f}x, CPU per forwarded packet "
+            f"{lu / ju:.2f}x   target: at least Janus's subscribers per core: {'PASS' if ls >= js else 'FAIL'}"
+        )
+    print(
+        "\nrelay CPU: the relay process (all threads, user + system) over the window, % of one core; us/pkt: that"
+        "\nCPU time / RTP packets the subscribers received; fps: distinct video frames per second at each subscriber"
+        "\n(min: the worst subscriber of any run); pkt/s/sub: packets each subscriber received per second; lat:"
+        "\npublisher send -> subscriber receive of a video frame's first packet (16 subscribers sampled); kbps in:"
+        "\nthe publisher's video on the wire; loadgen: publisher + subscriber processes, % of one core."
+        "\nCPU/sub: least-squares slope of relay CPU over subscribers (all runs); subs/core = 1 / CPU/sub (runs: the"
+        "\nslope of each run alone, lowest..highest); us/pkt = CPU/sub / packets per subscriber per second: the CPU"
+        "\nof one forwarded packet; base CPU: the fit at 0 subscribers; idle CPU: the relay with the publisher alone."
+    )
+
+
+def print_late(runs: dict[str, list[dict[str, Any]]], args: argparse.Namespace, audience: int) -> None:
+    print(
+        f"\nLate joiners: a subscriber joins a running lecture of {audience} subscribers, one after another a random"
+        f" 0.4-1.2 s apart\n"
+    )
+    head = f"{'relay':<9}{'joins':>7}{'up->key p50':>13}{'p90':>6}{'max':>6}{'up->fresh key p50':>19}{'p90':>6}"
+    head += f"{'max':>6}{'up->video p50':>15}{'offer->up p50':>15}"
+    print(head)
+    print("-" * len(head))
+    medians: dict[str, float] = {}
+    fresh: dict[str, float] = {}
+    for kind, mine in runs.items():
+        delays = join_delays([t for r in mine for t in r["joins"]])
+        medians[kind], fresh[kind] = quantile(delays["key"], 0.5), quantile(delays["fresh"], 0.5)
+        asked = f"{len(delays['key'])}/{sum(len(r['joins']) for r in mine)}"
+        print(
+            f"{kind:<9}{asked:>7}{ms(delays['key'], 0.5):>13}{ms(delays['key'], 0.9):>6}{ms(delays['key'], 1.0):>6}"
+            f"{ms(delays['fresh'], 0.5):>19}{ms(delays['fresh'], 0.9):>6}{ms(delays['fresh'], 1.0):>6}"
+            f"{ms(delays['video'], 0.5):>15}{ms(delays['connect'], 0.5):>15}"
+        )
+    lectern = medians["lectern"]
+    if "janus" in medians:
+        print(
+            f"\nLectern / Janus, p50 of connection up -> first keyframe: {lectern * 1000:.0f} / "
+            f"{medians['janus'] * 1000:.0f} ms; -> fresh keyframe: {fresh['lectern'] * 1000:.0f} / "
+            f"{fresh['janus'] * 1000:.0f} ms ({fresh['lectern'] / max(fresh['janus'], 1e-3):.1f}x)"
+        )
+    print(f"target: first frame within 200 ms of the connection (p50): {'PASS' if lectern <= 0.2 else 'FAIL'}")
+    print(f"  and the fresh keyframe (moving video) within 200 ms (p50): {'yes' if fresh['lectern'] <= 0.2 else 'no'}")
+    print(
+        "\nup->key: the subscriber's connection up (ICE + DTLS connected) -> first packet of a VP8 keyframe, ms (what"
+        "\na decoder can start from: the first frame); up->fresh key: -> first packet of the first keyframe the"
+        "\npublisher sent after the subscriber asked to join (a kept keyframe shown at once is older; live video"
+        "\nfollows the fresh one); up->video: -> first video packet of any kind; offer->up: the subscriber's SDP"
+        "\nmade -> connection up. joins: with a keyframe / asked."
+    )
+
+
+# ---------------------------------------------------------------- command line
+
+
+def counts_of(text: str) -> list[int]:
+    return sorted({int(x) for x in text.split(",") if x.strip()})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--subscribers", type=int, default=20, help="subscribers for Lectern's relay")
-    parser.add_argument("--mediarelay-subscribers", type=int, default=3, help="subscribers for MediaRelay")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measurement window per relay")
-    parser.add_argument("--profile", action="store_true", help="cProfile Lectern's relay loop (distorts timings)")
+    parser.add_argument("--mode", choices=["compare", "slope", "late", "processes", "issue14"], default="compare")
+    compare_args = parser.add_argument_group("compare")
+    compare_args.add_argument("--subscribers", type=int, default=20, help="subscribers for Lectern's relay")
+    compare_args.add_argument("--mediarelay-subscribers", type=int, default=3, help="subscribers for MediaRelay")
+    compare_args.add_argument("--profile", action="store_true", help="cProfile Lectern's relay loop (distorts timings)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measurement window (compare, slope, late)")
+    issue = parser.add_argument_group("slope, late, processes")
+    issue.add_argument("--counts", type=counts_of, default=[8, 16, 32], help="audience sizes for the slope")
+    issue.add_argument("--runs", type=int, default=3, help="interleaved runs of each relay")
+    issue.add_argument("--late-joins", type=int, default=3, help="late joiners per run")
+    issue.add_argument("--kbps", type=int, default=1000, help="the publisher's VP8 rate, held whatever REMB says")
+    issue.add_argument("--no-janus", dest="janus", action="store_false", help="Lectern alone")
+    issue.add_argument("--janus-event-loops", type=int, default=1, help="0: Janus's default, a thread per handle")
+    issue.add_argument(
+        "--audience-processes", type=int, default=0, help="processes the subscribers are spread over (0: a core each)"
+    )
+    issue.add_argument("--processes", type=counts_of, default=[1, 2], help="relay process counts (processes mode)")
+    issue.add_argument("--step", type=int, default=16, help="subscribers added per step (processes mode)")
+    issue.add_argument("--max-subscribers", type=int, default=480, help="where the ramp stops (processes mode)")
+    issue.add_argument("--step-seconds", type=float, default=5.0, help="window per step (processes mode)")
+    issue.add_argument("--min-fps", type=float, default=29.0, help="full frame rate: every subscriber at least this")
+    issue.add_argument("--capacity", type=int, default=0, help="per process; 0: what the ramp found it carries")
+    issue.add_argument("--overload", type=float, default=1.5, help="subscribers asking / capacity, beyond saturation")
     args = parser.parse_args()
-    runs = [run_mode("lectern", args.subscribers, args.seconds, args.profile)]
-    if args.mediarelay_subscribers > 0 and not args.profile:
-        runs.append(run_mode("mediarelay", args.mediarelay_subscribers, args.seconds, False))
-    print(f"\n{WIDTH}x{HEIGHT}@{FPS} VP8 + Opus, loopback, {os.cpu_count()} cores, window {args.seconds:.0f} s")
-    head = (
-        "relay       subs  relay CPU  idle CPU  CPU/sub  subs/core  us/pkt (sys)  fps/sub  lat p50  lat p99"
-        "  TTFF p50  TTFF max  video  loadgen CPU"
-    )
-    print(head)
-    print("-" * len(head))
-    for r in runs:
-        print(
-            f"{r['mode']:<10} {r['n']:>5}  {r['cpu'] * 100:>8.1f}%  {r['idle_cpu'] * 100:>7.1f}%"
-            f"  {r['per_sub'] * 100:>6.2f}%  {r['subs_per_core']:>9.1f}"
-            f"  {r['us_per_packet']:>6.1f} ({r['us_sys']:>4.1f})"
-            f"  {r['fps']:>7.1f}  {r['p50']:>5.1f}ms  {r['p99']:>5.1f}ms  {r['ttff_p50']:>6.0f}ms  {r['ttff']:>6.0f}ms"
-            f"  {r['got_video']:>2}/{r['n']:<2}  {r['loadgen'] * 100:>10.0f}%"
-        )
-    if len(runs) == 2 and runs[1]["subs_per_core"] > 0:
-        print(
-            f"\nLectern / MediaRelay subscribers per core: {runs[0]['subs_per_core'] / runs[1]['subs_per_core']:.1f}x"
-        )
-    print(
-        "\nrelay CPU: the relay process (all threads) during the window, % of one core; idle CPU: same with the"
-        "\npublisher only; CPU/sub = (relay CPU - idle CPU) / subs; subs/core = 1 / CPU/sub; us/pkt = relay CPU"
-        "\ntime / packets delivered to subscribers; latency: publisher send -> subscriber receive of the same"
-        "\nvideo frame's first packet (both hops); TTFF: subscriber offer sent -> first VP8 keyframe packet;"
-        "\n(sys): kernel share of us/pkt; loadgen CPU: publisher + subscriber processes, % of one core."
-    )
-    if args.profile:
-        print("\nProfile of Lectern's relay loop thread (tottime):\n" + runs[0]["profile"])
+
+    if args.mode == "compare":
+        compare(args.subscribers, args.mediarelay_subscribers, args.seconds, args.profile)
+        return
+    if args.mode in ("slope", "issue14"):
+        runs = interleaved(args, args.counts, args.late_joins)
+        print_slope(runs, args.counts, args)
+        if args.late_joins:
+            print_late(runs, args, args.counts[-1])
+    if args.mode == "late":
+        runs = interleaved(args, args.counts[:1], max(args.late_joins, 1))
+        print_late(runs, args, args.counts[0])
+    if args.mode in ("processes", "issue14"):
+        processes_mode(args)
 
 
 if __name__ == "__main__":
