@@ -128,9 +128,11 @@ class OutTrack:
         """The source this track sends from, or is about to."""
         return self.pending or self.source
 
-    def select(self, name: str | None) -> None:
+    def select(self, name: str | None, ask: bool = True) -> None:
         """Send the version called `name` (None: nothing). Audio changes at once; video at the new version's next
-        keyframe, which is asked for now (the current version goes on until it comes)."""
+        keyframe, which is asked for now (the current version goes on until it comes); not with `ask` False (a
+        subscriber not connected yet asks when it is: a keyframe now would reach no one, and hold back the next
+        request for `keyframe_interval`)."""
         source = self.versions.get(name) if name is not None else None
         if source is None:
             self.source = self.pending = None
@@ -141,7 +143,8 @@ class OutTrack:
             self.source, self.pending = source, None
         else:
             self.pending = source
-            source.request_keyframe()
+            if ask:
+                source.request_keyframe()
 
     def prepare(
         self, data: bytes, mime: str, in_seq: int, in_ts: int, keyframe: bool, epoch: int, stamp_at: int = -1

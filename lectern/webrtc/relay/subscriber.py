@@ -320,7 +320,7 @@ class Subscriber:
             if name is None:
                 video.select(None)
             elif video.wanted() is not video.versions.get(name):
-                video.select(name)
+                video.select(name, ask=self.ready)
 
     def link_figures(self) -> dict[str, object]:
         """The relay's own view of this subscriber's link (RelayClient.link)."""

@@ -452,3 +452,34 @@ def test_a_late_subscriber_is_shown_the_kept_keyframe_without_waiting_for_a_new_
     finally:
         client.shutdown()
     assert _decode_failures(caplog) == []
+
+
+def test_a_joining_subscriber_asks_for_its_keyframe_once_it_is_connected() -> None:
+    """A keyframe asked for before the subscriber's connection is up reaches no one and holds back the next request
+    (one per `keyframe_interval`, here half a minute): the join asks once, when it is connected."""
+    client = InProcessRelayClient(RelayOptions(loopback_only=True, keyframe_interval=30.0))
+    client.open_lecture("L1")
+    connected: list[float] = []
+
+    def watch(pc: RTCPeerConnection) -> None:
+        @pc.on("connectionstatechange")
+        def changed() -> None:
+            if pc.connectionState == "connected":
+                connected.append(time.monotonic())
+
+    async def scenario() -> None:
+        pub = await start_publisher(client, "L1")
+        await asyncio.sleep(1.0)  # the publisher's own first keyframe is long gone
+        sub = await start_subscriber(client, "L1", "cadet", prepare=watch)
+        deadline = time.monotonic() + 5
+        while not pub.keyframe_requests and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert connected and len(pub.keyframe_requests) == 1
+        assert pub.keyframe_requests[0] >= connected[0] - 0.05, (pub.keyframe_requests, connected)
+        await sub.close()
+        await pub.pc.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        client.shutdown()
