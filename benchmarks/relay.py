@@ -11,6 +11,8 @@ drowning the relay on a small machine); the relay side is the real thing. Modes:
   late       Late joiners only (one audience size per run).
   processes  N relay processes (an origin and N-1 edges pulling from it): the most subscribers each N carries at
              full frame rate, then admission beyond it (LECTERN_RELAY_CAPACITY).
+  link       An origin and one edge, the publisher on the origin, 1, 10 and 50 subscribers on the edge: what the
+             origin sends the edge (one stream per link, whatever the edge's audience), from the relays' counters.
   issue14    slope, then processes: issue 14's tables in one run.
 
     .venv/bin/python benchmarks/relay.py --subscribers 20 --mediarelay-subscribers 3 --seconds 10
@@ -42,6 +44,7 @@ from benchmarks._lecture import (
     quantile,
     slope,
 )
+from benchmarks._link import link_mode
 from benchmarks._media import FPS, HEIGHT, WIDTH
 
 # Re-exported: lecture_load.py runs relay.py's load generator.
@@ -195,13 +198,14 @@ def counts_of(text: str) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=["compare", "slope", "late", "processes", "issue14"], default="compare")
+    modes = ["compare", "slope", "late", "processes", "link", "issue14"]
+    parser.add_argument("--mode", choices=modes, default="compare")
     compare_args = parser.add_argument_group("compare")
     compare_args.add_argument("--subscribers", type=int, default=20, help="subscribers for Lectern's relay")
     compare_args.add_argument("--mediarelay-subscribers", type=int, default=3, help="subscribers for MediaRelay")
     compare_args.add_argument("--profile", action="store_true", help="cProfile Lectern's relay loop (distorts timings)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measurement window (compare, slope, late)")
-    issue = parser.add_argument_group("slope, late, processes")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measurement window (compare, slope, late, link)")
+    issue = parser.add_argument_group("slope, late, processes (--kbps, --audience-processes: link too)")
     issue.add_argument("--counts", type=counts_of, default=[8, 16, 32], help="audience sizes for the slope")
     issue.add_argument("--runs", type=int, default=3, help="interleaved runs of each relay")
     issue.add_argument("--late-joins", type=int, default=3, help="late joiners per run")
@@ -218,10 +222,16 @@ def main() -> None:
     issue.add_argument("--min-fps", type=float, default=29.0, help="full frame rate: every subscriber at least this")
     issue.add_argument("--capacity", type=int, default=0, help="per process; 0: what the ramp found it carries")
     issue.add_argument("--overload", type=float, default=1.5, help="subscribers asking / capacity, beyond saturation")
+    link = parser.add_argument_group("link")
+    link.add_argument("--link-counts", type=counts_of, default=[1, 10, 50], help="subscribers on the edge")
+    link.add_argument("--link-runs", type=int, default=2, help="runs, each with a fresh origin and edge")
     args = parser.parse_args()
 
     if args.mode == "compare":
         compare(args.subscribers, args.mediarelay_subscribers, args.seconds, args.profile)
+        return
+    if args.mode == "link":
+        link_mode(args)
         return
     if args.mode in ("slope", "issue14"):
         runs = interleaved(args, args.counts, args.late_joins)
