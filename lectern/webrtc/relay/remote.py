@@ -242,18 +242,30 @@ class RoutingRelayClient:
                 del self._peers[key]
 
     def publish(self, lecture_id: str, peer_id: str, offer_sdp: str, region: str = "") -> str:
-        """See RelayClient: on the origin; the lecture's edges pull from it (again, if it is new)."""
+        """See RelayClient: on the origin; the lecture's edges pull from it (again, if it is new), in the
+        background: the publisher's answer does not wait for them."""
         origin = self._origin(lecture_id)
         answer = self._client(origin).publish(lecture_id, peer_id, offer_sdp)
         self._placed(lecture_id, peer_id, origin)
-        for edge in self.registry.edges(lecture_id):
+        threading.Thread(target=self._feed_edges, args=(lecture_id, origin), name="relay-edges", daemon=True).start()
+        return answer
+
+    def _feed_edges(self, lecture_id: str, origin: Node) -> None:
+        """Every live edge of the lecture pulls it from `origin` (a no-op for one that already does)."""
+        try:
+            edges = self.registry.edges(lecture_id)
+        except Exception:  # Redis unreachable a moment: the edges' next subscriber makes them pull
+            logger.warning("lecture %s: its edges could not be read", lecture_id, exc_info=True)
+            return
+        for edge in edges:
+            if self._stop.is_set():  # shut down meanwhile
+                return
             if edge.id == origin.id or edge.id in self._exclude():
                 continue
             try:
                 self._client(edge).pull(lecture_id, origin.url, edge.id)
             except RelayError as exc:
                 logger.warning("edge %s did not pull lecture %s from %s: %s", edge.url, lecture_id, origin.url, exc)
-        return answer
 
     def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str, region: str = "") -> str:
         """See RelayClient: on the origin or an edge near `region`, the subscriber's."""
