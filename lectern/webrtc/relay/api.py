@@ -24,6 +24,10 @@ peer_lost = Namespace().signal("relay-peer-lost")
 RECEIVE_CHOICES = ("nothing", "audio", "slides", "low", "everything")
 
 
+# How a relay's refusal for want of room begins (sfu.py): a service of several relays then tries another (remote.py).
+FULL = "the relay is full"
+
+
 class RelayError(Exception):
     """A request the relay refuses: bad SDP, unknown lecture or peer, a second publisher, no room. The message is
     the relay's own, for the log; `text`, where there is one, is the sentence a participant reads (translated where

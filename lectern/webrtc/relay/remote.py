@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from lectern.texts import Text, from_data
 from lectern.webrtc.relay import wire
-from lectern.webrtc.relay.api import RelayError
+from lectern.webrtc.relay.api import FULL, RelayError
 
 if TYPE_CHECKING:
     from lectern.webrtc.relay.registry import Node, RelayRegistry
@@ -268,15 +268,25 @@ class RoutingRelayClient:
                 logger.warning("edge %s did not pull lecture %s from %s: %s", edge.url, lecture_id, origin.url, exc)
 
     def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str, region: str = "") -> str:
-        """See RelayClient: on the origin or an edge near `region`, the subscriber's."""
+        """See RelayClient: on the origin or an edge near `region`, the subscriber's. A relay that turns out full
+        (its last beat said it had room) is passed over for the next; when every one is, the refusal stands."""
         origin = self._origin(lecture_id)
-        node = self.registry.place_subscriber(lecture_id, region or self.region, origin, self._exclude())
-        if node.id != origin.id:
-            self._client(node).pull(lecture_id, origin.url, node.id)
-            self.registry.add_edge(lecture_id, node.id)
-        answer = self._client(node).subscribe(lecture_id, peer_id, offer_sdp)
-        self._placed(lecture_id, peer_id, node)
-        return answer
+        full: set[str] = set()
+        while True:
+            exclude = self._exclude() | full
+            node = self.registry.place_subscriber(lecture_id, region or self.region, origin, exclude)
+            try:
+                if node.id != origin.id:
+                    self._client(node).pull(lecture_id, origin.url, node.id)
+                    self.registry.add_edge(lecture_id, node.id)
+                answer = self._client(node).subscribe(lecture_id, peer_id, offer_sdp)
+            except RelayError as exc:
+                if not str(exc).startswith(FULL) or node.id in full:
+                    raise
+                full.add(node.id)
+                continue
+            self._placed(lecture_id, peer_id, node)
+            return answer
 
     def _peer_client(self, lecture_id: str, peer_id: str) -> RemoteRelayClient:
         node = self._node_of(lecture_id, peer_id)

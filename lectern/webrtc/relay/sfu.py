@@ -38,7 +38,7 @@ from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 from lectern.texts import N_
 from lectern.webrtc.relay import seams
-from lectern.webrtc.relay.api import RECEIVE_CHOICES, RelayError, RelayOptions
+from lectern.webrtc.relay.api import FULL, RECEIVE_CHOICES, RelayError, RelayOptions
 from lectern.webrtc.relay.forward import ALLOWED_CODECS, Source
 from lectern.webrtc.relay.out_track import OutTrack
 from lectern.webrtc.relay.pipe import FEEDS, Feeder, open_feed, watch
@@ -233,7 +233,7 @@ class Relay:
         capacity = self.options.capacity
         if feed is None and capacity is not None and self.load() >= capacity:
             raise RelayError(
-                f"the relay is full ({capacity} subscribers)",
+                f"{FULL} ({capacity} subscribers)",
                 N_("The lecture's relay is full: it takes no more participants now. Try again in a few minutes."),
             )
         offer = parse_sdp(offer_sdp)

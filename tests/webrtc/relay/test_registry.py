@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from lectern.texts import N_
 from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.registry import Node, RelayRegistry
 from lectern.webrtc.relay.remote import RoutingRelayClient
@@ -108,6 +109,52 @@ def test_subscribers_go_to_the_origin_in_its_region_and_to_an_edge_near_them_els
     assert registry.place_subscriber("L1", "lv", origin).id == "bishkek-2"
     registry.release("L1")
     assert registry.edges("L1") == [] and registry.placed("L1") is None
+
+
+class _FakeRelay:
+    """A relay as RoutingRelayClient calls it, answering or refusing as full."""
+
+    def __init__(self, url: str, full: bool) -> None:
+        self.url, self.full, self.pulled, self.subscribed = url, full, [], []
+
+    def open_lecture(self, lecture_id: str) -> None:
+        pass
+
+    def pull(self, lecture_id: str, origin_url: str, edge_id: str) -> None:
+        self.pulled.append((lecture_id, origin_url))
+
+    def subscribe(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
+        if self.full:
+            raise RelayError("the relay is full (100 subscribers)", N_("The lecture's relay is full."))
+        self.subscribed.append(peer_id)
+        return f"answer from {self.url}"
+
+
+def test_a_relay_found_full_at_the_offer_is_passed_over_for_the_next(
+    prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between two beats a relay may fill up: its refusal sends the subscriber on to the next relay with room; when
+    every one is full, the notice stands."""
+    registry = _registry(prefix)
+    registry.beat(Node("riga", "http://riga:5100", region="lv", load=10))
+    registry.beat(Node("bishkek-1", "http://b1:5100", region="kg", load=20))
+    registry.beat(Node("bishkek-2", "http://b2:5100", region="kg", load=50))
+    relays = {
+        "http://riga:5100": _FakeRelay("http://riga:5100", full=False),
+        "http://b1:5100": _FakeRelay("http://b1:5100", full=True),  # its beat is a second old
+        "http://b2:5100": _FakeRelay("http://b2:5100", full=False),
+    }
+    web = RoutingRelayClient(registry, SECRET)
+    monkeypatch.setattr(web, "_client", lambda node: relays[node.url])
+    web.open_lecture("L1", region="lv")
+    assert web.subscribe("L1", "cadet", "offer", region="kg") == "answer from http://b2:5100"
+    assert relays["http://b2:5100"].pulled == [("L1", "http://riga:5100")]
+    for relay in relays.values():
+        relay.full = True
+    with pytest.raises(RelayError, match="full") as refused:
+        web.subscribe("L1", "another", "offer", region="kg")
+    assert refused.value.text is not None
+    web.shutdown()
 
 
 def test_every_web_instance_finds_the_same_relay_for_a_lecture(prefix: str) -> None:
