@@ -3,7 +3,7 @@ peers are placed by, and what a relay that is gone means to the sockets whose pe
 
 A relay process killed mid-lecture: the routing client finds it gone within a second and sends `peer_lost` for each
 of this instance's peers on it. The socket forgets that peer and hears `relay-lost` (its direction and slot): the
-page offers again at once (static/js/lecture/peers.js), without reloading, and is placed on a live relay. The room,
+page offers again at once (static/js/lecture/session.js), without reloading, and is placed on a live relay. The room,
 its chat, floor and attendance never depended on the relay and go on.
 """
 
