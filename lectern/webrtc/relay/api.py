@@ -82,6 +82,8 @@ class RelayOptions:
     # The secret the relay processes share with the web side and with each other: an edge signs its requests for
     # a lecture's feeds to the origin with it (pipe.py).
     secret: str = field(default="", repr=False)
+    # The folder recordings are written under (record.py); empty: this relay does not record.
+    recordings: str = ""
 
 
 class RelayClient(Protocol):
@@ -117,6 +119,10 @@ class RelayClient(Protocol):
         """The relay's own view of a subscriber's link, None for an unknown one: estimate_kbps, loss (0..1),
         rtt_ms, jitter_ms (None until known), kbps (what it is sent now), video ("high", "low", "paused" or "off"),
         reason ("link", "choice" or None: why the video is below what was asked) and choice."""
+
+    def record(self, lecture_id: str, key: str | None) -> dict[str, Any] | None:
+        """Record the lecture into the folder `key` under the relay's recordings folder (a name such as
+        "lecture-7/rec-3"), or with None stop recording it; the stopped recording's figures (packets, errors)."""
 
     def stats(self, lecture_id: str) -> dict[str, Any]:
         """Plain-dict counters per publisher track and per subscriber."""

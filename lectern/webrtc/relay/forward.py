@@ -83,6 +83,9 @@ class Source:
     kept_shown: int = 0
     # Called at the first packet, before it fans out (an edge's low feed: sfu.py `Relay.pull`).
     on_first: Callable[[], None] | None = None
+    # The lecture's recording, when it records this source (record.py): given each packet as it comes, and each
+    # Sender Report (`sr`).
+    tap: Callable[..., None] | None = None
 
     @classmethod
     def of(
@@ -138,6 +141,8 @@ class Source:
         if self.packets_in == 1 and self.on_first is not None:
             self.on_first()
         self.mime = mime
+        if self.tap is not None:
+            self.tap(packet, mime)
         self.octets_in += len(packet.payload)
         now = time.monotonic()
         if now - self._rate_at >= 1.0:
@@ -229,6 +234,8 @@ class Source:
         if isinstance(packet, RtcpSrPacket) and packet.ssrc == self.ssrc:
             info = packet.sender_info
             self.sr = (info.rtp_timestamp, ntp_to_unix(info.ntp_timestamp), time.monotonic())
+            if self.tap is not None:
+                self.tap(None, "", self.sr)
 
     def request_keyframe(self) -> bool:
         """Send a PLI upstream, at most one per `keyframe_interval`; a request inside the window is deferred to its

@@ -157,6 +157,10 @@ class InProcessRelayClient:
         """See RelayClient."""
         return self._call(self._stats(lecture_id))
 
+    def record(self, lecture_id: str, key: str | None) -> dict[str, Any] | None:
+        """See RelayClient."""
+        return self._call(self.relay.record(lecture_id, key))
+
     async def _stats(self, lecture_id: str) -> dict[str, Any]:
         return self.relay.stats(lecture_id)
 

@@ -12,6 +12,7 @@ import atexit
 import json
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
@@ -114,7 +115,14 @@ def relay_options(app: Flask) -> RelayOptions:
         adapt=bool(app.config.get("LECTERN_RELAY_ADAPT", True)),
         capacity=int(app.config["LECTERN_RELAY_CAPACITY"]) or None,
         secret=app.config["LECTERN_RELAY_SECRET"] or "",
+        recordings=recordings_root(app),
     )
+
+
+def recordings_root(app: Flask) -> str:
+    """Where relays write recordings and the replay job reads them: under LECTERN_STORAGE (shared by the relay
+    nodes and the workers in production, deploy/README.md)."""
+    return str(Path(app.config["LECTERN_STORAGE"]) / "recordings")
 
 
 def relay_registry(app: Flask) -> RelayRegistry:

@@ -143,6 +143,11 @@ class RemoteRelayClient:
         """See RelayClient."""
         return dict(self._call("stats", lecture_id=lecture_id))
 
+    def record(self, lecture_id: str, key: str | None) -> dict[str, Any] | None:
+        """See RelayClient."""
+        result = self._call("record", lecture_id=lecture_id, key=key)
+        return dict(result) if result is not None else None
+
     def shutdown(self) -> None:
         """Close the connections to the relay; the relay process goes on serving its other web instances."""
         with self._lock:
@@ -321,6 +326,10 @@ class RoutingRelayClient:
     def stats(self, lecture_id: str) -> dict[str, Any]:
         """See RelayClient: the origin's."""
         return self._client(self._origin(lecture_id)).stats(lecture_id)
+
+    def record(self, lecture_id: str, key: str | None) -> dict[str, Any] | None:
+        """See RelayClient: the origin records (it receives the publisher; edges only carry copies)."""
+        return self._client(self._origin(lecture_id)).record(lecture_id, key)
 
     # -- failover --
 

@@ -42,6 +42,7 @@ from lectern.webrtc.relay.api import FULL, RECEIVE_CHOICES, RelayError, RelayOpt
 from lectern.webrtc.relay.forward import ALLOWED_CODECS, Source
 from lectern.webrtc.relay.out_track import OutTrack
 from lectern.webrtc.relay.pipe import FEEDS, Feeder, open_feed, watch
+from lectern.webrtc.relay.record import Recorder, recording_dir
 from lectern.webrtc.relay.subscriber import Subscriber
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class _Lecture:
     subscribers: dict[str, Subscriber] = field(default_factory=dict)
     # The same list object is shared with each Source, so the fan-out loop needs no lookups.
     fanout: list[Subscriber] = field(default_factory=list)
+    recorder: Recorder | None = None  # while the lecture is recorded here (record.py)
 
 
 # A publisher's sources by name: its audio, its (high) video and, when it sends a second video section, the low
@@ -174,10 +176,33 @@ class Relay:
         self.lectures.setdefault(lecture_id, _Lecture(lecture_id))
 
     async def close_lecture(self, lecture_id: str) -> None:
-        """Disconnect everyone in a lecture and forget it."""
+        """Disconnect everyone in a lecture and forget it (its recording ends)."""
         lecture = self.lectures.pop(lecture_id, None)
         if lecture is not None:
+            await self._stop_recording(lecture)
             await self._close_pcs(self._detach_all(lecture))
+
+    async def record(self, lecture_id: str, key: str | None) -> dict[str, Any] | None:
+        """Start recording the lecture into `key` (a folder under RelayOptions.recordings, record.py), or with None
+        stop it. Idempotent for the same key; another key ends the recording before and starts a new one. The
+        recording's figures when one was stopped."""
+        lecture = self._lecture(lecture_id)
+        if key is not None:
+            directory = recording_dir(self.options.recordings, key)
+            if lecture.recorder is not None and lecture.recorder.directory == directory:
+                return None
+        stopped = await self._stop_recording(lecture)
+        if key is not None:
+            lecture.recorder = Recorder(directory, asyncio.get_running_loop())
+            if lecture.publisher is not None:
+                lecture.recorder.attach(lecture.publisher.peer_id, lecture.publisher.sources)
+        return stopped
+
+    async def _stop_recording(self, lecture: _Lecture) -> dict[str, Any] | None:
+        recorder, lecture.recorder = lecture.recorder, None
+        if recorder is None:
+            return None
+        return await asyncio.get_running_loop().run_in_executor(None, recorder.stop)
 
     async def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
         """Accept a publisher's offer (audio and/or video, sendonly) and return the relay's answer SDP."""
@@ -214,6 +239,8 @@ class Relay:
             await self._close_pc(pc)
             raise
         lecture.publisher = publisher
+        if lecture.recorder is not None:
+            lecture.recorder.attach(peer_id, publisher.sources)
         for sub in lecture.subscribers.values():
             self._attach(sub, publisher)
         return answer
@@ -391,6 +418,7 @@ class Relay:
                 },
             },
             "subscribers": {pid: sub.stats() for pid, sub in lecture.subscribers.items()},
+            "recording": None if lecture.recorder is None else lecture.recorder.figures(),
         }
 
     async def close(self) -> None:
@@ -400,7 +428,9 @@ class Relay:
         self._shut = True
         pcs: list[RTCPeerConnection] = []
         while self.lectures:
-            pcs += self._detach_all(self.lectures.popitem()[1])
+            lecture = self.lectures.popitem()[1]
+            await self._stop_recording(lecture)
+            pcs += self._detach_all(lecture)
         await self._close_pcs([*pcs, *(pc for pc in self._pcs if pc not in pcs)])
         if self._closing:
             _done, stuck = await asyncio.wait(set(self._closing), timeout=self.options.close_timeout)
@@ -495,6 +525,8 @@ class Relay:
         pub = lecture.publisher
         if pub is not None and pub.peer_id == peer_id:
             lecture.publisher = None
+            if lecture.recorder is not None:
+                lecture.recorder.detach(pub.sources)
             for source in pub.sources.values():
                 source.close()
             for other in lecture.subscribers.values():

@@ -37,6 +37,8 @@ CALLS: dict[str, tuple[tuple[str, bool], ...]] = {
     "set_receive": (("lecture_id", True), ("peer_id", True), ("choice", True)),
     "link": (("lecture_id", True), ("peer_id", True)),
     "stats": (("lecture_id", True),),
+    # `key` null: stop recording.
+    "record": (("lecture_id", True), ("key", False)),
     # Between relays (pipe.py): an edge's offer for one of a lecture's feeds, and the web side telling a relay to
     # carry a lecture as an edge of its origin.
     "feed": (("lecture_id", True), ("peer_id", True), ("offer_sdp", True), ("feed", True)),
