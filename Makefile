@@ -10,6 +10,8 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: run test install install-test migrate demo-data messages browser-deps turn-deps js-deps lint-js lock clean
 
+# gunicorn (deploy/gunicorn.conf.py) starts a relay process and a job worker beside the web app, and stops them with
+# it on Ctrl-C.
 run: install migrate
 	$(BIN)/flask lectern demo-data --if-empty
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app

@@ -114,6 +114,15 @@ class LecternRelays:
         path = self.home / f"relay-{index}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
+    def record(self) -> None:
+        """Record the lecture on the origin, as a host's Record button does (relay/record.py)."""
+        self.clients[0].record(LECTURE, "bench/rec-1")
+
+    def recorded_bytes(self) -> int:
+        """What the recording has written so far."""
+        folder = self.home / "storage" / "recordings" / "bench"
+        return sum(p.stat().st_size for p in folder.rglob("*.webm")) if folder.exists() else 0
+
     def close(self) -> None:
         for client in self.clients:
             client.shutdown()

@@ -293,7 +293,10 @@ def make_relay(kind: str, args: Any, processes: int = 1, capacity: int = 0) -> A
     plan, _, _ = cpu_plan(processes)
     if kind == "janus":
         return Janus(args.janus_event_loops, plan[0])
-    return LecternRelays(processes, capacity, lambda i: plan[i])
+    relays = LecternRelays(processes, capacity, lambda i: plan[i])
+    if kind == "recording":  # Lectern with the lecture recorded (issue 15)
+        relays.record()
+    return relays
 
 
 def pct(x: float) -> str:

@@ -14,6 +14,9 @@ drowning the relay on a small machine); the relay side is the real thing. Modes:
   link       An origin and one edge, the publisher on the origin, 1, 10 and 50 subscribers on the edge: what the
              origin sends the edge (one stream per link, whatever the edge's audience), from the relays' counters.
   issue14    slope, then processes: issue 14's tables in one run.
+  recording  Lectern with the lecture recorded and not, interleaved: relay CPU at each audience size and per
+             subscriber, recording on / off (relay/record.py writes as it forwards).
+  issue15    recording, then the replay job's time for a lecture (benchmarks/replay.py): issue 15's tables.
 
     .venv/bin/python benchmarks/relay.py --subscribers 20 --mediarelay-subscribers 3 --seconds 10
     .venv/bin/python benchmarks/relay.py --mode issue14
@@ -73,8 +76,17 @@ def one_run(kind: str, args: argparse.Namespace, counts: list[int], late: int) -
     return {"relay": kind, "idle": idle, "windows": windows, "joins": joins}
 
 
-def interleaved(args: argparse.Namespace, counts: list[int], late: int) -> dict[str, list[dict[str, Any]]]:
+def interleaved(
+    args: argparse.Namespace, counts: list[int], late: int, relays: list[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """`args.runs` runs of each relay, alternating (Lectern, Janus, Lectern, Janus...)."""
+    if relays is not None:
+        runs: dict[str, list[dict[str, Any]]] = {r: [] for r in relays}
+        for i in range(args.runs):
+            for kind in relays:
+                print(f"run {i + 1}/{args.runs}: {kind} ...", file=sys.stderr, flush=True)
+                runs[kind].append(one_run(kind, args, counts, late))
+        return runs
     relays = ["lectern"]
     if args.janus:
         try:
@@ -82,12 +94,34 @@ def interleaved(args: argparse.Namespace, counts: list[int], late: int) -> dict[
             relays.append("janus")
         except JanusError as exc:
             print(f"Janus left out: {exc}", file=sys.stderr)
-    runs: dict[str, list[dict[str, Any]]] = {r: [] for r in relays}
-    for i in range(args.runs):
-        for kind in relays:
-            print(f"run {i + 1}/{args.runs}: {kind} ...", file=sys.stderr, flush=True)
-            runs[kind].append(one_run(kind, args, counts, late))
-    return runs
+    return interleaved(args, counts, late, relays)
+
+
+def print_recording(runs: dict[str, list[dict[str, Any]]], counts: list[int]) -> None:
+    """Issue 15's relay table: the relay's CPU with the lecture recorded against without, at each audience size."""
+    print("\nRecording as the relay forwards: relay CPU, recording on / off (same runs, interleaved)\n")
+    head = f"{'subs':>5}{'off CPU':>10}{'on CPU':>10}{'on/off':>8}{'off fps':>9}{'on fps':>8}"
+    print(head)
+    print("-" * len(head))
+    ratios = []
+    for j, count in enumerate(counts):
+        off = statistics.mean(r["windows"][j].relay_cpu for r in runs["lectern"])
+        on = statistics.mean(r["windows"][j].relay_cpu for r in runs["recording"])
+        fps_off = statistics.mean(r["windows"][j].fps_mean for r in runs["lectern"])
+        fps_on = statistics.mean(r["windows"][j].fps_mean for r in runs["recording"])
+        ratios.append(on / off)
+        print(f"{count:>5}{pct(off):>10}{pct(on):>10}{on / off:>7.2f}x{fps_off:>9.1f}{fps_on:>8.1f}")
+    idle_off = statistics.mean(r["idle"] for r in runs["lectern"])
+    idle_on = statistics.mean(r["idle"] for r in runs["recording"])
+    k_off, _ = slope([(w.subscribers, w.relay_cpu) for r in runs["lectern"] for w in r["windows"]])
+    k_on, _ = slope([(w.subscribers, w.relay_cpu) for r in runs["recording"] for w in r["windows"]])
+    print(
+        f"\npublisher alone: {pct(idle_off)} off, {pct(idle_on)} on ({idle_on / idle_off:.2f}x); CPU per subscriber: "
+        f"{k_off * 100:.3f}% off, {k_on * 100:.3f}% on ({k_on / k_off:.2f}x)"
+    )
+    worst = max(ratios)
+    verdict = "PASS" if worst <= 1.1 else "FAIL"
+    print(f"target: relay CPU with recording within 10% of without: worst {worst:.2f}x: {verdict}")
 
 
 def print_slope(runs: dict[str, list[dict[str, Any]]], counts: list[int], args: argparse.Namespace) -> None:
@@ -198,7 +232,7 @@ def counts_of(text: str) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    modes = ["compare", "slope", "late", "processes", "link", "issue14"]
+    modes = ["compare", "slope", "late", "processes", "link", "issue14", "recording", "issue15"]
     parser.add_argument("--mode", choices=modes, default="compare")
     compare_args = parser.add_argument_group("compare")
     compare_args.add_argument("--subscribers", type=int, default=20, help="subscribers for Lectern's relay")
@@ -222,6 +256,7 @@ def main() -> None:
     issue.add_argument("--min-fps", type=float, default=29.0, help="full frame rate: every subscriber at least this")
     issue.add_argument("--capacity", type=int, default=0, help="per process; 0: what the ramp found it carries")
     issue.add_argument("--overload", type=float, default=1.5, help="subscribers asking / capacity, beyond saturation")
+    parser.add_argument("--replay-seconds", type=float, default=60.0, help="the lecture the replay job makes (issue15)")
     link = parser.add_argument_group("link")
     link.add_argument("--link-counts", type=counts_of, default=[1, 10, 50], help="subscribers on the edge")
     link.add_argument("--link-runs", type=int, default=2, help="runs, each with a fresh origin and edge")
@@ -232,6 +267,15 @@ def main() -> None:
         return
     if args.mode == "link":
         link_mode(args)
+        return
+    if args.mode in ("recording", "issue15"):
+        runs = interleaved(args, args.counts, 0, ["lectern", "recording"])
+        print_recording(runs, args.counts)
+        if args.mode == "issue15":
+            from benchmarks import replay
+
+            sys.argv = [sys.argv[0], "--seconds", str(args.replay_seconds)]
+            replay.main()
         return
     if args.mode in ("slope", "issue14"):
         runs = interleaved(args, args.counts, args.late_joins)

@@ -1,5 +1,5 @@
 """gunicorn settings for Lectern (DESIGN.md section 1): one process, many threads, per web instance, and a relay
-process beside it (below).
+process and a job worker beside it (below).
 
 Flask-SocketIO runs in threading mode with simple-websocket: every open WebSocket holds a thread, so `threads`
 bounds the live connections of one instance. Run more instances behind nginx (deploy/nginx.conf) with REDIS_URL
@@ -25,11 +25,20 @@ control_socket_disable = True
 # The lectures' media run in a relay process of their own, not in the web process (its pages would take the
 # relay's interpreter lock). Unless LECTERN_RELAYS names relays run as services (deploy/), `make run` starts one on
 # loopback beside the web app, before gunicorn forks its worker, and ends it with gunicorn.
+# Background jobs (course imports, replays) run in a worker process, `flask lectern worker`: unless
+# LECTERN_JOBS_WORKER=service (workers run as services: deploy/lectern-worker.service), `make run` starts one beside
+# the web app as well, and ends it with gunicorn.
 _relay = None
+_worker = None
 
 
 def on_starting(server):
-    global _relay
+    global _relay, _worker
+    if os.environ.get("LECTERN_JOBS_WORKER", "embedded") != "service":
+        from lectern.platform.jobs.embedded import EmbeddedWorker
+
+        _worker = EmbeddedWorker()
+        server.log.info("job worker: %s", _worker.start())
     if os.environ.get("LECTERN_RELAYS"):
         return
     from lectern.webrtc.relay.embedded import EmbeddedRelay
@@ -42,3 +51,5 @@ def on_starting(server):
 def on_exit(server):
     if _relay is not None:
         _relay.stop()
+    if _worker is not None:
+        _worker.stop()

@@ -13,6 +13,7 @@ from lectern import courses, errors, health, inputs, platform, registry, reports
 from lectern.cli import lectern_cli
 from lectern.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from lectern.i18n import lazy_gettext as _l
+from lectern.platform import jobs
 from lectern.urls import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.config["LECTERN_STORAGE"]).mkdir(parents=True, exist_ok=True)
 
     registry.init_app(app)
+    jobs.init_app(app)  # before the areas, which add their tasks to it
     _init_extensions(app)
     app.register_blueprint(health.bp)
     # The areas, lowest first; each registers its pages and adds to the lower areas' registry slots.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import getpass
+import logging
+import sys
 import zoneinfo
 
 import click
@@ -19,6 +21,7 @@ from lectern.extensions import db
 from lectern.platform import demo
 from lectern.platform.accounts import services as accounts
 from lectern.platform.admin import services as admin
+from lectern.platform.jobs import worker as job_worker
 from lectern.platform.models import Academy, Role, User, utcnow
 from lectern.platform.rules import MIN_PASSWORD_LENGTH
 from lectern.webrtc import demo as lectures_demo
@@ -191,3 +194,41 @@ def relays() -> None:
         right = [cell.rjust(width) for cell, width in zip(row[3:], widths[3:], strict=True)]
         click.echo("  ".join(left + right).rstrip())
     click.echo(f"{len(nodes)} relay{'s' if len(nodes) != 1 else ''} under {key!r}.")
+
+
+@lectern_cli.command("worker")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Jobs run at once.")
+@click.option(
+    "--processes",
+    "worker_type",
+    flag_value="process",
+    help="Run each job in a process of its own (CPU-heavy tasks) rather than in a thread.",
+)
+@click.option("--threads", "worker_type", flag_value="thread", default=True, help="Run jobs in threads (default).")
+@click.option(
+    "--shutdown-timeout",
+    default=10.0,
+    show_default=True,
+    help="On Ctrl-C (SIGINT), seconds to let running jobs finish. SIGTERM stops at once: they resume later.",
+)
+@click.option("--exit-with-parent", is_flag=True, hidden=True, help="Stop when the starting process has gone.")
+def worker(workers: int, worker_type: str, shutdown_timeout: float, exit_with_parent: bool) -> None:
+    """Run the background jobs (course imports, replays) from the queue: SQLite in the instance folder, or Redis
+    (REDIS_URL or LECTERN_JOBS_URL). Jobs a stopped worker left running are resumed or failed at its start."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if current_app.config["LECTERN_JOBS_IMMEDIATE"]:
+        raise click.ClickException("LECTERN_JOBS_IMMEDIATE is set: jobs run where they are asked for, not here.")
+
+    def ready(line: str) -> None:
+        click.echo(line)
+        sys.stdout.flush()
+
+    job_worker.run(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        workers,
+        worker_type,
+        shutdown_timeout=shutdown_timeout,
+        exit_with_parent=exit_with_parent,
+        ready=ready,
+    )

@@ -95,7 +95,15 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "LECTERN_PACKAGE_MAX_BYTES": int(env.get("LECTERN_PACKAGE_MAX_MB", "2048")) * 1024 * 1024,
         "LECTERN_PACKAGE_MAX_MEMBERS": 5000,
         "LECTERN_PACKAGE_MAX_RATIO": 200,
-        "LECTERN_IMPORT_SYNC": False,  # tests import in the request; servers in a background thread
+        # Background jobs (lectern/platform/jobs/): Huey's queue, SQLite in the instance folder unless REDIS_URL
+        # (or this) names Redis; its name there. Immediate: each job runs inside the commit that asks for it (unit
+        # tests), with no worker. A running job's worker stamps its row every HEARTBEAT_S seconds; a job whose
+        # worker on another host has not for STALE_S seconds is taken as interrupted (resumed, or failed).
+        "LECTERN_JOBS_URL": env.get("LECTERN_JOBS_URL") or redis_url or f"sqlite:///{instance_path / 'jobs.db'}",
+        "LECTERN_JOBS_QUEUE": env.get("LECTERN_JOBS_QUEUE", "lectern"),
+        "LECTERN_JOBS_IMMEDIATE": _env_bool("LECTERN_JOBS_IMMEDIATE", False),
+        "LECTERN_JOBS_HEARTBEAT_S": float(env.get("LECTERN_JOBS_HEARTBEAT_S", "10")),
+        "LECTERN_JOBS_STALE_S": float(env.get("LECTERN_JOBS_STALE_S", "120")),
         # Live lectures. ICE servers for browsers and the relay, as JSON: [{"urls": "turn:turn.example.org:3478",
         # "username": "...", "credential": "..."}]. None by default: on one network, host candidates suffice.
         "LECTERN_ICE_SERVERS": env.get("LECTERN_ICE_SERVERS", "[]"),
@@ -135,6 +143,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         # rendered when the deck is first shown, about a fifth of a second each.
         "LECTERN_SLIDES_MAX_BYTES": int(env.get("LECTERN_SLIDES_MAX_MB", "50")) * 1024 * 1024,
         "LECTERN_SLIDES_MAX_PAGES": int(env.get("LECTERN_SLIDES_MAX_PAGES", "200")),
+        # What each academy's lecture recordings may take on disk (webrtc/recordings/); 0: no quota.
+        "LECTERN_RECORDING_QUOTA_MB": int(env.get("LECTERN_RECORDING_QUOTA_MB", "20000")),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -45,4 +45,4 @@ def init_app(app: Flask) -> None:
     quiz_templating.init_app(app)
     registry(app).add(COURSE_LINKS, CourseLinks())
     cohort_sync.connect_signals()
-    jobs.recover(app)  # imports that a stopped process left unfinished are marked failed
+    jobs.init_app(app)  # the import task

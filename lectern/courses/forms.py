@@ -73,6 +73,10 @@ class CourseForm(FlaskForm):
     enrol_cap = IntegerField(_l("Maximum number of cadets"), validators=[Optional(), NumberRange(min=1, max=100000)])
     enrol_opens_at = DateTimeLocalField(_l("Enrolment opens"), validators=[Optional()])
     enrol_closes_at = DateTimeLocalField(_l("Enrolment closes"), validators=[Optional()])
+    record_lectures = BooleanField(
+        _l("Record every live lecture"),
+        description=_l("Each lecture is recorded from the moment it goes live; its replay becomes a draft lesson."),
+    )
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -108,6 +112,9 @@ class LessonForm(FlaskForm):
         filters=[_strip],
     )
     file = FileField(_l("File"))
+    draft = BooleanField(
+        _l("Draft"), description=_l("Only those who teach the course see a draft; its cadets see it once published.")
+    )
     submit = SubmitField(_l("Save lesson"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -15,9 +15,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lectern.extensions import Model
+from lectern.platform.jobs.models import JobStatus as JobStatus  # an import's status: the jobs' own
 from lectern.platform.models import Academy, Cohort, User, UTCDateTime, created_at, intpk, string_enum, timestamp
 
 
@@ -38,16 +40,6 @@ class LessonKind(enum.StrEnum):
 class CourseRole(enum.StrEnum):
     INSTRUCTOR = "instructor"  # edits the course
     ASSISTANT = "assistant"  # sees it all and grades, does not edit
-
-
-class JobStatus(enum.StrEnum):
-    """Where a background job stands. Queued and running are left to the process that runs it (`ImportJob.runner`):
-    one that stops without finishing leaves them, and the next start of that process marks them failed."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
 
 
 class EnrolmentMethod(enum.StrEnum):
@@ -87,6 +79,8 @@ class Course(Model):
     enrol_cap: Mapped[int | None] = mapped_column(Integer)
     enrol_opens_at: Mapped[timestamp | None]
     enrol_closes_at: Mapped[timestamp | None]
+    # Every live lecture of the course is recorded from the moment it goes live (lectern.webrtc.room.recording).
+    record_lectures: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[created_at]
     updated_at: Mapped[timestamp | None]
@@ -169,6 +163,9 @@ class Lesson(Model):
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown: the lesson (text) or its introduction
     url: Mapped[str | None] = mapped_column(String(2000))  # LINK lessons
     file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"), index=True)
+    # A draft exists only for those who teach the course (content/visibility.py): not listed, opened or counted for
+    # its cadets until an editor publishes it.
+    draft: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false(), nullable=False)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
     file: Mapped[StoredFile | None] = relationship()
@@ -236,7 +233,8 @@ class CourseCompletion(Model):
 
 
 class ImportJob(Model):
-    """A course package being imported in the background; the browser polls its progress."""
+    """A course package being imported by a background job (`job_id`, lectern.platform.jobs); the browser polls its
+    progress here. Its status is the import's own: a job retried after an error is queued here again meanwhile."""
 
     __tablename__ = "course_import_job"
 
@@ -246,7 +244,7 @@ class ImportJob(Model):
     target_course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="SET NULL"))
     filename: Mapped[str] = mapped_column(String(255))
     status: Mapped[JobStatus] = mapped_column(string_enum(JobStatus), default=JobStatus.QUEUED)
-    runner: Mapped[str | None] = mapped_column(String(300))  # the host and process id of the process that runs it
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))  # the job that runs it
     progress: Mapped[int] = mapped_column(default=0)  # percent
     problems: Mapped[list[str]] = mapped_column(JSON, default=list)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="SET NULL"))

@@ -28,6 +28,12 @@ from lectern.registry import Slot, registry
 # they see `course`, `enrolled` and `teaching`.
 COURSE_PANELS: Slot[str] = Slot("courses.course_panels")
 
+# Templates shown with a lesson's video on the lesson page (courses/lesson.html): beside the video (#lesson-video)
+# on wide screens, below it on narrow ones; below the lesson's text for a lesson with no video. They see `course`,
+# `lesson`, `enrolled` and `editing`, and show nothing for lessons that are not theirs. Whether a lesson exists for
+# a user at all is for the guards (`lectern.courses.content.visibility.LESSON_GUARDS`).
+LESSON_PANELS: Slot[str] = Slot("courses.lesson_panels")
+
 
 def my_courses() -> list[tuple[Any, progress.Progress]]:
     """The signed-in user's enrolled courses with their progress, for the cadet's home page."""
@@ -87,4 +93,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def course_page() -> dict[str, Any]:
-        return {"course_panels": registry().items(COURSE_PANELS)}
+        return {"course_panels": registry().items(COURSE_PANELS), "lesson_panels": registry().items(LESSON_PANELS)}

@@ -11,11 +11,15 @@ def init_app(app: Flask) -> None:
     platform's and the courses' pages. Runs before `socketio.init_app`, which takes the namespace."""
     from lectern.extensions import socketio
     from lectern.webrtc import templating, views
+    from lectern.webrtc.recordings import services as recording_services
+    from lectern.webrtc.recordings import views as recording_views
     from lectern.webrtc.room.namespace import LectureNamespace
     from lectern.webrtc.slides import views as slides_views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(slides_views.bp)
+    app.register_blueprint(recording_views.bp)
+    recording_services.remove_with_course()
     # `socketio` is module-level and create_app runs many times (tests): register the namespace once.
     if not any(isinstance(h, LectureNamespace) for h in socketio.namespace_handlers):
         socketio.on_namespace(LectureNamespace("/lecture"))

@@ -1,15 +1,16 @@
-"""Live lectures: their schedule, invitations, attendance and chat."""
+"""Live lectures: their schedule, invitations, attendance, chat and recordings."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lectern.courses.models import Course, StoredFile
 from lectern.extensions import Model
+from lectern.platform.jobs.models import Job
 from lectern.platform.models import User, UTCDateTime, created_at, intpk, string_enum, timestamp
 
 
@@ -121,3 +122,55 @@ class LectureDeck(Model):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     file: Mapped[StoredFile] = relationship()
+
+
+class RecordingStatus(enum.StrEnum):
+    RECORDING = "recording"  # the relay writes it now
+    PROCESSING = "processing"  # stopped; the replay job makes its files
+    READY = "ready"  # its replay is a lesson of the course
+    FAILED = "failed"  # the replay job gave up: `problem` says why
+
+
+class Recording(Model):
+    """A lecture recorded by its relay (relay/record.py), and the replay made of it afterwards (recordings/)."""
+
+    __tablename__ = "lecture_recording"
+
+    id: Mapped[intpk]
+    lecture_id: Mapped[int] = mapped_column(ForeignKey("lecture.id", ondelete="CASCADE"), index=True)
+    # The folder under the recordings root (LECTERN_STORAGE/recordings) that holds its tracks and its replay.
+    key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[RecordingStatus] = mapped_column(string_enum(RecordingStatus), default=RecordingStatus.RECORDING)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[timestamp | None]
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # The video lesson its replay became (a draft until an instructor publishes it).
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("course_lesson.id", ondelete="SET NULL"))
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    # What it takes on disk (its tracks while they are kept, then its replay's files): the academy's quota counts it.
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The replay's files, by version ("main", "low", "audio"): name, bytes, bits per second.
+    versions: Mapped[dict[str, dict[str, object]]] = mapped_column(JSON, default=dict)
+    problem: Mapped[str | None] = mapped_column(Text)
+    # The replay job (lectern.platform.jobs): its status, attempts and progress, while the replay is being made.
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
+
+    lecture: Mapped[Lecture] = relationship()
+    job: Mapped[Job | None] = relationship()
+    chapters: Mapped[list[RecordingChapter]] = relationship(
+        order_by="RecordingChapter.at", cascade="all, delete-orphan"
+    )
+
+
+class RecordingChapter(Model):
+    """A moment of a recording worth jumping to: a slide shown, the floor given or taken back."""
+
+    __tablename__ = "lecture_recording_chapter"
+
+    id: Mapped[intpk]
+    recording_id: Mapped[int] = mapped_column(ForeignKey("lecture_recording.id", ondelete="CASCADE"), index=True)
+    at: Mapped[float] = mapped_column(Float)  # seconds from the recording's start
+    title: Mapped[str] = mapped_column(String(300))
+    # The slide shown from then on (the replay shows it beside the video), for a chapter a slide began.
+    slide_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))
+    slide_page: Mapped[int | None] = mapped_column(Integer)

@@ -6,15 +6,20 @@ from typing import Any
 
 from flask import Flask
 
-from lectern.courses.templating import COURSE_PANELS
+from lectern.courses.content.visibility import LESSON_GUARDS
+from lectern.courses.templating import COURSE_PANELS, LESSON_PANELS
 from lectern.extensions import db
 from lectern.i18n import lazy_gettext as _l
+from lectern.platform import jobs
+from lectern.platform.admin.views import ACADEMY_PANELS
 from lectern.platform.home import HOME_PANELS, HomePanel
 from lectern.platform.models import Role, utcnow
 from lectern.platform.templating import NAV_LINKS, NavItem, NavLink
 from lectern.registry import registry
 from lectern.webrtc import services
-from lectern.webrtc.models import LectureStatus
+from lectern.webrtc.models import LectureStatus, RecordingStatus
+from lectern.webrtc.recordings import services as recordings
+from lectern.webrtc.recordings.replay_job import make_replay
 from lectern.webrtc.views import home_lectures
 
 
@@ -26,15 +31,33 @@ def init_app(app: Flask) -> None:
         added.add(HOME_PANELS, HomePanel(role, "webrtc/_now.html"), first=True)
         added.add(HOME_PANELS, HomePanel(role, "webrtc/_upcoming.html"))
     added.add(COURSE_PANELS, "webrtc/_course_lectures.html")
+    added.add(LESSON_PANELS, "webrtc/_lesson_replay.html")
+    added.add(ACADEMY_PANELS, "webrtc/_academy_recordings.html")
+    added.add(LESSON_GUARDS, recordings.lesson_guard)
+    added.add(jobs.JOB_TASKS, make_replay)
     added.add(NAV_LINKS, NavLink(frozenset(attendees), NavItem("lectures.calendar_page", _l("Lectures"))))
 
     def course_lectures(course: Any) -> list[Any]:
         return services.course_lectures(db.session, course)
 
+    def recordings_storage(academy: Any) -> dict[str, Any]:
+        """What the academy's recordings take of its quota, for its administrators' page."""
+        used = recordings.academy_usage(db.session, academy.id)
+        quota = int(app.config.get("LECTERN_RECORDING_QUOTA_MB", 0)) * 1024 * 1024
+        share = min(used / quota, 1.0) if quota else None
+        return {"used": used, "quota": quota, "share": share, "count": recordings.academy_count(db.session, academy.id)}
+
+    def lesson_recording(lesson: Any) -> Any:
+        """The recording a lesson shows, for the lesson page's replay panel."""
+        return recordings.of_lesson(db.session, lesson.id) if lesson.kind.value == "video" else None
+
     app.jinja_env.globals.update(
         home_lectures=home_lectures,
         lecture_joinable=lambda lecture: services.joinable(lecture, utcnow()),
         course_lectures=course_lectures,
+        lesson_recording=lesson_recording,
+        recordings_storage=recordings_storage,
+        RecordingStatus=RecordingStatus,
         LectureStatus=LectureStatus,
         lecture_ends_at=services.ends_at,
         now_utc=utcnow,

@@ -26,6 +26,7 @@ from lectern.platform.spreadsheet import csv_bytes, text_cell
 from lectern.webrtc import scheduling, services
 from lectern.webrtc.forms import LectureForm
 from lectern.webrtc.models import Lecture, LectureStatus
+from lectern.webrtc.recordings import services as recordings
 from lectern.webrtc.relay.provider import ice_servers, ice_transport_policy
 
 bp = Blueprint("lectures", __name__)
@@ -123,6 +124,9 @@ def details(lecture_id: int) -> ResponseReturnValue:
         part=part,
         ends_at=services.ends_at(lecture),
         editing=course_access.can_edit(db.session, user, lecture.course),
+        recordings=recordings.of_lecture(db.session, lecture),
+        recording_now=recordings.active(db.session, lecture),
+        follows_course=course_access.can_follow(db.session, user, lecture.course),
     )
 
 

@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 from lectern.courses import access
 from lectern.courses.catalogue import services as catalogue_services
 from lectern.courses.content import progress
-from lectern.courses.content import services as content
+from lectern.courses.content.visibility import LESSON_GUARDS, visible_outline
 from lectern.courses.enrolment import cohort_sync, roster
 from lectern.courses.enrolment import services as enrolment
 from lectern.courses.enrolment.services import EnrolmentReason
@@ -23,6 +23,7 @@ from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
 from lectern.platform.models import Role, utcnow
 from lectern.platform.roles import login_required, signed_in_user
+from lectern.registry import registry
 from lectern.urls import arg_id, form_ids, page_arg, page_count, search_arg
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
@@ -83,7 +84,7 @@ def mine() -> ResponseReturnValue:
 def course(course_id: int) -> ResponseReturnValue:
     item = listed_course(course_id)
     user = signed_in_user()
-    outline = content.load_outline(db.session, item)
+    outline = visible_outline(db.session, user, item, registry().items(LESSON_GUARDS))
     enrolled = access.is_enrolled(db.session, user, item)
     teaching = access.can_teach(db.session, user, item)
     done = progress.done_lessons(db.session, user.id, item.id) if enrolled else set()

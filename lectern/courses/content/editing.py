@@ -58,6 +58,7 @@ def _fields(form: CourseForm) -> course_content.CourseFields:
         enrol_cap=form.enrol_cap.data,
         enrol_opens_at=from_local(form.enrol_opens_at.data),
         enrol_closes_at=from_local(form.enrol_closes_at.data),
+        record_lectures=bool(form.record_lectures.data),
     )
 
 
@@ -210,12 +211,15 @@ def _save_lesson(item: Course, module: Module, lesson: Lesson | None) -> Respons
                     body=form.body.data or "",
                     url=url,
                     file=stored,
+                    draft=bool(form.draft.data),
                 )
             else:
                 course_content.update_lesson(
                     db.session,
                     lesson,
-                    course_content.LessonFields(kind, form.title.data, form.body.data or "", url),
+                    course_content.LessonFields(
+                        kind, form.title.data, form.body.data or "", url, draft=bool(form.draft.data)
+                    ),
                     stored,
                 )
             db.session.commit()
@@ -234,6 +238,24 @@ def _save_lesson(item: Course, module: Module, lesson: Lesson | None) -> Respons
 def lesson_new(course_id: int, module_id: int) -> ResponseReturnValue:
     item = editable_course(course_id)
     return _save_lesson(item, course_content.module_of(db.session, item, module_id), None)
+
+
+@bp.route("/<id:course_id>/lessons/<id:lesson_id>/publish", methods=["POST"])
+@login_required
+def lesson_publish(course_id: int, lesson_id: int) -> ResponseReturnValue:
+    """Publish a draft lesson: from now on its course's cadets see it, and their progress counts it. (Lesson edits
+    are not in the audit log, which records what is done to users and cohorts; so neither is this.)"""
+    item = editable_course(course_id)
+    lesson = course_content.lesson_of(db.session, item, lesson_id)
+    if course_content.publish_lesson(db.session, lesson):
+        db.session.commit()
+        flash(_("The lesson has been published: the course's cadets see it now."), "success")
+    back = request.form.get("back")  # the page whose button it was: the content editor, the course, the lesson
+    if back == "content":
+        return redirect(url_for("course_edit.content", course_id=item.id) + f"#module-{lesson.module_id}")
+    if back == "course":
+        return redirect(url_for("courses.course", course_id=item.id))
+    return redirect(url_for("lessons.lesson", course_id=item.id, lesson_id=lesson.id))
 
 
 @bp.route("/<id:course_id>/lessons/<id:lesson_id>/edit", methods=["GET", "POST"])

@@ -1,4 +1,7 @@
-"""Following a course: the lesson page, its file (with range requests, so video seeks), marking lessons done."""
+"""Following a course: the lesson page, its file (with range requests, so video seeks), marking lessons done.
+
+Every route reaches its lesson through `_lesson`: a draft or a guarded lesson (content/visibility.py) is a 404 for
+whoever it does not exist for, on its page, its file and what the page posts back alike."""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ from flask.typing import ResponseReturnValue
 
 from lectern.courses import access
 from lectern.courses.content import progress, viewing
-from lectern.courses.content import services as content
 from lectern.courses.content.markdown import render
 from lectern.courses.content.services import ContentReason
 from lectern.courses.content.storage import INLINE_TYPES
-from lectern.courses.models import LessonKind
+from lectern.courses.content.visibility import LESSON_GUARDS, visible_lesson, visible_outline
+from lectern.courses.models import Course, Lesson, LessonKind
 from lectern.courses.requested import followed_course, storage
 from lectern.domain import Conflict
 from lectern.extensions import db
@@ -22,6 +25,7 @@ from lectern.i18n import ngettext
 from lectern.platform import formatting
 from lectern.platform.models import utcnow
 from lectern.platform.roles import login_required, signed_in_user
+from lectern.registry import registry
 
 bp = Blueprint("lessons", __name__, url_prefix="/courses")
 
@@ -29,11 +33,22 @@ bp = Blueprint("lessons", __name__, url_prefix="/courses")
 DONE_WHEN_VIEWED = {LessonKind.TEXT, LessonKind.FILE, LessonKind.LINK}
 
 
+def _lesson(course_id: int, lesson_id: int) -> tuple[Course, Lesson]:
+    """The course the user follows and its lesson, if the lesson exists for them (not a draft they may not see, not
+    refused by a guard); else 404, or 403 for a lesson that exists for them in a course they do not follow. The
+    lesson is looked at first: one that does not exist for them (another lecture's recording) is 404 even in a
+    course they could enrol in, so its address tells them nothing."""
+    user = signed_in_user()
+    course = access.get_listed(db.session, user, course_id)
+    lesson = visible_lesson(db.session, user, course, lesson_id, registry().items(LESSON_GUARDS))
+    followed_course(course_id)
+    return course, lesson
+
+
 @bp.route("/<id:course_id>/lessons/<id:lesson_id>")
 @login_required
 def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
-    course = followed_course(course_id)
-    item = content.lesson_of(db.session, course, lesson_id)
+    course, item = _lesson(course_id, lesson_id)
     user = signed_in_user()
     enrolled = access.is_enrolled(db.session, user, course)
     watched = None
@@ -45,9 +60,10 @@ def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
         seen = viewing.opened(db.session, user.id, item, utcnow())
         watched = viewing.share(seen, item.file.duration_seconds if item.file else None)
         db.session.commit()
-    outline = content.load_outline(db.session, course)
+    outline = visible_outline(db.session, user, course, registry().items(LESSON_GUARDS))
     flat = [lesson for module in outline for lesson in module.lessons]
-    index = next(i for i, x in enumerate(flat) if x.id == item.id)
+    # The lesson is in its own outline (the same guards let it through), unless a guard changed its mind meanwhile.
+    index = next((i for i, x in enumerate(flat) if x.id == item.id), None)
     done = progress.done_lessons(db.session, user.id, course.id) if enrolled else set()
     return render_template(
         "courses/lesson.html",
@@ -55,8 +71,8 @@ def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
         lesson=item,
         body=render(item.body),
         outline=outline,
-        previous=flat[index - 1] if index > 0 else None,
-        next=flat[index + 1] if index + 1 < len(flat) else None,
+        previous=flat[index - 1] if index else None,
+        next=flat[index + 1] if index is not None and index + 1 < len(flat) else None,
         enrolled=enrolled,
         done=done,
         watched=watched,
@@ -70,8 +86,7 @@ def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
 @login_required
 def lesson_file(course_id: int, lesson_id: int) -> ResponseReturnValue:
     """The lesson's file, with conditional and range requests (206 Partial Content) for seeking."""
-    course = followed_course(course_id)
-    item = content.lesson_of(db.session, course, lesson_id)
+    _course, item = _lesson(course_id, lesson_id)
     if item.file is None:
         abort(404)
     path = storage().path(item.file.sha256)
@@ -94,8 +109,7 @@ def lesson_file(course_id: int, lesson_id: int) -> ResponseReturnValue:
 @login_required
 def mark(course_id: int, lesson_id: int) -> ResponseReturnValue:
     """Mark a lesson done or not done (the cadet's own choice, or the video player at the end)."""
-    course = followed_course(course_id)
-    item = content.lesson_of(db.session, course, lesson_id)
+    course, item = _lesson(course_id, lesson_id)
     user = signed_in_user()
     access.check_enrolled(db.session, user, course)
     completed = False
@@ -133,8 +147,7 @@ def _progress(course_id: int, completed: bool) -> dict[str, Any]:
 def played(course_id: int, lesson_id: int) -> ResponseReturnValue:
     """The video player's report of the parts it has played (see content/viewing.py); answers with the lesson's
     state and the course's progress, so the page shows a completion without a reload."""
-    course = followed_course(course_id)
-    item = content.lesson_of(db.session, course, lesson_id)
+    course, item = _lesson(course_id, lesson_id)
     if item.kind is not LessonKind.VIDEO or item.file is None:
         abort(404)
     user = signed_in_user()

@@ -1,6 +1,7 @@
 """Completion: lessons done, module and course progress, the course's completion rule.
 
-The rule: every lesson done and every quiz that the course requires passed. Progress counts both.
+The rule: every lesson done and every quiz that the course requires passed. Progress counts both. Draft lessons
+count for no one (content/visibility.py): neither in the total nor, done before they went back to draft, as done.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def course_progress(session: DbSession, user_id: int, course_ids: Sequence[int])
         session.execute(
             select(Module.course_id, func.count(Lesson.id))
             .join(Lesson, Lesson.module_id == Module.id)
-            .where(Module.course_id.in_(course_ids))
+            .where(Module.course_id.in_(course_ids), _counted())
             .group_by(Module.course_id)
         ).all()
     )
@@ -58,7 +59,7 @@ def course_progress(session: DbSession, user_id: int, course_ids: Sequence[int])
             select(Module.course_id, func.count(LessonCompletion.lesson_id))
             .join(Lesson, Lesson.module_id == Module.id)
             .join(LessonCompletion, LessonCompletion.lesson_id == Lesson.id)
-            .where(Module.course_id.in_(course_ids), LessonCompletion.user_id == user_id)
+            .where(Module.course_id.in_(course_ids), _counted(), LessonCompletion.user_id == user_id)
             .group_by(Module.course_id)
         ).all()
     )
@@ -81,6 +82,11 @@ def course_progress(session: DbSession, user_id: int, course_ids: Sequence[int])
         cid: Progress(done.get(cid, 0) + quiz_done.get(cid, 0), totals.get(cid, 0) + quiz_totals.get(cid, 0))
         for cid in course_ids
     }
+
+
+def _counted() -> Any:
+    """The lessons progress counts: those that are not drafts."""
+    return Lesson.draft.is_(False)
 
 
 def _required() -> Any:
@@ -134,7 +140,7 @@ def participants_progress(session: DbSession, course_id: int, user_ids: Sequence
         session.scalar(
             select(func.count(Lesson.id))
             .join(Module, Module.id == Lesson.module_id)
-            .where(Module.course_id == course_id)
+            .where(Module.course_id == course_id, _counted())
         )
         or 0
     )
@@ -143,7 +149,7 @@ def participants_progress(session: DbSession, course_id: int, user_ids: Sequence
             select(LessonCompletion.user_id, func.count(LessonCompletion.lesson_id))
             .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
             .join(Module, Module.id == Lesson.module_id)
-            .where(Module.course_id == course_id, LessonCompletion.user_id.in_(user_ids))
+            .where(Module.course_id == course_id, _counted(), LessonCompletion.user_id.in_(user_ids))
             .group_by(LessonCompletion.user_id)
         ).all()
     )

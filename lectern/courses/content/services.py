@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import IO
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -28,6 +29,7 @@ from lectern.courses.models import (
 )
 from lectern.domain import Forbidden, Invalid, NotFound
 from lectern.extensions import DbSession
+from lectern.i18n import gettext as _
 from lectern.platform.models import Academy, Role, User, utcnow
 
 TITLE_LENGTH = 200  # module.title, lesson.title
@@ -73,6 +75,7 @@ class CourseFields:
     enrol_cap: int | None
     enrol_opens_at: datetime | None
     enrol_closes_at: datetime | None
+    record_lectures: bool = False  # every live lecture recorded (lectern.webrtc.room.recording)
 
 
 def _apply(session: DbSession, course: Course, fields: CourseFields) -> None:
@@ -85,6 +88,7 @@ def _apply(session: DbSession, course: Course, fields: CourseFields) -> None:
     course.category_id = fields.category_id
     course.visibility = fields.visibility
     course.self_enrol = fields.self_enrol
+    course.record_lectures = fields.record_lectures
     course.enrol_key = fields.enrol_key or None
     course.enrol_cap = fields.enrol_cap
     course.enrol_opens_at = fields.enrol_opens_at
@@ -195,7 +199,9 @@ def add_lesson(
     body: str = "",
     url: str | None = None,
     file: StoredFile | None = None,
+    draft: bool = False,
 ) -> Lesson:
+    """A new lesson at the end of the module; a `draft` one exists only for those who teach the course."""
     last = session.scalar(select(func.max(Lesson.position)).where(Lesson.module_id == module.id))
     lesson = Lesson(
         module_id=module.id,
@@ -205,10 +211,60 @@ def add_lesson(
         url=url,
         file_id=file.id if file else None,
         position=(last or 0) + 1,
+        draft=draft,
     )
     session.add(lesson)
     session.flush()
     return lesson
+
+
+def add_video_lesson(
+    session: DbSession,
+    course: Course,
+    title: str,
+    file: StoredFile,
+    body: str = "",
+    draft: bool = True,
+    module: Module | str | None = None,
+) -> Lesson:
+    """A video lesson showing `file` (a video already in the store), at the end of `module`: a module of the course,
+    or the one with that title, or with None the one titled "Recordings" in the course's language; a module named
+    but missing is made at the end of the course. A draft until an editor publishes it, unless `draft` is False.
+    Invalid (BAD_TITLE, field "title") for an empty title; a longer one than a lesson keeps is shortened."""
+    title = " ".join(title.split())
+    if not title:
+        raise Invalid(ContentReason.BAD_TITLE, field="title", limit=TITLE_LENGTH)
+    if len(title) > TITLE_LENGTH:
+        title = title[: TITLE_LENGTH - 1].rstrip() + "\u2026"
+    if isinstance(module, Module):
+        if module.course_id != course.id:
+            raise NotFound(ContentReason.NO_MODULE)
+        target = module
+    else:
+        if module is None:
+            # The course's cadets read the module's title, whoever's request (or job) makes it.
+            with force_locale(course.language):
+                module = _("Recordings")
+        name = module.strip()[:TITLE_LENGTH]
+        if not name:
+            raise Invalid(ContentReason.BAD_TITLE, field="module", limit=TITLE_LENGTH)
+        found = session.scalar(
+            select(Module)
+            .where(Module.course_id == course.id, Module.title == name)
+            .order_by(Module.position, Module.id)
+            .limit(1)
+        )
+        target = found if found is not None else add_module(session, course, name)
+    return add_lesson(session, target, kind=LessonKind.VIDEO, title=title, body=body, file=file, draft=draft)
+
+
+def publish_lesson(session: DbSession, lesson: Lesson) -> bool:
+    """Make a draft lesson exist for the course's cadets; False if it was not a draft."""
+    if not lesson.draft:
+        return False
+    lesson.draft = False
+    session.flush()
+    return True
 
 
 def file_row(saved: Saved, name: str, uploader_id: int | None) -> StoredFile:
@@ -255,11 +311,13 @@ class LessonFields:
     title: str
     body: str
     url: str | None  # a LINK lesson's address
+    draft: bool = False  # only those who teach the course see it
 
 
 def update_lesson(session: DbSession, lesson: Lesson, fields: LessonFields, file: StoredFile | None) -> None:
     """Save an edited lesson. `file` replaces its file; a lesson that became a kind without a file loses it."""
     lesson.kind, lesson.title, lesson.body, lesson.url = fields.kind, fields.title, fields.body, fields.url
+    lesson.draft = fields.draft
     if file is not None:
         lesson.file_id = file.id
     elif fields.kind not in FILE_TYPES:

@@ -8,7 +8,6 @@ import zipfile
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -22,10 +21,9 @@ from werkzeug.datastructures import FileStorage
 from wtforms import SelectChoice
 
 from lectern.courses import access
-from lectern.courses.models import Course, JobStatus
+from lectern.courses.models import Course
 from lectern.courses.packages import jobs
 from lectern.courses.packages import service as package_service
-from lectern.courses.packages.format import Limits
 from lectern.courses.packages.forms import ImportForm
 from lectern.courses.packages.problems import Problem
 from lectern.courses.requested import editable_course, storage
@@ -33,6 +31,7 @@ from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import lazy_gettext as _l
 from lectern.i18n import render
+from lectern.platform.jobs import JobStatus
 from lectern.platform.roles import login_required, signed_in_user
 from lectern.texts import Text, from_data
 from lectern.urls import arg_id
@@ -119,17 +118,6 @@ def problem_text(problem: Problem) -> str:
     return ": ".join(part for part in (problem.file, problem.where, text) if part)
 
 
-def limits() -> Limits:
-    """Package limits from the configuration: one member at most as large as one upload."""
-    config = current_app.config
-    return Limits(
-        max_total_bytes=config["LECTERN_PACKAGE_MAX_BYTES"],
-        max_file_bytes=config["MAX_CONTENT_LENGTH"],
-        max_members=config["LECTERN_PACKAGE_MAX_MEMBERS"],
-        max_ratio=config["LECTERN_PACKAGE_MAX_RATIO"],
-    )
-
-
 @bp.route("/<id:course_id>/export")
 @login_required
 def export(course_id: int) -> ResponseReturnValue:
@@ -175,8 +163,7 @@ def import_package() -> ResponseReturnValue:
             upload.stream.seek(0)
             target = next((c for c in targets if c.id == form.target.data), None)
             job = jobs.create_job(db.session, user, name, target, upload.stream, storage())
-            db.session.commit()
-            jobs.start(current_app._get_current_object(), job.id, storage(), limits())  # type: ignore[attr-defined]
+            db.session.commit()  # and the import's job leaves for the worker
             url = url_for("packages.job", job_id=job.id)
             if request.accept_mimetypes.best == "application/json":
                 return {"redirect": url}

@@ -16,11 +16,15 @@ from lectern.platform.downloads import csv_download
 from lectern.platform.models import Academy, Cohort, Role, User
 from lectern.platform.roles import ROLE_LABELS, role_required, signed_in_user
 from lectern.platform.user_import import services as user_import
+from lectern.registry import Slot, registry
 from lectern.urls import arg_id, page_arg, page_count, search_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 ADMINS = (Role.GLOBAL_ADMIN, Role.ACADEMY_ADMIN)
+# Templates shown on an academy's page below its users (the lectures area: what its recordings take of its quota);
+# they see `academy`.
+ACADEMY_PANELS: Slot[str] = Slot("platform.academy_panels")
 PER_PAGE = 50
 
 
@@ -37,7 +41,8 @@ def dashboard() -> ResponseReturnValue:
 def academy(academy_id: int) -> ResponseReturnValue:
     item = services.get_academy_for(db.session, signed_in_user(), academy_id)
     counts = services.academy_user_counts(db.session, [item])[item.id]
-    return render_template("admin/academy.html", academy=item, counts=counts)
+    panels = registry().items(ACADEMY_PANELS)
+    return render_template("admin/academy.html", academy=item, counts=counts, panels=panels)
 
 
 @bp.route("/academies/new", methods=["GET", "POST"])

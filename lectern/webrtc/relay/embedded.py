@@ -59,6 +59,9 @@ class EmbeddedRelay:
             env=env,
             stdout=subprocess.PIPE,
             text=True,
+            # Its own session: a Ctrl-C in `make run`'s terminal reaches gunicorn, which stops it (`stop`); were it
+            # in the terminal's process group too, it would exit at once and the watcher would start it again.
+            start_new_session=True,
         )
         assert process.stdout is not None
         line = _read_line(process, START_TIMEOUT_S)
@@ -83,6 +86,8 @@ class EmbeddedRelay:
             try:
                 self._spawn()
                 self.restarts += 1
+                if self._stopping.is_set() and self.process is not None:  # stopped while it started: no orphan
+                    self.process.terminate()
             except (OSError, RuntimeError):
                 logger.exception("the relay process could not be started again")
                 time.sleep(5)

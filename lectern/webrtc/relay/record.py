@@ -51,6 +51,8 @@ MUXER_OPTIONS = {"cluster_time_limit": "1000", "flush_packets": "1"}
 TS_MOD = 1 << 32
 # Refine a track's start from Sender Reports only when it moves by more than this (seconds).
 START_EPSILON = 0.002
+# How often the writer thread writes what the relay handed it (seconds).
+WRITE_EVERY_S = 0.1
 
 
 def recording_dir(root: str, key: str) -> Path:
@@ -125,6 +127,7 @@ class Recorder:
     _numbers: int = 0
     _stopped_at: float | None = None
     _thread: threading.Thread | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
     packets: int = 0
     errors: int = 0
 
@@ -164,6 +167,7 @@ class Recorder:
             source.tap = None
         self._attached.clear()
         self._queue.put(("stop", time.monotonic()))
+        self._stop.set()
         if self._thread is not None:
             self._thread.join(wait)
         return self.figures()
@@ -189,28 +193,42 @@ class Recorder:
     # -- in the writer thread --
 
     def _run(self) -> None:
+        # Woken every WRITE_EVERY_S to write what came meanwhile, not at each packet: a thread woken per packet
+        # would take the interpreter lock from the relay's loop hundreds of times a second.
+        stop = self._stop
         while True:
-            item = self._queue.get()
-            try:
-                if item[0] == "rtp":
-                    self._rtp(*item[1:])
-                elif item[0] == "sr":
-                    self._sr(*item[1:])
-                elif item[0] == "open":
-                    self._open(*item[1:])
-                elif item[0] == "close":
-                    self._close(self._tracks.get(item[1]), item[2])
-                    self._write_manifest()
-                elif item[0] == "stop":
-                    for track in self._tracks.values():
-                        self._close(track, item[1])
-                    self._stopped_at = time.time()
-                    self._write_manifest()
+            stop.wait(WRITE_EVERY_S)
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if self._handle(item):
                     return
-            except Exception:  # one bad packet or a full disk must not end the recording of the others
-                self.errors += 1
-                if self.errors <= 10:
-                    logger.exception("recording %s: %s failed", self.directory, item[0])
+
+    def _handle(self, item: tuple[Any, ...]) -> bool:
+        """Write one item of the queue; True at the end of the recording."""
+        try:
+            if item[0] == "rtp":
+                self._rtp(*item[1:])
+            elif item[0] == "sr":
+                self._sr(*item[1:])
+            elif item[0] == "open":
+                self._open(*item[1:])
+            elif item[0] == "close":
+                self._close(self._tracks.get(item[1]), item[2])
+                self._write_manifest()
+            elif item[0] == "stop":
+                for track in self._tracks.values():
+                    self._close(track, item[1])
+                self._stopped_at = time.time()
+                self._write_manifest()
+                return True
+        except Exception:  # one bad packet or a full disk must not end the recording of the others
+            self.errors += 1
+            if self.errors <= 10:
+                logger.exception("recording %s: %s failed", self.directory, item[0])
+        return False
 
     def _open(self, number: int, kind: str, peer: str, clock_rate: int, arrived: float) -> None:
         path = self.directory / f"t{number}-{kind}.webm"

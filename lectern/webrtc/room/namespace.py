@@ -22,12 +22,14 @@ from lectern.platform.models import User, utcnow
 from lectern.platform.roles import signed_in_user
 from lectern.webrtc import removals, services
 from lectern.webrtc.models import ChatMessage, Lecture, LectureStatus
+from lectern.webrtc.recordings import services as recordings
 from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.provider import ice_servers, relay
 from lectern.webrtc.room import access_watch, relays, signalling, stays
 from lectern.webrtc.room.access_watch import rooms
 from lectern.webrtc.room.events import Final, Refused, db_scope, handles, hosts_of, relay_id, room_of
 from lectern.webrtc.room.receiving import ReceiveEvents
+from lectern.webrtc.room.recording import RecordingEvents, recording_state
 from lectern.webrtc.room.slides import SlidesEvents
 from lectern.webrtc.room.state import Seat
 from lectern.webrtc.services import Part
@@ -69,7 +71,7 @@ def chat_entry(message: ChatMessage) -> dict[str, Any]:
     }
 
 
-class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
+class LectureNamespace(ReceiveEvents, SlidesEvents, RecordingEvents, Namespace):
     """`/lecture`: one Socket.IO room per lecture; see signalling.py for the protocol."""
 
     # -- connection --
@@ -185,6 +187,10 @@ class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
     def _set_floor(self, lecture: Lecture, user_id: int | None) -> None:
         old = lecture.floor_user_id
         lecture.floor_user_id = user_id
+        if user_id != old:
+            holder = db.session.get(User, user_id) if user_id is not None else None
+            title = _("%(name)s has the floor", name=holder.full_name) if holder else _("The floor is taken back")
+            recordings.mark(db.session, lecture, title, utcnow())
         db.session.commit()
         if old is not None and old != user_id:
             self._drop_floor_publishers(lecture.id, old)
@@ -242,6 +248,7 @@ class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
             "moderator": moderator,
             "removed": _removed_list(lecture) if moderator else [],
             "slides": self._slides_now(lecture),
+            "recording": recording_state(recordings.active(db.session, lecture)),
         }
 
     # -- the host's controls --
@@ -252,6 +259,8 @@ class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
         services.start(db.session, lecture, utcnow())
         db.session.commit()
         emit("live", {"started_at": _iso(lecture.started_at)}, to=room_of(lecture.id))
+        if lecture.course.record_lectures:
+            self._start_recording(lecture, None)
 
     @handles("start")
     def on_start(self, msg: signalling.Empty) -> dict[str, Any]:
@@ -267,6 +276,7 @@ class LectureNamespace(ReceiveEvents, SlidesEvents, Namespace):
         now = utcnow()
         if lecture.status is LectureStatus.SCHEDULED:
             services.start(db.session, lecture, now)
+        self._stop_recording(lecture)
         services.end(db.session, lecture, now)
         db.session.commit()
         emit("ended", {}, to=room_of(lecture.id))

@@ -36,6 +36,7 @@ browser then leaves the room):
                                                  turn to a page (from 1), or show none -> {"ok", "slides"}
     pointer   {"x": number, "y": number} | {}   host: a dot on the slide (fractions of its width and height from
                                                  its top left corner), or none
+    record    {"on": bool}                      host: start or stop recording the lecture -> {"ok", "recording"}
 
 Server -> clients in the lecture's room:
 
@@ -55,6 +56,8 @@ Server -> clients in the lecture's room:
     slides       {"id", "name", "page", "pages", "image": {"large", "small"}, "next": {...}|null} | null
                                   the slides shown now (null: none); the join ack's "slides" too
     pointer      {"x", "y"} | {}  the host's pointer on the slide
+    recording    {"on": bool, "since": str|null}  whether the lecture is being recorded (the join ack's
+                                  "recording" too): everyone in the room sees it
     error        {"event", "message"}
 """
 
@@ -142,6 +145,11 @@ class Slides:
 class Pointer:
     x: float | None
     y: float | None
+
+
+@dataclass(frozen=True)
+class Record:
+    on: bool
 
 
 @dataclass(frozen=True)
@@ -273,6 +281,11 @@ def parse(event: str, payload: Any) -> Any:
         if x is None or y is None:
             raise SignallingError("'x' and 'y' must both be numbers")
         return Pointer(x, y)
+    if event == "record":
+        p = _dict(payload, {"on"})
+        if not isinstance(p.get("on"), bool):
+            raise SignallingError("'on' must be true or false")
+        return Record(p["on"])
     if event in ("start", "end"):
         _dict(payload, set())
         return Empty()

@@ -10,7 +10,10 @@ from flask_socketio import emit
 
 from lectern.courses.requested import storage
 from lectern.extensions import db
+from lectern.i18n import gettext as _
+from lectern.platform.models import utcnow
 from lectern.webrtc.models import Lecture
+from lectern.webrtc.recordings import services as recordings
 from lectern.webrtc.room import signalling
 from lectern.webrtc.room.events import handles, room_of
 from lectern.webrtc.room.state import Seat
@@ -38,8 +41,13 @@ class SlidesEvents:
             service.show(db.session, storage(), lecture, msg.deck, views.limits())
         elif msg.page is not None:
             service.turn(db.session, storage(), lecture, msg.page, views.limits())
-        db.session.commit()
         now = views.state(lecture)
+        if now is not None:
+            title = _("%(deck)s: slide %(page)d of %(pages)d", deck=now["name"], page=now["page"], pages=now["pages"])
+            chapter = recordings.mark(db.session, lecture, title, utcnow())
+            if chapter is not None:
+                chapter.slide_file_id, chapter.slide_page = lecture.slides_file_id, lecture.slides_page
+        db.session.commit()
         emit("slides", now, to=room_of(lecture.id))
         if now is None:
             emit("pointer", {}, to=room_of(lecture.id))

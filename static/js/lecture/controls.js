@@ -31,6 +31,7 @@ export function updateControls() {
   if (isHost) {
     show("start-button", !state.pubs.main && !state.over);
     show("end-button", state.live && !state.over); // nothing to end before the start, nor after the end
+    show("record-button", state.live && !state.over); // a lecture is recorded only while it is live
     label("start-button", state.live ? t("resume") : t("start"));
     show("screen-button", media);
     label("screen-button", state.sharing ? t("showCamera") : t("share"), state.sharing);

@@ -12,6 +12,7 @@ import { loadChoice, onChoice } from "./receive.js";
 import { byId, hasRoom, maybeById, mediaById } from "./room.js";
 import { call, connect, reconnectNow, whenJoined } from "./signalling.js";
 import { listen } from "./session.js";
+import { followRecording, toggleRecording } from "./recording.js";
 import { followSlides } from "./slides.js";
 import { state } from "./state.js";
 import { fail } from "./status.js";
@@ -44,10 +45,12 @@ function start(io) {
   const socket = connect(io);
   listen(socket);
   followSlides(socket);
+  followRecording(socket);
   setInterval(measure, 3000);
 
   on("start-button", startLecture);
   on("end-button", endLecture);
+  on("record-button", toggleRecording);
   on("mic-button", () => setMic(!state.micOn));
   on("camera-button", () => setCam(!state.camOn));
   on("screen-button", () => (state.sharing ? showCamera() : shareScreen()));

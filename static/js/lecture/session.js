@@ -6,6 +6,7 @@ import { setMic } from "./media.js";
 import { renderParticipants, renderRemoved } from "./participants.js";
 import { publish, stopEverything, subscribe } from "./peers.js";
 import { sendChoice } from "./receive.js";
+import { showRecording } from "./recording.js";
 import { showSlides } from "./slides.js";
 import { byId, isHost, lectureId, t } from "./room.js";
 import { call, disconnect, markJoined, markLeft } from "./signalling.js";
@@ -26,6 +27,7 @@ import { fail, notice, setConnection, setStatus } from "./status.js";
  * @property {import("./state.js").Person[]} participants
  * @property {import("./state.js").ChatMessage[]} chat
  * @property {import("./slides.js").Slides | null} [slides]  the page shown now
+ * @property {import("./recording.js").RecordingState} [recording]  whether the lecture is recorded now
  */
 
 /**
@@ -61,6 +63,7 @@ function join() {
     byId("chat-log").textContent = "";
     ack.chat.forEach(addChat);
     showSlides(ack.slides || null);
+    showRecording(ack.recording);
     const work = [];
     // After a reconnect the relay forgot this socket's peers: subscribe (and publish) afresh, the main slot with
     // the participant's receive choice (told first: the server applies it to the new subscription).

@@ -20,6 +20,7 @@ import { t } from "./room.js";
  * @property {() => void} muted
  * @property {(slides: import("./slides.js").Slides | null) => void} slides
  * @property {(where: import("./slides.js").Pointer) => void} pointer
+ * @property {(now: import("./recording.js").RecordingState) => void} recording
  * @property {(message: {event?: string, message?: string} | null) => void} error
  * @property {(message: {direction: string, slot: string}) => void} relay-lost  a connection's relay is gone
  */

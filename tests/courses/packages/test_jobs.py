@@ -1,119 +1,192 @@
-"""Import jobs left unfinished by a process that stopped: the next start marks them failed, and says so."""
+"""Course imports as background jobs: a worker that stops mid-import has its import resumed, or failed as
+interrupted with a page that says so; an error is retried once, then the import fails as internal."""
 
 from __future__ import annotations
 
-import logging
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from lectern.courses.content.storage import Storage
-from lectern.courses.models import ImportJob, JobStatus
+from lectern.courses.models import Course, ImportJob, JobStatus
 from lectern.courses.packages import jobs
 from lectern.courses.packages.problems import Problem
 from lectern.extensions import db
-from lectern.platform.models import Role
+from lectern.platform.jobs import Job, jobs_of
+from lectern.platform.jobs import Problem as JobProblem
+from lectern.platform.jobs.worker import ThreadedWorker
+from lectern.platform.models import Role, User
 from tests.conftest import Client
-
-HOST = socket.gethostname()
+from tests.courses.packages.test_views import build_course, export, upload
+from tests.platform.jobs.tasks import HOST, wait_until
 
 
 @pytest.fixture
 def stopped_pid() -> int:
-    """The id of a process that has ended: the web process a restart replaced."""
+    """The id of a process that has ended: the worker that a restart replaced."""
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
 
 
 @pytest.fixture
-def live_pid() -> Iterator[int]:
-    """The id of another process that is still running: a second web instance on this host."""
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-    try:
-        yield process.pid
-    finally:
-        process.kill()
-        process.wait()
+def teacher(make: Any) -> User:
+    return make.user(Role.INSTRUCTOR)  # type: ignore[no-any-return]
 
 
-def test_jobs_of_a_stopped_process_fail_when_the_app_starts(
-    app: Flask, app_factory: Any, make: Any, stopped_pid: int, live_pid: int
-) -> None:
-    teacher = make.user(Role.INSTRUCTOR)
+def signed_in(app: Flask, user: User) -> Client:
+    app.test_client_class = Client
+    client: Client = app.test_client()  # type: ignore[assignment]
+    client.login(user.username)
+    return client
 
-    def job(status: JobStatus, runner: str | None) -> int:
-        row = ImportJob(
-            user_id=teacher.id, academy_id=teacher.academy_id, filename="course.zip", status=status, runner=runner
+
+def start_import(app: Flask, client: Client, course_id: int) -> tuple[int, str]:
+    """Upload the course's package; the import's id and its page."""
+    response = upload(client, export(client, course_id), headers={"Accept": "application/json"})
+    url: str = response.get_json()["redirect"]
+    return int(url.rsplit("/", 1)[1]), url
+
+
+def state(app: Flask, import_id: int) -> tuple[ImportJob, Job]:
+    with app.app_context():
+        item = db.session.get(ImportJob, import_id)
+        assert item is not None and item.job_id is not None
+        job = db.session.get(Job, item.job_id)
+        assert job is not None
+        db.session.expunge_all()
+        return item, job
+
+
+def cut_short(app: Flask, import_id: int, runner: str, attempts: int) -> list[Path]:
+    """What a worker killed mid-import leaves: its job running under its name (its message taken off the queue),
+    the import half way, a work folder of unpacked files. Returns the import's files."""
+    _item, job = state(app, import_id)
+    with app.app_context():
+        db.session.execute(
+            update(Job).where(Job.id == job.id).values(status=JobStatus.RUNNING, runner=runner, attempts=attempts)
         )
-        return make.save(row).id  # type: ignore[no-any-return]
+        db.session.execute(update(ImportJob).where(ImportJob.id == import_id).values(status="running", progress=40))
+        db.session.commit()
+    jobs_of(app).huey.flush()
+    storage = Storage(app.config["LECTERN_STORAGE"])
+    workdir = storage.root / "tmp" / f"import-{import_id}-x1y2" / "media-00001"
+    workdir.parent.mkdir(parents=True)
+    workdir.write_bytes(b"half")
+    return [jobs.upload_path(storage, import_id), workdir]
 
-    running = job(JobStatus.RUNNING, f"{HOST}:{stopped_pid}")
-    queued = job(JobStatus.QUEUED, f"{HOST}:{stopped_pid}")
-    older = job(JobStatus.RUNNING, None)  # started by a Lectern from before runners were recorded
-    same_id = job(JobStatus.RUNNING, jobs.runner_name())  # a restarted container gives its process the same id
-    alive = job(JobStatus.RUNNING, f"{HOST}:{live_pid}")
-    elsewhere = job(JobStatus.RUNNING, "another-host.example.org:4242")
-    done = job(JobStatus.DONE, f"{HOST}:{stopped_pid}")
-    storage = Path(app.config["LECTERN_STORAGE"])
-    left = [storage / "imports" / f"job-{running}.zip", storage / "tmp" / f"import-{running}-x1y2" / "media-00001"]
-    for path in left:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"PK")
 
-    restarted = app_factory(LECTERN_STORAGE=str(storage))
+def courses(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Course)) or 0
 
-    with restarted.app_context():
-        rows = {row.id: row for row in db.session.scalars(select(ImportJob))}
-    failed = {running, queued, older, same_id}
-    assert {i for i, row in rows.items() if row.status is JobStatus.FAILED} == failed
-    assert rows[alive].status is JobStatus.RUNNING and rows[elsewhere].status is JobStatus.RUNNING
-    assert rows[done].status is JobStatus.DONE
-    for job_id in failed:
-        assert rows[job_id].progress == 100
-        assert [Problem.from_json(p).code for p in rows[job_id].problems] == ["interrupted"]
-    assert not any(path.exists() for path in left)
 
-    restarted.test_client_class = Client
-    client = restarted.test_client()
-    client.login(teacher.username)
-    page = client.get(f"/courses/import/{running}").get_data(as_text=True)
+def test_an_import_whose_worker_stopped_is_resumed_and_finishes(
+    app_factory: Any, teacher: User, stopped_pid: int
+) -> None:
+    app = app_factory()
+    client = signed_in(app, teacher)
+    import_id, url = start_import(app, client, build_course(app, teacher))
+    files = cut_short(app, import_id, f"{HOST}:{stopped_pid}", attempts=1)
+    assert all(path.exists() for path in files)
+
+    recovered = jobs_of(app).sweep()  # the next worker, as it starts
+    _item, job = state(app, import_id)
+    assert recovered.resumed == [job.id]
+    with ThreadedWorker(app, max_delay=0.05):
+        wait_until(lambda: not state(app, import_id)[1].unfinished, what="the resumed import")
+
+    item, job = state(app, import_id)
+    assert (item.status, item.progress, job.status, job.attempts) == (JobStatus.DONE, 100, JobStatus.DONE, 2)
+    assert job.result == item.course_id and courses(app) == 2
+    assert not any(path.exists() for path in files)
+    assert "The course has been imported." in client.get(url).get_data(as_text=True)
+
+
+def test_an_import_interrupted_on_its_last_attempt_fails_and_says_so(
+    app_factory: Any, teacher: User, stopped_pid: int
+) -> None:
+    app = app_factory()
+    client = signed_in(app, teacher)
+    import_id, url = start_import(app, client, build_course(app, teacher))
+    files = cut_short(app, import_id, f"{HOST}:{stopped_pid}", attempts=2)
+
+    assert jobs_of(app).sweep().failed == [state(app, import_id)[1].id]
+
+    item, job = state(app, import_id)
+    assert (item.status, item.progress, job.status, job.problem) == (
+        JobStatus.FAILED,
+        100,
+        JobStatus.FAILED,
+        JobProblem.INTERRUPTED,
+    )
+    assert [Problem.from_json(p).code for p in item.problems] == ["interrupted"]
+    assert not any(path.exists() for path in files)
+    page = client.get(url).get_data(as_text=True)
     assert "The package was not imported" in page
     assert "the server was restarted while it imported the package" in page
-    state = client.get(f"/courses/import/{queued}.json").get_json()
-    assert state["status"] == "failed" and "restarted" in state["problems"][0]
+    polled = client.get(url + ".json").get_json()
+    assert polled["status"] == "failed" and "restarted" in polled["problems"][0]
 
 
-def test_a_job_running_in_this_process_is_left_to_it(app: Flask, make: Any) -> None:
-    teacher = make.user(Role.INSTRUCTOR)
-    row = make.save(
-        ImportJob(
-            user_id=teacher.id,
-            academy_id=teacher.academy_id,
-            filename="course.zip",
-            status=JobStatus.RUNNING,
-            runner=jobs.runner_name(),
-        )
-    )
-    storage = Storage(app.config["LECTERN_STORAGE"])
-    with app.app_context():
-        assert jobs.fail_interrupted(db.session, storage, here={row.id}) == []
-        assert jobs.fail_interrupted(db.session, storage, here=set()) == [row.id]
-        db.session.commit()
-        assert db.session.get(ImportJob, row.id).status is JobStatus.FAILED  # type: ignore[union-attr]
-
-
-def test_an_app_starts_quietly_on_a_database_not_created_yet(
-    app_factory: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_an_import_finished_before_its_worker_stopped_is_not_imported_twice(
+    app_factory: Any, teacher: User, stopped_pid: int
 ) -> None:
-    """`flask db upgrade` starts the application before the tables exist."""
-    with caplog.at_level(logging.WARNING, logger=jobs.__name__):
-        app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'empty.db'}", SQLALCHEMY_ENGINE_OPTIONS={})
-    assert caplog.records == []
+    """Killed after the import's commit, before its job was marked done: the resumed run finds it done."""
+    app = app_factory(LECTERN_JOBS_IMMEDIATE=True)
+    client = signed_in(app, teacher)
+    import_id, _url = start_import(app, client, build_course(app, teacher))
+    item, job = state(app, import_id)
+    assert item.status is JobStatus.DONE and courses(app) == 2
+    with app.app_context():
+        db.session.execute(update(Job).where(Job.id == job.id).values(status="running", runner=f"{HOST}:{stopped_pid}"))
+        db.session.commit()
+
+    assert jobs_of(app).sweep().resumed == [job.id]  # and runs it, inline
+
+    item, job = state(app, import_id)
+    assert (job.status, job.attempts, job.result) == (JobStatus.DONE, 2, item.course_id)
+    assert courses(app) == 2
+
+
+@pytest.mark.parametrize("mended", [True, False], ids=["mended", "failing"])
+def test_an_error_is_retried_once_then_the_import_fails_as_internal(
+    app_factory: Any, teacher: User, monkeypatch: pytest.MonkeyPatch, mended: bool
+) -> None:
+    app = app_factory(LECTERN_JOBS_IMMEDIATE=True)
+    client = signed_in(app, teacher)
+    course_id = build_course(app, teacher)
+    real = jobs.import_package
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(jobs, "import_package", broken)
+    import_id, url = start_import(app, client, course_id)  # the first attempt runs in the commit, and fails
+
+    item, job = state(app, import_id)
+    assert (item.status, item.progress) == (JobStatus.QUEUED, 0)  # a retry will come (10 s later, from a worker)
+    assert (job.status, job.attempts, job.problem) == (JobStatus.QUEUED, 1, JobProblem.ERROR)
+    assert job.error == "RuntimeError: the disk is full"
+    upload_file = jobs.upload_path(Storage(app.config["LECTERN_STORAGE"]), import_id)
+    assert upload_file.exists()  # kept for the retry
+
+    if mended:
+        monkeypatch.setattr(jobs, "import_package", real)
+    jobs_of(app).send(job.id, job.kind)  # the retry, as Huey's scheduler sends it
+
+    item, job = state(app, import_id)
+    assert job.attempts == 2 and not upload_file.exists()
+    page = client.get(url).get_data(as_text=True)
+    if mended:
+        assert (item.status, job.status) == (JobStatus.DONE, JobStatus.DONE)
+        assert "The course has been imported." in page
+    else:
+        assert (item.status, job.status, job.problem) == (JobStatus.FAILED, JobStatus.FAILED, JobProblem.ERROR)
+        assert [Problem.from_json(p).code for p in item.problems] == ["internal"]
+        assert "the import failed on the server" in page

@@ -32,13 +32,14 @@ from lectern.courses.models import (
     StoredFile,
     Visibility,
 )
-from lectern.courses.packages import jobs
 from lectern.courses.packages import quizzes as package_quizzes
 from lectern.courses.packages import views as package_views
 from lectern.courses.packages.format import read_package, write_package
 from lectern.courses.packages.problems import MESSAGES, Problem
 from lectern.courses.quizzes.models import Attempt, BankQuestion, QuestionCategory, Quiz, QuizSlot, ReviewWhen
 from lectern.extensions import db
+from lectern.platform.jobs import Job, JobStatus
+from lectern.platform.jobs.worker import ThreadedWorker
 from lectern.platform.models import Role, User, utcnow
 from tests.factories import SAMPLE_GIFT, Factory
 
@@ -50,7 +51,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" * 20
 @pytest.fixture
 def app(app_factory: Any) -> Flask:
     """The application with the packages blueprint (registered here until create_app does) and small limits."""
-    app = app_factory(LECTERN_IMPORT_SYNC=True, LECTERN_PACKAGE_MAX_BYTES=4 * MB, LECTERN_PACKAGE_MAX_MEMBERS=50)
+    app = app_factory(LECTERN_JOBS_IMMEDIATE=True, LECTERN_PACKAGE_MAX_BYTES=4 * MB, LECTERN_PACKAGE_MAX_MEMBERS=50)
     if "packages" not in app.blueprints:
         app.register_blueprint(package_views.bp)
     return app  # type: ignore[no-any-return]
@@ -136,12 +137,12 @@ def snapshot(app: Flask, course_id: int) -> dict[str, Any]:
 
 
 def counts(app: Flask) -> dict[str, int]:
-    """Rows in every table but the import jobs' own (a failed job is recorded: that is the point of it)."""
+    """Rows in every table but the imports' and jobs' own (a failed job is recorded: that is the point of it)."""
     with app.app_context():
         return {
             table.name: db.session.scalar(select(func.count()).select_from(table)) or 0
             for table in db.metadata.sorted_tables
-            if table.name != ImportJob.__tablename__
+            if table.name not in (ImportJob.__tablename__, Job.__tablename__)
         }
 
 
@@ -421,26 +422,34 @@ def test_new_version_with_attempts_keeps_them_and_versions_changed_questions(cli
     assert got["quizzes"][2][0]["title"] == "Added" and got["quizzes"][2][1] == [(0, 1.0, ("Top/Customs", "New one"))]
 
 
-def test_the_import_runs_in_a_background_thread_and_the_page_follows_it(client, app, people):
-    app.config["LECTERN_IMPORT_SYNC"] = False
+def test_the_import_runs_in_the_job_worker_and_the_page_follows_it(client, app, people):
+    """A real worker (Huey's consumer, in threads) on the SQLite queue in the instance folder."""
+    app.config["LECTERN_JOBS_IMMEDIATE"] = False
     course_id = build_course(app, people["teacher"])
     client.login(people["teacher"].username)
     response = upload(client, export(client, course_id), headers={"Accept": "application/json"})
     job_url = response.get_json()["redirect"]
     page = client.get(job_url).get_data(as_text=True)
-    assert "js/import.js" in page or "The course has been imported." in page
+    assert "js/import.js" in page  # nothing runs it yet: queued
+    assert client.get(job_url + ".json").get_json() == {"status": "queued", "progress": 0, "problems": []}
     deadline, seen = time.monotonic() + 30, []
-    while time.monotonic() < deadline:
-        state = client.get(job_url + ".json").get_json()
-        seen.append(state["progress"])
-        if state["status"] in ("done", "failed"):
-            break
-        time.sleep(0.02)
-    jobs.wait_for_imports(30)
+    with ThreadedWorker(app, max_delay=0.05):
+        while time.monotonic() < deadline:
+            state = client.get(job_url + ".json").get_json()
+            seen.append(state["progress"])
+            if state["status"] in ("done", "failed"):
+                break
+            time.sleep(0.02)
     assert state["status"] == "done", state
     assert seen == sorted(seen) and seen[-1] == 100
     new_id = int(state["redirect"].rsplit("/", 1)[1])
     assert snapshot(app, new_id) == snapshot(app, course_id)
+    with app.app_context():
+        item = db.session.scalars(select(ImportJob)).one()
+        job = db.session.get(Job, item.job_id)
+        assert job is not None and (job.status, job.attempts, job.result) == (JobStatus.DONE, 1, new_id)
+        assert job.user_id == people["teacher"].id and job.academy_id == people["teacher"].academy_id
+    assert not (Storage(app.config["LECTERN_STORAGE"]).root / "imports" / f"job-{item.id}.zip").exists()
 
 
 def test_a_running_job_page_polls_with_its_own_script(client, app, people, make):
