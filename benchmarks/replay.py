@@ -112,7 +112,9 @@ def main() -> None:
                     flush=True,
                 )
         assert outputs is not None
-        head = f"\n{'output':<13}{'size':>9}{'seconds':>9}{'kbps':>7}{'video kbps':>12}{'audio kbps':>12}{'picture':>10}"
+        head = (
+            f"\n{'output':<13}{'size':>9}{'seconds':>9}{'kbps':>7}{'video kbps':>12}{'audio kbps':>12}{'picture':>10}"
+        )
         print(head)
         print("-" * (len(head) - 1))
         for output in (outputs.replay, outputs.low, outputs.audio):

@@ -65,19 +65,19 @@ def command(plan: Plan, replay: Path, low: Path, audio: Path, settings: Settings
     args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y"]
     args += ["-progress", "pipe:1", "-stats_period", "0.5"]
     for placed in plan.video:
-        args += ["-reinit_filter", "0", "-itsoffset", _seconds(placed.start), "-i", str(placed.path)]
+        args += ["-reinit_filter", "0", "-itsoffset", _seconds(placed.start), "-i", _file(placed.path)]
     for placed in plan.audio:
-        args += ["-itsoffset", _seconds(placed.start), "-i", str(placed.path)]
+        args += ["-itsoffset", _seconds(placed.start), "-i", _file(placed.path)]
     args += ["-filter_complex", video_graph(plan, s), "-filter_complex", audio_graph(plan, len(plan.video))]
     keyframes = ["-g", str(round(s.fps * s.keyframe_seconds)),
                  "-force_key_frames", f"expr:gte(t,n_forced*{s.keyframe_seconds:g})"]  # fmt: skip
     vp8 = ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", str(s.cpu_used), "-threads", str(s.threads)]
     webm = ["-f", "webm", "-cues_to_front", "1"]  # the index first: a browser seeks without reading the end
     args += ["-map", "[replay_v]", "-map", "[replay_a]", *vp8, "-b:v", f"{s.video_kbps}k", *keyframes,
-             "-c:a", "libopus", "-b:a", f"{s.audio_kbps}k", "-ac", "2", *webm, str(replay)]  # fmt: skip
+             "-c:a", "libopus", "-b:a", f"{s.audio_kbps}k", "-ac", "2", *webm, _file(replay)]  # fmt: skip
     args += ["-map", "[low_v]", "-map", "[low_a]", *vp8, "-b:v", f"{s.low_video_kbps}k", *keyframes,
-             "-c:a", "libopus", "-b:a", f"{s.low_audio_kbps}k", "-ac", "1", *webm, str(low)]  # fmt: skip
-    args += ["-map", "[audio_a]", "-c:a", "libopus", "-b:a", f"{s.audio_only_kbps}k", "-ac", "1", *webm, str(audio)]
+             "-c:a", "libopus", "-b:a", f"{s.low_audio_kbps}k", "-ac", "1", *webm, _file(low)]  # fmt: skip
+    args += ["-map", "[audio_a]", "-c:a", "libopus", "-b:a", f"{s.audio_only_kbps}k", "-ac", "1", *webm, _file(audio)]
     return args
 
 
@@ -141,7 +141,11 @@ def audio_graph(plan: Plan, first_input: int) -> str:
     else:
         inputs = "".join(f"[a{n}]" for n in range(len(plan.audio)))
         chains.append(f"{inputs}amix=inputs={len(plan.audio)}:duration=longest:normalize=0[mix]")
-    chains.append(f"[mix]apad=whole_dur={length},atrim=end={length},asplit=3[replay_a][low_s][audio_s]")
+    # Opus takes 20 ms frames: ffmpeg 5.1 tells the graph so only when an input starts it, and a graph of silence
+    # alone (no audio track) has none, so the frames are cut to size here.
+    chains.append(
+        f"[mix]apad=whole_dur={length},atrim=end={length},asetnsamples=n=960:p=0,asplit=3[replay_a][low_s][audio_s]"
+    )
     # The mono versions average the two channels: a plain downmix (-ac 1) adds them at -3 dB each, 3 dB louder
     # than the replay, and WebRTC's Opus is mostly one voice in both channels.
     for name in ("low", "audio"):
@@ -177,6 +181,11 @@ def run(args: list[str], duration: float, progress: Callable[[float], None] | No
             errors.seek(0)
             said = errors.read().strip().splitlines()
             raise ReplayError(name("\n".join(said[-8:]) or f"ffmpeg exited with {code}"))
+
+
+def _file(path: Path) -> str:
+    """A path as ffmpeg must take it: a file, whatever its name (a colon in it would otherwise name a protocol)."""
+    return f"file:{path}"
 
 
 def _seconds(value: float) -> str:

@@ -92,15 +92,21 @@ def compose(
     left behind."""
     directory, out_dir = Path(directory), Path(out_dir)
     timeline = plan(read_manifest(directory), directory)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ReplayError(f"{out_dir}: cannot write the replay there ({error})") from None
     final = {version: out_dir / name for version, name in FILES.items()}
     partial = {version: out_dir / f".{name}.part" for version, name in FILES.items()}
     try:
         args = ffmpeg.command(timeline, partial["main"], partial["low"], partial["audio"], settings)
         ffmpeg.run(args, timeline.duration, progress, lambda said: _blame(timeline, said))
         measured = {version: measure(path) for version, path in partial.items()}
-        for version, path in partial.items():
-            os.replace(path, final[version])
+        try:
+            for version, path in partial.items():
+                os.replace(path, final[version])
+        except OSError as error:
+            raise ReplayError(f"{out_dir}: cannot write the replay there ({error})") from None
     finally:
         for path in partial.values():
             with contextlib.suppress(FileNotFoundError):

@@ -1,4 +1,5 @@
-"""compose() when something is wrong: one exception type, a message naming the file, nothing half-written."""
+"""compose() on short recordings: sound or picture alone, and when something is wrong (one exception type, a message
+naming the file, nothing half-written)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from lectern.webrtc.recordings.replay import FILES, ReplayError, Settings, compose
 from tests.webrtc.recordings import synthetic
+from tests.webrtc.recordings.media import loudness, rms_between
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +30,25 @@ def copy(recording: Path, tmp_path: Path) -> Path:
 
 def test_a_recording_with_sound_alone_gets_a_black_picture(short: Path, tmp_path: Path) -> None:
     outputs = compose(short, tmp_path)
+    assert [o.path for o in (outputs.replay, outputs.low, outputs.audio)] == [tmp_path / n for n in FILES.values()]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES.values())
     assert outputs.duration == pytest.approx(1.0)
     assert (outputs.replay.width, outputs.low.width) == (1280, 640)
     assert outputs.audio.duration == pytest.approx(1.0, abs=0.1)
+
+
+def test_a_recording_with_a_picture_alone_gets_silence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Relative folders, and a name ffmpeg would read as a protocol ("data:") were it not told it is a file.
+    monkeypatch.chdir(tmp_path)
+    Path("recording").mkdir()
+    synthetic.write_video(Path("recording/data:t1-video.webm"), 1.0)
+    synthetic.write_manifest(
+        Path("recording"), [{"file": "data:t1-video.webm", "kind": "video", "start": 0.0, "end": 1.0}]
+    )
+    outputs = compose("recording", "out")
+    assert outputs.audio.duration == pytest.approx(1.0, abs=0.1)
+    assert rms_between(loudness(outputs.audio.path), 0.0, 1.0) == 0.0
+    assert outputs.replay.video_bitrate and outputs.replay.width == 1280
 
 
 def test_a_missing_track_names_the_file_and_writes_nothing(short: Path, tmp_path: Path) -> None:
