@@ -8,15 +8,15 @@ export FLASK_APP := wsgi.py
 PO_FILES := $(wildcard lectern/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install install-test migrate demo-data messages browser-deps turn-deps js-deps lint-js lock clean
+.PHONY: run test install install-test migrate demo-data messages browser-deps turn-deps media-deps js-deps lint-js lock clean
 
 # gunicorn (deploy/gunicorn.conf.py) starts a relay process and a job worker beside the web app, and stops them with
 # it on Ctrl-C.
-run: install migrate
+run: install migrate media-deps
 	$(BIN)/flask lectern demo-data --if-empty
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
-test: install-test browser-deps turn-deps js-deps
+test: install-test browser-deps turn-deps media-deps js-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -60,6 +60,14 @@ browser-deps:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core; }
+
+# The replays of recorded lectures are made by Debian's ffmpeg (5.1 or later: lectern/webrtc/recordings/ffmpeg.py),
+# run by the job worker that `make run` starts.
+media-deps:
+	@command -v ffmpeg >/dev/null 2>&1 || { \
+	  echo "Installing Debian's ffmpeg for the replays of recorded lectures"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq ffmpeg; }
 
 # The TURN tests start Debian's coturn on loopback (tests/webrtc/coturn.py). The package enables a system service
 # that would serve anyone on port 3478 with Debian's default configuration: on a machine with systemd, stop it.

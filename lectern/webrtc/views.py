@@ -124,7 +124,7 @@ def details(lecture_id: int) -> ResponseReturnValue:
         part=part,
         ends_at=services.ends_at(lecture),
         editing=course_access.can_edit(db.session, user, lecture.course),
-        recordings=recordings.of_lecture(db.session, lecture),
+        recordings=recordings.of_lecture(db.session, lecture, part),
         recording_now=recordings.active(db.session, lecture),
         follows_course=course_access.can_follow(db.session, user, lecture.course),
     )

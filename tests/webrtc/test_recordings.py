@@ -194,7 +194,7 @@ def test_floor_and_slide_changes_while_recording_become_chapters_and_the_replay_
     # The replay shows each chapter's slide to whoever may watch it, whatever the room shows now.
     ask(host, "slides", {"stop": True})
     inbox(cadet)
-    viewer, stranger = _as(app, people["guest"]), _as(app, people["stranger"])
+    viewer, stranger = _as(app, people["host"]), _as(app, people["stranger"])  # its draft: the hosts see it
     timeline = viewer.get(f"/recordings/{recording_id}/timeline").get_json()
     urls = [c["slide"]["small"] for c in timeline["chapters"] if c["slide"]]
     assert len(urls) == 3
@@ -234,6 +234,24 @@ def test_only_those_who_could_attend_watch_a_recording(
         # Who could attend but does not follow the course (an invited course's cadet, a hall) is asked to enrol, as
         # for any lesson of it (they watch on the replay page); for anyone else the lesson does not exist.
         assert _get(http, url).status_code == (200 if lesson else 403 if watches else 404), url
+
+
+def test_a_draft_replay_is_for_the_lectures_hosts_until_it_is_published(app: Flask, world: Any) -> None:
+    lecture, people = world
+    recording, made = _ready_recording(app, lecture)
+    with app.app_context():
+        db.session.get(Lesson, made.lesson_id).draft = True  # type: ignore[union-attr]
+        db.session.commit()
+    urls = [f"/recordings/{recording.id}/main", f"/recordings/{recording.id}/timeline", f"/recordings/{recording.id}"]
+    for who, status in (("host", 200), ("cadet", 404), ("guest", 404), ("hall", 404)):
+        http = _as(app, people[who])
+        for url in urls:
+            assert _get(http, url).status_code == status, (who, url)
+        listed = f"/recordings/{recording.id}" in http.get(f"/lectures/{lecture.id}").get_data(as_text=True)
+        assert listed is (status == 200), who
+    host = _as(app, people["host"])
+    host.submit(f"/courses/{lecture.course_id}/lessons/{made.lesson_id}/publish", {})
+    assert _get(_as(app, people["guest"]), urls[0]).status_code == 200
 
 
 def test_a_range_request_seeks_into_a_replay(app: Flask, world: Any) -> None:

@@ -1,4 +1,5 @@
-"""Recorded lectures (issue 15): the recordings' services, and their replays.
+"""Recorded lectures: who records and who watches (`services`), the replay's job (`replay_job`), its pages (`views`),
+and the replay itself (`replay`, with `manifest`, `timeline` and `ffmpeg`).
 
 The relay records each live lecture as it forwards it (relay/record.py): one WebM file per track, a manifest.json
 beside them (`manifest`: the contract). After the lecture one background job per recording turns that folder into

@@ -113,10 +113,20 @@ def mark(session: DbSession, lecture: Lecture, title: str, now: datetime) -> Rec
     return chapter
 
 
+def published(session: DbSession, recording: Recording) -> bool:
+    """Whether the recording's lesson is published (its replay is a draft until an instructor publishes it)."""
+    lesson = session.get(Lesson, recording.lesson_id) if recording.lesson_id is not None else None
+    return lesson is not None and not lesson.draft
+
+
 def may_watch(session: DbSession, user: User, recording: Recording) -> bool:
     """Whether `user` may watch or download the recording: whoever could attend the lecture (its course's and its
-    invited courses' cadets, its halls), the course's staff and the administrators who observe it."""
-    return lectures.part_of(session, user, recording.lecture) is not None
+    invited courses' cadets, its halls) once its lesson is published; the course's staff and the administrators who
+    observe the lecture from the start."""
+    part = lectures.part_of(session, user, recording.lecture)
+    if part is None:
+        return False
+    return part in (Part.HOST, Part.OBSERVER) or published(session, recording)
 
 
 def watchable(session: DbSession, user: User, recording_id: int) -> Recording:
@@ -146,11 +156,14 @@ def hosted(session: DbSession, user: User, recording_id: int) -> Recording:
     return recording
 
 
-def of_lecture(session: DbSession, lecture: Lecture) -> list[Recording]:
-    """The lecture's recordings, oldest first."""
-    return list(
-        session.scalars(select(Recording).where(Recording.lecture_id == lecture.id).order_by(Recording.id)).all()
-    )
+def of_lecture(session: DbSession, lecture: Lecture, part: Part | None = None) -> list[Recording]:
+    """The lecture's recordings, oldest first: all of them for its hosts (`part` None too), for anyone else those
+    they may watch (made, and published for its cadets and halls)."""
+    found = session.scalars(select(Recording).where(Recording.lecture_id == lecture.id).order_by(Recording.id)).all()
+    if part is None or part is Part.HOST:
+        return list(found)
+    ready = [r for r in found if r.status is RecordingStatus.READY]
+    return ready if part is Part.OBSERVER else [r for r in ready if published(session, r)]
 
 
 def delete(session: DbSession, recording: Recording, root: Path, store: Storage) -> None:
