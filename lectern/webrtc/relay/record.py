@@ -12,8 +12,10 @@ once the publisher's Sender Reports come, the time they map its RTP timestamp to
 its clock, so audio and video line up as the publisher captured them). `end` is set when the track ends (null: the
 relay died; the file's own length tells). The manifest is rewritten whole, atomically, at each change.
 
-The fan-out (forward.py) only puts a tuple on a queue per packet (`Source.tap`); one thread per recording reassembles
-and writes, so recording costs the live lecture almost nothing.
+The fan-out (forward.py) only appends a tuple to a list per packet (`Source.tap`); every WRITE_EVERY_S the relay's
+loop reassembles and writes what came meanwhile, in one go. On the loop, not in a thread of its own: a writer thread
+contends with the loop for the interpreter's lock, which cost the forwarding more than the writing itself (measured:
+benchmarks/relay.py --mode recording).
 """
 
 from __future__ import annotations
@@ -23,10 +25,9 @@ import fractions
 import json
 import logging
 import os
-import queue
 import re
-import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,7 +52,7 @@ MUXER_OPTIONS = {"cluster_time_limit": "1000", "flush_packets": "1"}
 TS_MOD = 1 << 32
 # Refine a track's start from Sender Reports only when it moves by more than this (seconds).
 START_EPSILON = 0.002
-# How often the writer thread writes what the relay handed it (seconds).
+# How often the relay's loop writes what its sources handed the recording (seconds).
 WRITE_EVERY_S = 0.1
 
 
@@ -115,27 +116,26 @@ class _Track:
 @dataclass
 class Recorder:
     """One lecture's recording on this relay: `attach` a publisher's sources when it publishes, `detach` them when it
-    goes, `stop` at the end. Created and driven on the relay's event loop; the writing runs in a thread of its own."""
+    goes, `stop` at the end. Created and driven on the relay's event loop, which also writes (see the module)."""
 
     directory: Path
     loop: asyncio.AbstractEventLoop
     started_at: float = field(default_factory=time.time)
     started: float = field(default_factory=time.monotonic)
-    _queue: queue.SimpleQueue[tuple[Any, ...]] = field(default_factory=queue.SimpleQueue)
-    _tracks: dict[int, _Track] = field(default_factory=dict)
+    _queue: deque[tuple[Any, ...]] = field(default_factory=deque)
+    _tracks: dict[int, _Track] = field(default_factory=dict)  # by the number of the source's tap: its file now
+    _files: list[_Track] = field(default_factory=list)  # every file, in the order they began
     _attached: dict[int, Source] = field(default_factory=dict)
     _numbers: int = 0
     _stopped_at: float | None = None
-    _thread: threading.Thread | None = None
-    _stop: threading.Event = field(default_factory=threading.Event)
+    _timer: asyncio.TimerHandle | None = None
     packets: int = 0
     errors: int = 0
 
     def __post_init__(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._write_manifest()
-        self._thread = threading.Thread(target=self._run, name=f"lectern-record:{self.directory.name}", daemon=True)
-        self._thread.start()
+        self._timer = self.loop.call_later(WRITE_EVERY_S, self._run)
 
     # -- on the relay's loop --
 
@@ -148,7 +148,7 @@ class Recorder:
             self._numbers += 1
             number = self._numbers
             self._attached[id(source)] = source
-            self._queue.put(("open", number, source.kind, peer, source.clock_rate, time.monotonic()))
+            self._queue.append(("open", number, source.kind, peer, source.clock_rate, time.monotonic()))
             source.tap = self._tap(number)
             if source.kind == "video":
                 source.request_keyframe()
@@ -159,52 +159,47 @@ class Recorder:
             if self._attached.pop(id(source), None) is not None and source.tap is not None:
                 number = getattr(source.tap, "number", 0)
                 source.tap = None
-                self._queue.put(("close", number, time.monotonic()))
+                self._queue.append(("close", number, time.monotonic()))
 
-    def stop(self, wait: float = 5.0) -> dict[str, Any]:
-        """End every track and the recording; waits (briefly) for the files to be closed. Its figures."""
+    def stop(self) -> dict[str, Any]:
+        """End every track and the recording: what came is written and the files closed now. Its figures."""
         for source in list(self._attached.values()):
             source.tap = None
         self._attached.clear()
-        self._queue.put(("stop", time.monotonic()))
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(wait)
+        if self._timer is not None:
+            self._timer.cancel()
+        self._queue.append(("stop", time.monotonic()))
+        self._run()
         return self.figures()
 
     def figures(self) -> dict[str, Any]:
         return {"directory": str(self.directory), "packets": self.packets, "errors": self.errors}
 
     def _tap(self, number: int) -> Any:
-        put = self._queue.put
+        put = self._queue.append
         monotonic = time.monotonic
 
         def tap(packet: RtpPacket, mime: str, sr: tuple[int, float, float] | None = None) -> None:
             if sr is not None:
                 put(("sr", number, *sr))
             else:
-                # Only immutable values cross to the writer: the fan-out rewrites the packet object afterwards.
+                # Only the values: the fan-out rewrites the packet object afterwards, before it is written.
                 put(("rtp", number, packet.ssrc, packet.sequence_number, packet.timestamp, packet.marker,
                      packet.payload, mime, monotonic()))  # fmt: skip
 
         tap.number = number  # type: ignore[attr-defined]
         return tap
 
-    # -- in the writer thread --
+    # -- every WRITE_EVERY_S --
 
     def _run(self) -> None:
-        # Woken every WRITE_EVERY_S to write what came meanwhile, not at each packet: a thread woken per packet
-        # would take the interpreter lock from the relay's loop hundreds of times a second.
-        stop = self._stop
-        while True:
-            stop.wait(WRITE_EVERY_S)
-            while True:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if self._handle(item):
-                    return
+        """Write what came since the last time, then come back in WRITE_EVERY_S (until the recording stops)."""
+        take = self._queue.popleft
+        while self._queue:
+            if self._handle(take()):
+                self._timer = None
+                return
+        self._timer = self.loop.call_later(WRITE_EVERY_S, self._run)
 
     def _handle(self, item: tuple[Any, ...]) -> bool:
         """Write one item of the queue; True at the end of the recording."""
@@ -231,11 +226,13 @@ class Recorder:
         return False
 
     def _open(self, number: int, kind: str, peer: str, clock_rate: int, arrived: float) -> None:
-        path = self.directory / f"t{number}-{kind}.webm"
+        """A new file for the source tapped as `number` (files are numbered apart, in the order they begin)."""
+        path = self.directory / f"t{len(self._files) + 1}-{kind}.webm"
         track = _Track(number, kind, peer, clock_rate, arrived, path)
         if kind == "video":
             track.buffer = JitterBuffer(capacity=512, is_video=True)
         self._tracks[number] = track
+        self._files.append(track)
 
     def _rtp(
         self, number: int, ssrc: int, seq: int, ts: int, marker: int, payload: bytes, mime: str, arrived: float
@@ -248,9 +245,8 @@ class Recorder:
             # The publisher restarted its stream (a new SSRC, its timestamps afresh): a new file goes on from here.
             self._close(track, arrived)
             self._write_manifest()
-            self._numbers += 1
-            self._open(self._numbers, track.kind, track.peer, track.clock_rate, arrived)
-            track = self._tracks[self._numbers]
+            self._open(number, track.kind, track.peer, track.clock_rate, arrived)
+            track = self._tracks[number]
         track.ssrc = ssrc
         if track.kind == "audio":
             data = red_primary(payload) if mime == "audio/red" else payload
@@ -311,7 +307,7 @@ class Recorder:
         if track is None:
             return
         track.sr = (rtp_ts, ntp)
-        peers = [t for t in self._tracks.values() if t.peer == track.peer]
+        peers = [t for t in self._files if t.peer == track.peer]
         offset = (arrived - self.started) - (ntp - self.started_at)
         least = min([offset, *(t.sr_offset for t in peers if t.sr_offset is not None)])
         changed = False
@@ -346,14 +342,14 @@ class Recorder:
     def _ask_keyframe(self, number: int) -> None:
         for source in self._attached.values():
             if getattr(source.tap, "number", None) == number:
-                self.loop.call_soon_threadsafe(source.request_keyframe)
+                source.request_keyframe()
 
     def _write_manifest(self) -> None:
         manifest = {
             "version": 1,
             "started_at": self.started_at,
             "stopped_at": self._stopped_at,
-            "tracks": [t.entry() for t in self._tracks.values() if t.start is not None],
+            "tracks": [t.entry() for t in self._files if t.start is not None],
         }
         temporary = self.directory / f".{MANIFEST}.tmp"
         temporary.write_text(json.dumps(manifest, indent=1))

@@ -200,9 +200,7 @@ class Relay:
 
     async def _stop_recording(self, lecture: _Lecture) -> dict[str, Any] | None:
         recorder, lecture.recorder = lecture.recorder, None
-        if recorder is None:
-            return None
-        return await asyncio.get_running_loop().run_in_executor(None, recorder.stop)
+        return recorder.stop() if recorder is not None else None
 
     async def publish(self, lecture_id: str, peer_id: str, offer_sdp: str) -> str:
         """Accept a publisher's offer (audio and/or video, sendonly) and return the relay's answer SDP."""
