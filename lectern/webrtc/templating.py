@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
         lecture_joinable=lambda lecture: services.joinable(lecture, utcnow()),
         course_lectures=course_lectures,
         lesson_recording=lesson_recording,
+        recording_published=lambda recording: recordings.published(db.session, recording),
         recordings_storage=recordings_storage,
         RecordingStatus=RecordingStatus,
         LectureStatus=LectureStatus,

@@ -132,6 +132,8 @@ function follow(root, video, timeline) {
   };
 
   chapterList.textContent = "";
+  const chapterBox = chapterList.closest("details");
+  if (chapterBox) chapterBox.hidden = !timeline.chapters.length;
   for (const chapter of timeline.chapters) {
     const item = document.createElement("li");
     const button = document.createElement("button");

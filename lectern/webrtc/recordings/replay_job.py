@@ -20,7 +20,9 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
@@ -135,7 +137,10 @@ def make_replay(recording_id: int) -> int | None:
     lecture = recording.lecture
     course = lecture.course
     with force_locale(course.language):
-        title = _("Recording: %(title)s", title=lecture.title)
+        # The date tells the recordings of one lecture apart (a lecture recorded twice, a lecture's reruns).
+        zone = ZoneInfo(course.academy.timezone)
+        when = format_datetime(base, "d MMMM y, HH:mm", tzinfo=zone, locale=course.language)
+        title = _("%(title)s (recorded %(date)s)", title=lecture.title, date=when)
     outputs = {"main": made.replay, "low": made.low, "audio": made.audio}
     versions: dict[str, dict[str, object]] = {}
     for version, output in outputs.items():
