@@ -101,10 +101,9 @@ def test_a_cadet_plays_the_replay_seeks_and_reads_the_chat_of_that_moment(
 
     # The sound-only version goes on from the same moment; seeking back hides what was said later.
     page.select_option("#replay-version", "audio")
-    page.wait_for_function(
-        "() => { const v = document.querySelector('#lesson-video'); return v.src.endsWith('/audio') && v.currentTime >= 5; }",
-        timeout=10_000,
-    )
+    moved = "() => { const v = document.querySelector('#lesson-video');"
+    moved += " return v.src.endsWith('/audio') && v.currentTime >= 5; }"
+    page.wait_for_function(moved, timeout=10_000)
     video.evaluate("v => { v.currentTime = 8; return v.play(); }")
     expect(chat).to_have_count(2, timeout=5_000)
     video.evaluate("v => { v.currentTime = 1; }")
