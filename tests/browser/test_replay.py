@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
@@ -74,6 +75,9 @@ def _recorded_lecture(app: Flask, make: factories.Factory) -> tuple[int, int, st
     return course.id, lesson_id, cadet.username
 
 
+# The page, not the database, is what this test is about (the recordings' records are checked on both databases in
+# tests/webrtc/test_recordings.py): once, on SQLite, to keep the suite's time.
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_a_cadet_plays_the_replay_seeks_and_reads_the_chat_of_that_moment(
     app: Flask, page: Page, live_server: str, make: factories.Factory, database: Database
 ) -> None:
