@@ -11,7 +11,10 @@ as browsers would be, and the lecture's media through both relays.
    cadet (Bishkek, region "kg") receives through the second: the registry puts the lecture's origin on the relay of
    the lecture's region ("lv", Rezekne) and the cadet on the "kg" relay, an edge that pulls it from the origin. The
    cadet must decode a video frame.
-3. A lesson file through nginx with a Range header: the app's own 206 Partial Content passes through.
+3. A recording. The instructor records four seconds of the lecture: its origin relay writes the tracks into the
+   shared storage, a job worker (the one a web instance started, on the Redis queue) makes the replay, and its file
+   comes through nginx with a Range header (206).
+4. A lesson file through nginx with a Range header: the app's own 206 Partial Content passes through.
 
     .venv/bin/python deploy/local/check_room.py http://127.0.0.1:8400 http://127.0.0.1:5010 http://127.0.0.1:5011
 
@@ -27,6 +30,7 @@ import os
 import queue
 import re
 import sys
+import time
 from typing import Any
 
 import redis
@@ -154,6 +158,14 @@ async def check_media(host: Page, cadet: Page, lecture_id: int) -> None:
         for node in registry.nodes():
             role = "origin" if origin and node.id == origin.id else "edge" if node.id in edges else "-"
             print(f"relay {node.url} ({node.region or 'no region'}): {role}, {node.load} subscriber(s)")
+
+        for on in (True, False):
+            reply = await asyncio.to_thread(host.socket.call, "record", {"on": on}, namespace="/lecture", timeout=30)
+            if not reply.get("ok"):
+                raise SystemExit(f"the instructor could not {'start' if on else 'stop'} recording: {reply}")
+            print(f"l.berzina     {'started' if on else 'stopped'} recording")
+            if on:
+                await asyncio.sleep(4.0)
     finally:
         await subscriber.close()
         await publisher.close()
@@ -178,6 +190,24 @@ def lesson_range(base: str, http: requests.Session, lecture_id: int) -> str:
     raise SystemExit("no lesson of the course has a file")
 
 
+def replay_range(base: str, http: requests.Session, lecture_id: int) -> str:
+    """The recording's replay, once a worker has made it (its download appears on the lecture's page), fetched through
+    `base` with `Range: bytes=0-99`."""
+    for _ in range(90):
+        page = http.get(f"{base}/lectures/{lecture_id}", timeout=10).text
+        found = re.search(r'href="(/recordings/\d+/main)', page)
+        if found:
+            url = base + found.group(1)
+            answer = http.get(url, headers={"Range": "bytes=0-99"}, timeout=10)
+            if answer.status_code != 206 or len(answer.content) != 100:
+                raise SystemExit(f"{url} with Range: bytes=0-99 answered {answer.status_code}")
+            return f"{url}: {answer.status_code} {answer.headers['Content-Range']}"
+        if "could not be made" in page:
+            raise SystemExit("the replay job failed: see the lecture's page")
+        time.sleep(1)
+    raise SystemExit("no replay within 90 s: is a job worker running?")
+
+
 def main(nginx: str, web_a: str, web_b: str) -> None:
     password = os.environ.get("WALK_PASSWORD") or sys.exit("set WALK_PASSWORD (the demo users' password)")
     sessions = {  # the demo's first lecture: its host, a cadet, a lecture hall
@@ -194,11 +224,12 @@ def main(nginx: str, web_a: str, web_b: str) -> None:
             print(f"{name:<13} connected to {base}")
         check_room(pages, lecture_id)
         asyncio.run(check_media(pages["l.berzina"], pages["a.asanov"], lecture_id))
+        print(f"the replay through nginx, {replay_range(nginx, sessions['l.berzina'][1], lecture_id)}")
         print(f"Range: bytes=0-99 through nginx, {lesson_range(nginx, sessions['a.asanov'][1], lecture_id)}")
     finally:
         for page in pages.values():
             page.socket.disconnect()
-    print("OK: one lecture across both web instances, both relays and nginx")
+    print("OK: one lecture across both web instances, both relays and nginx, recorded and replayed")
 
 
 if __name__ == "__main__":
