@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lectern.courses.models import Lesson, LessonKind, Module, StoredFile
 from lectern.courses.requested import storage
@@ -326,3 +326,21 @@ def test_a_full_quota_refuses_a_new_recording_and_administrators_see_it(
     found = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "Lecture recordings" in found and "2.1 MB of 1 MB used by 1 recording." in found, found[-1500:]
     assert "The quota is full" in found
+
+
+def test_a_course_recording_that_cannot_start_never_keeps_the_lecture_from_going_live(app: Flask, world: Any) -> None:
+    lecture, _people = world
+    _ready_recording(app, lecture)
+    app.config["LECTERN_RECORDING_QUOTA_MB"] = 1
+    with app.app_context():
+        db.session.execute(Recording.__table__.update().values(size_bytes=2 * 1024 * 1024))
+        db.session.get(Lecture, lecture.id).course.record_lectures = True  # type: ignore[union-attr]
+        db.session.commit()
+    host = joined(app, world, "host")
+    assert ask(host, "start")["ok"]
+    events = inbox(host)
+    assert events.get("live") and not events.get("recording"), events
+    assert any("quota" in e["message"] for e in events.get("error", [])), events
+    with app.app_context():
+        assert db.session.get(Lecture, lecture.id).status is LectureStatus.LIVE  # type: ignore[union-attr]
+        assert db.session.scalar(select(func.count()).select_from(Recording)) == 1  # only the made one

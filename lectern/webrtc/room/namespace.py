@@ -260,7 +260,7 @@ class LectureNamespace(ReceiveEvents, SlidesEvents, RecordingEvents, Namespace):
         db.session.commit()
         emit("live", {"started_at": _iso(lecture.started_at)}, to=room_of(lecture.id))
         if lecture.course.record_lectures:
-            self._start_recording(lecture, None)
+            self._record_from_the_start(lecture)
 
     @handles("start")
     def on_start(self, msg: signalling.Empty) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 from flask import current_app
 from flask_socketio import emit
 
+from lectern.domain import DomainError
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.platform.models import User, utcnow
@@ -20,7 +21,7 @@ from lectern.webrtc.recordings.replay_job import queue_replay
 from lectern.webrtc.relay.api import RelayError
 from lectern.webrtc.relay.provider import relay
 from lectern.webrtc.room import signalling
-from lectern.webrtc.room.events import Refused, handles, relay_id, room_of
+from lectern.webrtc.room.events import Refused, handles, hosts_of, relay_id, room_of
 from lectern.webrtc.room.state import Seat
 from lectern.webrtc.services import Part
 
@@ -72,6 +73,18 @@ class RecordingEvents:
             raise Refused(_("The recording could not start. Try again in a moment.")) from exc
         db.session.commit()
         emit("recording", recording_state(recording), to=room_of(lecture.id))
+
+    def _record_from_the_start(self, lecture: Lecture) -> None:
+        """The course records every lecture: this one from now. A recording that cannot start (the academy's quota is
+        full, the relay refuses) never keeps the lecture from going live: its hosts are told why instead."""
+        try:
+            self._start_recording(lecture, None)
+        except (DomainError, Refused) as exc:
+            db.session.rollback()
+            text = exc.message if isinstance(exc, DomainError) else str(exc)
+            logger.warning("lecture %s: the course's recording did not start: %s", lecture.id, text)
+            message = text or _("The recording could not start. Try again in a moment.")
+            emit("error", {"event": "record", "message": message}, to=hosts_of(lecture.id))
 
     def _stop_recording(self, lecture: Lecture) -> None:
         """Stop recording the lecture (nothing if it does not record); its replay job is queued."""
