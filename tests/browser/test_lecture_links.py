@@ -77,6 +77,17 @@ HOST_SENDS = """async () => {
   };
 }"""
 
+# The host's high version as it leaves the browser: frame size, bitrate and what limits it.
+HIGH_SENT = """async () => {
+  const pc = window.__recorded.publishing()[0];
+  const out = [];
+  if (pc) (await pc.getStats()).forEach((s) => {
+    if (s.type === "outbound-rtp" && s.kind === "video")
+      out.push([s.frameWidth, s.targetBitrate, s.qualityLimitationReason, s.framesEncoded]);
+  });
+  return out;
+}"""
+
 OPEN_PCS = "() => window.__recorded.pcs.filter((pc) => pc.signalingState !== 'closed').length"
 
 
@@ -226,6 +237,12 @@ VIDEO_WIDTH = """async () => {
   return width;
 }"""
 
+# Keeps the widest frame the stage has decoded so far in window.__widest, sampled twice a second from now on.
+WATCH_WIDTH = f"""() => {{
+  window.__widest = 0;
+  setInterval(async () => {{ window.__widest = Math.max(window.__widest, await ({VIDEO_WIDTH})()); }}, 500);
+}}"""
+
 
 def test_a_cadet_on_256_kbps_hears_the_lecture_and_follows_the_slides_while_another_gets_full_video(
     app: Flask, live_server: str, watch: Callable[[], Watched], lecture_room: dict[str, Any]
@@ -238,11 +255,13 @@ def test_a_cadet_on_256_kbps_hears_the_lecture_and_follows_the_slides_while_anot
     expect(host.locator("#slides-count")).to_have_text("1 / 3")
 
     join(good, live_server, lecture_room, 0)
+    good.evaluate(WATCH_WIDTH)
     # The other cadet's browser is on 256 kbps with 300 ms of round trip and 5% loss from before it joins.
     sign_in(poor, live_server, lecture_room["cadets"][1].username, factories.PASSWORD)
     session = emulate(poor, KBPS256)
     poor.goto(lecture_room["room"], timeout=60_000)
     expect(poor.locator("#connection-state")).to_have_text("Connected", timeout=20_000)
+    poor.evaluate(WATCH_WIDTH)
     deadline = time.monotonic() + 20
     while poor.evaluate(AUDIO_PACKETS)["packets"] == 0:
         assert time.monotonic() < deadline, "no audio arrives on the poor link"
@@ -255,29 +274,35 @@ def test_a_cadet_on_256_kbps_hears_the_lecture_and_follows_the_slides_while_anot
     poor.wait_for_function(f"() => ({SHOWN_PAGE})() === 2", timeout=30_000)
     audio_flows(poor, 3, step=1.0)
 
-    # The good cadet gets the full video meanwhile; the poor link never gets the high version.
+    # The good cadet gets the full video meanwhile (a loaded machine's browser may report congestion and be moved
+    # down for a while, so what counts is having had it); the poor link never gets the high version.
     deadline = time.monotonic() + 45
-    while good.evaluate(VIDEO_WIDTH) <= 320:
-        assert time.monotonic() < deadline, "the good cadet never got the high version"
+    while good.evaluate("() => window.__widest") <= 320:
+        if time.monotonic() > deadline:
+            links = app.extensions["lectern_relay"].stats(f"{lecture_room['lecture'].id}:main")["subscribers"]
+            sent = host.evaluate(HIGH_SENT)
+            raise AssertionError(f"the good cadet never got the high version: relay {links}, host sends {sent}")
         good.wait_for_timeout(500)
     advancing(good)
-    assert poor.evaluate(VIDEO_WIDTH) <= 320
     # The sound comes with RED from the instructor's browser (RFC 2198: each packet repeats the one before), and
     # goes as RED to the cadet whose link loses packets, as plain Opus to the other (within the seconds the receiver
-    # reports take to show the loss).
+    # reports take to show the loss). The relay's own view of the video meanwhile: the cadet it sends RED to (the
+    # lossy link) is held back, the other has the high version at some point.
     deadline = time.monotonic() + 15
+    seen: dict[str, set[str]] = {}
     while True:
         stats = app.extensions["lectern_relay"].stats(f"{lecture_room['lecture'].id}:main")
         figures = stats["subscribers"]
+        for peer, sub in figures.items():
+            seen.setdefault(peer, set()).add(sub["link"]["video"])
         red = sorted(sub["tracks"]["audio"]["red"] for sub in figures.values())
-        if red == [False, True] or time.monotonic() > deadline:
+        if (red == [False, True] and any("high" in s for s in seen.values())) or time.monotonic() > deadline:
             break
         poor.wait_for_timeout(500)
     assert stats["publisher"]["tracks"]["audio"]["codec"] == "audio/red"
     assert red == [False, True], [(sub["audio_loss"], sub["link"]) for sub in figures.values()]
-    versions = [sub["link"]["video"] for sub in figures.values()]  # the relay's own view: one high, one held back
-    assert sorted(v if v == "high" else "held back" for v in versions if v in ("high", "low", "paused")) == [
-        "held back",
-        "high",
-    ], versions
+    lossy = next(peer for peer, sub in figures.items() if sub["tracks"]["audio"]["red"])
+    assert "high" not in seen[lossy] and seen[lossy] & {"low", "paused"}, seen
+    assert any("high" in states for peer, states in seen.items() if peer != lossy), seen
+    assert poor.evaluate("() => window.__widest") <= 320
     session.detach()
