@@ -6,9 +6,11 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -27,18 +29,40 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(url: str, storage: Path, threads: int | None = None) -> Iterator[int]:
-    """gunicorn serving the app on `url`'s database, configured as `make run` does (deploy/gunicorn.conf.py);
-    yields its port once /healthz answers, and stops it afterwards."""
+def worktree(rev: str) -> Iterator[Path]:
+    """The project as it was at git revision `rev` (the code before a change, to measure it in the same run as the
+    change), checked out in a temporary folder with its translations compiled; removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="lectern-before-")) / "tree"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--force", str(path), rev],
+                   check=True, capture_output=True)  # fmt: skip
+    try:
+        pybabel = str(Path(sys.executable).parent / "pybabel")
+        subprocess.run(
+            [pybabel, "compile", "-d", str(path / "lectern" / "translations")], check=True, capture_output=True
+        )
+        yield path
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], capture_output=True)
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+@contextmanager
+def server(
+    url: str, storage: Path, threads: int | None = None, root: Path = ROOT, env: dict[str, str] | None = None
+) -> Iterator[int]:
+    """gunicorn serving the app of the tree at `root` (this one unless a `worktree`) on `url`'s database, configured
+    as `make run` does (deploy/gunicorn.conf.py), with `env` added to its environment; yields its port once /healthz
+    answers, and stops it afterwards."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark", "LECTERN_STORAGE": str(storage)}
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark", "LECTERN_STORAGE": str(storage), **(env or {})}
     env["LECTERN_LOGIN_RATE_LIMIT"] = "1000 per minute"
+    env["PYTHONPATH"] = str(root)
     if threads is not None:
         env["LECTERN_THREADS"] = str(threads)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
          "--access-logfile", "/dev/null", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         for _ in range(200):
