@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lectern import config as config_module
-from lectern import courses, errors, health, inputs, platform, registry, reports, security, webrtc
+from lectern import assets, courses, errors, health, inputs, platform, registry, reports, security, webrtc
 from lectern.cli import lectern_cli
 from lectern.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from lectern.i18n import lazy_gettext as _l
@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     inputs.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
     app.cli.add_command(lectern_cli)
     return app
 
