@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, 
 
 from lectern.platform.models import Role, utcnow
 from tests import factories
+from tests.browser import MEDIA_ON_POSTGRESQL
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.browser.peers import (
     AUDIO_BYTES,
@@ -29,6 +30,8 @@ from tests.browser.peers import (
 )
 from tests.browser.test_roles import sign_in
 from tests.conftest import Database
+
+pytestmark = MEDIA_ON_POSTGRESQL
 
 # Chromium's fake capture: getDisplayMedia picks the whole (virtual) screen without a picker.
 SCREEN_ARGS = ["--auto-select-desktop-capture-source=Entire screen", "--enable-usermedia-screen-capturing"]

@@ -15,8 +15,11 @@ from flask import Flask
 
 from lectern.webrtc.relay.api import RelayOptions
 from lectern.webrtc.relay.inprocess import InProcessRelayClient
+from tests.browser import MEDIA_ON_POSTGRESQL
 from tests.browser.test_lecture import Watched, advancing
 from tests.browser.test_lecture_links import audio_flows, go_live, join, lecture_room
+
+pytestmark = MEDIA_ON_POSTGRESQL
 
 __all__ = ["lecture_room"]  # the fixture, used here by name
 

@@ -14,8 +14,11 @@ from playwright.sync_api import Page
 
 from lectern.webrtc.relay.api import peer_lost
 from lectern.webrtc.room.access_watch import rooms
+from tests.browser import MEDIA_ON_POSTGRESQL
 from tests.browser.test_lecture import Watched
 from tests.browser.test_lecture_links import AUDIO_PACKETS, audio_flows, go_live, join, lecture_room
+
+pytestmark = MEDIA_ON_POSTGRESQL
 
 __all__ = ["lecture_room"]  # the fixture, used here by name
 

@@ -18,12 +18,15 @@ from lectern.extensions import db
 from lectern.platform.models import Role, utcnow
 from lectern.webrtc.models import Attendance
 from tests import factories
+from tests.browser import MEDIA_ON_POSTGRESQL
 from tests.browser.test_lecture import Watched, advancing
 from tests.browser.test_lecture_slides import SHOWN_PAGE
 from tests.browser.test_roles import sign_in
 from tests.links import KBPS256, emulate
 from tests.webrtc.slides.lessons import add_file_lesson
 from tests.webrtc.slides.pdfs import pdf
+
+pytestmark = MEDIA_ON_POSTGRESQL
 
 # Audio packets received for the tracks the stage's audio element plays, and the connection they came on.
 AUDIO_PACKETS = """async () => {

@@ -16,10 +16,13 @@ from playwright.sync_api import Page, expect
 
 from lectern.platform.models import Role, utcnow
 from tests import factories
+from tests.browser import MEDIA_ON_POSTGRESQL
 from tests.browser.peers import PUBLISHING_BOTH
 from tests.browser.test_lecture import Watched, advancing, audio_grows
 from tests.browser.test_roles import sign_in
 from tests.webrtc.coturn import coturn
+
+pytestmark = MEDIA_ON_POSTGRESQL
 
 # The local candidate of each connected peer connection's selected pair: its type, and how it reaches its TURN
 # server (relayProtocol: "udp", "tcp" or "tls"); plus the ICE servers and policy the connection was made with.
