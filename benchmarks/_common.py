@@ -55,7 +55,7 @@ def server(
     answers, and stops it afterwards."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark", "LECTERN_STORAGE": str(storage), **(env or {})}
-    env["LECTERN_LOGIN_RATE_LIMIT"] = "1000 per minute"
+    env.setdefault("LECTERN_LOGIN_RATE_LIMIT", "1000 per minute")
     env["PYTHONPATH"] = str(root)
     if threads is not None:
         env["LECTERN_THREADS"] = str(threads)

@@ -1,12 +1,17 @@
-"""An exam under load: N cadets at once sign in, start a quiz of 20 single-choice questions, save their 20 answers
-one by one (each save a POST of JSON, as the attempt page's script sends it), then submit.
+"""Exam day: N cadets start a quiz of 20 single-choice questions within 2 s of its opening, answer them with 5-30 s
+of thinking (changing an earlier answer now and then), and most submit in the last 10 s before the deadline; the
+deadline finishes the others (`_exam_day.py`). Then the stress row: cadets saving their 20 answers back to back.
 
-Runs on SQLite and on PostgreSQL (127.0.0.1:5432, database `test`, in a schema of its own that is dropped and made
-again), against gunicorn as `make run` serves the app. Measures each save from request to acknowledgement, then
-checks in the database that every acknowledged save is stored with its value (answers lost: must be 0). The same
-run with one cadet gives the baseline of the latency ratio. Clients are threads with keep-alive connections.
+On PostgreSQL (127.0.0.1:5432, database `test`, in a schema of its own that is dropped and made again; `--backends`
+adds SQLite), against gunicorn as deploy/ runs it: `--instances` web instances (one gunicorn process each, as
+lectern-web@ units behind nginx, sharing Redis), cadet i on instance i % N. The code before the change (`--before`,
+a git revision served from a worktree) runs the same day and storm in the same run, with one instance as `make run`
+served it. Per phase (start: the POST and the attempt page it leads to; save; submit): p50, p99 and errors; CPU per
+save of the web processes over the answering; answers lost: acknowledged saves the database does not hold with their
+value (must be 0), and attempts left unfinished after the deadline (must be 0).
 
-    .venv/bin/python benchmarks/exam.py [--cadets 300] [--backends sqlite,postgresql] [--pg URL]
+    .venv/bin/python benchmarks/exam.py [--cadets 2000] [--instances 2] [--storm-cadets 300] [--before 711a69e]
+                                        [--think 5,30] [--questions 20] [--backends postgresql]
 """
 
 from __future__ import annotations
@@ -21,24 +26,31 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import PASSWORD, Browser, server
+from benchmarks import _exam_day
+from benchmarks._common import PASSWORD, ROOT, Browser, server, worktree
 
 QUESTIONS = 20
 CHOICES = 4
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_SCHEMA = "lectern_bench_exam"
+REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
-def generate(url: str, cadets: int) -> tuple[int, int]:
-    """A course, `cadets` enrolled cadets and a published quiz of 20 single-choice questions (mark 1 each), in an
-    emptied database; returns (course id, quiz id)."""
+def generate(url: str, cadets: int, questions: int = QUESTIONS) -> tuple[int, int]:
+    """A course, `cadets` enrolled cadets and a published quiz of `questions` single-choice questions (mark 1 each),
+    in an emptied database; returns (course id, quiz id). The cadets' passwords are hashed cheaply (PBKDF2, 1,000
+    rounds): signing 2,000 of them in is the setting up, not what is measured."""
     import sqlalchemy as sa
+    from werkzeug.security import generate_password_hash
 
     from lectern import create_app
     from lectern.courses.models import Course, Enrolment, Visibility
@@ -46,7 +58,6 @@ def generate(url: str, cadets: int) -> tuple[int, int]:
     from lectern.courses.quizzes.questions import Choice, Question, QuestionType, to_data
     from lectern.extensions import db
     from lectern.platform import demo
-    from lectern.platform.accounts.services import hash_password
     from lectern.platform.models import Role, User
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"})
@@ -60,7 +71,7 @@ def generate(url: str, cadets: int) -> tuple[int, int]:
                         visibility=Visibility.ALL, self_enrol=False, version=1)  # fmt: skip
         db.session.add(course)
         db.session.flush()
-        password = hash_password(PASSWORD)
+        password = generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")
         db.session.execute(
             sa.insert(User),
             [
@@ -77,7 +88,7 @@ def generate(url: str, cadets: int) -> tuple[int, int]:
         db.session.add(category)
         db.session.flush()
         rows = []
-        for n in range(QUESTIONS):
+        for n in range(questions):
             choices = tuple(Choice(f"Answer {c} to question {n}", 1.0 if c == 0 else 0.0) for c in range(CHOICES))
             q = Question(QuestionType.SINGLE, f"Question {n}: which document checks apply?", f"Q{n}", choices=choices)
             rows.append(BankQuestion(course_id=course.id, category_id=category.id, name=q.name, type=q.type,
@@ -148,50 +159,54 @@ def answer(cadet: Cadet, course: int, go: threading.Barrier) -> None:
         cadet.errors.append(f"submit {status}")
 
 
-def lost_answers(url: str, cadets: list[Cadet]) -> int:
-    """Acknowledged saves that the database does not hold with their value (or a later one)."""
+def lost_answers(url: str, acknowledged: dict[int, dict[int, tuple[int, int]]]) -> tuple[int, int]:
+    """(acknowledged saves the database does not hold with their value, attempts not finished) for
+    {attempt id: {position: (response, seq)}}."""
     import sqlalchemy as sa
 
-    from lectern.courses.quizzes.models import AttemptAnswer
+    from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState
 
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(sa.select(AttemptAnswer.attempt_id, AttemptAnswer.position, AttemptAnswer.response,
                                       AttemptAnswer.seq)).all()  # fmt: skip
+        unfinished = conn.scalar(
+            sa.select(sa.func.count()).where(Attempt.id.in_(list(acknowledged)), Attempt.state != AttemptState.FINISHED)
+        )
     engine.dispose()
     stored = {(a, p): (r, s) for a, p, r, s in rows}
-    lost = 0
-    for cadet in cadets:
-        for position, (response, seq) in cadet.acknowledged.items():
-            if stored.get((cadet.attempt, position)) != (response, seq):
-                lost += 1
-    return lost
+    lost = sum(
+        stored.get((attempt, position)) != value
+        for attempt, answers in acknowledged.items()
+        for position, value in answers.items()
+    )
+    return lost, int(unfinished or 0)
 
 
-def run(url: str, cadets: int, tmp: Path) -> dict[str, float]:
-    course, quiz = generate(url, cadets)
-    with server(url, tmp / "storage") as port:
-        with ThreadPoolExecutor(8) as pool:  # signing in hashes passwords: a few at a time
-            prepared = list(pool.map(lambda i: prepare(port, f"examcadet{i:04d}", course, quiz), range(cadets)))
-        go = threading.Barrier(cadets)
-        threads = [threading.Thread(target=answer, args=(c, course, go)) for c in prepared]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - started
-        for cadet in prepared:
-            cadet.browser.close()
+def storm(url: str, ports: Sequence[int], course: int, quiz: int, cadets: int) -> dict[str, float]:
+    """The stress row: every cadet saves 20 answers back to back, released together, then submits."""
+    with ThreadPoolExecutor(8) as pool:  # signing in hashes passwords: a few at a time
+        prepared = list(
+            pool.map(lambda i: prepare(ports[i % len(ports)], f"examcadet{i:04d}", course, quiz), range(cadets))
+        )
+    go = threading.Barrier(cadets)
+    threads = [threading.Thread(target=answer, args=(c, course, go)) for c in prepared]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    for cadet in prepared:
+        cadet.browser.close()
     latencies = sorted(x for c in prepared for x in c.latencies)
-    errors = sum(len(c.errors) for c in prepared)
+    lost, _ = lost_answers(url, {c.attempt: c.acknowledged for c in prepared})
     return {
         "p50": 1000 * statistics.median(latencies),
         "p99": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
         "rate": len(latencies) / wall,
-        "saved": len(latencies),
-        "errors": errors,
-        "lost": lost_answers(url, prepared),
+        "errors": sum(len(c.errors) for c in prepared),
+        "lost": lost,
     }
 
 
@@ -207,35 +222,98 @@ def pg_url(base: str) -> str:
     return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{PG_SCHEMA}"
 
 
+def set_closing(url: str, quiz: int, seconds: float | None) -> None:
+    """The quiz closes `seconds` from now (the server keeps the deadline), or never."""
+    import sqlalchemy as sa
+
+    from lectern.courses.quizzes.models import Quiz
+    from lectern.platform.models import utcnow
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        closes = None if seconds is None else utcnow() + timedelta(seconds=seconds)
+        conn.execute(sa.update(Quiz).where(Quiz.id == quiz).values(closes_at=closes))
+    engine.dispose()
+
+
+@contextmanager
+def web_tier(url: str, tmp: Path, instances: int, root: Path) -> Iterator[list[int]]:
+    """`instances` web instances of the tree at `root` on one database and one Redis, as deploy/ runs them; yields
+    their ports."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    env = {"REDIS_URL": REDIS_URL, "LECTERN_JOBS_WORKER": "service", "LECTERN_LOGIN_RATE_LIMIT": "100000 per minute"}
+    with ExitStack() as stack:
+        yield [stack.enter_context(server(url, tmp / "storage", root=root, env=env)) for _ in range(instances)]
+
+
+def exam_day(url: str, root: Path, tmp: Path, args: argparse.Namespace, instances: int) -> dict[str, float]:
+    low, high = (float(x) for x in args.think.split(","))
+    course, quiz = generate(url, args.cadets, args.questions)
+    plan = _exam_day.Plan(course, quiz, args.questions, CHOICES, (low, high))
+    with web_tier(url, tmp, instances, root) as ports:
+        cadets = _exam_day.prepare(ports, plan, [f"examcadet{i:04d}" for i in range(args.cadets)])
+        result = _exam_day.play(ports, plan, cadets, lambda seconds: set_closing(url, quiz, seconds))
+    lost, unfinished = lost_answers(url, {c.attempt: c.acknowledged for c in cadets if c.attempt})
+    return {**result, "lost": lost, "unfinished": unfinished}
+
+
+def stress(url: str, root: Path, tmp: Path, args: argparse.Namespace, instances: int) -> dict[str, float]:
+    course, quiz = generate(url, args.storm_cadets)
+    with web_tier(url, tmp, instances, root) as ports:
+        return storm(url, ports, course, quiz, args.storm_cadets)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cadets", type=int, default=300)
-    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--cadets", type=int, default=2000)
+    parser.add_argument("--questions", type=int, default=QUESTIONS)
+    parser.add_argument("--think", default="5,30", help="seconds of thinking per question: LOW,HIGH (drawn evenly)")
+    parser.add_argument("--instances", type=int, default=2, help="web instances of the changed code")
+    parser.add_argument("--storm-cadets", type=int, default=300)
+    parser.add_argument("--before", default="711a69e", help="git revision of the code before the change")
+    parser.add_argument("--backends", default="postgresql")
     parser.add_argument("--pg", default=PG_URL, help="PostgreSQL URL (a schema of its own is made there)")
     args = parser.parse_args()
-    results = []
-    for backend in args.backends.split(","):
-        for n in (1, args.cadets):
-            tmp = Path(tempfile.mkdtemp(prefix="lectern-exam-"))
-            try:
-                url = f"sqlite:///{tmp / 'exam.db'}" if backend == "sqlite" else pg_url(args.pg)
-                began = time.perf_counter()
-                result = run(url, n, tmp)
-                print(f"{backend} N={n}: {time.perf_counter() - began:.0f} s", file=sys.stderr)
-                results.append((backend, n, result))
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\n{QUESTIONS} saves per cadet, then submit; gunicorn gthread 1 worker x 100 threads; client threads")
-    print(
-        f"{'backend':<11} {'N':>5} {'p50 ms':>8} {'p99 ms':>8} {'saves/s':>8} {'errors':>7} {'lost':>5} {'p50/N=1':>8}"
-    )
-    single: dict[str, float] = {}
-    for backend, n, r in results:
-        if n == 1:
-            single[backend] = r["p50"]
-        ratio = r["p50"] / single[backend] if single.get(backend) else 1.0
-        print(f"{backend:<11} {n:>5} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['rate']:>8.0f} {r['errors']:>7.0f} "
-              f"{r['lost']:>5.0f} {ratio:>8.1f}")  # fmt: skip
+    days, storms = [], []
+    with worktree(args.before) as before:
+        trees = [("before", before, 1), ("after", ROOT, 1), ("after", ROOT, args.instances)]
+        for backend in args.backends.split(","):
+            for label, root, instances in trees:
+                for kind, run, rows in (("day", exam_day, days), ("storm", stress, storms)):
+                    if kind == "day" and (label, instances) == ("after", 1) and args.instances != 1:
+                        continue  # the day runs on the code before as it was served, and on the change's web tier
+                    tmp = Path(tempfile.mkdtemp(prefix="lectern-exam-"))
+                    try:
+                        url = f"sqlite:///{tmp / 'exam.db'}" if backend == "sqlite" else pg_url(args.pg)
+                        began = time.perf_counter()
+                        rows.append((backend, label, instances, run(url, root, tmp, args, instances)))
+                        print(
+                            f"{backend} {kind} {label} x{instances}: {time.perf_counter() - began:.0f} s",
+                            file=sys.stderr,
+                        )
+                    finally:
+                        shutil.rmtree(tmp, ignore_errors=True)
+    low, high = args.think.split(",")
+    print(f"\nExam day: {args.cadets} cadets start within 2 s, {args.questions} questions, {low}-{high} s of thinking "
+          f"each, most submit in the last 10 s; gunicorn gthread 1 worker x 100 threads per instance")  # fmt: skip
+    print(f"{'database':<11} {'code':<7} {'inst':>4} {'start p50':>9} {'p99':>7} {'err':>4} {'saves':>6} "
+          f"{'save p50':>8} {'p99':>7} {'err':>4} {'submit p50':>10} {'p99':>7} {'err':>4} {'CPU ms/save':>11} "
+          f"{'lost':>4} {'unfinished':>10}")  # fmt: skip
+    for backend, label, instances, r in days:
+        print(f"{backend:<11} {label:<7} {instances:>4} {r['start p50']:>9.0f} {r['start p99']:>7.0f} "
+              f"{r['start errors']:>4.0f} {r['save n']:>6.0f} {r['save p50']:>8.1f} {r['save p99']:>7.1f} "
+              f"{r['save errors']:>4.0f} {r['submit p50']:>10.0f} {r['submit p99']:>7.0f} {r['submit errors']:>4.0f} "
+              f"{r['cpu ms/save']:>11.2f} {r['lost']:>4.0f} {r['unfinished']:>10.0f}")  # fmt: skip
+    print(f"\nStress: {args.storm_cadets} cadets save {QUESTIONS} answers back to back, then submit")
+    print(f"{'database':<11} {'code':<7} {'inst':>4} {'p50 ms':>8} {'p99 ms':>8} {'saves/s':>8} {'errors':>7} "
+          f"{'lost':>5} {'x before':>8}")  # fmt: skip
+    first: dict[str, float] = {}
+    for backend, label, instances, r in storms:
+        first.setdefault(backend, r["rate"])
+        print(f"{backend:<11} {label:<7} {instances:>4} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['rate']:>8.0f} "
+              f"{r['errors']:>7.0f} {r['lost']:>5.0f} {r['rate'] / first[backend]:>8.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
