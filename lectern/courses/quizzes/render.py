@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markupsafe import Markup, escape
 
 from lectern.courses.content.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render
 
+# An attempt page shows every question of the quiz with its choices, and on exam day every cadet opens the same ones
+# at once: the same text is rendered once (rendering is a pure function of the text and its format).
+CACHED = 4096
 
+
+@lru_cache(maxsize=CACHED)
 def text(value: str, fmt: str = "markdown") -> Markup:
     """Render question text, an answer or a feedback written in `fmt` as sanitised HTML."""
     if fmt == "markdown":
@@ -26,6 +33,7 @@ def text(value: str, fmt: str = "markdown") -> Markup:
     return Markup("<br>").join(escape(line) for line in (value or "").split("\n"))
 
 
+@lru_cache(maxsize=CACHED)
 def inline(value: str, fmt: str = "markdown") -> Markup:
     """Like `text`, for short items (choices, matching items): a single paragraph loses its <p> wrapper."""
     html = str(text(value, fmt)).strip()

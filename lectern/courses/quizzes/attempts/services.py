@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lectern.courses import access
-from lectern.courses.models import Course
+from lectern.courses.models import Course, Enrolment
 from lectern.courses.quizzes import grading as quiz_grading
 from lectern.courses.quizzes.attempts import marking
 from lectern.courses.quizzes.attempts import settings as attempt_settings
@@ -42,7 +42,7 @@ from lectern.courses.quizzes.models import (
     QuizPass,
     QuizSlot,
 )
-from lectern.courses.quizzes.questions import QuestionType
+from lectern.courses.quizzes.questions import QuestionType, from_data
 from lectern.domain import Conflict, Forbidden, NotFound
 from lectern.extensions import DbSession
 from lectern.platform.models import User
@@ -253,33 +253,52 @@ def save_answer(
     queue replayed out of order cannot overwrite a newer answer. With `course_id`, an attempt at a quiz of another
     course is not found. Raises NotFound, Conflict (FINISHED), Forbidden (a `Refusal`: no access now), and
     InvalidResponse for a response of the wrong shape."""
-    query = select(Attempt).where(Attempt.id == attempt_id)
-    if course_id is not None:  # checked in the same locking read: this is the hot path of an exam
-        query = query.join(Quiz, Quiz.id == Attempt.quiz_id).where(Quiz.course_id == course_id)
-    attempt = session.scalar(query.with_for_update(of=Attempt))
-    if attempt is None or attempt.user_id != user.id:
+    # The hot path of an exam: one locking read gives the attempt's state, the quiz's, the cadet's enrolment and the
+    # answer's question; then one conditional update, and the commit. The attempt's row stays locked until the
+    # commit, so a submit (finish() locks it too) grades either before this save or after it, never in between.
+    enrolled = select(Enrolment.id).where(Enrolment.course_id == Quiz.course_id, Enrolment.user_id == user.id).exists()
+    at_position = (AttemptAnswer.attempt_id == Attempt.id) & (AttemptAnswer.position == position)
+    row = session.execute(
+        select(
+            Attempt.user_id, Attempt.state, Attempt.deadline, Quiz.course_id, Quiz.published, enrolled.label("enrolled")
+        )
+        .add_columns(AttemptAnswer.question_data)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .outerjoin(AttemptAnswer, at_position)
+        .where(Attempt.id == attempt_id)
+        .with_for_update(of=Attempt)
+    ).one_or_none()
+    if row is None or row.user_id != user.id or (course_id is not None and row.course_id != course_id):
         raise NotFound(AttemptReason.NO_ATTEMPT)
-    if attempt.state is not AttemptState.IN_PROGRESS:
+    if row.state is not AttemptState.IN_PROGRESS:
         raise Conflict(AttemptReason.FINISHED)
-    if _overdue(attempt, now):
-        finish(session, attempt, now)
+    if row.deadline is not None and now > row.deadline + GRACE:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is not None:
+            finish(session, attempt, now)
         raise Conflict(AttemptReason.FINISHED)
-    check_access(session, attempt, user)
-    answer = session.get(AttemptAnswer, (attempt.id, position))
-    if answer is None:
+    reason = Refusal.NOT_PUBLISHED if not row.published else None if row.enrolled else Refusal.NOT_ENROLLED
+    if reason is not None:
+        session.rollback()  # the attempt's lock is released
+        raise Forbidden(reason)
+    if row.question_data is None:
         raise NotFound(AttemptReason.NO_ANSWER)
-    stored = to_json(quiz_grading.normalise_response(answer.question, raw))
+    stored = to_json(quiz_grading.normalise_response(from_data(row.question_data), raw))
     result = session.execute(
         update(AttemptAnswer)
-        .where(AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.position == position, AttemptAnswer.seq < seq)
+        .where(AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == position, AttemptAnswer.seq < seq)
         .values(response=stored, seq=seq, saved_at=now)
         .execution_options(synchronize_session=False)
     )
     session.commit()
     if getattr(result, "rowcount", 0):
         return Saved(position, seq, now)
-    session.refresh(answer)
-    return Saved(position, answer.seq, answer.saved_at or now)
+    held = session.execute(
+        select(AttemptAnswer.seq, AttemptAnswer.saved_at).where(
+            AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == position
+        )
+    ).one()
+    return Saved(position, held.seq, held.saved_at or now)
 
 
 def to_json(value: quiz_grading.Response) -> object:
