@@ -117,12 +117,14 @@ def check_access(session: DbSession, attempt: Attempt, user: User) -> None:
         raise Forbidden(reason)
 
 
-def refusal(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Refusal | None:
-    """Why `user` may not start a new attempt now, or None if they may."""
+def refusal(
+    session: DbSession, quiz: Quiz, user: User, now: datetime, settings: attempt_settings.Settings | None = None
+) -> Refusal | None:
+    """Why `user` may not start a new attempt now, or None if they may (`settings`: theirs, when already read)."""
     reason = access_refusal(session, quiz, user)
     if reason is not None:
         return reason
-    settings = attempt_settings.settings_for(session, quiz, user.id)
+    settings = settings or attempt_settings.settings_for(session, quiz, user.id)
     if settings.opens_at is not None and now < settings.opens_at:
         return Refusal.NOT_OPEN
     if settings.is_closed(now):
@@ -146,11 +148,14 @@ def in_progress(session: DbSession, quiz: Quiz, user_id: int) -> Attempt | None:
 def _draw(session: DbSession, quiz: Quiz, seed: str) -> list[tuple[QuizSlot, BankQuestion]]:
     """The questions of a new attempt, slot by slot: random slots draw distinct questions not otherwise used."""
     fixed = {s.question_id for s in quiz.slots if s.question_id is not None}
+    # The fixed questions in one query (an exam of 20 questions, started by everyone in the same second).
+    questions = {q.id: q for q in session.scalars(select(BankQuestion).where(BankQuestion.id.in_(fixed)))}
     used: set[int] = set(fixed)
     drawn: list[tuple[QuizSlot, BankQuestion]] = []
     for slot in quiz.slots:
-        if slot.question is not None:
-            drawn.append((slot, slot.question))
+        if slot.question_id is not None:
+            if slot.question_id in questions:  # else deleted meanwhile (its slot goes with it)
+                drawn.append((slot, questions[slot.question_id]))
             continue
         pool = list(
             session.scalars(
@@ -176,10 +181,10 @@ def start(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Attempt:
     current = in_progress(session, quiz, user.id)
     if current is not None:
         return current
-    reason = refusal(session, quiz, user, now)
+    settings = attempt_settings.settings_for(session, quiz, user.id)
+    reason = refusal(session, quiz, user, now, settings)
     if reason is not None:
         raise Forbidden(reason)
-    settings = attempt_settings.settings_for(session, quiz, user.id)
     number = (
         session.scalar(select(func.max(Attempt.number)).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id))
         or 0
