@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lectern.courses import access
@@ -118,7 +118,12 @@ def check_access(session: DbSession, attempt: Attempt, user: User) -> None:
 
 
 def refusal(
-    session: DbSession, quiz: Quiz, user: User, now: datetime, settings: attempt_settings.Settings | None = None
+    session: DbSession,
+    quiz: Quiz,
+    user: User,
+    now: datetime,
+    settings: attempt_settings.Settings | None = None,
+    used: int | None = None,
 ) -> Refusal | None:
     """Why `user` may not start a new attempt now, or None if they may (`settings`: theirs, when already read)."""
     reason = access_refusal(session, quiz, user)
@@ -129,7 +134,8 @@ def refusal(
         return Refusal.NOT_OPEN
     if settings.is_closed(now):
         return Refusal.CLOSED
-    used = session.scalar(select(func.count()).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)) or 0
+    if used is None:
+        used = session.scalar(select(func.count()).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)) or 0
     if settings.attempts_allowed and used >= settings.attempts_allowed:
         return Refusal.NO_ATTEMPTS_LEFT
     if not quiz.slots:
@@ -178,17 +184,24 @@ def _draw(session: DbSession, quiz: Quiz, seed: str) -> list[tuple[QuizSlot, Ban
 def start(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Attempt:
     """The cadet's attempt in progress, or a new one; Forbidden (a `Refusal`) when they may not start one. Commits."""
     finish_overdue(session, quiz, now, user_id=user.id)
-    current = in_progress(session, quiz, user.id)
-    if current is not None:
+    # One statement, so one snapshot: the attempt in progress, how many were used and the last number. A tab that
+    # does not see another tab's new attempt computes its number too, and the unique number makes it use that one.
+    current_id, used, last = session.execute(
+        select(
+            func.max(case((Attempt.state == AttemptState.IN_PROGRESS, Attempt.id))),
+            func.count(),
+            func.max(Attempt.number),
+        ).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
+    ).one()
+    if current_id is not None:
+        current = session.get(Attempt, current_id)
+        assert current is not None
         return current
     settings = attempt_settings.settings_for(session, quiz, user.id)
-    reason = refusal(session, quiz, user, now, settings)
+    reason = refusal(session, quiz, user, now, settings, used=used)
     if reason is not None:
         raise Forbidden(reason)
-    number = (
-        session.scalar(select(func.max(Attempt.number)).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id))
-        or 0
-    ) + 1
+    number = (last or 0) + 1
     deadlines = [d for d in (settings.closes_at, now + settings.time_limit if settings.time_limit else None) if d]
     drawn = _draw(session, quiz, f"{quiz.id}:{user.id}:{number}")
     if not drawn:
@@ -292,6 +305,7 @@ def save_answer(
     result = session.execute(
         update(AttemptAnswer)
         .where(AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == position, AttemptAnswer.seq < seq)
+        .where(select(Attempt.id).where(Attempt.id == attempt_id, Attempt.state == AttemptState.IN_PROGRESS).exists())
         .values(response=stored, seq=seq, saved_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -299,10 +313,12 @@ def save_answer(
     if getattr(result, "rowcount", 0):
         return Saved(position, seq, now)
     held = session.execute(
-        select(AttemptAnswer.seq, AttemptAnswer.saved_at).where(
-            AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == position
-        )
+        select(AttemptAnswer.seq, AttemptAnswer.saved_at, Attempt.state)
+        .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
+        .where(AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == position)
     ).one()
+    if held.state is not AttemptState.IN_PROGRESS:
+        raise Conflict(AttemptReason.FINISHED)
     return Saved(position, held.seq, held.saved_at or now)
 
 
@@ -317,11 +333,21 @@ def to_json(value: quiz_grading.Response) -> object:
 
 def finish(session: DbSession, attempt: Attempt, now: datetime) -> bool:
     """Grade and close the attempt, and commit; True if it was open (submitting twice is harmless)."""
-    locked = session.scalar(select(Attempt).where(Attempt.id == attempt.id).with_for_update())
-    if locked is None or locked.state is AttemptState.FINISHED:
+    claimed = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
+        .values(state=AttemptState.FINISHED)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(claimed, "rowcount", 0):
         session.rollback()
         return False
-    for answer in locked.answers:
+    fresh = {"populate_existing": True}
+    locked = session.scalars(select(Attempt).where(Attempt.id == attempt.id).execution_options(**fresh)).one()
+    answers = session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == locked.id).execution_options(**fresh)
+    ).all()
+    for answer in answers:
         marking.grade_answer(answer)
     marking.total(locked)
     locked.state = AttemptState.FINISHED
