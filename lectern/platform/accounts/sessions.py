@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import contains_eager
 
 from lectern.extensions import DbSession
@@ -43,17 +43,22 @@ def start(session: DbSession, user: User, now: datetime, lifetime: timedelta) ->
     return token
 
 
+# Every request runs this: built once (SQLAlchemy then reuses its compiled form without building it again).
+_OPEN_SIGN_IN = (
+    select(LoginSession)
+    .join(LoginSession.user)
+    .where(LoginSession.token_hash == bindparam("digest"), LoginSession.expires_at > bindparam("now"))
+    .where(User.active.is_(True))
+    .options(contains_eager(LoginSession.user).joinedload(User.academy))
+)
+
+
 def load_user(session: DbSession, token: str, now: datetime) -> User | None:
     """The user of an open sign-in, with their academy (every page shows it), in one query; None if the sign-in
     was ended, has expired, or its user is suspended."""
     if not token or len(token) > 100:
         return None
-    row = session.scalar(
-        select(LoginSession)
-        .join(LoginSession.user)
-        .where(LoginSession.token_hash == _digest(token), LoginSession.expires_at > now, User.active.is_(True))
-        .options(contains_eager(LoginSession.user).joinedload(User.academy))
-    )
+    row = session.scalar(_OPEN_SIGN_IN, {"digest": _digest(token), "now": now})
     return None if row is None else _attach(row.user, token, row.id)
 
 

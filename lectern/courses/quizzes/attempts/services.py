@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lectern.courses import access
@@ -257,6 +257,51 @@ class Saved:
     saved_at: datetime
 
 
+_attempt, _quiz, _enrolment = (m.__table__ for m in (Attempt, Quiz, Enrolment))
+_answer = AttemptAnswer.__table__
+assert isinstance(_answer, Table)
+# A save's two statements, built once (as SQLAlchemy Core: no ORM objects are made): what save_answer reads, with the
+# attempt's row locked, and its write, which changes only an answer older than the one sent, of an attempt still in
+# progress (SQLite has no row lock: this is what keeps a save out of an attempt finished meanwhile there).
+_SAVE_READ = (
+    select(
+        _attempt.c.user_id,
+        _attempt.c.state,
+        _attempt.c.deadline,
+        _quiz.c.course_id,
+        _quiz.c.published,
+        select(_enrolment.c.id)
+        .where(_enrolment.c.course_id == _quiz.c.course_id, _enrolment.c.user_id == bindparam("reader"))
+        .exists()
+        .label("enrolled"),
+        _answer.c.question_data,
+    )
+    .select_from(
+        _attempt.join(_quiz, _quiz.c.id == _attempt.c.quiz_id).outerjoin(
+            _answer, (_answer.c.attempt_id == _attempt.c.id) & (_answer.c.position == bindparam("at"))
+        )
+    )
+    .where(_attempt.c.id == bindparam("attempt"))
+    .with_for_update(of=_attempt)
+)
+_SAVE_WRITE = (
+    update(_answer)
+    .where(
+        _answer.c.attempt_id == bindparam("attempt"),
+        _answer.c.position == bindparam("at"),
+        _answer.c.seq < bindparam("new_seq"),
+        select(_attempt.c.id)
+        .where(_attempt.c.id == bindparam("attempt"), _attempt.c.state == AttemptState.IN_PROGRESS)
+        .exists(),
+    )
+    .values(
+        response=bindparam("new_response", type_=_answer.c.response.type),
+        seq=bindparam("new_seq"),
+        saved_at=bindparam("now", type_=_answer.c.saved_at.type),
+    )
+)
+
+
 def save_answer(
     session: DbSession,
     attempt_id: int,
@@ -273,19 +318,9 @@ def save_answer(
     InvalidResponse for a response of the wrong shape."""
     # The hot path of an exam: one locking read gives the attempt's state, the quiz's, the cadet's enrolment and the
     # answer's question; then one conditional update, and the commit. The attempt's row stays locked until the
-    # commit, so a submit (finish() locks it too) grades either before this save or after it, never in between.
-    enrolled = select(Enrolment.id).where(Enrolment.course_id == Quiz.course_id, Enrolment.user_id == user.id).exists()
-    at_position = (AttemptAnswer.attempt_id == Attempt.id) & (AttemptAnswer.position == position)
-    row = session.execute(
-        select(
-            Attempt.user_id, Attempt.state, Attempt.deadline, Quiz.course_id, Quiz.published, enrolled.label("enrolled")
-        )
-        .add_columns(AttemptAnswer.question_data)
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .outerjoin(AttemptAnswer, at_position)
-        .where(Attempt.id == attempt_id)
-        .with_for_update(of=Attempt)
-    ).one_or_none()
+    # commit, so a submit (finish() claims it too) grades either before this save or after it, never in between.
+    where = {"attempt": attempt_id, "at": position, "reader": user.id}
+    row = session.execute(_SAVE_READ, where).one_or_none()
     if row is None or row.user_id != user.id or (course_id is not None and row.course_id != course_id):
         raise NotFound(AttemptReason.NO_ATTEMPT)
     if row.state is not AttemptState.IN_PROGRESS:
@@ -302,13 +337,7 @@ def save_answer(
     if row.question_data is None:
         raise NotFound(AttemptReason.NO_ANSWER)
     stored = to_json(quiz_grading.normalise_response(from_data(row.question_data), raw))
-    result = session.execute(
-        update(AttemptAnswer)
-        .where(AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == position, AttemptAnswer.seq < seq)
-        .where(select(Attempt.id).where(Attempt.id == attempt_id, Attempt.state == AttemptState.IN_PROGRESS).exists())
-        .values(response=stored, seq=seq, saved_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_SAVE_WRITE, {**where, "new_response": stored, "new_seq": seq, "now": now})
     session.commit()
     if getattr(result, "rowcount", 0):
         return Saved(position, seq, now)
