@@ -59,9 +59,10 @@ def server(
     env["PYTHONPATH"] = str(root)
     if threads is not None:
         env["LECTERN_THREADS"] = str(threads)
+    logs = [] if env.get("LECTERN_ACCESS_LOG") == "off" else ["--access-logfile", "/dev/null"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-         "--access-logfile", "/dev/null", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", *logs,
+         "wsgi:app"],
         cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

@@ -197,9 +197,13 @@ def play(ports: Sequence[int], plan: Plan, cadets: list[Cadet], schedule: Callab
     # Those still answering at the deadline: their attempts are finished when anyone next looks (here, themselves
     # on the quiz page), with what they had saved.
     time.sleep(max(0.0, deadline + GRACE_S + 1 - time.monotonic()))
+
+    def look(cadet: Cadet) -> None:
+        cadet.browser.conn.close()  # idle since the deadline: the server has closed it
+        cadet.browser.request("GET", f"/courses/{plan.course}/quizzes/{plan.quiz}")
+
     with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda c: c.browser.request("GET", f"/courses/{plan.course}/quizzes/{plan.quiz}"),
-                      [c for c in cadets if c.attempt and not c.submitted]))  # fmt: skip
+        list(pool.map(look, [c for c in cadets if c.attempt and not c.submitted]))
     for cadet in cadets:
         cadet.browser.close()
     result: dict[str, float] = {"seconds": deadline - opens}

@@ -243,7 +243,8 @@ def web_tier(url: str, tmp: Path, instances: int, root: Path) -> Iterator[list[i
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
-    env = {"REDIS_URL": REDIS_URL, "LECTERN_JOBS_WORKER": "service", "LECTERN_LOGIN_RATE_LIMIT": "100000 per minute"}
+    env = {"REDIS_URL": REDIS_URL, "LECTERN_JOBS_WORKER": "service", "LECTERN_LOGIN_RATE_LIMIT": "100000 per minute",
+           "LECTERN_ACCESS_LOG": "off"}  # fmt: skip
     with ExitStack() as stack:
         yield [stack.enter_context(server(url, tmp / "storage", root=root, env=env)) for _ in range(instances)]
 
