@@ -206,7 +206,13 @@ class AttemptAnswer(Model):
 
     @property
     def question(self) -> Question:
-        return from_data(self.question_data)
+        """The question as the attempt froze it, parsed once for as long as it is the same data (an attempt page
+        asks for it several times per question; a regrade that replaces the data gets it parsed anew)."""
+        data = self.question_data
+        parsed = self.__dict__.get("_question")
+        if parsed is None or parsed[0] is not data:
+            parsed = self.__dict__["_question"] = (data, from_data(data))
+        return parsed[1]
 
 
 class QuizPass(Model):
