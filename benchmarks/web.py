@@ -1,29 +1,40 @@
-"""Web throughput and latency: catalogue, course page and lesson page beside a bare endpoint of the same app.
+"""Web throughput and latency: catalogue, course page and lesson page beside a bare endpoint of the same app, for
+this tree and for the tree before the change (git revision `--before`), served one after the other in the same run.
 
 Generates 1,000 courses (2 modules x 3 lessons each) and 5,000 cadets (3 enrolments each) into a fresh database,
 serves the app with gunicorn exactly as `make run` does (gthread, 1 worker), signs in as a cadet, and loads each
 page with wrk (Debian's `wrk`, installed if missing) from loopback. Prints requests/s, p50 and p99 latency, and
-each page's throughput as a ratio of the bare endpoint's (`/healthz`: one database round trip, no template).
+each page's throughput as a ratio of the bare endpoint's (`/healthz`: one database round trip, no template), for
+both trees side by side; and the database statements each page runs, counted in-process for both trees (the
+first request after start, and the second, once what is shared between requests is kept).
 
-    .venv/bin/python benchmarks/web.py [--database URL] [--seconds 10] [--connections 16]
+The cadet's cookie is the one a browser holds after its first page: signing in starts a new session, and the first
+page stores the session's CSRF secret in it (Set-Cookie). wrk would otherwise send the cookie of the sign-in on
+every request, and every page would make and sign a new session cookie, which no browser makes it do.
+
+    .venv/bin/python benchmarks/web.py [--database URL] [--seconds 10] [--connections 16] [--before 711a69e]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import PASSWORD, cookie_of, server
+from benchmarks._common import CSRF, PASSWORD, ROOT, Browser, server, worktree
 
 COURSES, CADETS, ENROLMENTS_EACH = 1000, 5000, 3
+CADET = "cadet00000"
 
 
 def generate(url: str) -> tuple[int, int]:
@@ -123,7 +134,7 @@ def generate(url: str) -> tuple[int, int]:
             ],
         )
         db.session.commit()
-        me = db.session.scalar(sa.select(User.id).where(User.username == "cadet00000"))
+        me = db.session.scalar(sa.select(User.id).where(User.username == CADET))
         course_id = db.session.scalar(sa.select(Enrolment.course_id).where(Enrolment.user_id == me))
         lesson_id = db.session.scalar(
             sa.select(Lesson.id).join(Module).where(Module.course_id == course_id).order_by(Lesson.id)
@@ -131,6 +142,16 @@ def generate(url: str) -> tuple[int, int]:
         db.engine.dispose()
     assert course_id is not None and lesson_id is not None
     return course_id, lesson_id
+
+
+def pages_of(course_id: int, lesson_id: int) -> list[tuple[str, str]]:
+    return [
+        ("bare (/healthz)", "/healthz"),
+        ("catalogue", "/courses/"),
+        ("catalogue search", "/courses/?q=risk&language=en"),
+        ("course page", f"/courses/{course_id}"),
+        ("lesson page", f"/courses/{course_id}/lessons/{lesson_id}"),
+    ]
 
 
 def wrk(url: str, cookie: str, seconds: int, connections: int) -> tuple[float, float, float, int]:
@@ -151,12 +172,102 @@ def wrk(url: str, cookie: str, seconds: int, connections: int) -> tuple[float, f
     return rps, pct("50"), pct("99"), int(bad.group(1)) if bad else 0
 
 
+def browser_cookie(port: int, username: str) -> str:
+    """The Cookie header of a browser that has signed in and loaded its first page (see the module's docstring)."""
+    browser = Browser(port)
+    browser.sign_in(username)
+    status, _, _ = browser.request("GET", "/courses/")
+    assert status == 200, f"the catalogue answered {status}"
+    browser.close()
+    return "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+
+
+def count_queries(url: str, paths: list[str], storage: Path) -> dict[str, list[int]]:
+    """Statements each path runs in-process, signed in as the cadet: [first request, second request]. Runs in the
+    tree whose `lectern` is first on sys.path (this one, or a worktree's: see `queries_in`)."""
+    from sqlalchemy import event
+
+    from lectern import create_app
+    from lectern.extensions import db
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "benchmark",
+            "LECTERN_STORAGE": str(storage),
+            "LECTERN_LOGIN_RATE_LIMIT": "1000 per minute",
+            "LECTERN_LOGIN_USER_RATE_LIMIT": "1000 per minute",
+        }
+    )
+    client = app.test_client()
+    token = CSRF.search(client.get("/login").get_data(as_text=True))
+    assert token is not None
+    signed_in = client.post("/login", data={"csrf_token": token.group(1), "username": CADET, "password": PASSWORD})
+    assert signed_in.status_code == 302, signed_in.status_code
+    counted = [0]
+    with app.app_context():
+        engine = db.engine
+
+    def count(*_args: object) -> None:
+        counted[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    found: dict[str, list[int]] = {}
+    for path in paths:
+        found[path] = []
+        for _ in range(2):
+            counted[0] = 0
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            found[path].append(counted[0])
+    with app.app_context():
+        db.engine.dispose()
+    return found
+
+
+def queries_in(tree: Path, url: str, paths: list[str], storage: Path) -> dict[str, list[int]]:
+    """`count_queries` in a process of its own, with `tree`'s code (this script runs there with --count-queries)."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run(
+        [sys.executable, __file__, "--count-queries", str(tree), "--database", url, "--storage", str(storage), *paths],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tree,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"counting queries in {tree} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+Row = tuple[str, float, float, float, int]
+
+
+def measure(
+    url: str, storage: Path, root: Path, pages: list[tuple[str, str]], seconds: int, connections: int
+) -> list[Row]:
+    """wrk on each page, served from the tree at `root`."""
+    with server(url, storage, root=root) as port:
+        cookie = browser_cookie(port, CADET)
+        base = f"http://127.0.0.1:{port}"
+        wrk(base + "/courses/", cookie, 2, connections)  # warm up
+        return [(name, *wrk(base + path, cookie, seconds, connections)) for name, path in pages]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", help="SQLAlchemy URL of an EMPTY database to fill (default: a temp SQLite)")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--before", default="711a69e", help="git revision to compare with ('' for none)")
+    parser.add_argument("--count-queries", help=argparse.SUPPRESS)  # internal: count in this tree, print JSON
+    parser.add_argument("--storage", help=argparse.SUPPRESS)
+    parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.count_queries:
+        sys.path.insert(0, args.count_queries)  # that tree's `lectern`, before this one's
+        print(json.dumps(count_queries(args.database, args.paths, Path(args.storage))))
+        return
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
     tmp = Path(tempfile.mkdtemp(prefix="lectern-bench-"))
@@ -166,26 +277,38 @@ def main() -> None:
     print(
         f"generated {COURSES} courses, {CADETS} cadets in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})"
     )
+    pages = pages_of(course_id, lesson_id)
+    paths = [path for _name, path in pages]
+    results: dict[str, tuple[list[Row], dict[str, list[int]]]] = {}
     try:
-        with server(url, tmp / "storage") as port:
-            cookie = cookie_of(port, "cadet00000")
-            base = f"http://127.0.0.1:{port}"
-            pages = [
-                ("bare (/healthz)", "/healthz"),
-                ("catalogue", "/courses/"),
-                ("catalogue search", "/courses/?q=risk&language=en"),
-                ("course page", f"/courses/{course_id}"),
-                ("lesson page", f"/courses/{course_id}/lessons/{lesson_id}"),
-            ]
-            wrk(base + "/courses/", cookie, 2, args.connections)  # warm up
-            rows = [(name, *wrk(base + path, cookie, args.seconds, args.connections)) for name, path in pages]
+        with ExitStack() as stack:
+            trees = {"after": ROOT}
+            if args.before:
+                trees = {"before": stack.enter_context(worktree(args.before)), **trees}
+            for label, tree in trees.items():
+                queries = queries_in(tree, url, paths, tmp / f"storage-{label}")
+                rows = measure(url, tmp / f"storage-{label}", tree, pages, args.seconds, args.connections)
+                results[label] = (rows, queries)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    bare = rows[0][1]
     print(f"\nwrk -t2 -c{args.connections} -d{args.seconds}s, gunicorn gthread 1 worker x 100 threads, 2 cores")
-    print(f"{'page':<18} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs bare':>8}")
-    for name, rps, p50, p99, bad in rows:
-        print(f"{name:<18} {rps:>8.0f} {p50:>8.1f} {p99:>8.1f} {bad:>7} {rps / bare:>8.2f}")
+    labels = list(results)
+    head = f"{'page':<18}"
+    for label in labels:
+        name = f"{label} ({args.before})" if label == "before" else label
+        head += f" | {name:^47}"
+    print(head)
+    columns = f" | {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs bare':>7} {'queries':>8}"
+    print(f"{'':<18}" + columns * len(labels))
+    for i, (name, path) in enumerate(pages):
+        line = f"{name:<18}"
+        for label in labels:
+            rows, queries = results[label]
+            _name, rps, p50, p99, bad = rows[i]
+            first, second = queries[path]
+            line += f" | {rps:>7.0f} {p50:>7.1f} {p99:>7.1f} {bad:>6} {rps / rows[0][1]:>7.2f} {first:>4}/{second:<3}"
+        print(line)
+    print("\nqueries: statements of the first request after start / of the next one (in-process, signed in as a cadet)")
 
 
 if __name__ == "__main__":

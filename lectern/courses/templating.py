@@ -12,15 +12,17 @@ from lectern.courses.content import progress
 from lectern.courses.content.markdown import render
 from lectern.courses.enrolment import cohort_sync
 from lectern.courses.forms import LESSON_KIND_LABELS, VISIBILITY_LABELS
+from lectern.courses.models import Category, Course, CourseShare, CourseStaff
 from lectern.courses.quizzes import render as quiz_render
 from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.courses.quizzes.authoring.forms import GRADING_METHOD_LABELS
 from lectern.courses.quizzes.bank.forms import QUESTION_TYPE_LABELS
 from lectern.extensions import db
 from lectern.i18n import lazy_gettext as _l
+from lectern.platform.cache import WATCHED
 from lectern.platform.cohorts.views import COHORT_PANELS
 from lectern.platform.home import HOME_PANELS, HomePanel
-from lectern.platform.models import Role
+from lectern.platform.models import Academy, Role
 from lectern.platform.templating import NAV_LINKS, NavItem, NavLink
 from lectern.registry import Slot, registry
 
@@ -75,6 +77,10 @@ def init_app(app: Flask) -> None:
     added.add(HOME_PANELS, HomePanel(Role.INSTRUCTOR, "courses/_panel_teaching.html"))
     added.add(COURSE_PANELS, "courses/quizzes/_course_panel.html")
     added.add(COHORT_PANELS, "courses/_cohort_panel.html")
+    # What the shared parts of the catalogue and of course pages are made of (lectern.platform.cache): a change to
+    # any of these makes them all stale. Enrolments, progress and lessons are never in a shared part.
+    for model in (Course, CourseShare, CourseStaff, Category, Academy):
+        added.add(WATCHED, model)
     app.jinja_env.globals.update(
         my_courses=my_courses,
         taught_courses=taught_courses,

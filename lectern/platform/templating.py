@@ -1,16 +1,22 @@
-"""What every page's template needs: navigation for the user's role, the language switcher, role names."""
+"""What every page's template needs: navigation for the user's role, the language switcher, role names.
+
+Every page has them, so they cost next to nothing per request: the links of each role and academy and the
+switcher of each language are made once per process (`cache.constant`), and the template adds what is the
+request's own (which link is the current page, the CSRF token, the address to come back to)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, get_template_attribute, request, url_for
 from flask_babel import LazyString, get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from lectern.i18n import lazy_gettext as _l
-from lectern.platform import formatting
+from lectern.platform import cache, formatting
 from lectern.platform.forms import LanguageForm
 from lectern.platform.models import Role, utcnow
 from lectern.platform.roles import ROLE_LABELS
@@ -55,19 +61,87 @@ def navigation(role: Role, academy_id: int) -> list[NavItem]:
     return own + [link.item for link in registry().items(NAV_LINKS) if role in link.roles]
 
 
+@dataclass(frozen=True)
+class NavLinkShown:
+    """A header link as the template shows it: its address and its label in the page's language."""
+
+    href: str
+    label: str
+
+
+def shown_navigation(role: Role, academy_id: int, locale: str) -> tuple[NavLinkShown, ...]:
+    """The header's links for a role and academy in `locale`, their addresses built once per process."""
+
+    def make() -> tuple[NavLinkShown, ...]:
+        return tuple(
+            NavLinkShown(url_for(item.endpoint, **dict(item.kwargs)), str(item.label))
+            for item in navigation(role, academy_id)
+        )
+
+    return cache.constant(("nav", role, academy_id, locale, request.script_root), make)
+
+
+def language_select(locale: str) -> Markup:
+    """The header's language switcher's <select>, once per process and language."""
+
+    def make() -> Markup:
+        form = LanguageForm(formdata=None, meta={"csrf": False}, language=locale)
+        return Markup(form.language(id="language", class_="js-autosubmit"))  # noqa: S704 - WTForms escapes
+
+    return cache.constant(("language-select", locale), make)
+
+
+_CURRENT = Markup(' aria-current="page"')
+
+
+def page_header() -> Markup:
+    """The header of every page (templates/_page_chrome.html): made once per language, role and academy, with
+    the request's own parts filled in."""
+    locale = str(get_locale() or "en")
+    user = current_user._get_current_object()
+    signed_in = bool(user.is_authenticated)
+    role = user.role if signed_in else None
+    academy_id = user.academy_id if signed_in else None
+    nav = shown_navigation(user.role, user.academy_id, locale) if signed_in else ()
+
+    def make() -> cache.Fragment:
+        macro = get_template_attribute("_page_chrome.html", "header")
+        return cache.Fragment.of(
+            macro(nav, language_select(locale), signed_in, str(ROLE_LABELS[role]) if role is not None else "")
+        )
+
+    fragment = cache.constant(("page-header", locale, request.script_root, role, academy_id), make)
+    path = request.path
+    holes: dict[str, str] = {"csrf": generate_csrf(), "next": request.full_path.rstrip("?")}
+    for index, item in enumerate(nav):
+        if path.startswith(item.href) and (item.href != "/" or path == "/"):
+            holes[f"current-{index}"] = _CURRENT
+    if signed_in:
+        holes["name"] = user.full_name
+        holes["academy"] = user.academy.name
+    return fragment.fill(holes)
+
+
+def page_footer() -> Markup:
+    """The footer of every page, once per language and timezone shown."""
+    locale = str(get_locale() or "en")
+    zone = str(current_user.academy.timezone) if current_user.is_authenticated else ""
+
+    def make() -> Markup:
+        return Markup(get_template_attribute("_page_chrome.html", "footer")(zone))  # noqa: S704 - a template's
+
+    return cache.constant(("page-footer", locale, zone), make)
+
+
 def init_app(app: Flask) -> None:
     formatting.init_app(app)
-    app.jinja_env.globals.update(Role=Role, now_utc=utcnow)
+    app.jinja_env.globals.update(
+        Role=Role, now_utc=utcnow, page_header=page_header, page_footer=page_footer, hole=cache.hole
+    )
 
     @app.context_processor
     def common() -> dict[str, Any]:
-        nav: list[NavItem] = []
-        if current_user.is_authenticated:
-            nav = navigation(current_user.role, current_user.academy_id)
-        form = LanguageForm(formdata=None, language=str(get_locale() or "en"))
         return {
-            "nav_items": nav,
-            "language_form": form,
             "role_labels": ROLE_LABELS,
             "current_locale": str(get_locale() or "en"),
             "current_path": request.full_path.rstrip("?"),

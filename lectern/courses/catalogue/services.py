@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy.orm import joinedload, load_only
 
 from lectern.courses.access import listed_condition, staff_course_ids
 from lectern.courses.models import Category, Course, CourseRole, CourseStaff, Enrolment
 from lectern.domain import Conflict, NotFound
 from lectern.extensions import DbSession
-from lectern.platform.models import Academy, User
+from lectern.platform.models import Academy, Role, User
 
 
 class CatalogueReason(StrEnum):
@@ -38,7 +38,22 @@ class CatalogueQuery:
 class CataloguePage:
     courses: list[Course]
     total: int
-    enrolled_ids: set[int]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the catalogue's filters offer, as plain values (the same for every reader; kept by the page cache)."""
+
+    academies: tuple[tuple[int, str], ...]  # (id, name), by name
+    categories: tuple[tuple[int, str, int], ...]  # (id, name, depth), in tree order
+
+    @property
+    def academy_ids(self) -> frozenset[int]:
+        return frozenset(a for a, _name in self.academies)
+
+    @property
+    def category_ids(self) -> frozenset[int]:
+        return frozenset(c for c, _name, _depth in self.categories)
 
 
 # --- categories ---------------------------------------------------------------------------------------------------
@@ -129,8 +144,27 @@ def _preferred_first(language: str | None) -> list[Any]:
     return [case((Course.language == language, 0), else_=1)] if language else []
 
 
+def listing_scope(user: User) -> tuple[Role, int, int | None]:
+    """Who finds the same courses as `user` in the catalogue: `access.listed_condition` reads the user's role and
+    academy, and the user's own id only for an instructor (the courses they teach; the academy's administrators
+    see all of its courses anyway). Users of one scope may share one cached listing."""
+    return user.role, user.academy_id, user.id if user.role is Role.INSTRUCTOR else None
+
+
+def listed_ids(session: DbSession, user: User) -> frozenset[int]:
+    """The ids of every course `user`'s catalogue lists, in one query."""
+    return frozenset(session.scalars(select(Course.id).where(listed_condition(user))))
+
+
+def filters(session: DbSession) -> Filters:
+    """The academies and the category tree the catalogue filters by, in two queries."""
+    academies = tuple((a.id, a.name) for a in catalogue_academies(session))
+    return Filters(academies, tuple((c.id, c.name, depth) for c, depth in category_tree(session)))
+
+
 def catalogue(session: DbSession, user: User, query: CatalogueQuery, page: int, per_page: int = 20) -> CataloguePage:
-    """One page of the courses `user` may find, in a fixed number of queries whatever their number."""
+    """One page of the courses `user` may find (with their academy and category, and only the columns a card
+    shows), in two queries whatever their number (three with a category: its subtree)."""
     stmt = select(Course).where(listed_condition(user))
     if query.text:
         like = f"%{query.text.lower()}%"
@@ -144,19 +178,46 @@ def catalogue(session: DbSession, user: User, query: CatalogueQuery, page: int, 
     if query.category_id is not None:
         stmt = stmt.where(Course.category_id.in_(descendants(session, query.category_id)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    shown = (
+        Course.id,
+        Course.academy_id,
+        Course.category_id,
+        Course.title,
+        Course.summary,
+        Course.language,
+        Course.tags,
+    )
     courses = list(
         session.scalars(
-            stmt.options(joinedload(Course.academy), joinedload(Course.category))
+            stmt.options(load_only(*shown), joinedload(Course.academy), joinedload(Course.category))
             .order_by(*_preferred_first(query.prefer_language), Course.title, Course.id)
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
     )
-    ids = [c.id for c in courses]
-    enrolled = set(
-        session.scalars(select(Enrolment.course_id).where(Enrolment.user_id == user.id, Enrolment.course_id.in_(ids)))
-    )
-    return CataloguePage(courses, total, enrolled)
+    return CataloguePage(courses, total)
+
+
+# Built once, and run without the ORM: each page of the catalogue and of a course runs one of them.
+_ENROLLED = select(Enrolment.course_id).where(Enrolment.user_id == bindparam("user_id"))
+_ENROLMENT = select(Enrolment.id).where(
+    Enrolment.course_id == bindparam("course_id"), Enrolment.user_id == bindparam("user_id")
+)
+
+
+def is_enrolled(session: DbSession, user_id: int, course_id: int) -> bool:
+    """`access.is_enrolled`, from a statement built once (a course's page and each of its lessons ask)."""
+    found = session.connection().execute(_ENROLMENT, {"course_id": course_id, "user_id": user_id}).first()
+    return found is not None
+
+
+def enrolled_among(session: DbSession, user_id: int, course_ids: Sequence[int]) -> set[int]:
+    """Which of these courses the user is enrolled in: one query (none for no courses), for all the user's
+    enrolments, which are few, in the session's transaction."""
+    if not course_ids:
+        return set()
+    mine = session.connection().execute(_ENROLLED, {"user_id": user_id}).scalars()
+    return set(course_ids).intersection(mine)
 
 
 def catalogue_academies(session: DbSession) -> Sequence[Academy]:

@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from dataclasses import dataclass
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
+from markupsafe import Markup
 from wtforms import SelectChoice
 
 from lectern.courses import access
 from lectern.courses.catalogue import services as catalogue_services
+from lectern.courses.catalogue import shared
+from lectern.courses.catalogue.services import Filters
 from lectern.courses.content import progress
 from lectern.courses.content.visibility import LESSON_GUARDS, visible_outline
 from lectern.courses.enrolment import cohort_sync, roster
 from lectern.courses.enrolment import services as enrolment
 from lectern.courses.enrolment.services import EnrolmentReason
-from lectern.courses.forms import EnrolKeyForm, EnrolUsersForm
-from lectern.courses.models import CourseRole
+from lectern.courses.forms import LESSON_KIND_LABELS, EnrolKeyForm, EnrolUsersForm
+from lectern.courses.models import CourseRole, LessonKind
 from lectern.courses.requested import editable_course, listed_course, taught_course
 from lectern.domain import Conflict, Forbidden
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
-from lectern.platform.models import Role, utcnow
+from lectern.platform import cache
+from lectern.platform.cache import Fragment
+from lectern.platform.models import Role, User, utcnow
 from lectern.platform.roles import login_required, signed_in_user
 from lectern.registry import registry
 from lectern.urls import arg_id, form_ids, page_arg, page_count, search_arg
@@ -39,34 +56,59 @@ REFUSALS = {
 }
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A catalogue page as all the readers of one scope and language see it, and the courses on it."""
+
+    fragment: Fragment
+    course_ids: tuple[int, ...]
+
+
 @bp.route("/")
 @login_required
 def catalogue() -> ResponseReturnValue:
+    """The catalogue: its listing is made once per scope (who finds the same courses: `listing_scope`), language,
+    filters and page in each generation (lectern.platform.cache), and each reader's enrolled badges are filled in
+    with one query."""
     page = page_arg()
     user = signed_in_user()
-    academies = catalogue_services.catalogue_academies(db.session)
-    tree = catalogue_services.category_tree(db.session)
+    locale = str(get_locale() or "")
+    filters = cache.shared(("catalogue-filters",), lambda: catalogue_services.filters(db.session))
     academy_id = arg_id("academy")
     category_id = arg_id("category")
     language = request.args.get("language", "")
     query = catalogue_services.CatalogueQuery(
         text=search_arg(),
-        academy_id=academy_id if academy_id in {a.id for a in academies} else None,
+        academy_id=academy_id if academy_id in filters.academy_ids else None,
         language=language if language in current_app.config["LANGUAGES"] else None,
-        category_id=category_id if category_id in {c.id for c, _depth in tree} else None,
-        prefer_language=str(get_locale() or "") or None,
+        category_id=category_id if category_id in filters.category_ids else None,
+        prefer_language=locale or None,
     )
-    result = catalogue_services.catalogue(db.session, user, query, page, PER_PAGE)
+    scope = catalogue_services.listing_scope(user)
+    listing = cache.shared(("catalogue", scope, locale, query, page), lambda: _listing(user, query, page, filters))
+    enrolled = catalogue_services.enrolled_among(db.session, user.id, listing.course_ids)
+    badge = cache.constant(("enrolled-badge", locale), lambda: _macro("enrolled_badge"))
     return render_template(
-        "courses/catalogue.html",
+        "courses/catalogue.html", listing=listing.fragment.fill({f"enrolled-{c}": badge for c in enrolled})
+    )
+
+
+def _listing(user: User, query: catalogue_services.CatalogueQuery, page: int, filters: Filters) -> Listing:
+    result = catalogue_services.catalogue(db.session, user, query, page, PER_PAGE)
+    html = render_template(
+        "courses/_catalogue_listing.html",
         result=result,
         query=query,
         page=page,
         pages=page_count(result.total, PER_PAGE),
-        academies=academies,
-        tree=tree,
+        filters=filters,
         may_create=access.may_create_courses(user),
     )
+    return Listing(Fragment.of(html), tuple(c.id for c in result.courses))
+
+
+def _macro(name: str) -> Markup:
+    return Markup(get_template_attribute("courses/_macros.html", name)())  # noqa: S704 - a template's markup
 
 
 @bp.route("/mine")
@@ -82,15 +124,18 @@ def mine() -> ResponseReturnValue:
 @bp.route("/<id:course_id>")
 @login_required
 def course(course_id: int) -> ResponseReturnValue:
-    item = listed_course(course_id)
+    """A course's page: its header, summary and tags are shared by all its readers (catalogue/shared.py); the
+    outline, progress and what the reader may do are theirs."""
     user = signed_in_user()
+    item, enrolled = shared.reachable_course(user, course_id)
     outline = visible_outline(db.session, user, item, registry().items(LESSON_GUARDS))
-    enrolled = access.is_enrolled(db.session, user, item)
     teaching = access.can_teach(db.session, user, item)
     done = progress.done_lessons(db.session, user.id, item.id) if enrolled else set()
+    can_self_enrol = user.role is Role.CADET and item.self_enrol and not enrolled
     return render_template(
         "courses/course.html",
         course=item,
+        shared=shared.course_header(item),
         outline=outline,
         enrolled=enrolled,
         teaching=teaching,
@@ -98,9 +143,16 @@ def course(course_id: int) -> ResponseReturnValue:
         done=done,
         progress=progress.course_progress(db.session, user.id, [item.id])[item.id],
         completed_at=progress.completed_at(db.session, user.id, item) if enrolled else None,
-        key_form=EnrolKeyForm(),
-        can_self_enrol=user.role is Role.CADET and item.self_enrol and not enrolled,
+        key_form=EnrolKeyForm() if can_self_enrol else None,
+        can_self_enrol=can_self_enrol,
+        kind_labels=kind_labels(),
     )
+
+
+def kind_labels() -> dict[LessonKind, str]:
+    """The lesson kinds' names in the request's language, translated once per process and language."""
+    locale = str(get_locale() or "")
+    return cache.constant(("lesson-kinds", locale), lambda: {k: str(v) for k, v in LESSON_KIND_LABELS.items()})
 
 
 @bp.route("/<id:course_id>/enrol", methods=["POST"])

@@ -11,14 +11,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask.typing import ResponseReturnValue
 
 from lectern.courses import access
+from lectern.courses.access import AccessReason
+from lectern.courses.catalogue.shared import reachable_course
 from lectern.courses.content import progress, viewing
 from lectern.courses.content.markdown import render
 from lectern.courses.content.services import ContentReason
 from lectern.courses.content.storage import INLINE_TYPES
 from lectern.courses.content.visibility import LESSON_GUARDS, visible_lesson, visible_outline
 from lectern.courses.models import Course, Lesson, LessonKind
-from lectern.courses.requested import followed_course, storage
-from lectern.domain import Conflict
+from lectern.courses.requested import storage
+from lectern.domain import Conflict, Forbidden
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
@@ -33,29 +35,32 @@ bp = Blueprint("lessons", __name__, url_prefix="/courses")
 DONE_WHEN_VIEWED = {LessonKind.TEXT, LessonKind.FILE, LessonKind.LINK}
 
 
-def _lesson(course_id: int, lesson_id: int) -> tuple[Course, Lesson]:
-    """The course the user follows and its lesson, if the lesson exists for them (not a draft they may not see, not
-    refused by a guard); else 404, or 403 for a lesson that exists for them in a course they do not follow. The
-    lesson is looked at first: one that does not exist for them (another lecture's recording) is 404 even in a
-    course they could enrol in, so its address tells them nothing."""
+def _lesson(course_id: int, lesson_id: int) -> tuple[Course, Lesson, bool]:
+    """The course the user follows, its lesson, and whether the user is enrolled in it, if the lesson exists for
+    them (not a draft they may not see, not refused by a guard); else 404, or 403 for a lesson that exists for them
+    in a course they do not follow. The lesson is looked at first: one that does not exist for them (another
+    lecture's recording) is 404 even in a course they could enrol in, so its address tells them nothing."""
     user = signed_in_user()
-    course = access.get_listed(db.session, user, course_id)
+    course, enrolled = reachable_course(user, course_id)
     lesson = visible_lesson(db.session, user, course, lesson_id, registry().items(LESSON_GUARDS))
-    followed_course(course_id)
-    return course, lesson
+    if not (enrolled or access.can_teach(db.session, user, course)):  # access.can_follow, enrolment read once
+        raise Forbidden(AccessReason.NOT_FOLLOWING)
+    return course, lesson, enrolled
 
 
 @bp.route("/<id:course_id>/lessons/<id:lesson_id>")
 @login_required
 def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
-    course, item = _lesson(course_id, lesson_id)
+    course, item, enrolled = _lesson(course_id, lesson_id)
     user = signed_in_user()
-    enrolled = access.is_enrolled(db.session, user, course)
+    done = progress.done_lessons(db.session, user.id, course.id) if enrolled else set()
     watched = None
-    # Opening a lesson is what the cadet did: it is recorded (and committed) even though this is a GET.
-    if enrolled and item.kind in DONE_WHEN_VIEWED:
+    # Opening a lesson is what the cadet did: it is recorded (and committed) even though this is a GET; once, so
+    # that opening it again writes nothing.
+    if enrolled and item.kind in DONE_WHEN_VIEWED and item.id not in done:
         progress.mark_done(db.session, user.id, item, utcnow())
         db.session.commit()
+        done.add(item.id)
     elif enrolled and item.kind is LessonKind.VIDEO:
         seen = viewing.opened(db.session, user.id, item, utcnow())
         watched = viewing.share(seen, item.file.duration_seconds if item.file else None)
@@ -64,7 +69,10 @@ def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
     flat = [lesson for module in outline for lesson in module.lessons]
     # The lesson is in its own outline (the same guards let it through), unless a guard changed its mind meanwhile.
     index = next((i for i, x in enumerate(flat) if x.id == item.id), None)
-    done = progress.done_lessons(db.session, user.id, course.id) if enrolled else set()
+    found = progress.course_progress(db.session, user.id, [course.id])[course.id]
+    if enrolled and found.complete and progress.check_course_completion(db.session, user.id, course.id, utcnow()):
+        # Met by what changed since the cadet last opened a lesson (a lesson removed): recorded as marking one did.
+        db.session.commit()
     return render_template(
         "courses/lesson.html",
         course=course,
@@ -77,7 +85,7 @@ def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
         done=done,
         watched=watched,
         done_share=viewing.DONE_SHARE,
-        progress=progress.course_progress(db.session, user.id, [course.id])[course.id],
+        progress=found,
         editing=access.can_edit(db.session, user, course),
     )
 
@@ -86,7 +94,7 @@ def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
 @login_required
 def lesson_file(course_id: int, lesson_id: int) -> ResponseReturnValue:
     """The lesson's file, with conditional and range requests (206 Partial Content) for seeking."""
-    _course, item = _lesson(course_id, lesson_id)
+    _course, item, _enrolled = _lesson(course_id, lesson_id)
     if item.file is None:
         abort(404)
     path = storage().path(item.file.sha256)
@@ -109,9 +117,10 @@ def lesson_file(course_id: int, lesson_id: int) -> ResponseReturnValue:
 @login_required
 def mark(course_id: int, lesson_id: int) -> ResponseReturnValue:
     """Mark a lesson done or not done (the cadet's own choice, or the video player at the end)."""
-    course, item = _lesson(course_id, lesson_id)
+    course, item, enrolled = _lesson(course_id, lesson_id)
     user = signed_in_user()
-    access.check_enrolled(db.session, user, course)
+    if not enrolled:
+        raise Forbidden(AccessReason.NOT_ENROLLED)  # access.check_enrolled, enrolment read once
     completed = False
     if request.form.get("done", "1") == "1":
         if item.kind is LessonKind.VIDEO:  # a video is done by playing it (played below), not by saying so
@@ -147,11 +156,12 @@ def _progress(course_id: int, completed: bool) -> dict[str, Any]:
 def played(course_id: int, lesson_id: int) -> ResponseReturnValue:
     """The video player's report of the parts it has played (see content/viewing.py); answers with the lesson's
     state and the course's progress, so the page shows a completion without a reload."""
-    course, item = _lesson(course_id, lesson_id)
+    course, item, enrolled = _lesson(course_id, lesson_id)
     if item.kind is not LessonKind.VIDEO or item.file is None:
         abort(404)
     user = signed_in_user()
-    access.check_enrolled(db.session, user, course)
+    if not enrolled:
+        raise Forbidden(AccessReason.NOT_ENROLLED)
     try:
         duration = viewing.duration_of(
             item, storage().path(item.file.sha256), request.form.get("duration", 0.0, type=float)
