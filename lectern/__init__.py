@@ -8,8 +8,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lectern import config as config_module
 from lectern import assets, courses, errors, health, inputs, platform, registry, reports, security, webrtc
+from lectern import config as config_module
 from lectern.cli import lectern_cli
 from lectern.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from lectern.i18n import lazy_gettext as _l
