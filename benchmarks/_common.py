@@ -16,10 +16,35 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "benchmark password"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def add_quiz(session: Any, course_id: int, title: str, questions: list[tuple[str, list[str]]], **fields: Any) -> Any:
+    """A published quiz of single-choice questions (`questions`: each one's text and its choices, the first one right;
+    mark 1 each) in a new bank category of the course; returns the Quiz, flushed."""
+    from lectern.courses.quizzes.models import BankQuestion, QuestionCategory, Quiz, QuizSlot
+    from lectern.courses.quizzes.questions import Choice, Question, QuestionType, to_data
+
+    category = QuestionCategory(course_id=course_id, name="Top")
+    session.add(category)
+    session.flush()
+    rows = []
+    for n, (text, choices) in enumerate(questions):
+        right = tuple(Choice(c, 1.0 if i == 0 else 0.0) for i, c in enumerate(choices))
+        q = Question(QuestionType.SINGLE, text, f"Q{n + 1}", choices=right)
+        rows.append(BankQuestion(course_id=course_id, category_id=category.id, name=q.name, type=q.type,
+                                 data=to_data(q)))  # fmt: skip
+    session.add_all(rows)
+    session.flush()
+    quiz = Quiz(course_id=course_id, title=title, published=True, attempts_allowed=0, **fields)
+    quiz.slots = [QuizSlot(position=n, question_id=row.id, mark=1.0) for n, row in enumerate(rows)]
+    session.add(quiz)
+    session.flush()
+    return quiz
 
 
 def free_port() -> int:

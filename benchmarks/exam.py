@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import _exam_day
-from benchmarks._common import PASSWORD, ROOT, Browser, server, worktree
+from benchmarks._common import PASSWORD, ROOT, Browser, add_quiz, server, worktree
 
 QUESTIONS = 20
 CHOICES = 4
@@ -54,8 +54,6 @@ def generate(url: str, cadets: int, questions: int = QUESTIONS) -> tuple[int, in
 
     from lectern import create_app
     from lectern.courses.models import Course, Enrolment, Visibility
-    from lectern.courses.quizzes.models import BankQuestion, QuestionCategory, Quiz, QuizSlot
-    from lectern.courses.quizzes.questions import Choice, Question, QuestionType, to_data
     from lectern.extensions import db
     from lectern.platform import demo
     from lectern.platform.models import Role, User
@@ -84,20 +82,11 @@ def generate(url: str, cadets: int, questions: int = QUESTIONS) -> tuple[int, in
         db.session.execute(
             sa.insert(Enrolment), [{"course_id": course.id, "user_id": u, "method": "manual"} for u in ids]
         )
-        category = QuestionCategory(course_id=course.id, name="Top")
-        db.session.add(category)
-        db.session.flush()
-        rows = []
-        for n in range(questions):
-            choices = tuple(Choice(f"Answer {c} to question {n}", 1.0 if c == 0 else 0.0) for c in range(CHOICES))
-            q = Question(QuestionType.SINGLE, f"Question {n}: which document checks apply?", f"Q{n}", choices=choices)
-            rows.append(BankQuestion(course_id=course.id, category_id=category.id, name=q.name, type=q.type,
-                                     data=to_data(q)))  # fmt: skip
-        db.session.add_all(rows)
-        db.session.flush()
-        quiz = Quiz(course_id=course.id, title="Exam", published=True, attempts_allowed=0, shuffle_answers=True)
-        quiz.slots = [QuizSlot(position=n, question_id=row.id, mark=1.0) for n, row in enumerate(rows)]
-        db.session.add(quiz)
+        texts = [
+            (f"Question {n}: which document checks apply?", [f"Answer {c} to question {n}" for c in range(CHOICES)])
+            for n in range(questions)
+        ]
+        quiz = add_quiz(db.session, course.id, "Exam", texts, shuffle_answers=True)
         db.session.commit()
         result = course.id, quiz.id
         db.engine.dispose()

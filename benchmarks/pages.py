@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.sync_api import Browser as Chromium
 from playwright.sync_api import Page, sync_playwright
 
-from benchmarks._common import PASSWORD, Browser, cookie_of, server, worktree
+from benchmarks._common import PASSWORD, Browser, add_quiz, cookie_of, server, worktree
 from tests.links import KBPS256, emulate
 
 CHROMIUM = "/usr/bin/chromium"
@@ -74,8 +74,6 @@ def generate(url: str) -> Site:
 
     from lectern import create_app
     from lectern.courses.models import Course, Enrolment, Lesson, LessonKind, Module, Visibility
-    from lectern.courses.quizzes.models import BankQuestion, QuestionCategory, Quiz, QuizSlot
-    from lectern.courses.quizzes.questions import Choice, Question, QuestionType, to_data
     from lectern.extensions import db
     from lectern.platform import demo
     from lectern.platform.accounts.services import hash_password
@@ -117,20 +115,10 @@ def generate(url: str) -> Site:
             db.session.add(user)
             db.session.flush()
             db.session.add(Enrolment(course_id=course.id, user_id=user.id, method="manual"))
-        category = QuestionCategory(course_id=course.id, name="Top")
-        db.session.add(category)
-        db.session.flush()
-        rows = []
-        for n in range(QUESTIONS):
-            choices = tuple(Choice(f"{text(6)} ({c})", 1.0 if c == 0 else 0.0) for c in range(CHOICES))
-            q = Question(QuestionType.SINGLE, f"Question {n + 1}: {text(20)}?", f"Q{n + 1}", choices=choices)
-            rows.append(BankQuestion(course_id=course.id, category_id=category.id, name=q.name, type=q.type,
-                                     data=to_data(q)))  # fmt: skip
-        db.session.add_all(rows)
-        db.session.flush()
-        quiz = Quiz(course_id=course.id, title="Document checks: test", published=True, attempts_allowed=0)
-        quiz.slots = [QuizSlot(position=n, question_id=row.id, mark=1.0) for n, row in enumerate(rows)]
-        db.session.add(quiz)
+        questions = [
+            (f"Question {n + 1}: {text(20)}?", [f"{text(6)} ({c})" for c in range(CHOICES)]) for n in range(QUESTIONS)
+        ]
+        quiz = add_quiz(db.session, course.id, "Document checks: test", questions)
         db.session.commit()
         site = Site(course.id, lesson.id, quiz.id, cadets)
         db.engine.dispose()
