@@ -420,6 +420,10 @@ def quizzes_of(session: DbSession, course_id: int, *, published_only: bool) -> l
 
 
 def passes(session: DbSession, user_id: int, quiz_ids: Iterable[int]) -> set[int]:
+    """The quizzes among `quiz_ids` the user has passed (no query for none: most course pages)."""
+    quiz_ids = list(quiz_ids)
+    if not quiz_ids:
+        return set()
     return set(
         session.scalars(
             select(QuizPass.quiz_id).where(QuizPass.user_id == user_id, QuizPass.quiz_id.in_(list(quiz_ids)))
