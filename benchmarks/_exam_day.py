@@ -187,8 +187,11 @@ def play(ports: Sequence[int], plan: Plan, cadets: list[Cadet], schedule: Callab
     ]
     for thread in threads:
         thread.start()
-    # CPU per save: over the answering alone (after the starts, before the submits).
-    time.sleep(max(0.0, opens + plan.opening + 5 - time.monotonic()))
+    # CPU per save: over the answering alone, from when every cadet has started (a start and its page cost several
+    # saves' worth) until the submits begin.
+    time.sleep(max(0.0, opens + plan.opening - time.monotonic()))
+    while not all(c.timings["start"] or c.errors["start"] for c in cadets) and time.monotonic() < deadline:
+        time.sleep(0.5)
     saves0, cpu0 = sum(len(c.timings["save"]) for c in cadets), sum(cpu_of_port(p) for p in ports)
     time.sleep(max(0.0, deadline - SUBMIT_WINDOW - 5 - time.monotonic()))
     saves1, cpu1 = sum(len(c.timings["save"]) for c in cadets), sum(cpu_of_port(p) for p in ports)
@@ -213,6 +216,6 @@ def play(ports: Sequence[int], plan: Plan, cadets: list[Cadet], schedule: Callab
         result[f"{phase} p50"] = 1000 * percentile(values, 0.5)
         result[f"{phase} p99"] = 1000 * percentile(values, 0.99)
         result[f"{phase} errors"] = sum(len(c.errors[phase]) for c in cadets)
-    result["cpu ms/save"] = 1000 * (cpu1 - cpu0) / max(1, saves1 - saves0)
+    result["cpu ms/save"] = 1000 * (cpu1 - cpu0) / (saves1 - saves0) if saves1 > saves0 else float("nan")
     result["submitted"] = sum(c.submitted for c in cadets)
     return result

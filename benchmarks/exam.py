@@ -178,14 +178,17 @@ def storm(url: str, ports: Sequence[int], course: int, quiz: int, cadets: int) -
         prepared = list(
             pool.map(lambda i: prepare(ports[i % len(ports)], f"examcadet{i:04d}", course, quiz), range(cadets))
         )
-    go = threading.Barrier(cadets)
+    go = threading.Barrier(cadets + 1)
     threads = [threading.Thread(target=answer, args=(c, course, go)) for c in prepared]
-    started = time.perf_counter()
     for thread in threads:
         thread.start()
+    cpu = sum(_exam_day.cpu_of_port(p) for p in ports)
+    go.wait()
+    started = time.perf_counter()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    cpu = sum(_exam_day.cpu_of_port(p) for p in ports) - cpu
     for cadet in prepared:
         cadet.browser.close()
     latencies = sorted(x for c in prepared for x in c.latencies)
@@ -194,6 +197,7 @@ def storm(url: str, ports: Sequence[int], course: int, quiz: int, cadets: int) -
         "p50": 1000 * statistics.median(latencies),
         "p99": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
         "rate": len(latencies) / wall,
+        "cpu ms/save": 1000 * cpu / max(1, len(latencies)),  # the submits at the end included
         "errors": sum(len(c.errors) for c in prepared),
         "lost": lost,
     }
@@ -298,12 +302,13 @@ def main() -> None:
               f"{r['cpu ms/save']:>11.2f} {r['lost']:>4.0f} {r['unfinished']:>10.0f}")  # fmt: skip
     print(f"\nStress: {args.storm_cadets} cadets save {QUESTIONS} answers back to back, then submit")
     print(f"{'database':<11} {'code':<7} {'inst':>4} {'p50 ms':>8} {'p99 ms':>8} {'saves/s':>8} {'errors':>7} "
-          f"{'lost':>5} {'x before':>8}")  # fmt: skip
+          f"{'lost':>5} {'x before':>8} {'CPU ms/save':>11}")  # fmt: skip
     first: dict[str, float] = {}
     for backend, label, instances, r in storms:
         first.setdefault(backend, r["rate"])
         print(f"{backend:<11} {label:<7} {instances:>4} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['rate']:>8.0f} "
-              f"{r['errors']:>7.0f} {r['lost']:>5.0f} {r['rate'] / first[backend]:>8.2f}")  # fmt: skip
+              f"{r['errors']:>7.0f} {r['lost']:>5.0f} {r['rate'] / first[backend]:>8.2f} "
+              f"{r['cpu ms/save']:>11.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
