@@ -114,8 +114,10 @@ def _save(cadet: Cadet, plan: Plan, position: int) -> bool:
 
 
 def _submit(cadet: Cadet, plan: Plan) -> bool:
+    """The Submit button: quiz.js submits the attempt's form, which carries every choice made on the page."""
+    chosen = {f"q{position}": str(response) for position, (response, _seq) in cadet.acknowledged.items()}
     status, _, _ = cadet.browser.form(
-        f"/courses/{plan.course}/quizzes/attempts/{cadet.attempt}/submit", {"csrf_token": cadet.token}
+        f"/courses/{plan.course}/quizzes/attempts/{cadet.attempt}/submit", {"csrf_token": cadet.token, **chosen}
     )
     if status != 302:
         cadet.errors["submit"].append(str(status))

@@ -8,9 +8,10 @@ services.py): a mark that a teacher was told is saved is saved.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
@@ -19,7 +20,7 @@ from lectern.courses.content import progress
 from lectern.courses.models import CourseCompletion
 from lectern.courses.quizzes import grading as quiz_grading
 from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, BankQuestion, Quiz, QuizPass
-from lectern.courses.quizzes.questions import QuestionType, from_data, same_shape
+from lectern.courses.quizzes.questions import Question, QuestionType, from_data, same_shape
 from lectern.domain import Conflict, Invalid
 from lectern.extensions import DbSession
 from lectern.platform.models import User
@@ -33,24 +34,39 @@ class MarkReason(StrEnum):
     NOT_FINISHED = "not_finished"  # Conflict: the attempt is still in progress
 
 
+class Marked(NamedTuple):
+    """An answer's automatic marking: its fraction and mark (None: waits for a teacher), and its state."""
+
+    fraction: float | None
+    mark: float | None
+    state: str
+
+
+def auto_mark(question: Question, response: object, max_mark: float) -> Marked:
+    """The automatic marking of a response to a question worth `max_mark`."""
+    result = quiz_grading.grade(question, response)
+    if result.state in ("unanswered", "needs_grading", "not_graded"):
+        zero = 0.0 if result.state == "unanswered" else None
+        return Marked(zero, zero, result.state)
+    return Marked(result.fraction, round(result.fraction * max_mark, 7), result.state)
+
+
 def grade_answer(answer: AttemptAnswer) -> None:
     """Mark one answer automatically, unless a teacher has marked it."""
     if answer.graded_by_id is not None:
         return  # a teacher's mark stands until the teacher changes it
-    result = quiz_grading.grade(answer.question, answer.response)
-    if result.state in ("unanswered", "needs_grading", "not_graded"):
-        answer.fraction = 0.0 if result.state == "unanswered" else None
-        answer.mark = 0.0 if result.state == "unanswered" else None
-    else:
-        answer.fraction = result.fraction
-        answer.mark = round(result.fraction * answer.max_mark, 7)
-    answer.state = result.state
+    answer.fraction, answer.mark, answer.state = auto_mark(answer.question, answer.response, answer.max_mark)
+
+
+def attempt_mark(marks: Iterable[float | None]) -> float:
+    """An attempt's mark from its answers' marks (one waiting for a teacher counts 0 until marked)."""
+    return round(math.fsum(m or 0.0 for m in marks), 7)
 
 
 def total(attempt: Attempt) -> None:
     """The attempt's mark from its answers' marks, and whether an answer waits for a teacher."""
     attempt.needs_grading = any(a.state == "needs_grading" for a in attempt.answers)
-    attempt.mark = round(math.fsum(a.mark or 0.0 for a in attempt.answers), 7)
+    attempt.mark = attempt_mark(a.mark for a in attempt.answers)
 
 
 def quiz_grades(session: DbSession, quiz: Quiz, user_ids: Sequence[int] | None = None) -> dict[int, float | None]:
@@ -74,7 +90,8 @@ def passed(quiz: Quiz, percent: float | None) -> bool | None:
 
 def update_pass(session: DbSession, quiz: Quiz, user_id: int, now: datetime) -> None:
     """Record or withdraw the cadet's pass after a grade changed, and re-check the course's completion."""
-    grade = quiz_grades(session, quiz, [user_id]).get(user_id)
+    # Without a pass mark there is no pass to record, whatever the grade (and no grade to read).
+    grade = quiz_grades(session, quiz, [user_id]).get(user_id) if quiz.pass_percent is not None else None
     if passed(quiz, grade):
         if progress.insert_once(session, QuizPass, user_id=user_id, quiz_id=quiz.id, passed_at=now):
             progress.check_course_completion(session, user_id, quiz.course_id, now)

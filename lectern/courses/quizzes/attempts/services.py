@@ -259,7 +259,7 @@ class Saved:
 
 _attempt, _quiz, _enrolment = (m.__table__ for m in (Attempt, Quiz, Enrolment))
 _answer = AttemptAnswer.__table__
-assert isinstance(_answer, Table)
+assert isinstance(_answer, Table) and isinstance(_attempt, Table)
 # A save's two statements, built once (as SQLAlchemy Core: no ORM objects are made): what save_answer reads, with the
 # attempt's row locked, and its write, which changes only an answer older than the one sent, of an attempt still in
 # progress (SQLite has no row lock: this is what keeps a save out of an attempt finished meanwhile there).
@@ -362,29 +362,68 @@ def to_json(value: quiz_grading.Response) -> object:
 
 def finish(session: DbSession, attempt: Attempt, now: datetime) -> bool:
     """Grade and close the attempt, and commit; True if it was open (submitting twice is harmless)."""
-    claimed = session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
-        .values(state=AttemptState.FINISHED)
-        .execution_options(synchronize_session=False)
-    )
-    if not getattr(claimed, "rowcount", 0):
+    # The claim comes first and holds the attempt's row until the commit, so a save either committed before it (and
+    # is read below and graded) or finds the attempt finished. Then the answers as committed, each marked, the marks
+    # written in one statement, the attempt's total: a few statements, as everyone submits in the last seconds.
+    claimed = session.execute(_FINISH_CLAIM, {"attempt": attempt.id}).first()
+    if claimed is None:
         session.rollback()
         return False
-    fresh = {"populate_existing": True}
-    locked = session.scalars(select(Attempt).where(Attempt.id == attempt.id).execution_options(**fresh)).one()
-    answers = session.scalars(
-        select(AttemptAnswer).where(AttemptAnswer.attempt_id == locked.id).execution_options(**fresh)
-    ).all()
-    for answer in answers:
-        marking.grade_answer(answer)
-    marking.total(locked)
-    locked.state = AttemptState.FINISHED
-    locked.finished_at = min(now, locked.deadline + GRACE) if locked.deadline else now
-    session.flush()
-    marking.update_pass(session, locked.quiz, locked.user_id, now)
+    marks: list[float | None] = []
+    waiting = False
+    changes = []
+    for row in session.execute(_FINISH_READ, {"attempt": attempt.id}):
+        if row.graded_by_id is None:  # a teacher's mark stands until the teacher changes it
+            fraction, mark, state = marking.auto_mark(from_data(row.question_data), row.response, row.max_mark)
+            changes.append({"at": row.position, "new_fraction": fraction, "new_mark": mark, "new_state": state})
+        else:
+            mark, state = row.mark, row.state
+        marks.append(mark)
+        waiting = waiting or state == "needs_grading"
+    if changes:
+        session.execute(_FINISH_MARK, [{"attempt": attempt.id, **change} for change in changes])
+    finished_at = min(now, claimed.deadline + GRACE) if claimed.deadline else now
+    total = {"new_mark": marking.attempt_mark(marks), "new_waiting": waiting, "new_finished_at": finished_at}
+    session.execute(_FINISH_TOTAL, {"attempt": attempt.id, **total})
+    if attempt in session:
+        session.expire(attempt)  # written above without the ORM: the grade below, and whoever asks next, read it
+    quiz = session.get(Quiz, claimed.quiz_id)
+    assert quiz is not None
+    marking.update_pass(session, quiz, claimed.user_id, now)
     session.commit()
     return True
+
+
+# finish()'s statements, built once as SQLAlchemy Core.
+_FINISH_CLAIM = (
+    update(_attempt)
+    .where(_attempt.c.id == bindparam("attempt"), _attempt.c.state == AttemptState.IN_PROGRESS)
+    .values(state=AttemptState.FINISHED)
+    .returning(_attempt.c.deadline, _attempt.c.user_id, _attempt.c.quiz_id)
+)
+_FINISH_READ = select(
+    _answer.c.position,
+    _answer.c.question_data,
+    _answer.c.response,
+    _answer.c.max_mark,
+    _answer.c.mark,
+    _answer.c.state,
+    _answer.c.graded_by_id,
+).where(_answer.c.attempt_id == bindparam("attempt"))
+_FINISH_TOTAL = (
+    update(_attempt)
+    .where(_attempt.c.id == bindparam("attempt"))
+    .values(
+        mark=bindparam("new_mark"),
+        needs_grading=bindparam("new_waiting"),
+        finished_at=bindparam("new_finished_at", type_=_attempt.c.finished_at.type),
+    )
+)
+_FINISH_MARK = (
+    update(_answer)
+    .where(_answer.c.attempt_id == bindparam("attempt"), _answer.c.position == bindparam("at"))
+    .values(fraction=bindparam("new_fraction"), mark=bindparam("new_mark"), state=bindparam("new_state"))
+)
 
 
 def finish_overdue(

@@ -3,10 +3,13 @@ a small JSON endpoint that lectern/static/js/quiz.js calls and retries), submitt
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeGuard
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, get_template_attribute, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from lectern.courses import access
@@ -26,6 +29,7 @@ from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import lazy_gettext as _l
 from lectern.i18n import render
+from lectern.platform.cache import Lru
 from lectern.platform.models import utcnow
 from lectern.platform.roles import login_required, signed_in_user
 
@@ -149,13 +153,46 @@ def attempt(course_id: int, attempt_id: int) -> ResponseReturnValue:
         quiz=item.quiz,
         attempt=item,
         now=now,
-        responses={a.position: attempt_review.response_for_display(a) for a in item.answers},
-        choice_order=choice_order,
-        option_order=option_order,
-        QuestionType=QuestionType,
-        matching_stems=quiz_grading.matching_stems,
-        matching_options=quiz_grading.matching_options,
+        questions=[question_html(item, answer, number) for number, answer in enumerate(item.answers, 1)],
     )
+
+
+# The attempt page's questions as rendered, by all that a question's markup is made of: on exam day every cadet
+# opens the same questions at the same moment, most with nothing answered yet, and each is rendered once (it was
+# half of the page's cost). Bounded: a cadet coming back to a half-answered attempt adds their own few.
+_RENDERED = Lru(size=4096, max_age=float("inf"))
+
+
+def question_html(attempt: Attempt, answer: AttemptAnswer, number: int) -> Markup:
+    """One question of the attempt page (templates/courses/quizzes/_attempt_question.html), rendered once for the
+    same question, language, place, choice order, response and save state."""
+    question = answer.question
+    kind = question.type
+    order = choice_order(attempt, answer).order if kind in _ORDERED else ()
+    options = option_order(attempt, answer).order if kind is QuestionType.MATCHING else ()
+    response = attempt_review.response_for_display(answer)
+    key = (
+        str(get_locale() or ""),
+        json.dumps(answer.question_data, sort_keys=True),
+        answer.position,
+        number,
+        answer.max_mark,
+        tuple(order),
+        tuple(options),
+        repr(sorted(response) if isinstance(response, (set, frozenset)) else response),
+        answer.seq,
+        answer.saved_at is not None,
+    )
+    found = _RENDERED.get(key)
+    if not isinstance(found, Markup):  # not kept yet
+        macro = get_template_attribute("courses/quizzes/_attempt_question.html", "question")
+        found = Markup(macro(answer, question, number, response, order, options, QuestionType,  # noqa: S704
+                             quiz_grading.matching_stems, quiz_grading.matching_options))  # fmt: skip
+        _RENDERED.put(key, found)
+    return found
+
+
+_ORDERED = (QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.MATCHING)
 
 
 def _json_error(status: int, error: str, message: str) -> ResponseReturnValue:
@@ -208,6 +245,14 @@ def _form_response(question: Question, position: int, form: MultiDict[str, str])
     return True, form.get(name)
 
 
+def _same(answer: AttemptAnswer, raw: object) -> bool:
+    """Whether the form's value for an answer is the response already saved (the form sends text: "2" for 2)."""
+    try:
+        return quiz_grading.normalise_response(answer.question, raw) == attempt_review.response_for_display(answer)
+    except InvalidResponse:
+        return False  # saving it says why it cannot be saved (and keeps what was)
+
+
 @bp.route("/<id:course_id>/quizzes/attempts/<id:attempt_id>/submit", methods=["POST"])
 @login_required
 def submit(course_id: int, attempt_id: int) -> ResponseReturnValue:
@@ -219,8 +264,8 @@ def submit(course_id: int, attempt_id: int) -> ResponseReturnValue:
         _may_continue(item)
         for answer in list(item.answers):
             present, raw = _form_response(answer.question, answer.position, request.form)
-            if not present or raw == attempt_review.response_for_display(answer):
-                continue
+            if not present or _same(answer, raw):
+                continue  # the form carries every answer on the page: most were saved as they were given
             try:
                 quiz_attempts.save_answer(
                     db.session, item.id, signed_in_user(), answer.position, raw, answer.seq + 1, now

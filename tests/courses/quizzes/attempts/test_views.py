@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from lectern.courses.models import Course
 from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizSlot
 from lectern.extensions import db
 from lectern.platform.models import Role, utcnow
@@ -101,6 +102,53 @@ def test_the_form_without_javascript_saves_its_answers_on_submit(app: Any, clien
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.mark == pytest.approx(5.5)  # matching half right, the essay blank
+
+
+def test_the_submitted_form_saves_only_the_answers_it_changes(app: Any, client: Any, world: dict[str, Any]) -> None:
+    # quiz.js saves each answer as it is given, then submits the page's form, which carries every answer again as
+    # text: those already saved are not written a second time (on exam day every cadet submits at once).
+    client.login(world["cadet"].username)
+    urls = _urls(world)
+    attempt_id = _start(client, world)
+    for position, value in {0: 0, 1: [0, 1], 2: True, 3: "Riga", 4: "3.14", 5: {"0": 0, "1": 1}}.items():
+        assert _save(client, world, attempt_id, position, value).status_code == 200
+    page = f"{urls['attempts']}/{attempt_id}"
+    data = {"q0": "0", "q1": ["1", "0"], "q1-shown": "1", "q2": "true", "q3": "Riga", "q4": "3.14", "q5-0": "0",
+            "q5-1": "1", "q6": "Changed on submit."}  # fmt: skip
+    with app.app_context():
+        before = {a.position: (a.seq, a.saved_at) for a in db.session.scalars(select(AttemptAnswer))}
+    client.submit(f"{page}/submit", data, page=page)
+    with app.app_context():
+        after = {a.position: (a.seq, a.saved_at) for a in db.session.scalars(select(AttemptAnswer))}
+        essay = db.session.get(AttemptAnswer, (attempt_id, 6))
+        assert essay is not None and essay.response == "Changed on submit." and essay.seq == 1
+        assert db.session.get(Attempt, attempt_id).state is AttemptState.FINISHED
+    assert {p: after[p] for p in range(6)} == {p: before[p] for p in range(6)}
+
+
+def test_the_attempt_page_shows_each_reader_their_own_answers_and_language(
+    app: Any, client: Any, world: dict[str, Any], make: Any
+) -> None:
+    # The page's questions are rendered once and kept (views.question_html): what one cadet saved, and the language
+    # one reads in, never shows on another's page.
+    urls = _urls(world)
+    client.login(world["cadet"].username)
+    mine = _start(client, world)
+    blank = client.get(f"{urls['attempts']}/{mine}").get_data(as_text=True)
+    assert _save(client, world, mine, 3, "Рига").status_code == 200
+    saved = client.get(f"{urls['attempts']}/{mine}").get_data(as_text=True)
+    assert 'value="Рига"' in saved and 'value="Рига"' not in blank
+    client.submit("/logout", page="/courses/")
+    with app.app_context():
+        russian = make.user(Role.CADET, db.session.get(Course, world["course"].id).academy, language="ru")
+        make.enrol(world["course"].id, russian.id)
+    client.login(world["other"].username)
+    theirs = client.get(f"{urls['attempts']}/{_start(client, world)}").get_data(as_text=True)
+    assert 'value="Рига"' not in theirs and "Question 1" in theirs
+    client.submit("/logout", page="/courses/")
+    client.login(russian.username)
+    in_russian = client.get(f"{urls['attempts']}/{_start(client, world)}").get_data(as_text=True)
+    assert "Вопрос 1" in in_russian and "Question 1" not in in_russian and 'value="Рига"' not in in_russian
 
 
 def test_bad_answers_are_400_with_a_message(client: Any, world: dict[str, Any]) -> None:
