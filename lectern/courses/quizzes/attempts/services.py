@@ -18,9 +18,11 @@ import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Table, bindparam, case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from lectern.courses import access
 from lectern.courses.models import Course, Enrolment
@@ -49,6 +51,9 @@ from lectern.platform.models import User
 
 # Answers that reach the server this long after the deadline still count: the request left the browser in time.
 GRACE = timedelta(seconds=10)
+
+# The tables of the hot paths' statements, which are built once as SQLAlchemy Core (no ORM objects are made).
+_attempt, _quiz, _enrolment, _answer = (cast(Table, m.__table__) for m in (Attempt, Quiz, Enrolment, AttemptAnswer))
 
 
 class Refusal(enum.StrEnum):
@@ -183,20 +188,27 @@ def _draw(session: DbSession, quiz: Quiz, seed: str) -> list[tuple[QuizSlot, Ban
 
 def start(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Attempt:
     """The cadet's attempt in progress, or a new one; Forbidden (a `Refusal`) when they may not start one. Commits."""
-    finish_overdue(session, quiz, now, user_id=user.id)
-    # One statement, so one snapshot: the attempt in progress, how many were used and the last number. A tab that
-    # does not see another tab's new attempt computes its number too, and the unique number makes it use that one.
-    current_id, used, last = session.execute(
-        select(
-            func.max(case((Attempt.state == AttemptState.IN_PROGRESS, Attempt.id))),
-            func.count(),
-            func.max(Attempt.number),
-        ).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
+    attempt = session.get(Attempt, begin(session, quiz, user, now))
+    assert attempt is not None
+    return attempt
+
+
+def begin(session: DbSession, quiz: Quiz, user: User, now: datetime) -> int:
+    """`start`, giving the attempt's id: the Start button of a whole class at the same second needs no more. The
+    attempt and its answers are written as SQLAlchemy Core rows, not ORM objects."""
+    # One statement, so one snapshot: the attempt in progress, how many were used, the last number, and whether
+    # one is overdue (finished first, then read again). A tab that does not see another tab's new attempt computes
+    # its number too, and the unique number makes it use that one.
+    overdue, current_id, used, last = session.execute(
+        _START_STATE, {"quiz": quiz.id, "user": user.id, "overdue_before": now - GRACE}
     ).one()
+    if overdue is not None:
+        finish_overdue(session, quiz, now, user_id=user.id)
+        overdue, current_id, used, last = session.execute(
+            _START_STATE, {"quiz": quiz.id, "user": user.id, "overdue_before": now - GRACE}
+        ).one()
     if current_id is not None:
-        current = session.get(Attempt, current_id)
-        assert current is not None
-        return current
+        return int(current_id)
     settings = attempt_settings.settings_for(session, quiz, user.id)
     reason = refusal(session, quiz, user, now, settings, used=used)
     if reason is not None:
@@ -206,28 +218,50 @@ def start(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Attempt:
     drawn = _draw(session, quiz, f"{quiz.id}:{user.id}:{number}")
     if not drawn:
         raise Forbidden(Refusal.NO_QUESTIONS)
-    attempt = Attempt(
-        quiz_id=quiz.id,
-        user_id=user.id,
-        number=number,
-        started_at=now,
-        deadline=min(deadlines) if deadlines else None,
-        max_mark=math.fsum(slot.mark for slot, _ in drawn),
-    )
-    attempt.answers = [
-        AttemptAnswer(position=i, question_id=q.id, question_data=q.data, version=q.version, max_mark=slot.mark)
-        for i, (slot, q) in enumerate(drawn)
-    ]
-    session.add(attempt)
     try:
+        attempt_id = session.execute(
+            insert(_attempt).returning(_attempt.c.id),
+            {
+                "quiz_id": quiz.id,
+                "user_id": user.id,
+                "number": number,
+                "state": AttemptState.IN_PROGRESS,
+                "started_at": now,
+                "deadline": min(deadlines) if deadlines else None,
+                "max_mark": math.fsum(slot.mark for slot, _ in drawn),
+            },
+        ).scalar_one()
+        session.execute(
+            insert(_answer),
+            [
+                {"attempt_id": attempt_id, "position": i, "question_id": q.id, "question_data": q.data,
+                 "version": q.version, "max_mark": slot.mark}
+                for i, (slot, q) in enumerate(drawn)
+            ],
+        )  # fmt: skip
         session.commit()
     except IntegrityError:  # a second tab started the same attempt number at the same moment: use that one
         session.rollback()
         current = in_progress(session, quiz, user.id)
         if current is None:
             raise
-        return current
-    return attempt
+        return current.id
+    return int(attempt_id)
+
+
+_START_STATE = select(
+    func.max(
+        case(
+            (
+                (_attempt.c.state == AttemptState.IN_PROGRESS) & (_attempt.c.deadline < bindparam("overdue_before")),
+                _attempt.c.id,
+            )
+        )
+    ),
+    func.max(case((_attempt.c.state == AttemptState.IN_PROGRESS, _attempt.c.id))),
+    func.count(),
+    func.max(_attempt.c.number),
+).where(_attempt.c.quiz_id == bindparam("quiz"), _attempt.c.user_id == bindparam("user"))
 
 
 def shuffle_seed(attempt: Attempt, position: int) -> str:
@@ -238,7 +272,8 @@ def shuffle_seed(attempt: Attempt, position: int) -> str:
 def own_attempt(session: DbSession, user: User, attempt_id: int, course_id: int | None = None) -> Attempt:
     """The user's own attempt (at a quiz of the course `course_id`, if given), else NotFound: another cadet's
     attempt does not exist for them."""
-    attempt = session.get(Attempt, attempt_id)
+    # With its quiz and course in the same statement: every page of an attempt shows them or checks access by them.
+    attempt = session.get(Attempt, attempt_id, options=[joinedload(Attempt.quiz).joinedload(Quiz.course)])
     if attempt is None or attempt.user_id != user.id:
         raise NotFound(AttemptReason.NO_ATTEMPT)
     if course_id is not None and attempt.quiz.course_id != course_id:
@@ -257,9 +292,6 @@ class Saved:
     saved_at: datetime
 
 
-_attempt, _quiz, _enrolment = (m.__table__ for m in (Attempt, Quiz, Enrolment))
-_answer = AttemptAnswer.__table__
-assert isinstance(_answer, Table) and isinstance(_attempt, Table)
 # A save's two statements, built once (as SQLAlchemy Core: no ORM objects are made): what save_answer reads, with the
 # attempt's row locked, and its write, which changes only an answer older than the one sent, of an attempt still in
 # progress (SQLite has no row lock: this is what keeps a save out of an attempt finished meanwhile there).

@@ -117,11 +117,11 @@ def quiz(course_id: int, quiz_id: int) -> ResponseReturnValue:
 def start(course_id: int, quiz_id: int) -> ResponseReturnValue:
     _, item, _teaching = _quiz(course_id, quiz_id)
     try:
-        attempt = quiz_attempts.start(db.session, item, signed_in_user(), utcnow())
+        attempt_id = quiz_attempts.begin(db.session, item, signed_in_user(), utcnow())
     except Forbidden as refused:
         flash(str(REFUSALS[Refusal(refused.reason)]), "error")
         return redirect(url_for(".quiz", course_id=course_id, quiz_id=quiz_id))
-    return redirect(url_for(".attempt", course_id=course_id, attempt_id=attempt.id))
+    return redirect(url_for(".attempt", course_id=course_id, attempt_id=attempt_id))
 
 
 def choice_order(attempt: Attempt, answer: AttemptAnswer) -> quiz_grading.Order:
