@@ -221,3 +221,32 @@ def play(ports: Sequence[int], plan: Plan, cadets: list[Cadet], schedule: Callab
     result["cpu ms/save"] = 1000 * (cpu1 - cpu0) / (saves1 - saves0) if saves1 > saves0 else float("nan")
     result["submitted"] = sum(c.submitted for c in cadets)
     return result
+
+
+def opening_floor(ports: Sequence[int], plan: Plan, cadets: list[Cadet]) -> dict[str, float]:
+    """The machine's own limit for the opening: every cadet makes, within the same `plan.opening` seconds, the two
+    cheapest requests the web tier answers (/healthz: one database round trip, no template, no sign-in) where a
+    start makes its POST and its page, each on a fresh connection as the start does. No start can beat this."""
+    opens = time.monotonic() + 2.0
+
+    def one(cadet: Cadet) -> None:
+        time.sleep(max(0.0, opens + cadet.rng.uniform(0, plan.opening) - time.monotonic()))
+
+        def twice() -> bool:
+            return all(cadet.browser.request("GET", "/healthz")[0] == 200 for _ in range(2))
+
+        _timed(cadet, "floor", twice)
+
+    for cadet in cadets:
+        cadet.timings["floor"], cadet.errors["floor"] = [], []
+    threads = [threading.Thread(target=one, args=(c,), daemon=True) for c in cadets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    values = [x for c in cadets for x in c.timings["floor"]]
+    return {
+        "floor p50": 1000 * percentile(values, 0.5),
+        "floor p99": 1000 * percentile(values, 0.99),
+        "floor errors": sum(len(c.errors["floor"]) for c in cadets),
+    }

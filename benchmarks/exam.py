@@ -249,6 +249,7 @@ def exam_day(url: str, root: Path, tmp: Path, args: argparse.Namespace, instance
     with web_tier(url, tmp, instances, root) as ports:
         cadets = _exam_day.prepare(ports, plan, [f"examcadet{i:04d}" for i in range(args.cadets)])
         result = _exam_day.play(ports, plan, cadets, lambda seconds: set_closing(url, quiz, seconds))
+        result.update(_exam_day.opening_floor(ports, plan, cadets))
     lost, unfinished = lost_answers(url, {c.attempt: c.acknowledged for c in cadets if c.attempt})
     return {**result, "lost": lost, "unfinished": unfinished}
 
@@ -300,6 +301,13 @@ def main() -> None:
               f"{r['start errors']:>4.0f} {r['save n']:>6.0f} {r['save p50']:>8.1f} {r['save p99']:>7.1f} "
               f"{r['save errors']:>4.0f} {r['submit p50']:>10.0f} {r['submit p99']:>7.0f} {r['submit errors']:>4.0f} "
               f"{r['cpu ms/save']:>11.2f} {r['lost']:>4.0f} {r['unfinished']:>10.0f}")  # fmt: skip
+    print("\nThe opening's floor on this machine, measured after each day on the same web tier: every cadet makes two "
+          "bare requests (/healthz: one database round trip, no template) within the same 2 s, where a start makes "
+          "its POST and its page")  # fmt: skip
+    print(f"{'database':<11} {'code':<7} {'inst':>4} {'floor p50':>9} {'p99':>7} {'err':>4}")
+    for backend, label, instances, r in days:
+        print(f"{backend:<11} {label:<7} {instances:>4} {r['floor p50']:>9.0f} {r['floor p99']:>7.0f} "
+              f"{r['floor errors']:>4.0f}")  # fmt: skip
     print(f"\nStress: {args.storm_cadets} cadets save {QUESTIONS} answers back to back, then submit")
     print(f"{'database':<11} {'code':<7} {'inst':>4} {'p50 ms':>8} {'p99 ms':>8} {'saves/s':>8} {'errors':>7} "
           f"{'lost':>5} {'x before':>8} {'CPU ms/save':>11}")  # fmt: skip
