@@ -273,8 +273,9 @@ def submit(course_id: int, attempt_id: int) -> ResponseReturnValue:
             except (InvalidResponse, Conflict):
                 db.session.rollback()
         item = db.session.get(Attempt, attempt_id) or item
+    submitted = _("Your attempt is submitted.")  # worded before the commit, which would make the reader read again
     if quiz_attempts.finish(db.session, item, now):
-        flash(_("Your attempt is submitted."), "success")
+        flash(submitted, "success")
     return redirect(url_for(".review", course_id=course_id, attempt_id=attempt_id))
 
 
