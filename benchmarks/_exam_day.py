@@ -14,8 +14,10 @@ import http.client
 import json
 import random
 import statistics
+import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -218,6 +220,10 @@ def play(ports: Sequence[int], plan: Plan, cadets: list[Cadet], schedule: Callab
         result[f"{phase} p50"] = 1000 * percentile(values, 0.5)
         result[f"{phase} p99"] = 1000 * percentile(values, 0.99)
         result[f"{phase} errors"] = sum(len(c.errors[phase]) for c in cadets)
+    for phase in ("start", "save", "submit"):
+        kinds = Counter(kind for c in cadets for kind in c.errors[phase])
+        if kinds:  # a status code, or the exception that ended the request (a timeout after 120 s...)
+            print(f"{phase} errors: {dict(kinds.most_common())}", file=sys.stderr)
     result["cpu ms/save"] = 1000 * (cpu1 - cpu0) / (saves1 - saves0) if saves1 > saves0 else float("nan")
     result["submitted"] = sum(c.submitted for c in cadets)
     return result
