@@ -42,6 +42,7 @@ class Cadet:
     timings: dict[str, list[float]] = field(default_factory=lambda: {"start": [], "save": [], "submit": []})
     errors: dict[str, list[str]] = field(default_factory=lambda: {"start": [], "save": [], "submit": []})
     submitted: bool = False
+    answers: Browser | None = None  # the connection its saves go on, where nginx sends them to instances of their own
 
 
 @dataclass
@@ -54,14 +55,20 @@ class Plan:
     opening: float = 2.0
 
 
-def prepare(ports: Sequence[int], plan: Plan, usernames: Sequence[str]) -> list[Cadet]:
-    """Sign every cadet in and open the quiz page (its form's CSRF token), a few at a time: not measured."""
+def prepare(
+    ports: Sequence[int], plan: Plan, usernames: Sequence[str], answer_ports: Sequence[int] = ()
+) -> list[Cadet]:
+    """Sign every cadet in and open the quiz page (its form's CSRF token), a few at a time: not measured. With
+    `answer_ports`, each cadet's saves go there (deploy/nginx.conf's answers pool), with the same cookies."""
 
     def one(index: int) -> Cadet:
         cadet = Cadet(usernames[index], Browser(ports[index % len(ports)]), random.Random(usernames[index]))
         cadet.browser.sign_in(cadet.username)
         cadet.token = cadet.browser.csrf(f"/courses/{plan.course}/quizzes/{plan.quiz}")
         cadet.browser.conn.close()
+        if answer_ports:
+            cadet.answers = Browser(answer_ports[index % len(answer_ports)])
+            cadet.answers.cookies = cadet.browser.cookies  # one browser, one cookie jar
         return cadet
 
     with ThreadPoolExecutor(16) as pool:
@@ -72,6 +79,8 @@ def _timed(cadet: Cadet, phase: str, call: Callable[[], bool]) -> bool:
     """Time one step; it comes after a pause longer than gunicorn keeps an idle connection (2 s), so it opens a new
     one, as the browser does."""
     cadet.browser.conn.close()
+    if cadet.answers is not None:
+        cadet.answers.conn.close()
     began = time.perf_counter()
     try:
         ok = call()
@@ -105,7 +114,7 @@ def _save(cadet: Cadet, plan: Plan, position: int) -> bool:
     seq = cadet.seq
     body = json.dumps({"position": position, "response": response, "seq": seq})
     headers = {"Content-Type": "application/json", "X-CSRFToken": cadet.token, "Accept": "application/json"}
-    status, _, data = cadet.browser.request(
+    status, _, data = (cadet.answers or cadet.browser).request(
         "POST", f"/courses/{plan.course}/quizzes/attempts/{cadet.attempt}/answers", body, headers
     )
     if status == 200 and json.loads(data).get("seq") == seq:
@@ -213,6 +222,8 @@ def play(ports: Sequence[int], plan: Plan, cadets: list[Cadet], schedule: Callab
         list(pool.map(look, [c for c in cadets if c.attempt and not c.submitted]))
     for cadet in cadets:
         cadet.browser.close()
+        if cadet.answers is not None:
+            cadet.answers.close()
     result: dict[str, float] = {"seconds": deadline - opens}
     for phase in ("start", "save", "submit"):
         values = [x for c in cadets for x in c.timings[phase]]

@@ -4,14 +4,16 @@ deadline finishes the others (`_exam_day.py`). Then the stress row: cadets savin
 
 On PostgreSQL (127.0.0.1:5432, database `test`, in a schema of its own that is dropped and made again; `--backends`
 adds SQLite), against gunicorn as deploy/ runs it: `--instances` web instances (one gunicorn process each, as
-lectern-web@ units behind nginx, sharing Redis), cadet i on instance i % N. The code before the change (`--before`,
-a git revision served from a worktree) runs the same day and storm in the same run, with one instance as `make run`
+lectern-web@ units behind nginx, sharing Redis), cadet i on instance i % N, and `--answer-instances` more that take
+the saves alone (deploy/nginx.conf's answers pool: an answer is acknowledged quickly while a class's starts and
+submits queue on the others; the stress row runs without it). The code before the change (`--before`, a git
+revision served from a worktree) runs the same day and storm in the same run, with one instance as `make run`
 served it. Per phase (start: the POST and the attempt page it leads to; save; submit): p50, p99 and errors; CPU per
 save of the web processes over the answering; answers lost: acknowledged saves the database does not hold with their
 value (must be 0), and attempts left unfinished after the deadline (must be 0).
 
-    .venv/bin/python benchmarks/exam.py [--cadets 2000] [--instances 2] [--storm-cadets 300] [--before 711a69e]
-                                        [--think 5,30] [--questions 20] [--backends postgresql]
+    .venv/bin/python benchmarks/exam.py [--cadets 2000] [--instances 2] [--answer-instances 1] [--storm-cadets 300]
+                                        [--before 711a69e] [--think 5,30] [--questions 20] [--backends postgresql]
 """
 
 from __future__ import annotations
@@ -242,14 +244,22 @@ def web_tier(url: str, tmp: Path, instances: int, root: Path) -> Iterator[list[i
         yield [stack.enter_context(server(url, tmp / "storage", root=root, env=env)) for _ in range(instances)]
 
 
+def tier_name(instances: int, answers: int) -> str:
+    return f"{instances}+{answers}" if answers else str(instances)
+
+
 def exam_day(url: str, root: Path, tmp: Path, args: argparse.Namespace, instances: int) -> dict[str, float]:
     low, high = (float(x) for x in args.think.split(","))
     course, quiz = generate(url, args.cadets, args.questions)
     plan = _exam_day.Plan(course, quiz, args.questions, CHOICES, (low, high))
-    with web_tier(url, tmp, instances, root) as ports:
-        cadets = _exam_day.prepare(ports, plan, [f"examcadet{i:04d}" for i in range(args.cadets)])
-        result = _exam_day.play(ports, plan, cadets, lambda seconds: set_closing(url, quiz, seconds))
+    answers = args.answer_instances if root == ROOT else 0  # the code before ran as `make run` served it
+    with web_tier(url, tmp, instances + answers, root) as every:
+        ports, answer_ports = every[:instances], every[instances:]
+        usernames = [f"examcadet{i:04d}" for i in range(args.cadets)]
+        cadets = _exam_day.prepare(ports, plan, usernames, answer_ports)
+        result = _exam_day.play(every, plan, cadets, lambda seconds: set_closing(url, quiz, seconds))
         result.update(_exam_day.opening_floor(ports, plan, cadets))
+    result["answer instances"] = answers
     lost, unfinished = lost_answers(url, {c.attempt: c.acknowledged for c in cadets if c.attempt})
     return {**result, "lost": lost, "unfinished": unfinished}
 
@@ -266,6 +276,9 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=QUESTIONS)
     parser.add_argument("--think", default="5,30", help="seconds of thinking per question: LOW,HIGH (drawn evenly)")
     parser.add_argument("--instances", type=int, default=2, help="web instances of the changed code")
+    parser.add_argument(
+        "--answer-instances", type=int, default=1, help="more instances that take the saves alone (answers pool)"
+    )
     parser.add_argument("--storm-cadets", type=int, default=300)
     parser.add_argument("--before", default="711a69e", help="git revision of the code before the change")
     parser.add_argument("--backends", default="postgresql")
@@ -297,7 +310,8 @@ def main() -> None:
           f"{'save p50':>8} {'p99':>7} {'err':>4} {'submit p50':>10} {'p99':>7} {'err':>4} {'CPU ms/save':>11} "
           f"{'lost':>4} {'unfinished':>10}")  # fmt: skip
     for backend, label, instances, r in days:
-        print(f"{backend:<11} {label:<7} {instances:>4} {r['start p50']:>9.0f} {r['start p99']:>7.0f} "
+        tier = tier_name(instances, int(r["answer instances"]))
+        print(f"{backend:<11} {label:<7} {tier:>4} {r['start p50']:>9.0f} {r['start p99']:>7.0f} "
               f"{r['start errors']:>4.0f} {r['save n']:>6.0f} {r['save p50']:>8.1f} {r['save p99']:>7.1f} "
               f"{r['save errors']:>4.0f} {r['submit p50']:>10.0f} {r['submit p99']:>7.0f} {r['submit errors']:>4.0f} "
               f"{r['cpu ms/save']:>11.2f} {r['lost']:>4.0f} {r['unfinished']:>10.0f}")  # fmt: skip
