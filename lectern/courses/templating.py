@@ -12,11 +12,11 @@ from lectern.courses.content import progress
 from lectern.courses.content.markdown import render
 from lectern.courses.enrolment import cohort_sync
 from lectern.courses.forms import LESSON_KIND_LABELS, VISIBILITY_LABELS
-from lectern.courses.models import Category, Course, CourseShare, CourseStaff
+from lectern.courses.models import Category, Course, CourseShare, CourseStaff, Lesson, Module
 from lectern.courses.quizzes import render as quiz_render
-from lectern.courses.quizzes.attempts import services as quiz_attempts
 from lectern.courses.quizzes.authoring.forms import GRADING_METHOD_LABELS
 from lectern.courses.quizzes.bank.forms import QUESTION_TYPE_LABELS
+from lectern.courses.quizzes.models import Quiz
 from lectern.extensions import db
 from lectern.i18n import lazy_gettext as _l
 from lectern.platform.cache import WATCHED
@@ -27,13 +27,14 @@ from lectern.platform.templating import NAV_LINKS, NavItem, NavLink
 from lectern.registry import Slot, registry
 
 # Templates shown in the side column of every course page (the lectures area lists the course's lectures there);
-# they see `course`, `enrolled` and `teaching`.
+# they see `course` (a `lectern.courses.catalogue.services.CourseRow`), `enrolled`, `teaching` and `editing`.
 COURSE_PANELS: Slot[str] = Slot("courses.course_panels")
 
 # Templates shown with a lesson's video on the lesson page (courses/lesson.html): beside the video (#lesson-video)
 # on wide screens, below it on narrow ones; below the lesson's text for a lesson with no video. They see `course`,
-# `lesson`, `enrolled` and `editing`, and show nothing for lessons that are not theirs. Whether a lesson exists for
-# a user at all is for the guards (`lectern.courses.content.visibility.LESSON_GUARDS`).
+# `lesson` (a `lectern.courses.content.outline.LessonRow`: its columns but its body), `enrolled` and `editing`, and
+# show nothing for lessons that are not theirs. Whether a lesson exists for a user at all is for the guards
+# (`lectern.courses.content.visibility.LESSON_GUARDS`).
 LESSON_PANELS: Slot[str] = Slot("courses.lesson_panels")
 
 
@@ -46,16 +47,6 @@ def my_courses() -> list[tuple[Any, progress.Progress]]:
 
 def taught_courses() -> list[Any]:
     return catalogue_services.taught_courses(db.session, current_user)
-
-
-def course_quizzes(course: Any, editing: bool) -> list[Any]:
-    """The quizzes listed on a course's page: all of them for its editors, the published ones for others."""
-    return quiz_attempts.quizzes_of(db.session, course.id, published_only=not editing)
-
-
-def quiz_passes(quizzes: Any) -> set[int]:
-    """Which of the quizzes the signed-in cadet has passed (one query for the list)."""
-    return quiz_attempts.passes(db.session, current_user.id, [q.id for q in quizzes])
 
 
 def cohort_courses(cohort: Any) -> list[Any]:
@@ -78,16 +69,14 @@ def init_app(app: Flask) -> None:
     added.add(COURSE_PANELS, "courses/quizzes/_course_panel.html")
     added.add(COHORT_PANELS, "courses/_cohort_panel.html")
     # What the shared parts of the catalogue and of course pages are made of (lectern.platform.cache): a change to
-    # any of these makes them all stale. Enrolments, progress and lessons are never in a shared part.
-    for model in (Course, CourseShare, CourseStaff, Category, Academy):
+    # any of these makes them all stale. Enrolments, progress and passes are never in a shared part.
+    for model in (Course, CourseShare, CourseStaff, Category, Academy, Module, Lesson, Quiz):
         added.add(WATCHED, model)
     app.jinja_env.globals.update(
         my_courses=my_courses,
         taught_courses=taught_courses,
         visibility_labels=VISIBILITY_LABELS,
         lesson_kind_labels=LESSON_KIND_LABELS,
-        course_quizzes=course_quizzes,
-        quiz_passes=quiz_passes,
         question_type_labels=QUESTION_TYPE_LABELS,
         grading_method_labels=GRADING_METHOD_LABELS,
         cohort_courses=cohort_courses,

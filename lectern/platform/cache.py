@@ -324,5 +324,10 @@ class Fragment:
     def fill(self, holes: Mapping[str, str]) -> Markup:
         """The markup with each hole replaced by what `holes` gives it, escaped unless it is Markup (the empty
         string where it gives nothing)."""
-        out = [part if i % 2 == 0 else escape(holes.get(part, "")) for i, part in enumerate(self.parts)]
+        parts = self.parts
+        out = list(parts)
+        # Most holes of a page are left empty (lessons not done): those cost no call. A page fills every time.
+        for i in range(1, len(parts), 2):
+            value = holes.get(parts[i])
+            out[i] = value if isinstance(value, Markup) else escape(value) if value else ""
         return Markup("".join(out))  # noqa: S704 - markup from templates, and the holes' text escaped

@@ -4,11 +4,11 @@ is scheduling.py's). Session and plain values in, never the request."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import Row, bindparam, exists, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from lectern.courses import access as course_access
@@ -186,10 +186,17 @@ def feed_owner(session: DbSession, user_id: int, session_version: int) -> User:
     return user
 
 
-def course_lectures(session: DbSession, course: Course) -> list[Lecture]:
-    return list(
-        session.scalars(select(Lecture).where(Lecture.course_id == course.id).order_by(Lecture.starts_at.desc()))
-    )
+# Built once, and run without the ORM: every course page lists its course's lectures (most list none).
+_COURSE_LECTURES = (
+    select(Lecture.id, Lecture.title, Lecture.starts_at, Lecture.status)
+    .where(Lecture.course_id == bindparam("course_id"))
+    .order_by(Lecture.starts_at.desc())
+)
+
+
+def course_lectures(session: DbSession, course_id: int) -> Sequence[Row[int, str, datetime, LectureStatus]]:
+    """The course's lectures, the latest first, as its page lists them: id, title, starts_at and status."""
+    return session.connection().execute(_COURSE_LECTURES, {"course_id": course_id}).all()
 
 
 # --- the lecture itself ------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask
@@ -37,8 +38,9 @@ def init_app(app: Flask) -> None:
     added.add(jobs.JOB_TASKS, make_replay)
     added.add(NAV_LINKS, NavLink(frozenset(attendees), NavItem("lectures.calendar_page", _l("Lectures"))))
 
-    def course_lectures(course: Any) -> list[Any]:
-        return services.course_lectures(db.session, course)
+    def course_lectures(course: Any) -> Sequence[Any]:
+        """The course's lectures for its page's panel (`course`: the page's row of it)."""
+        return services.course_lectures(db.session, course.id)
 
     def recordings_storage(academy: Any) -> dict[str, Any]:
         """What the academy's recordings take of its quota, for its administrators' page."""

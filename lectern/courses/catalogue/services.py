@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
 from lectern.courses.access import listed_condition, staff_course_ids
-from lectern.courses.models import Category, Course, CourseRole, CourseStaff, Enrolment
+from lectern.courses.models import Category, Course, CourseRole, CourseStaff, Enrolment, Visibility
 from lectern.domain import Conflict, NotFound
 from lectern.extensions import DbSession
 from lectern.platform.models import Academy, Role, User
@@ -218,6 +219,39 @@ def enrolled_among(session: DbSession, user_id: int, course_ids: Sequence[int]) 
         return set()
     mine = session.connection().execute(_ENROLLED, {"user_id": user_id}).scalars()
     return set(course_ids).intersection(mine)
+
+
+@dataclass(frozen=True)
+class CourseRow:
+    """A course as its page and its lessons' pages show it (besides the header: catalogue/shared.py), and as the
+    panels other areas add there see it: plain values, which the page cache keeps between requests."""
+
+    id: int
+    academy_id: int
+    title: str
+    language: str
+    visibility: Visibility
+    self_enrol: bool
+    enrol_key: str | None
+    enrol_closes_at: datetime | None
+
+
+_COURSE_ROW = select(
+    Course.id,
+    Course.academy_id,
+    Course.title,
+    Course.language,
+    Course.visibility,
+    Course.self_enrol,
+    Course.enrol_key,
+    Course.enrol_closes_at,
+).where(Course.id == bindparam("course_id"))
+
+
+def course_row(session: DbSession, course_id: int) -> CourseRow | None:
+    """The course as its pages show it (`CourseRow`), or None if there is none."""
+    found = session.connection().execute(_COURSE_ROW, {"course_id": course_id}).first()
+    return CourseRow(*found) if found is not None else None
 
 
 def catalogue_academies(session: DbSession) -> Sequence[Academy]:

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from wtforms import SelectChoice
 
@@ -25,12 +26,13 @@ from lectern.courses.catalogue import services as catalogue_services
 from lectern.courses.catalogue import shared
 from lectern.courses.catalogue.services import Filters
 from lectern.courses.content import progress
-from lectern.courses.content.visibility import LESSON_GUARDS, visible_outline
+from lectern.courses.content import shared as content_shared
+from lectern.courses.content.visibility import LESSON_GUARDS, OutlineModule, outline_for
 from lectern.courses.enrolment import cohort_sync, roster
 from lectern.courses.enrolment import services as enrolment
 from lectern.courses.enrolment.services import EnrolmentReason
-from lectern.courses.forms import LESSON_KIND_LABELS, EnrolKeyForm, EnrolUsersForm
-from lectern.courses.models import CourseRole, LessonKind
+from lectern.courses.forms import EnrolKeyForm, EnrolUsersForm
+from lectern.courses.models import CourseRole
 from lectern.courses.requested import editable_course, listed_course, taught_course
 from lectern.domain import Conflict, Forbidden
 from lectern.extensions import db
@@ -38,6 +40,7 @@ from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
 from lectern.platform import cache
 from lectern.platform.cache import Fragment
+from lectern.platform.formatting import date
 from lectern.platform.models import Role, User, utcnow
 from lectern.platform.roles import login_required, signed_in_user
 from lectern.registry import registry
@@ -124,35 +127,65 @@ def mine() -> ResponseReturnValue:
 @bp.route("/<id:course_id>")
 @login_required
 def course(course_id: int) -> ResponseReturnValue:
-    """A course's page: its header, summary and tags are shared by all its readers (catalogue/shared.py); the
-    outline, progress and what the reader may do are theirs."""
+    """A course's page: made once for the readers of one kind shown the same lessons (catalogue/shared.py), from
+    the course's row and outline that the page cache keeps; the reader's own (enrolment, done lessons, passes,
+    completion) is read in one statement and filled in, with their side column."""
     user = signed_in_user()
-    item, enrolled = shared.reachable_course(user, course_id)
-    outline = visible_outline(db.session, user, item, registry().items(LESSON_GUARDS))
-    teaching = access.can_teach(db.session, user, item)
-    done = progress.done_lessons(db.session, user.id, item.id) if enrolled else set()
+    item, standing = shared.course_standing(user, course_id)
+    enrolled = standing.enrolled
+    teaching, editing = shared.course_roles(user, item)
+    outline = content_shared.outline(item.id)
+    modules = outline_for(db.session, user, outline, registry().items(LESSON_GUARDS), drafts=teaching)
+    page = shared.course_page(item.id, modules, shared.Reader(enrolled, teaching, editing))
+    holes = _page_holes(modules, standing, editing)
+    card = None
+    if enrolled:
+        found = standing.progress(outline.counted, outline.required_quizzes)
+        completed_at = standing.completed_at
+        on = date(completed_at, "long") if completed_at else ""
+        card = shared.progress_card(item.id, found, completed_at is not None).fill(
+            {"csrf": holes.get("csrf") or generate_csrf(), "completed-on": on}
+        )
     can_self_enrol = user.role is Role.CADET and item.self_enrol and not enrolled
     return render_template(
         "courses/course.html",
         course=item,
-        shared=shared.course_header(item),
-        outline=outline,
+        page=lambda aside: page.fill({**holes, "aside": aside}),
+        progress_card=card,
         enrolled=enrolled,
         teaching=teaching,
-        editing=access.can_edit(db.session, user, item),
-        done=done,
-        progress=progress.course_progress(db.session, user.id, [item.id])[item.id],
-        completed_at=progress.completed_at(db.session, user.id, item) if enrolled else None,
+        editing=editing,
+        quizzes=outline.listed_quizzes(editing),
+        passed_quizzes=standing.passed if enrolled else frozenset(),
         key_form=EnrolKeyForm() if can_self_enrol else None,
         can_self_enrol=can_self_enrol,
-        kind_labels=kind_labels(),
     )
 
 
-def kind_labels() -> dict[LessonKind, str]:
-    """The lesson kinds' names in the request's language, translated once per process and language."""
+def _page_holes(modules: list[OutlineModule], standing: progress.Standing, editing: bool) -> dict[str, str]:
+    """What the reader's own fills in a course's page: their done marks and counts, the publish forms' token."""
+    holes: dict[str, str] = {"csrf": generate_csrf()} if editing else {}
+    if not standing.enrolled:
+        return holes
     locale = str(get_locale() or "")
-    return cache.constant(("lesson-kinds", locale), lambda: {k: str(v) for k, v in LESSON_KIND_LABELS.items()})
+    badge = cache.constant(("done-badge", locale), lambda: _macro("done_badge"))
+    for module in modules:
+        done = total = 0
+        for lesson in module.lessons:
+            if lesson.id in standing.done:
+                holes[f"done-{lesson.id}"], holes[f"badge-{lesson.id}"] = "done", badge
+                done += not lesson.draft
+            total += not lesson.draft
+        if module.lessons:
+            holes[f"module-{module.id}"] = _module_done(locale, done, total)
+    return holes
+
+
+def _module_done(locale: str, done: int, total: int) -> str:
+    """A module's "1 of 3 done", translated once per process, language and figures."""
+    return cache.constant(
+        ("module-done", locale, done, total), lambda: _("%(done)d of %(total)d done", done=done, total=total)
+    )
 
 
 @bp.route("/<id:course_id>/enrol", methods=["POST"])

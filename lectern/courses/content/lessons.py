@@ -5,22 +5,24 @@ whoever it does not exist for, on its page, its file and what the page posts bac
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from lectern.courses import access
 from lectern.courses.access import AccessReason
-from lectern.courses.catalogue.shared import reachable_course
-from lectern.courses.content import progress, viewing
-from lectern.courses.content.markdown import render
+from lectern.courses.catalogue.shared import course_roles, course_standing, reachable_course
+from lectern.courses.content import progress, shared, viewing
 from lectern.courses.content.services import ContentReason
 from lectern.courses.content.storage import INLINE_TYPES
-from lectern.courses.content.visibility import LESSON_GUARDS, visible_lesson, visible_outline
-from lectern.courses.models import Course, Lesson, LessonKind
+from lectern.courses.content.visibility import LESSON_GUARDS, outline_for, visible_lesson
+from lectern.courses.models import Course, Lesson, LessonKind, StoredFile
 from lectern.courses.requested import storage
-from lectern.domain import Conflict, Forbidden
+from lectern.domain import Conflict, Forbidden, NotFound
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
@@ -51,42 +53,55 @@ def _lesson(course_id: int, lesson_id: int) -> tuple[Course, Lesson, bool]:
 @bp.route("/<id:course_id>/lessons/<id:lesson_id>")
 @login_required
 def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
-    course, item, enrolled = _lesson(course_id, lesson_id)
+    """A lesson's page: the lesson and the outline come from the course's outline that the page cache keeps
+    (content/shared.py), filtered for the reader as every route's lesson is (`_lesson`: the same 404 and 403); the
+    reader's own (enrolment, done lessons, passes, completion) is read in one statement."""
     user = signed_in_user()
-    done = progress.done_lessons(db.session, user.id, course.id) if enrolled else set()
-    watched = None
+    course, standing = course_standing(user, course_id)
+    teaching, editing = course_roles(user, course)
+    outline = shared.outline(course.id)
+    modules = outline_for(db.session, user, outline, registry().items(LESSON_GUARDS), drafts=teaching)
+    flat = [lesson for module in modules for lesson in module.lessons]
+    index = next((i for i, x in enumerate(flat) if x.id == lesson_id), None)
+    if index is None:
+        raise NotFound(ContentReason.NO_LESSON)
+    enrolled = standing.enrolled
+    if not (enrolled or teaching):  # access.can_follow, enrolment read once
+        raise Forbidden(AccessReason.NOT_FOLLOWING)
+    item = flat[index]
+    done = set(standing.done)
+    completed = standing.completed_at is not None
+    holes: dict[str, str] = {"csrf": generate_csrf()} if enrolled or editing else {}
     # Opening a lesson is what the cadet did: it is recorded (and committed) even though this is a GET; once, so
     # that opening it again writes nothing.
     if enrolled and item.kind in DONE_WHEN_VIEWED and item.id not in done:
-        progress.mark_done(db.session, user.id, item, utcnow())
+        completed = progress.mark_done(db.session, user.id, item, utcnow()) or completed
         db.session.commit()
         done.add(item.id)
     elif enrolled and item.kind is LessonKind.VIDEO:
+        file = db.session.get(StoredFile, item.file_id) if item.file_id is not None else None
         seen = viewing.opened(db.session, user.id, item, utcnow())
-        watched = viewing.share(seen, item.file.duration_seconds if item.file else None)
+        watched = viewing.share(seen, file.duration_seconds if file else None)
         db.session.commit()
-    outline = visible_outline(db.session, user, course, registry().items(LESSON_GUARDS))
-    flat = [lesson for module in outline for lesson in module.lessons]
-    # The lesson is in its own outline (the same guards let it through), unless a guard changed its mind meanwhile.
-    index = next((i for i, x in enumerate(flat) if x.id == item.id), None)
-    found = progress.course_progress(db.session, user.id, [course.id])[course.id]
-    if enrolled and found.complete and progress.check_course_completion(db.session, user.id, course.id, utcnow()):
+        holes["watched"] = _("Played: %(percent)d%%", percent=round(watched * 100))
+    if enrolled:
+        found = replace(standing, done=frozenset(done)).progress(outline.counted, outline.required_quizzes)
+        holes["progress"] = shared.progress_bar(found)
         # Met by what changed since the cadet last opened a lesson (a lesson removed): recorded as marking one did.
-        db.session.commit()
+        if (
+            found.complete
+            and not completed
+            and progress.check_course_completion(db.session, user.id, course.id, utcnow())
+        ):
+            db.session.commit()
+    holes.update((f"done-{x.id}", "done") for x in flat if x.id in done)
+
+    def page(panels: Markup) -> Markup:
+        reader = shared.LessonReader(enrolled, editing, item.id in done, bool(panels))
+        return shared.lesson_page(course, item, modules, reader).fill({**holes, "panels": panels})
+
     return render_template(
-        "courses/lesson.html",
-        course=course,
-        lesson=item,
-        body=render(item.body),
-        outline=outline,
-        previous=flat[index - 1] if index else None,
-        next=flat[index + 1] if index is not None and index + 1 < len(flat) else None,
-        enrolled=enrolled,
-        done=done,
-        watched=watched,
-        done_share=viewing.DONE_SHARE,
-        progress=found,
-        editing=access.can_edit(db.session, user, course),
+        "courses/lesson.html", course=course, lesson=item, page=page, enrolled=enrolled, editing=editing
     )
 
 

@@ -6,17 +6,33 @@ count for no one (content/visibility.py): neither in the total nor, done before 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import Integer, bindparam, cast, func, literal_column, null, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 
-from lectern.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Module
+from lectern.courses.models import Course, CourseCompletion, Enrolment, Lesson, LessonCompletion, Module
 from lectern.courses.quizzes.models import Quiz, QuizPass
 from lectern.extensions import DbSession
+
+
+class _InCourse(Protocol):
+    @property
+    def course_id(self) -> int: ...
+
+
+class CourseLesson(Protocol):
+    """What marking a lesson needs of it: its id and its module's course (a Lesson, or a content.outline.LessonRow
+    that a page has from its outline)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def module(self) -> _InCourse: ...
 
 
 @dataclass(frozen=True)
@@ -31,6 +47,63 @@ class Progress:
     @property
     def complete(self) -> bool:
         return self.total > 0 and self.done >= self.total
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one user stands in one course: whether they are enrolled, the lessons they have done and the quizzes
+    they have passed in it, and when they completed it."""
+
+    enrolled: bool
+    done: frozenset[int]
+    passed: frozenset[int]
+    completed_at: datetime | None
+
+    def progress(self, counted: Collection[int], required: Collection[int]) -> Progress:
+        """The user's progress in the course whose counted lessons (not drafts) and required quizzes are those:
+        the figures `course_progress` reads (a test holds them equal), from what the page has read already."""
+        done = sum(1 for lesson_id in self.done if lesson_id in counted)
+        passed = sum(1 for quiz_id in self.passed if quiz_id in required)
+        return Progress(done + passed, len(counted) + len(required))
+
+
+def _standing() -> Any:
+    course, user = bindparam("course", type_=Integer), bindparam("user", type_=Integer)
+    no_id, no_time = cast(null(), Integer), cast(null(), CourseCompletion.completed_at.type)
+    return union_all(
+        select(literal_column("'e'"), no_id, no_time).where(Enrolment.course_id == course, Enrolment.user_id == user),
+        select(literal_column("'c'"), no_id, CourseCompletion.completed_at).where(
+            CourseCompletion.course_id == course, CourseCompletion.user_id == user
+        ),
+        select(literal_column("'l'"), LessonCompletion.lesson_id, no_time)
+        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Module.course_id == course, LessonCompletion.user_id == user),
+        select(literal_column("'q'"), QuizPass.quiz_id, no_time)
+        .join(Quiz, Quiz.id == QuizPass.quiz_id)
+        .where(Quiz.course_id == course, QuizPass.user_id == user),
+    )
+
+
+_STANDING = _standing()  # built once: SQLAlchemy reuses its compiled form
+
+
+def standing(session: DbSession, user_id: int, course_id: int) -> Standing:
+    """Where the user stands in the course (`Standing`), in one statement: what the course and lesson pages show of
+    the reader's own."""
+    enrolled, completed_at = False, None
+    done: set[int] = set()
+    passed: set[int] = set()
+    for what, item_id, at in session.connection().execute(_STANDING, {"course": course_id, "user": user_id}):
+        if what == "e":
+            enrolled = True
+        elif what == "c":
+            completed_at = at
+        elif what == "l":
+            done.add(item_id)
+        else:
+            passed.add(item_id)
+    return Standing(enrolled, frozenset(done), frozenset(passed), completed_at)
 
 
 def done_lessons(session: DbSession, user_id: int, course_id: int) -> set[int]:
@@ -96,7 +169,8 @@ def _counted() -> Any:
 
 
 def _required() -> Any:
-    """The quizzes a course's completion rule counts: published, with a pass mark, marked as required."""
+    """The quizzes a course's completion rule counts: published, with a pass mark, marked as required (as
+    content.outline.QuizRow.required says of a quiz a page keeps)."""
     return Quiz.required_for_completion.is_(True) & Quiz.published.is_(True) & Quiz.pass_percent.is_not(None)
 
 
@@ -115,7 +189,7 @@ def _one_course() -> Any:
 _ONE_COURSE = _one_course()  # built once: SQLAlchemy reuses its compiled form
 
 
-def mark_done(session: DbSession, user_id: int, lesson: Lesson, now: datetime) -> bool:
+def mark_done(session: DbSession, user_id: int, lesson: CourseLesson, now: datetime) -> bool:
     """Record that the user did `lesson` (once); returns True if this completed the course."""
     # Two tabs (or a double click) may record the same lesson at once: the second insert must not fail.
     insert_once(session, LessonCompletion, user_id=user_id, lesson_id=lesson.id, completed_at=now)

@@ -114,7 +114,7 @@ def duration_of(lesson: Lesson, path: Path, reported: float) -> float:
     return reported
 
 
-def opened(session: DbSession, user_id: int, lesson: Lesson, now: datetime) -> LessonViewing:
+def opened(session: DbSession, user_id: int, lesson: progress.CourseLesson, now: datetime) -> LessonViewing:
     """The user opened the video lesson's page: playing time is credited from now on."""
     progress.insert_once(
         session, LessonViewing, user_id=user_id, lesson_id=lesson.id, played=[], credited_seconds=0.0, checked_at=now

@@ -16,20 +16,62 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, cast
 
 from lectern.courses import access
-from lectern.courses.content.services import ContentReason, lesson_of, load_outline
-from lectern.courses.models import Course, Lesson, Module
+from lectern.courses.content.outline import LessonRow, ModuleRow, Outline, course_outline
+from lectern.courses.content.services import ContentReason, lesson_of
+from lectern.courses.models import Course, Lesson, LessonKind
 from lectern.domain import NotFound
 from lectern.extensions import DbSession
 from lectern.platform.models import User
 from lectern.registry import Slot
 
+
+class GuardedModule(Protocol):
+    """What a guard may read of a lesson's module."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def course_id(self) -> int: ...
+
+
+class GuardedLesson(Protocol):
+    """What a guard may read of a lesson: its columns but its body, and its module's id and course. A guard is
+    handed a `Lesson` (its page, its file, what the page posts back) or a `LessonRow` (an outline, kept by the page
+    cache between requests), and must answer the same for both."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def kind(self) -> LessonKind: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def draft(self) -> bool: ...
+
+    @property
+    def url(self) -> str | None: ...
+
+    @property
+    def file_id(self) -> int | None: ...
+
+    @property
+    def module(self) -> GuardedModule: ...
+
+
+# Declared on `Lesson` (the guards contributed so far are), though each is handed any `GuardedLesson`.
 LessonGuard = Callable[[DbSession, User, Lesson], bool]
 
 # Asked for each lesson an outline lists too, so a guard should answer from the lesson's own columns where it can
-# (its kind, its file) and query only for lessons that may concern it; `session.info` lives as long as the request's
-# session, a place to keep what one query found for the rest of the request.
+# (its kind, its file_id) and query only for lessons that may concern it; `session.info` lives as long as the
+# request's session, a place to keep what one query found for the rest of the request. What a guard may read of the
+# lesson is `GuardedLesson`'s.
 LESSON_GUARDS: Slot[LessonGuard] = Slot("courses.lesson_guards")
 
 
@@ -57,11 +99,10 @@ def visible_lesson(
 
 @dataclass(frozen=True)
 class OutlineModule:
-    """A module with the lessons that exist for one user: a view for pages, never changed back into the module (its
-    `lessons` collection deletes what it loses)."""
+    """A module with the lessons that exist for one user, in order."""
 
-    module: Module
-    lessons: list[Lesson]
+    module: ModuleRow
+    lessons: list[LessonRow]
 
     @property
     def id(self) -> int:
@@ -75,17 +116,25 @@ class OutlineModule:
 def visible_outline(
     session: DbSession, user: User, course: Course, guards: Sequence[LessonGuard] = ()
 ) -> list[OutlineModule]:
-    """The course's modules with the lessons that exist for `user`, in order (the outline's two queries, and what
-    the guards ask). A module all of whose lessons are hidden is left out too (a "Recordings" module holding only
-    drafts); one with no lessons at all is kept, as the course shows it."""
-    drafts = sees_drafts(session, user, course)
-    outline = []
-    for module in load_outline(session, course):
-        shown = [
-            lesson
-            for lesson in module.lessons
-            if (drafts or not lesson.draft) and _guarded(session, user, lesson, guards)
-        ]
-        if shown or not module.lessons:
-            outline.append(OutlineModule(module, shown))
-    return outline
+    """The course's modules with the lessons that exist for `user`, in order (`outline_for`, with the course's
+    outline read now and drafts for those who teach it)."""
+    return outline_for(session, user, course_outline(session, course.id), guards, sees_drafts(session, user, course))
+
+
+def outline_for(
+    session: DbSession, user: User, outline: Outline, guards: Sequence[LessonGuard], drafts: bool
+) -> list[OutlineModule]:
+    """The modules of a course's `outline` (pages pass the one the page cache keeps) with the lessons that exist
+    for `user`, in order: drafts if `drafts` (`sees_drafts`), and what the guards let through. A module all of
+    whose lessons are hidden is left out too (a "Recordings" module holding only drafts); one with no lessons at
+    all is kept, as the course shows it."""
+    # A LessonRow has every column a guard may read (GuardedLesson), as a Lesson does.
+    asked = cast("Sequence[Callable[[DbSession, User, GuardedLesson], bool]]", guards)
+    shown_outline = []
+    for module, lessons in outline.modules:
+        shown = [lesson for lesson in lessons if drafts or not lesson.draft]
+        for guard in asked:
+            shown = [lesson for lesson in shown if guard(session, user, lesson)]
+        if shown or not lessons:
+            shown_outline.append(OutlineModule(module, shown))
+    return shown_outline

@@ -265,3 +265,50 @@ def test_a_change_made_by_another_process_of_the_machine_reaches_the_pages(app_f
         db.session.commit()
     page = text(reader, "/courses/")
     assert "After the import" in page and "Before the import" not in page
+
+
+def test_a_course_pages_rights_are_accesss_whoever_asks(app, make, academies):
+    """course_roles reads the course only for users who could teach or edit it: for every other reader it answers
+    what access.can_teach and access.can_edit answer, without reading it."""
+    from lectern.courses import access
+    from lectern.courses.catalogue import shared
+
+    rezekne, bishkek, _ = academies
+    course = make.course(rezekne.id, title="Kyoto convention")
+    users = {
+        "cadet": make.user(Role.CADET, rezekne),
+        "classroom": make.user(Role.CLASSROOM, rezekne),
+        "its instructor": make.user(Role.INSTRUCTOR, rezekne),
+        "its assistant": make.user(Role.INSTRUCTOR, rezekne),
+        "another instructor": make.user(Role.INSTRUCTOR, rezekne),
+        "its instructor, moved away": make.user(Role.INSTRUCTOR, bishkek),
+        "its instructor, now a cadet": make.user(Role.CADET, rezekne),
+        "its academy's administrator": make.user(Role.ACADEMY_ADMIN, rezekne),
+        "another academy's administrator": make.user(Role.ACADEMY_ADMIN, bishkek),
+        "global administrator": make.user(Role.GLOBAL_ADMIN, bishkek),
+    }
+    for who in ("its instructor", "its instructor, moved away", "its instructor, now a cadet"):
+        make.staff(course.id, users[who].id)
+    make.staff(course.id, users["its assistant"].id, role="assistant")
+    with app.test_request_context():
+        row = shared.course_row(course.id)
+        item = db.session.get(Course, course.id)
+        assert row is not None and item is not None
+        found = {}
+        for who, user in users.items():
+            user = db.session.get(User, user.id)
+            assert user is not None
+            expected = (access.can_teach(db.session, user, item), access.can_edit(db.session, user, item))
+            assert shared.course_roles(user, row) == expected, who
+            found[who] = expected
+    assert {who for who, (teaching, _editing) in found.items() if teaching} == {
+        "its instructor",
+        "its assistant",
+        "its academy's administrator",
+        "global administrator",
+    }
+    assert {who for who, (_teaching, editing) in found.items() if editing} == {
+        "its instructor",
+        "its academy's administrator",
+        "global administrator",
+    }
