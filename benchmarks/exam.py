@@ -12,7 +12,7 @@ served it. Per phase (start: the POST and the attempt page it leads to; save; su
 save of the web processes over the answering; answers lost: acknowledged saves the database does not hold with their
 value (must be 0), and attempts left unfinished after the deadline (must be 0).
 
-    .venv/bin/python benchmarks/exam.py [--cadets 2000] [--instances 2] [--answer-instances 1] [--storm-cadets 300]
+    .venv/bin/python benchmarks/exam.py [--cadets 2000] [--instances 2] [--answer-instances 0] [--storm-cadets 300]
                                         [--before 711a69e] [--think 5,30] [--questions 20] [--backends postgresql]
 """
 
@@ -277,7 +277,7 @@ def main() -> None:
     parser.add_argument("--think", default="5,30", help="seconds of thinking per question: LOW,HIGH (drawn evenly)")
     parser.add_argument("--instances", type=int, default=2, help="web instances of the changed code")
     parser.add_argument(
-        "--answer-instances", type=int, default=1, help="more instances that take the saves alone (answers pool)"
+        "--answer-instances", type=int, default=0, help="more instances that take the saves alone (answers pool)"
     )
     parser.add_argument("--storm-cadets", type=int, default=300)
     parser.add_argument("--before", default="711a69e", help="git revision of the code before the change")
