@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from lectern.courses.models import Category, CourseShare, Visibility
-from lectern.extensions import db
 from lectern.platform.models import Role
+from tests.statements import count_statements
 
 
 @pytest.fixture
@@ -110,22 +109,6 @@ def test_pagination(client, make, world):
     assert "Course 20" in second and "Course 24" in second and "Page 2 of 2" in second
 
 
-def _queries(app, client, path):
-    with app.app_context():
-        engine = db.engine
-    seen = []
-
-    def listener(*args):
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
-
-
 @pytest.mark.parametrize("path", ["/courses/", "/courses/mine", "/learning"])
 def test_list_pages_run_a_constant_number_of_queries(app, client, make, world, path):
     rezekne, bishkek, _ = world
@@ -140,9 +123,9 @@ def test_list_pages_run_a_constant_number_of_queries(app, client, make, world, p
             make.enrol(course.id, cadet.id)
 
     add_courses(2)
-    few = _queries(app, client, path)
+    few = count_statements(app, client, path)
     add_courses(12)
-    assert _queries(app, client, path) == few
+    assert count_statements(app, client, path) == few
 
 
 def test_courses_in_the_readers_language_come_first(client, make, world):

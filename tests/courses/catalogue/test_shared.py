@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 import redis
 from flask import Flask
-from sqlalchemy import event
 
 from lectern.courses.models import Category, Course, Visibility
 from lectern.extensions import db
 from lectern.platform.models import Role, User
 from tests.conftest import Client
 from tests.factories import Factory
+from tests.statements import count_statements
 
 REDIS_URL = "redis://127.0.0.1:6379/7"  # no other test uses this database (tests/platform/test_cache.py shares it)
 
@@ -192,22 +192,6 @@ def test_the_instructors_own_drafts_leave_their_catalogue_when_their_role_does(a
     assert reader.get(f"/courses/{draft.id}").status_code == 404
 
 
-def _statements(app: Flask, client: Client, path: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def listener(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
-
-
 def test_the_catalogue_runs_as_many_statements_for_50_courses_as_for_5(app, make, academies):
     rezekne, bishkek, _ = academies
     cadet = make.user(Role.CADET, rezekne)
@@ -224,7 +208,7 @@ def test_the_catalogue_runs_as_many_statements_for_50_courses_as_for_5(app, make
     for n in (5, 45):
         add_courses(n)
         # The first request after a change makes the listing, the second finds it kept.
-        counts.append([_statements(app, reader, path) for path in ("/courses/", "/courses/", "/courses/?q=topic")])
+        counts.append([count_statements(app, reader, path) for path in ("/courses/", "/courses/", "/courses/?q=topic")])
     assert counts[0] == counts[1]
     made, kept, _search = counts[0]
     assert kept < made

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lectern.courses.content.visibility import LESSON_GUARDS
 from lectern.courses.models import Lesson, Module
@@ -19,6 +19,7 @@ from lectern.registry import registry
 from tests.conftest import Client
 from tests.courses.helpers import lesson_ids
 from tests.factories import Factory
+from tests.statements import count_statements
 
 
 def signed_in(app: Flask, user: User) -> Client:
@@ -229,22 +230,6 @@ def test_the_lesson_page_follows_a_language_switch(app, make):
     assert 'aria-label="Contents"' in text(reader, page)
 
 
-def _statements(app: Flask, client: Client, path: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def listener(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
-
-
 def test_the_course_and_lesson_pages_read_as_many_statements_for_a_large_course_as_for_a_small_one(app, make):
     academy = make.academy()
     small = make.course(academy.id, modules=[("One", [{"title": "Only"}])])
@@ -264,7 +249,7 @@ def test_the_course_and_lesson_pages_read_as_many_statements_for_a_large_course_
             text(reader, f"/courses/{course.id}/lessons/{lessons[0]}")  # one done, for the cadet
             for path in (f"/courses/{course.id}", f"/courses/{course.id}/lessons/{lessons[-1]}"):
                 text(reader, path)  # the first request after a change fills the cache; the second finds it
-                counts.setdefault(f"{who.role.value} {path.count('/')}", []).append(_statements(app, reader, path))
+                counts.setdefault(f"{who.role.value} {path.count('/')}", []).append(count_statements(app, reader, path))
     for page, found in counts.items():
         assert found[0] == found[1], (page, found)
     # The signed-in user, the reader's standing in the course (enrolment, done lessons, passes, completion), and

@@ -8,13 +8,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lectern.courses.quizzes.attempts import marking
 from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizOverride, QuizPass
 from lectern.extensions import db
 from lectern.platform.models import Role, utcnow
 from tests.factories import RIGHT as SAMPLE_RIGHT
+from tests.statements import count_statements
 
 # SAMPLE_GIFT right answers by position; the essay (6) waits for a mark.
 RIGHT: dict[int, Any] = {**SAMPLE_RIGHT, 6: "Проверить фото."}
@@ -287,22 +288,6 @@ def test_forged_ids_of_another_quiz_or_course_are_not_found(app: Any, client: An
 # --- queries ------------------------------------------------------------------------------------------------------
 
 
-def _queries(app: Any, client: Any, path: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def listener(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
-
-
 @pytest.mark.parametrize("page", ["gradebook", "csv", "results"])
 def test_reports_run_a_constant_number_of_queries(app: Any, client: Any, make: Any, world: dict, page: str) -> None:
     second = make.quiz(world["course"].id, make.bank(world["course"].id, "::Y:: Y? {T}", category="Top/Y")).id
@@ -318,9 +303,9 @@ def test_reports_run_a_constant_number_of_queries(app: Any, client: Any, make: A
     client.login(world["teacher"].username)
     path = urls(world)[page]
     add_cadets(2)
-    few = _queries(app, client, path)
+    few = count_statements(app, client, path)
     add_cadets(8)
-    assert _queries(app, client, path) == few
+    assert count_statements(app, client, path) == few
 
 
 def test_gradebook_narrows_to_a_cohort(client: Any, make: Any, world: dict) -> None:
