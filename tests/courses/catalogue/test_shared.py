@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 import redis
-from flask import Flask
 
 from lectern.courses.models import Category, Course, Visibility
 from lectern.extensions import db
 from lectern.platform.models import Role, User
 from tests.conftest import Client
+from tests.courses.helpers import signed_in, text
 from tests.factories import Factory
 from tests.statements import count_statements
 
@@ -36,19 +36,6 @@ def academies(make: Factory) -> tuple[Any, Any, Any]:
     bishkek = make.academy(name="Border Service Training Centre", slug="bk", timezone="Asia/Bishkek")
     tashkent = make.academy(name="Higher Military Customs Institute", slug="tk", timezone="Asia/Tashkent")
     return rezekne, bishkek, tashkent
-
-
-def signed_in(app: Flask, user: User) -> Client:
-    app.test_client_class = Client
-    client: Client = app.test_client()  # type: ignore[assignment]
-    assert client.login(user.username).status_code == 302
-    return client
-
-
-def text(client: Client, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return response.get_data(as_text=True)
 
 
 def settings(client: Client, course_id: int, **fields: Any) -> None:

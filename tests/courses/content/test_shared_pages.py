@@ -16,23 +16,9 @@ from lectern.courses.quizzes.models import Quiz
 from lectern.extensions import db
 from lectern.platform.models import Role, User
 from lectern.registry import registry
-from tests.conftest import Client
-from tests.courses.helpers import lesson_ids
+from tests.courses.helpers import lesson_ids, signed_in, text
 from tests.factories import Factory
 from tests.statements import count_statements
-
-
-def signed_in(app: Flask, user: User) -> Client:
-    app.test_client_class = Client
-    client: Client = app.test_client()  # type: ignore[assignment]
-    assert client.login(user.username).status_code == 302
-    return client
-
-
-def text(client: Client, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return response.get_data(as_text=True)
 
 
 def titles(html: str) -> list[str]:
