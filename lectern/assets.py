@@ -36,10 +36,10 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, cast
 
-from flask import Flask, Request, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, has_request_context, request, url_for
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_compress import Compress, DictCache
 from werkzeug.security import safe_join
@@ -108,6 +108,22 @@ class _Assets:
     fingerprints: Fingerprints
     pages: Compress
     static: Compress
+    urls: dict[tuple[str, str, str | None], str] = field(default_factory=dict)
+
+
+def static_url(filename: str) -> str:
+    """`url_for("static", filename=filename)` as templates write it (`static_url('css/lectern.css')`): the same
+    fingerprinted address, built once per version of the file. Every page links three static files: the file is
+    still looked at each time (one `stat`), the address is not built again."""
+    assets = cast(_Assets, current_app.extensions[_EXTENSION])
+    folder = current_app.static_folder
+    fingerprint = assets.fingerprints.of(folder, filename) if folder else None
+    key = (request.script_root if has_request_context() else "", filename, fingerprint)
+    found = assets.urls.get(key)
+    if found is None:
+        version: dict[str, Any] = {"v": fingerprint} if fingerprint else {}
+        found = assets.urls[key] = url_for("static", filename=filename, **version)
+    return found
 
 
 class StaticFilesWithoutSession(SecureCookieSessionInterface):
@@ -143,6 +159,7 @@ def init_app(app: Flask) -> None:
     static.cache_key = _content_key
     assets = _Assets(Fingerprints(), pages=Compress(app), static=static)
     app.extensions[_EXTENSION] = assets
+    app.jinja_env.globals["static_url"] = static_url
     if type(app.session_interface) is SecureCookieSessionInterface:  # Flask's own, not one configured elsewhere
         app.session_interface = StaticFilesWithoutSession()
 

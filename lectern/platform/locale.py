@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, request, session
 from flask_login import current_user
 
+from lectern.platform import academy_facts
 from lectern.platform.models import Role
 
 
@@ -19,17 +20,20 @@ def select_locale() -> str | None:
     chosen = session.get("language")
     if chosen in languages:
         return str(chosen)
-    if signed_in and current_user.role is Role.CLASSROOM and current_user.academy.default_language in languages:
-        return str(current_user.academy.default_language)
+    if signed_in and current_user.role is Role.CLASSROOM and _academy_language() in languages:
+        return _academy_language()
     browser = request.accept_languages.best_match(list(languages))
     if browser is not None or not signed_in:
         return browser
-    academy = current_user.academy.default_language  # read only when nothing else decides: it costs a query
-    return str(academy) if academy in languages else None
+    academy = _academy_language()
+    return academy if academy in languages else None
+
+
+def _academy_language() -> str:
+    return academy_facts.of(current_user.academy_id).default_language
 
 
 def select_timezone() -> str | None:
     """Times are shown in the timezone of the user's academy."""
-    if current_user.is_authenticated:
-        return str(current_user.academy.timezone)
-    return None
+    facts = academy_facts.signed_in()
+    return facts.timezone if facts is not None else None

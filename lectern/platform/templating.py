@@ -7,18 +7,17 @@ request's own (which link is the current page, the CSRF token, the address to co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, get_template_attribute, request, url_for
 from flask_babel import LazyString, get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from lectern.i18n import lazy_gettext as _l
-from lectern.platform import cache, formatting
+from lectern.platform import academy_facts, cache, formatting, forms
 from lectern.platform.forms import LanguageForm
-from lectern.platform.models import Role, utcnow
+from lectern.platform.models import Academy, Role, utcnow
 from lectern.platform.roles import ROLE_LABELS
 from lectern.registry import Slot, registry
 
@@ -112,20 +111,21 @@ def page_header() -> Markup:
 
     fragment = cache.constant(("page-header", locale, request.script_root, role, academy_id), make)
     path = request.path
-    holes: dict[str, str] = {"csrf": generate_csrf(), "next": request.full_path.rstrip("?")}
+    holes: dict[str, str] = {"csrf": forms.csrf_token(), "next": request.full_path.rstrip("?")}
     for index, item in enumerate(nav):
         if path.startswith(item.href) and (item.href != "/" or path == "/"):
             holes[f"current-{index}"] = _CURRENT
     if signed_in:
         holes["name"] = user.full_name
-        holes["academy"] = user.academy.name
+        holes["academy"] = academy_facts.of(user.academy_id).name
     return fragment.fill(holes)
 
 
 def page_footer() -> Markup:
     """The footer of every page, once per language and timezone shown."""
     locale = str(get_locale() or "en")
-    zone = str(current_user.academy.timezone) if current_user.is_authenticated else ""
+    facts = academy_facts.signed_in()
+    zone = facts.timezone if facts is not None else ""
 
     def make() -> Markup:
         return Markup(get_template_attribute("_page_chrome.html", "footer")(zone))  # noqa: S704 - a template's
@@ -135,8 +135,15 @@ def page_footer() -> Markup:
 
 def init_app(app: Flask) -> None:
     formatting.init_app(app)
+    registry(app).add(cache.WATCHED, cast(type[Any], Academy))  # the header and every time shown use its facts (academy_facts)
     app.jinja_env.globals.update(
-        Role=Role, now_utc=utcnow, page_header=page_header, page_footer=page_footer, hole=cache.hole
+        Role=Role,
+        now_utc=utcnow,
+        csrf_token=forms.csrf_token,
+        my_academy=academy_facts.signed_in,
+        page_header=page_header,
+        page_footer=page_footer,
+        hole=cache.hole,
     )
 
     @app.context_processor

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lectern.platform.models import Role
+from tests.conftest import Client
 
 LONG = "x" * 5000
 
@@ -92,3 +95,25 @@ def test_malformed_ids_in_addresses_are_404(client, make, path):
     user = make.user(Role.GLOBAL_ADMIN)
     client.login(user.username)
     assert client.get(path).status_code == 404
+
+
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def test_pages_loaded_in_the_same_second_carry_their_own_session_s_csrf_token(app, make):
+    """A signed CSRF token is kept for a second under its session's own secret (forms.csrf_token): two sessions
+    loading pages together get different tokens, and a token is accepted in its own session only."""
+    app.test_client_class = Client
+    users = [make.user(Role.CADET), make.user(Role.CADET)]
+    browsers = [app.test_client(), app.test_client()]
+    for browser, user in zip(browsers, users, strict=True):
+        browser.login(user.username)
+    tokens = []
+    for browser in browsers:  # within the same second
+        found = TOKEN.findall(browser.get("/courses/").get_data(as_text=True))
+        assert found and TOKEN.findall(browser.get("/courses/").get_data(as_text=True)) == found
+        tokens.append(found[0])
+    assert tokens[0] != tokens[1]
+    switch = {"language": "ru"}
+    assert browsers[1].post("/language", data={**switch, "csrf_token": tokens[0]}).status_code == 400
+    assert browsers[0].post("/language", data={**switch, "csrf_token": tokens[0]}).status_code == 302

@@ -17,7 +17,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from wtforms import SelectChoice
 
@@ -41,6 +40,7 @@ from lectern.i18n import ngettext
 from lectern.platform import cache
 from lectern.platform.cache import Fragment
 from lectern.platform.formatting import date
+from lectern.platform.forms import csrf_token
 from lectern.platform.models import Role, User, utcnow
 from lectern.platform.roles import login_required, signed_in_user
 from lectern.registry import registry
@@ -144,7 +144,7 @@ def course(course_id: int) -> ResponseReturnValue:
         completed_at = standing.completed_at
         on = date(completed_at, "long") if completed_at else ""
         card = shared.progress_card(item.id, found, completed_at is not None).fill(
-            {"csrf": holes.get("csrf") or generate_csrf(), "completed-on": on}
+            {"csrf": holes.get("csrf") or csrf_token(), "completed-on": on}
         )
     can_self_enrol = user.role is Role.CADET and item.self_enrol and not enrolled
     return render_template(
@@ -164,7 +164,7 @@ def course(course_id: int) -> ResponseReturnValue:
 
 def _page_holes(modules: list[OutlineModule], standing: progress.Standing, editing: bool) -> dict[str, str]:
     """What the reader's own fills in a course's page: their done marks and counts, the publish forms' token."""
-    holes: dict[str, str] = {"csrf": generate_csrf()} if editing else {}
+    holes: dict[str, str] = {"csrf": csrf_token()} if editing else {}
     if not standing.enrolled:
         return holes
     locale = str(get_locale() or "")

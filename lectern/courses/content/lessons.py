@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from lectern.courses import access
@@ -27,6 +26,7 @@ from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import ngettext
 from lectern.platform import formatting
+from lectern.platform.forms import csrf_token
 from lectern.platform.models import utcnow
 from lectern.platform.roles import login_required, signed_in_user
 from lectern.registry import registry
@@ -71,7 +71,7 @@ def lesson(course_id: int, lesson_id: int) -> ResponseReturnValue:
     item = flat[index]
     done = set(standing.done)
     completed = standing.completed_at is not None
-    holes: dict[str, str] = {"csrf": generate_csrf()} if enrolled or editing else {}
+    holes: dict[str, str] = {"csrf": csrf_token()} if enrolled or editing else {}
     # Opening a lesson is what the cadet did: it is recorded (and committed) even though this is a GET; once, so
     # that opening it again writes nothing.
     if enrolled and item.kind in DONE_WHEN_VIEWED and item.id not in done:

@@ -12,7 +12,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.orm import contains_eager
 
 from lectern.extensions import DbSession
 from lectern.platform import access
@@ -43,23 +42,23 @@ def start(session: DbSession, user: User, now: datetime, lifetime: timedelta) ->
     return token
 
 
-# Every request runs this: built once (SQLAlchemy then reuses its compiled form without building it again).
+# Every request runs this: built once (SQLAlchemy then reuses its compiled form without building it again). One
+# entity: what pages show of the academy comes from `lectern.platform.academy_facts`, kept between requests.
 _OPEN_SIGN_IN = (
-    select(LoginSession)
-    .join(LoginSession.user)
+    select(User, LoginSession.id)
+    .join(LoginSession, LoginSession.user_id == User.id)
     .where(LoginSession.token_hash == bindparam("digest"), LoginSession.expires_at > bindparam("now"))
     .where(User.active.is_(True))
-    .options(contains_eager(LoginSession.user).joinedload(User.academy))
 )
 
 
 def load_user(session: DbSession, token: str, now: datetime) -> User | None:
-    """The user of an open sign-in, with their academy (every page shows it), in one query; None if the sign-in
-    was ended, has expired, or its user is suspended."""
+    """The user of an open sign-in, in one query; None if the sign-in was ended, has expired, or its user is
+    suspended."""
     if not token or len(token) > 100:
         return None
-    row = session.scalar(_OPEN_SIGN_IN, {"digest": _digest(token), "now": now})
-    return None if row is None else _attach(row.user, token, row.id)
+    row = session.execute(_OPEN_SIGN_IN, {"digest": _digest(token), "now": now}).first()
+    return None if row is None else _attach(row[0], token, row[1])
 
 
 def is_open(session: DbSession, login_session_id: int | None, now: datetime) -> bool:

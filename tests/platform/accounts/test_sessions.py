@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import event, func, select, update
 
 from lectern.extensions import db
-from lectern.platform.models import LoginSession, Role, User, utcnow
+from lectern.platform.models import Academy, LoginSession, Role, User, utcnow
 from tests.conftest import Client
 from tests.factories import PASSWORD, Factory
 
@@ -118,10 +118,12 @@ def test_the_sign_in_lasts_as_long_as_its_cookie(app: Flask, make: Factory) -> N
 
 
 def test_the_user_loader_reads_one_row(app: Flask, make: Factory) -> None:
-    """Every request finds its sign-in, its user and the academy in one query."""
+    """Every request finds its sign-in and its user in one query; what pages show of the academy (the header's
+    name, the timezone) is read once and kept, and a change to the academy shows on the next page."""
     user = make.user(Role.CADET)
     owner = browser(app)
     owner.login(user.username)
+    owner.get("/account")  # the academy's facts are read here, once
     statements: list[str] = []
     with app.app_context():
         engine = db.engine
@@ -134,5 +136,10 @@ def test_the_user_loader_reads_one_row(app: Flask, make: Factory) -> None:
             assert owner.get("/account").status_code == 200
         finally:
             event.remove(engine, "before_cursor_execute", count)
-    assert sum("login_session" in s for s in statements) == 1
-    assert not any(s.lstrip().startswith("SELECT") and "FROM academy" in s for s in statements)
+        assert sum("login_session" in s for s in statements) == 1
+        assert not any(s.lstrip().startswith("SELECT") and "FROM academy" in s for s in statements)
+        academy = db.session.get(Academy, user.academy_id)
+        assert academy is not None
+        academy.name = "Renamed Border Guard College"
+        db.session.commit()
+    assert "Renamed Border Guard College" in owner.get("/account").get_data(as_text=True)
