@@ -10,12 +10,17 @@ still reads `user.academy`, which loads it then.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
+from flask import g
 from flask_login import current_user
 
 from lectern.extensions import db
 from lectern.platform import cache
 from lectern.platform.models import Academy
+
+_SIGNED_IN = "lectern_academy_facts"  # g: the signed-in user's, for this request
+_UNKNOWN: Any = object()
 
 
 @dataclass(frozen=True)
@@ -39,5 +44,10 @@ def of(academy_id: int) -> AcademyFacts:
 
 
 def signed_in() -> AcademyFacts | None:
-    """The facts of the signed-in user's academy; None for a visitor."""
-    return of(current_user.academy_id) if current_user.is_authenticated else None
+    """The facts of the signed-in user's academy, looked up once per request; None for a visitor."""
+    found = g.get(_SIGNED_IN, _UNKNOWN)
+    if found is _UNKNOWN:
+        user = current_user._get_current_object()
+        found = of(user.academy_id) if user.is_authenticated else None
+        setattr(g, _SIGNED_IN, found)
+    return cast("AcademyFacts | None", found)

@@ -117,7 +117,8 @@ def page_header() -> Markup:
             holes[f"current-{index}"] = _CURRENT
     if signed_in:
         holes["name"] = user.full_name
-        holes["academy"] = academy_facts.of(user.academy_id).name
+        facts = academy_facts.signed_in()
+        holes["academy"] = facts.name if facts is not None else ""
     return fragment.fill(holes)
 
 
@@ -135,7 +136,8 @@ def page_footer() -> Markup:
 
 def init_app(app: Flask) -> None:
     formatting.init_app(app)
-    registry(app).add(cache.WATCHED, cast(type[Any], Academy))  # the header and every time shown use its facts (academy_facts)
+    # The header and every time shown use the academy's facts (academy_facts), kept in the page cache.
+    registry(app).add(cache.WATCHED, cast(type[Any], Academy))
     app.jinja_env.globals.update(
         Role=Role,
         now_utc=utcnow,

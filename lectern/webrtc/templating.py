@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 
@@ -11,14 +11,15 @@ from lectern.courses.content.visibility import LESSON_GUARDS
 from lectern.courses.templating import COURSE_PANELS, LESSON_PANELS
 from lectern.extensions import db
 from lectern.i18n import lazy_gettext as _l
-from lectern.platform import jobs
+from lectern.platform import cache, jobs
 from lectern.platform.admin.views import ACADEMY_PANELS
+from lectern.platform.cache import WATCHED
 from lectern.platform.home import HOME_PANELS, HomePanel
 from lectern.platform.models import Role, utcnow
 from lectern.platform.templating import NAV_LINKS, NavItem, NavLink
 from lectern.registry import registry
 from lectern.webrtc import services
-from lectern.webrtc.models import LectureStatus, RecordingStatus
+from lectern.webrtc.models import Lecture, LectureStatus, RecordingStatus
 from lectern.webrtc.recordings import services as recordings
 from lectern.webrtc.recordings.replay_job import make_replay
 from lectern.webrtc.views import home_lectures
@@ -38,9 +39,15 @@ def init_app(app: Flask) -> None:
     added.add(jobs.JOB_TASKS, make_replay)
     added.add(NAV_LINKS, NavLink(frozenset(attendees), NavItem("lectures.calendar_page", _l("Lectures"))))
 
+    # A course page lists its course's lectures, the same for every reader: kept in the page cache, which a change
+    # to any lecture makes stale (a lecture starting, ending, rescheduled or cancelled).
+    added.add(WATCHED, cast(type[Any], Lecture))
+
     def course_lectures(course: Any) -> Sequence[Any]:
         """The course's lectures for its page's panel (`course`: the page's row of it)."""
-        return services.course_lectures(db.session, course.id)
+        return cache.shared(
+            ("course-lectures", course.id), lambda: tuple(services.course_lectures(db.session, course.id))
+        )
 
     def recordings_storage(academy: Any) -> dict[str, Any]:
         """What the academy's recordings take of its quota, for its administrators' page."""

@@ -240,3 +240,27 @@ def test_the_register_lists_who_never_joined_and_dates_the_times(client, make, a
     assert csv_lines[0].endswith(",minutes,present")
     assert [line.split(",")[1] for line in csv_lines[1:]] == names
     assert csv_lines[1].endswith(",45,yes") and csv_lines[2].endswith(",,,0,no")
+
+
+def test_the_course_page_lists_its_lectures_as_they_change(client, make, app, world):
+    """The course page's list of lectures is kept between readers (the page cache) and follows every change: a
+    lecture scheduled, going live, cancelled."""
+    _rezekne, _bishkek, course, _other, teacher = world
+    cadet = make.user(Role.CADET, _rezekne)
+    make.enrol(course.id, cadet.id)
+    client.login(cadet.username)
+    page = f"/courses/{course.id}"
+    assert "Passports: live" not in client.get(page).get_data(as_text=True)
+    lecture = make.lecture(course.id, title="Passports: live", created_by_id=teacher.id)
+    assert "Passports: live" in client.get(page).get_data(as_text=True)
+    with app.app_context():
+        services.start(db.session, db.session.get(Lecture, lecture.id), T0)
+        db.session.commit()
+    assert re.search(
+        r"Passports: live</a>\s*<span[^>]*>[^<]*</span>\s*<span class=\"badge live\">",
+        client.get(page).get_data(as_text=True),
+    )
+    with app.app_context():
+        db.session.get(Lecture, lecture.id).status = LectureStatus.CANCELLED
+        db.session.commit()
+    assert "Passports: live" not in client.get(page).get_data(as_text=True)
