@@ -1,18 +1,19 @@
 """Web throughput and latency: catalogue, course page and lesson page beside a bare endpoint of the same app, for
-this tree and for the tree before the change (git revision `--before`), served one after the other in the same run.
+this tree and for the tree before the change (git revision `--before`), both served at once in the same run.
 
 Generates 1,000 courses (2 modules x 3 lessons each) and 5,000 cadets (3 enrolments each) into a fresh database,
 serves the app with gunicorn exactly as `make run` does (gthread, 1 worker), signs in as a cadet, and loads each
 page with wrk (Debian's `wrk`, installed if missing) from loopback. Prints requests/s, p50 and p99 latency, and
 each page's throughput as a ratio of the bare endpoint's (`/healthz`: one database round trip, no template), for
-both trees side by side; and the database statements each page runs, counted in-process for both trees (the
-first request after start, and the second, once what is shared between requests is kept).
+both trees side by side, measured in interleaved rounds (see `measure`); and the database statements each page
+runs, counted in-process for both trees (the first request after start, and the second, once what is shared
+between requests is kept).
 
 The cadet's cookie is the one a browser holds after its first page: signing in starts a new session, and the first
 page stores the session's CSRF secret in it (Set-Cookie). wrk would otherwise send the cookie of the sign-in on
 every request, and every page would make and sign a new session cookie, which no browser makes it do.
 
-    .venv/bin/python benchmarks/web.py [--database URL] [--seconds 10] [--connections 16] [--before 711a69e]
+    .venv/bin/python benchmarks/web.py [--database URL] [--seconds 8] [--rounds 3] [--connections 16] [--before 711a69e]
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -240,24 +242,49 @@ def queries_in(tree: Path, url: str, paths: list[str], storage: Path) -> dict[st
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-Row = tuple[str, float, float, float, int]
+Row = tuple[str, float, float, float, int, float]  # page, req/s, p50, p99, non-2xx, req/s as a share of bare's
 
 
 def measure(
-    url: str, storage: Path, root: Path, pages: list[tuple[str, str]], seconds: int, connections: int
-) -> list[Row]:
-    """wrk on each page, served from the tree at `root`."""
-    with server(url, storage, root=root) as port:
-        cookie = browser_cookie(port, CADET)
-        base = f"http://127.0.0.1:{port}"
-        wrk(base + "/courses/", cookie, 2, connections)  # warm up
-        return [(name, *wrk(base + path, cookie, seconds, connections)) for name, path in pages]
+    url: str,
+    tmp: Path,
+    trees: dict[str, Path],
+    pages: list[tuple[str, str]],
+    seconds: int,
+    connections: int,
+    rounds: int,
+) -> dict[str, list[Row]]:
+    """wrk on each page of each tree, both served at once, in `rounds` interleaved rounds: a tree's pages follow
+    one another, then the other tree's, and again. A page's ratio is its throughput over that of the bare endpoint
+    of the same round (a minute apart at most); each figure is the median over the rounds, so a moment when the
+    machine was busier shifts no tree and no page more than another."""
+    runs: dict[str, list[list[tuple[float, float, float, int]]]] = {label: [] for label in trees}
+    with ExitStack() as servers:
+        bases = {}
+        for label, tree in trees.items():
+            port = servers.enter_context(server(url, tmp / f"storage-{label}", root=tree))
+            bases[label] = (f"http://127.0.0.1:{port}", browser_cookie(port, CADET))
+            wrk(bases[label][0] + "/courses/", bases[label][1], 2, connections)  # warm up
+        for _ in range(rounds):
+            for label, (base, cookie) in bases.items():
+                runs[label].append([wrk(base + path, cookie, seconds, connections) for _name, path in pages])
+    found: dict[str, list[Row]] = {}
+    for label, rounds_run in runs.items():
+        rows: list[Row] = []
+        for i, (name, _path) in enumerate(pages):
+            each = [run[i] for run in rounds_run]
+            ratio = statistics.median(run[i][0] / run[0][0] for run in rounds_run)
+            rps, p50, p99 = (statistics.median(x[k] for x in each) for k in range(3))
+            rows.append((name, rps, p50, p99, sum(x[3] for x in each), ratio))
+        found[label] = rows
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", help="SQLAlchemy URL of an EMPTY database to fill (default: a temp SQLite)")
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--before", default="711a69e", help="git revision to compare with ('' for none)")
     parser.add_argument("--count-queries", help=argparse.SUPPRESS)  # internal: count in this tree, print JSON
@@ -279,20 +306,22 @@ def main() -> None:
     )
     pages = pages_of(course_id, lesson_id)
     paths = [path for _name, path in pages]
-    results: dict[str, tuple[list[Row], dict[str, list[int]]]] = {}
+    queries: dict[str, dict[str, list[int]]] = {}
     try:
         with ExitStack() as stack:
             trees = {"after": ROOT}
             if args.before:
                 trees = {"before": stack.enter_context(worktree(args.before)), **trees}
             for label, tree in trees.items():
-                queries = queries_in(tree, url, paths, tmp / f"storage-{label}")
-                rows = measure(url, tmp / f"storage-{label}", tree, pages, args.seconds, args.connections)
-                results[label] = (rows, queries)
+                queries[label] = queries_in(tree, url, paths, tmp / f"storage-{label}")
+            rows = measure(url, tmp, trees, pages, args.seconds, args.connections, args.rounds)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\nwrk -t2 -c{args.connections} -d{args.seconds}s, gunicorn gthread 1 worker x 100 threads, 2 cores")
-    labels = list(results)
+    print(
+        f"\nwrk -t2 -c{args.connections} -d{args.seconds}s, gunicorn gthread 1 worker x 100 threads, 2 cores;"
+        f" the median of {args.rounds} interleaved rounds"
+    )
+    labels = list(rows)
     head = f"{'page':<18}"
     for label in labels:
         name = f"{label} ({args.before})" if label == "before" else label
@@ -303,10 +332,9 @@ def main() -> None:
     for i, (name, path) in enumerate(pages):
         line = f"{name:<18}"
         for label in labels:
-            rows, queries = results[label]
-            _name, rps, p50, p99, bad = rows[i]
-            first, second = queries[path]
-            line += f" | {rps:>7.0f} {p50:>7.1f} {p99:>7.1f} {bad:>6} {rps / rows[0][1]:>7.2f} {first:>4}/{second:<3}"
+            _name, rps, p50, p99, bad, ratio = rows[label][i]
+            first, second = queries[label][path]
+            line += f" | {rps:>7.0f} {p50:>7.1f} {p99:>7.1f} {bad:>6} {ratio:>7.2f} {first:>4}/{second:<3}"
         print(line)
     print("\nqueries: statements of the first request after start / of the next one (in-process, signed in as a cadet)")
 
