@@ -25,17 +25,23 @@ CSP = "; ".join(
 
 def init_app(app: Flask) -> None:
     secure = app.config["SESSION_COOKIE_SECURE"]
+    added = [
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        # Lectures need the camera, microphone and screen of this site only.
+        ("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self), geolocation=()"),
+    ]
+    if secure:
+        added.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
 
     @app.after_request
     def headers(response: Response) -> Response:
+        # Each header unless the view set its own; one pass over the response's headers (Werkzeug's `setdefault`
+        # looks each name up apart, and a missing one costs it an exception).
         h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        # Lectures need the camera, microphone and screen of this site only.
-        h.setdefault("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self), geolocation=()")
-        if secure:
-            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        present = {name.lower() for name, _value in h.items()}
+        h.extend([(name, value) for name, value in added if name.lower() not in present])
         return response
