@@ -6,6 +6,7 @@ rather than a code it would parse again on every request."""
 
 from __future__ import annotations
 
+from collections.abc import Container
 from functools import cache
 
 from babel import Locale
@@ -33,14 +34,19 @@ def select_locale() -> Locale | None:
     chosen = session.get("language")
     if chosen in languages:
         return _locale(chosen)
-    facts = academy_facts.signed_in()
-    academy = facts.default_language if facts is not None and facts.default_language in languages else None
-    if academy is not None and user.role is Role.CLASSROOM:
+    if signed_in and user.role is Role.CLASSROOM and (academy := _academy_language(languages)) is not None:
         return _locale(academy)
     browser = request.accept_languages.best_match(list(languages))
     if browser is not None:
         return _locale(browser)
+    academy = _academy_language(languages) if signed_in else None  # looked up only when nothing else decides
     return _locale(academy) if academy is not None else None
+
+
+def _academy_language(languages: Container[str]) -> str | None:
+    """The default language of the signed-in user's academy, if it is one of `languages`."""
+    facts = academy_facts.signed_in()
+    return facts.default_language if facts is not None and facts.default_language in languages else None
 
 
 def select_timezone() -> str | None:
