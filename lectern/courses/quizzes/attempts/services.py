@@ -417,10 +417,12 @@ def finish(session: DbSession, attempt: Attempt, now: datetime) -> bool:
     finished_at = min(now, claimed.deadline + GRACE) if claimed.deadline else now
     total = {"new_mark": marking.attempt_mark(marks), "new_waiting": waiting, "new_finished_at": finished_at}
     session.execute(_FINISH_TOTAL, {"attempt": attempt.id, **total})
-    if attempt in session:
-        session.expire(attempt)  # written above without the ORM: the grade below, and whoever asks next, read it
+    # The quiz first: the attempt's page loaded it with the attempt, and only the attempt holds it (the session's
+    # identity map keeps no object alive), so asking after the attempt is expired would read it again.
     quiz = session.get(Quiz, claimed.quiz_id)
     assert quiz is not None
+    if attempt in session:
+        session.expire(attempt)  # written above without the ORM: the grade below, and whoever asks next, read it
     marking.update_pass(session, quiz, claimed.user_id, now)
     session.commit()
     return True
