@@ -104,11 +104,12 @@ def attempts_of(session: DbSession, quiz: Quiz, user_id: int) -> list[Attempt]:
     )
 
 
-def access_refusal(session: DbSession, quiz: Quiz, user: User) -> Refusal | None:
-    """Why `user` may not take the quiz at all now (start, see or continue an attempt), or None if they may."""
+def access_refusal(session: DbSession, quiz: Quiz, user: User, enrolled: bool | None = None) -> Refusal | None:
+    """Why `user` may not take the quiz at all now (start, see or continue an attempt), or None if they may
+    (`enrolled`: whether they are enrolled in its course, when the caller has just read it)."""
     if not quiz.published:
         return Refusal.NOT_PUBLISHED
-    if not access.is_enrolled(session, user, quiz.course):
+    if not (access.is_enrolled(session, user, quiz.course) if enrolled is None else enrolled):
         return Refusal.NOT_ENROLLED
     return None
 
@@ -129,9 +130,11 @@ def refusal(
     now: datetime,
     settings: attempt_settings.Settings | None = None,
     used: int | None = None,
+    enrolled: bool | None = None,
 ) -> Refusal | None:
-    """Why `user` may not start a new attempt now, or None if they may (`settings`: theirs, when already read)."""
-    reason = access_refusal(session, quiz, user)
+    """Why `user` may not start a new attempt now, or None if they may (`settings`, `enrolled`: theirs, when
+    already read)."""
+    reason = access_refusal(session, quiz, user, enrolled)
     if reason is not None:
         return reason
     settings = settings or attempt_settings.settings_for(session, quiz, user.id)
@@ -193,9 +196,10 @@ def start(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Attempt:
     return attempt
 
 
-def begin(session: DbSession, quiz: Quiz, user: User, now: datetime) -> int:
+def begin(session: DbSession, quiz: Quiz, user: User, now: datetime, enrolled: bool | None = None) -> int:
     """`start`, giving the attempt's id: the Start button of a whole class at the same second needs no more. The
-    attempt and its answers are written as SQLAlchemy Core rows, not ORM objects."""
+    attempt and its answers are written as SQLAlchemy Core rows, not ORM objects. `enrolled`: whether the user is
+    enrolled in the quiz's course, when the caller has just read it (else it is read here)."""
     # One statement, so one snapshot: the attempt in progress, how many were used, the last number, and whether
     # one is overdue (finished first, then read again). A tab that does not see another tab's new attempt computes
     # its number too, and the unique number makes it use that one.
@@ -210,7 +214,7 @@ def begin(session: DbSession, quiz: Quiz, user: User, now: datetime) -> int:
     if current_id is not None:
         return int(current_id)
     settings = attempt_settings.settings_for(session, quiz, user.id)
-    reason = refusal(session, quiz, user, now, settings, used=used)
+    reason = refusal(session, quiz, user, now, settings, used=used, enrolled=enrolled)
     if reason is not None:
         raise Forbidden(reason)
     number = (last or 0) + 1

@@ -63,10 +63,16 @@ UNREVIEWABLE = {
 
 
 def _quiz(course_id: int, quiz_id: int) -> tuple[Course, Quiz, bool]:
-    """The quiz and whether the user teaches the course; cadets see published quizzes of courses they follow."""
+    """The quiz and whether the user teaches the course; cadets see published quizzes of courses they follow (so
+    for someone who does not teach it, the enrolment is checked already: see `_enrolled`)."""
     course = listed_course(course_id)
     quiz, teaching = quiz_attempts.quiz_for(db.session, signed_in_user(), course, quiz_id)
     return course, quiz, teaching
+
+
+def _enrolled(teaching: bool) -> bool | None:
+    """Whether the user is enrolled in the course `_quiz` let them into: yes unless they teach it (then unknown)."""
+    return None if teaching else True
 
 
 def _attempt(course_id: int, attempt_id: int) -> Attempt:
@@ -93,7 +99,7 @@ def quiz(course_id: int, quiz_id: int) -> ResponseReturnValue:
     attempts = quiz_attempts.attempts_of(db.session, item, user.id)
     current = next((a for a in attempts if a.state is AttemptState.IN_PROGRESS), None)
     settings = attempt_settings.settings_for(db.session, item, user.id)
-    refusal = None if current else quiz_attempts.refusal(db.session, item, user, now)
+    refusal = None if current else quiz_attempts.refusal(db.session, item, user, now, enrolled=_enrolled(teaching))
     grade = marking.quiz_grades(db.session, item, [user.id]).get(user.id)
     return render_template(
         "courses/quizzes/quiz.html",
@@ -115,9 +121,9 @@ def quiz(course_id: int, quiz_id: int) -> ResponseReturnValue:
 @bp.route("/<id:course_id>/quizzes/<id:quiz_id>/start", methods=["POST"])
 @login_required
 def start(course_id: int, quiz_id: int) -> ResponseReturnValue:
-    _, item, _teaching = _quiz(course_id, quiz_id)
+    _, item, teaching = _quiz(course_id, quiz_id)
     try:
-        attempt_id = quiz_attempts.begin(db.session, item, signed_in_user(), utcnow())
+        attempt_id = quiz_attempts.begin(db.session, item, signed_in_user(), utcnow(), enrolled=_enrolled(teaching))
     except Forbidden as refused:
         flash(str(REFUSALS[Refusal(refused.reason)]), "error")
         return redirect(url_for(".quiz", course_id=course_id, quiz_id=quiz_id))

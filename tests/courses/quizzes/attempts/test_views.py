@@ -4,6 +4,8 @@ quiz's settings and questions; and the refusals."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -126,6 +128,35 @@ def test_the_submitted_form_saves_only_the_answers_it_changes(app: Any, client: 
     assert {p: after[p] for p in range(6)} == {p: before[p] for p in range(6)}
 
 
+@contextmanager
+def statements(app: Any) -> Iterator[list[str]]:
+    """The statements run inside the block, each on one line."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def listener(*args: Any) -> None:
+        seen.append(" ".join(args[2].split()))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def test_the_quiz_page_and_the_start_read_the_enrolment_once(app: Any, client: Any, world: dict[str, Any]) -> None:
+    # The quiz's page lets a cadet in only enrolled: the refusals to start (the page's, the Start button's) use that.
+    client.login(world["cadet"].username)
+    urls = _urls(world)
+    with statements(app) as seen:
+        token = client.csrf_token(urls["quiz"])
+    assert sum(" FROM enrolment " in s for s in seen) == 1
+    with statements(app) as seen:
+        assert client.post(urls["start"], data={"csrf_token": token}).status_code == 302
+    assert sum(" FROM enrolment " in s for s in seen) == 1
+
+
 def test_a_submit_reads_the_quiz_once(app: Any, client: Any, world: dict[str, Any]) -> None:
     # On exam day everyone submits in the same seconds: the quiz read with the attempt serves the grading too.
     client.login(world["cadet"].username)
@@ -134,18 +165,8 @@ def test_a_submit_reads_the_quiz_once(app: Any, client: Any, world: dict[str, An
     assert _save(client, world, attempt_id, 0, 0).status_code == 200
     page = f"{urls['attempts']}/{attempt_id}"
     token = client.csrf_token(page)
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def listener(*args: Any) -> None:
-        seen.append(" ".join(args[2].split()))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements(app) as seen:
         assert client.post(f"{page}/submit", data={"csrf_token": token, "q0": "0"}).status_code == 302
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     # The attempt comes with its quiz joined (FROM quiz_attempt ... JOIN quiz): no statement reads the quiz alone.
     assert not [s for s in seen if s.startswith("SELECT") and re.search(r"\bFROM quiz\b", s)]
     with app.app_context():
