@@ -154,7 +154,7 @@ class Jobs:
                         session,
                         self.tasks(),
                         self,
-                        here=runs.running_here(),
+                        here=runs.running_here,
                         now=utcnow(),
                         stale_after=float(self.config["LECTERN_JOBS_STALE_S"]),
                     )

@@ -19,7 +19,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -315,11 +315,11 @@ def recover(
     tasks: Mapping[str, JobTask[Any]],
     sender: outbox.Sender,
     *,
-    here: Collection[int],
+    here: Callable[[], Collection[int]] = running_here,
     now: datetime,
     stale_after: float,
 ) -> Recovered:
-    """Queue again (with attempts left) or fail the running jobs whose runner is gone (`here`: the jobs running in
+    """Queue again (with attempts left) or fail the running jobs whose runner is gone (`here()`: the jobs running in
     this process). Each row is changed only if it is still as read, so sweeps of several workers at once do each
     job once. The caller commits; the resumed jobs' messages go to `sender` once it has."""
     done = Recovered()
@@ -328,8 +328,12 @@ def recover(
             Job.status == JobStatus.RUNNING
         )
     ).all()
+    # Asked after the read: a job this process claims is in `here()` before its claim is written (`_in_flight`), so
+    # every claim of this process the read saw is known here. Asked before, a job claimed in between (a worker
+    # thread taking a resumed job while this sweep starts) would look like one whose runner had stopped.
+    running = set(here())
     for job_id, kind, runner, heartbeat_at, attempts, max_attempts in rows:
-        if not interrupted(runner, heartbeat_at, here=job_id in here, now=now, stale_after=stale_after):
+        if not interrupted(runner, heartbeat_at, here=job_id in running, now=now, stale_after=stale_after):
             continue
         error = f"its worker {runner or '(unknown)'} stopped while it ran (attempt {attempts} of {max_attempts})"
         still = update(Job).where(

@@ -9,16 +9,17 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 
 from lectern.extensions import db
-from lectern.platform.jobs import Job, JobStatus, Problem, jobs_of
+from lectern.platform.jobs import Job, JobStatus, Problem, jobs_of, runs
 from lectern.platform.jobs.runs import runner_name
 from lectern.platform.jobs.worker import ThreadedWorker
 from lectern.platform.models import utcnow
@@ -123,6 +124,42 @@ def test_a_job_running_in_this_process_is_left_to_it(app: Flask, tmp_path: Path)
         release.touch()
         wait_until(lambda: rows(app)[str(release)].status is JobStatus.DONE)
     assert rows(app)[str(release)].attempts == 1 and job_id
+
+
+def test_a_job_claimed_here_just_as_a_sweep_starts_is_left_to_it(app: Flask, tmp_path: Path) -> None:
+    """A worker thread of this process claims a job between the start of a sweep in another of its threads and the
+    sweep's read of the running jobs (a new worker taking a resumed job while the sweep it runs at start goes on):
+    the sweep must see that the job runs here, not fail or resume it. Seen once in CI, where it failed a resumed job
+    a moment after the new worker started it."""
+    with app.app_context():
+        job_id = tasks.wait_for.enqueue(db.session, str(tmp_path / "release")).id
+        db.session.commit()
+        engine = db.engine
+    held = ExitStack()
+    claimed: list[int] = []
+
+    def claim_first(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if claimed or not statement.lstrip().startswith("SELECT") or "FROM job" not in statement:
+            return
+        claimed.append(job_id)
+        held.enter_context(runs._in_flight(job_id))  # as `execute` does, before its claim is written
+        with engine.begin() as other:
+            other.execute(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(status=JobStatus.RUNNING, runner=runner_name(), attempts=1, heartbeat_at=utcnow())
+            )
+
+    event.listen(engine, "before_cursor_execute", claim_first)
+    try:
+        with held:
+            recovered = jobs_of(app).sweep()
+            assert claimed, "the sweep read no running jobs"
+    finally:
+        event.remove(engine, "before_cursor_execute", claim_first)
+    assert (recovered.resumed, recovered.failed) == ([], [])
+    job = by_id(app)[job_id]
+    assert (job.status, job.runner, job.problem) == (JobStatus.RUNNING, runner_name(), None)
 
 
 def test_a_worker_killed_mid_job_has_its_jobs_resumed_or_failed(app: Flask, tmp_path: Path) -> None:
