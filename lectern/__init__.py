@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lectern import assets, courses, errors, health, inputs, platform, registry, reports, security, webrtc
+from lectern import assets, courses, errors, gate, health, inputs, platform, registry, reports, security, webrtc
 from lectern import config as config_module
 from lectern.cli import lectern_cli
 from lectern.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
@@ -31,6 +31,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if proxies := app.config["LECTERN_PROXIES"]:
         # Behind nginx: take the client's address and scheme from the proxy's headers (rate limits need them).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+    if slots := app.config["LECTERN_REQUEST_SLOTS"]:
+        # HTTP requests take turns (lectern/gate.py); Socket.IO's middleware, added later, wraps this one.
+        app.wsgi_app = gate.RequestGate(app.wsgi_app, slots)  # type: ignore[method-assign]
     Path(app.config["LECTERN_STORAGE"]).mkdir(parents=True, exist_ok=True)
 
     registry.init_app(app)

@@ -91,6 +91,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "LECTERN_LOGIN_RATE_LIMIT": env.get("LECTERN_LOGIN_RATE_LIMIT", "10 per minute"),
         "LECTERN_LOGIN_USER_RATE_LIMIT": env.get("LECTERN_LOGIN_USER_RATE_LIMIT", "50 per hour"),
         "LECTERN_PROXIES": int(env.get("LECTERN_PROXIES", "0")),
+        # How many HTTP requests of a web process run their Python at once (lectern/gate.py); 0: no limit.
+        "LECTERN_REQUEST_SLOTS": int(env.get("LECTERN_REQUEST_SLOTS", "1")),
         # Course packages: caps against zip bombs (total unpacked size, members, compression ratio per member).
         "LECTERN_PACKAGE_MAX_BYTES": int(env.get("LECTERN_PACKAGE_MAX_MB", "2048")) * 1024 * 1024,
         "LECTERN_PACKAGE_MAX_MEMBERS": 5000,

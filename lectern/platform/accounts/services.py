@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lectern.domain import Invalid
 from lectern.extensions import DbSession
+from lectern.gate import outside_gate
 from lectern.platform.accounts import sessions
 from lectern.platform.models import User, utcnow
 
@@ -27,16 +28,22 @@ class AccountReason(StrEnum):
 
 def hash_password(password: str) -> str:
     """Hash with Werkzeug's current default (scrypt)."""
-    return generate_password_hash(password)
+    with outside_gate():  # about 100 ms without the interpreter lock: other requests go on meanwhile
+        return generate_password_hash(password)
+
+
+def _matches(password_hash: str, password: str) -> bool:
+    with outside_gate():
+        return check_password_hash(password_hash, password)
 
 
 def authenticate(session: DbSession, username: str, password: str) -> User | None:
     """Return the active user with these credentials, or None, in about the same time whatever the reason."""
     user: User | None = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        _matches(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not _matches(user.password_hash, password) or not user.active:
         return None
     user.last_login_at = utcnow()
     return user
@@ -45,7 +52,7 @@ def authenticate(session: DbSession, username: str, password: str) -> User | Non
 def change_password(session: DbSession, user: User, current: str, new: str) -> None:
     """The user changes their own password: their other sign-ins end, the one they changed it from stays.
     Invalid (field "current") when `current` is not their password."""
-    if not check_password_hash(user.password_hash, current):
+    if not _matches(user.password_hash, current):
         raise Invalid(AccountReason.WRONG_PASSWORD, field="current")
     set_password(session, user, new, keep_current=True)
 

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from lectern.domain import Invalid
 from lectern.extensions import DbSession, in_chunks
+from lectern.gate import outside_gate
 from lectern.platform.accounts import services as accounts
 from lectern.platform.admin import services as admin
 from lectern.platform.audit import services as audit
@@ -291,7 +292,7 @@ def _hash_all(passwords: list[str]) -> list[str]:
     """Hash in threads: scrypt releases the GIL, and hundreds of hashes one by one take most of a minute."""
     if len(passwords) < 4:
         return [accounts.hash_password(p) for p in passwords]
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+    with outside_gate(), ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         return list(pool.map(accounts.hash_password, passwords))
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from lectern.gate import outside_gate
 from lectern.texts import Text, from_data
 from lectern.webrtc.relay import wire
 from lectern.webrtc.relay.api import FULL, RelayError
@@ -66,9 +67,10 @@ class RemoteRelayClient:
             connection, reused = self._connection()
             headers = {"Content-Type": "application/json", **wire.sign(self.secret, "POST", path, body, time.time())}
             try:
-                connection.request("POST", path, body, headers)
-                response = connection.getresponse()
-                data = response.read()
+                with outside_gate():  # the relay answers in its own time (a join waits for ICE gathering)
+                    connection.request("POST", path, body, headers)
+                    response = connection.getresponse()
+                    data = response.read()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
                 connection.close()
                 if reused:

@@ -21,6 +21,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from lectern.domain import Invalid
+from lectern.gate import outside_gate
 
 # The page images' widths in pixels: one for a screen, one small enough for a weak link (about 20 kB a page of text).
 LARGE, SMALL = 1280, 640
@@ -83,7 +84,8 @@ class SlideCache:
         final.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{sha256}-", dir=final.parent))
         try:
-            pages = _render(source, work, name, max_pages)
+            with outside_gate():  # seconds of PDFium, mostly without the interpreter lock: pages go on meanwhile
+                pages = _render(source, work, name, max_pages)
             (work / _MANIFEST).write_text(json.dumps({"pages": pages, "widths": list(WIDTHS)}))
             try:
                 os.rename(work, final)
