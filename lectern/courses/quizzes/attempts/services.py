@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -44,7 +44,8 @@ from lectern.courses.quizzes.models import (
     QuizPass,
     QuizSlot,
 )
-from lectern.courses.quizzes.questions import QuestionType, from_data
+from lectern.courses.quizzes.questions import Question, QuestionType, from_data
+from lectern.courses.quizzes.responses import InvalidResponse
 from lectern.domain import Conflict, Forbidden, NotFound
 from lectern.extensions import DbSession
 from lectern.platform.models import User
@@ -396,8 +397,15 @@ def to_json(value: quiz_grading.Response) -> object:
     return value
 
 
-def finish(session: DbSession, attempt: Attempt, now: datetime) -> bool:
-    """Grade and close the attempt, and commit; True if it was open (submitting twice is harmless)."""
+# What a submitted form says of one question: (whether the form carries it, the raw value), as `finish` asks.
+Given = Callable[[Question, int], tuple[bool, object]]
+
+
+def finish(session: DbSession, attempt: Attempt, now: datetime, given: Given | None = None) -> bool:
+    """Grade and close the attempt, and commit; True if it was open (submitting twice is harmless). `given`: the
+    answers the submitting form carries (a browser without JavaScript saved none of them), kept before the grading
+    where they differ from the saved ones, as a save would keep them; a value that is not a valid answer is left out
+    and the saved one stands."""
     # The claim comes first and holds the attempt's row until the commit, so a save either committed before it (and
     # is read below and graded) or finds the attempt finished. Then the answers as committed, each marked, the marks
     # written in one statement, the attempt's total: a few statements, as everyone submits in the last seconds.
@@ -408,14 +416,22 @@ def finish(session: DbSession, attempt: Attempt, now: datetime) -> bool:
     marks: list[float | None] = []
     waiting = False
     changes = []
+    kept = []
     for row in session.execute(_FINISH_READ, {"attempt": attempt.id}):
+        question = from_data(row.question_data)
+        response = row.response
+        if given is not None and (new := _given_response(question, row.position, response, given)) is not None:
+            response = new[0]
+            kept.append({"at": row.position, "new_response": response, "new_seq": row.seq + 1, "now": now})
         if row.graded_by_id is None:  # a teacher's mark stands until the teacher changes it
-            fraction, mark, state = marking.auto_mark(from_data(row.question_data), row.response, row.max_mark)
+            fraction, mark, state = marking.auto_mark(question, response, row.max_mark)
             changes.append({"at": row.position, "new_fraction": fraction, "new_mark": mark, "new_state": state})
         else:
             mark, state = row.mark, row.state
         marks.append(mark)
         waiting = waiting or state == "needs_grading"
+    if kept:
+        session.execute(_FINISH_KEEP, [{"attempt": attempt.id, **change} for change in kept])
     if changes:
         session.execute(_FINISH_MARK, [{"attempt": attempt.id, **change} for change in changes])
     finished_at = min(now, claimed.deadline + GRACE) if claimed.deadline else now
@@ -432,6 +448,22 @@ def finish(session: DbSession, attempt: Attempt, now: datetime) -> bool:
     return True
 
 
+def _given_response(question: Question, position: int, saved: object, given: Given) -> tuple[object] | None:
+    """(the response to keep,) when the form gives a valid answer other than the saved one; else None."""
+    present, raw = given(question, position)
+    if not present:
+        return None
+    try:
+        normalised = quiz_grading.normalise_response(question, raw)
+    except InvalidResponse:
+        return None  # the saved answer stands
+    try:
+        before = None if saved is None else quiz_grading.normalise_response(question, saved)
+    except InvalidResponse:
+        before = None
+    return None if normalised == before else (to_json(normalised),)
+
+
 # finish()'s statements, built once as SQLAlchemy Core.
 _FINISH_CLAIM = (
     update(_attempt)
@@ -443,6 +475,7 @@ _FINISH_READ = select(
     _answer.c.position,
     _answer.c.question_data,
     _answer.c.response,
+    _answer.c.seq,
     _answer.c.max_mark,
     _answer.c.mark,
     _answer.c.state,
@@ -455,6 +488,15 @@ _FINISH_TOTAL = (
         mark=bindparam("new_mark"),
         needs_grading=bindparam("new_waiting"),
         finished_at=bindparam("new_finished_at", type_=_attempt.c.finished_at.type),
+    )
+)
+_FINISH_KEEP = (
+    update(_answer)
+    .where(_answer.c.attempt_id == bindparam("attempt"), _answer.c.position == bindparam("at"))
+    .values(
+        response=bindparam("new_response", type_=_answer.c.response.type),
+        seq=bindparam("new_seq"),
+        saved_at=bindparam("now", type_=_answer.c.saved_at.type),
     )
 )
 _FINISH_MARK = (

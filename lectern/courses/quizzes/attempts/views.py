@@ -4,6 +4,7 @@ a small JSON endpoint that lectern/static/js/quiz.js calls and retries), submitt
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any, TypeGuard
 
 from flask import Blueprint, flash, get_template_attribute, jsonify, redirect, render_template, request, url_for
@@ -251,14 +252,6 @@ def _form_response(question: Question, position: int, form: MultiDict[str, str])
     return True, form.get(name)
 
 
-def _same(answer: AttemptAnswer, raw: object) -> bool:
-    """Whether the form's value for an answer is the response already saved (the form sends text: "2" for 2)."""
-    try:
-        return quiz_grading.normalise_response(answer.question, raw) == attempt_review.response_for_display(answer)
-    except InvalidResponse:
-        return False  # saving it says why it cannot be saved (and keeps what was)
-
-
 @bp.route("/<id:course_id>/quizzes/attempts/<id:attempt_id>/submit", methods=["POST"])
 @login_required
 def submit(course_id: int, attempt_id: int) -> ResponseReturnValue:
@@ -266,21 +259,13 @@ def submit(course_id: int, attempt_id: int) -> ResponseReturnValue:
     an answer the form does not carry keeps its saved value. Submitting twice is harmless."""
     item = _attempt(course_id, attempt_id)
     now = utcnow()
+    given: quiz_attempts.Given | None = None
     if item.state is AttemptState.IN_PROGRESS and not (item.deadline and now > item.deadline + quiz_attempts.GRACE):
         _may_continue(item)
-        for answer in list(item.answers):
-            present, raw = _form_response(answer.question, answer.position, request.form)
-            if not present or _same(answer, raw):
-                continue  # the form carries every answer on the page: most were saved as they were given
-            try:
-                quiz_attempts.save_answer(
-                    db.session, item.id, signed_in_user(), answer.position, raw, answer.seq + 1, now
-                )
-            except (InvalidResponse, Conflict):
-                db.session.rollback()
-        item = db.session.get(Attempt, attempt_id) or item
+        given = partial(_form_response, form=request.form)
     submitted = _("Your attempt is submitted.")  # worded before the commit, which would make the reader read again
-    if quiz_attempts.finish(db.session, item, now):
+    # The form carries every answer on the page: most were saved as they were given, and finish() keeps the others.
+    if quiz_attempts.finish(db.session, item, now, given):
         flash(submitted, "success")
     return redirect(url_for(".review", course_id=course_id, attempt_id=attempt_id))
 

@@ -173,6 +173,25 @@ def test_a_submit_reads_the_quiz_once(app: Any, client: Any, world: dict[str, An
         assert db.session.get(Attempt, attempt_id).state is AttemptState.FINISHED
 
 
+def test_a_submit_reads_the_attempt_s_answers_once(app: Any, client: Any, world: dict[str, Any]) -> None:
+    # The form's answers are compared with the saved ones where the grading reads them, under the attempt's claim.
+    client.login(world["cadet"].username)
+    urls = _urls(world)
+    attempt_id = _start(client, world)
+    assert _save(client, world, attempt_id, 0, 0).status_code == 200
+    page = f"{urls['attempts']}/{attempt_id}"
+    token = client.csrf_token(page)
+    with statements(app) as seen:
+        data = {"csrf_token": token, "q0": "0", "q2": "true", "q1": ["0", "9"], "q1-shown": "1"}
+        assert client.post(f"{page}/submit", data=data).status_code == 302
+    assert len([s for s in seen if s.startswith("SELECT") and re.search(r"\bFROM quiz_attempt_answer\b", s)]) == 1
+    with app.app_context():
+        answers = {a.position: a for a in db.session.scalars(select(AttemptAnswer))}
+        assert answers[0].seq == 1 and answers[2].response is True and answers[2].seq == 1
+        assert answers[1].response is None and answers[1].seq == 0  # no choice 9: what was saved stands
+        assert answers[2].mark == 1.0 and db.session.get(Attempt, attempt_id).state is AttemptState.FINISHED
+
+
 def test_the_attempt_page_shows_each_reader_their_own_answers_and_language(
     app: Any, client: Any, world: dict[str, Any], make: Any
 ) -> None:
