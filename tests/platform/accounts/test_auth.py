@@ -4,8 +4,10 @@ from typing import Any
 
 import pytest
 import redis
+from flask_limiter.util import get_qualified_name
 
-from lectern.extensions import db
+from lectern import health
+from lectern.extensions import db, limiter
 from lectern.platform.models import Role, User
 from tests.conftest import Client
 from tests.factories import PASSWORD, Factory
@@ -182,6 +184,26 @@ def test_login_rate_limit_counts_failures_per_username(app_factory):
     # Another account from the same address is not locked out by the first one's failures.
     other = Factory(app).user(Role.CADET)
     assert client.login(other.username, PASSWORD).status_code == 302
+
+
+def test_only_signing_in_consults_the_rate_limiter(app, client, make, monkeypatch):
+    # The limits are the sign-in's: other requests (every page, every quiz answer) do not pay for the check.
+    asked = []
+    identify = limiter.identify_request
+    monkeypatch.setattr(limiter, "identify_request", lambda: asked.append(1) or identify())
+    user = make.user(Role.CADET)
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/courses/").status_code in (200, 302)
+    assert not asked
+    assert client.login(user.username, PASSWORD).status_code == 302
+    assert asked
+
+
+def test_a_limit_outside_signing_in_stops_the_app_from_starting(app_factory, monkeypatch):
+    marked = {*limiter._marked_for_limiting, get_qualified_name(health.healthz)}
+    monkeypatch.setattr(limiter, "_marked_for_limiting", marked)
+    with pytest.raises(RuntimeError, match="health"):
+        app_factory()
 
 
 def test_login_rate_limit_is_shared_through_redis(app_factory):
