@@ -55,6 +55,7 @@ GRACE = timedelta(seconds=10)
 
 # The tables of the hot paths' statements, which are built once as SQLAlchemy Core (no ORM objects are made).
 _attempt, _quiz, _enrolment, _answer = (cast(Table, m.__table__) for m in (Attempt, Quiz, Enrolment, AttemptAnswer))
+_slot, _question = (cast(Table, m.__table__) for m in (QuizSlot, BankQuestion))
 
 
 class Refusal(enum.StrEnum):
@@ -132,9 +133,10 @@ def refusal(
     settings: attempt_settings.Settings | None = None,
     used: int | None = None,
     enrolled: bool | None = None,
+    check_questions: bool = True,
 ) -> Refusal | None:
     """Why `user` may not start a new attempt now, or None if they may (`settings`, `enrolled`: theirs, when
-    already read)."""
+    already read; without `check_questions`, the caller finds out itself whether the quiz has questions)."""
     reason = access_refusal(session, quiz, user, enrolled)
     if reason is not None:
         return reason
@@ -147,7 +149,7 @@ def refusal(
         used = session.scalar(select(func.count()).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)) or 0
     if settings.attempts_allowed and used >= settings.attempts_allowed:
         return Refusal.NO_ATTEMPTS_LEFT
-    if not quiz.slots:
+    if check_questions and not quiz.slots:
         return Refusal.NO_QUESTIONS
     return None
 
@@ -160,34 +162,58 @@ def in_progress(session: DbSession, quiz: Quiz, user_id: int) -> Attempt | None:
     )
 
 
-def _draw(session: DbSession, quiz: Quiz, seed: str) -> list[tuple[QuizSlot, BankQuestion]]:
-    """The questions of a new attempt, slot by slot: random slots draw distinct questions not otherwise used."""
-    fixed = {s.question_id for s in quiz.slots if s.question_id is not None}
-    # The fixed questions in one query (an exam of 20 questions, started by everyone in the same second).
-    questions = {q.id: q for q in session.scalars(select(BankQuestion).where(BankQuestion.id.in_(fixed)))}
-    used: set[int] = set(fixed)
-    drawn: list[tuple[QuizSlot, BankQuestion]] = []
-    for slot in quiz.slots:
-        if slot.question_id is not None:
-            if slot.question_id in questions:  # else deleted meanwhile (its slot goes with it)
-                drawn.append((slot, questions[slot.question_id]))
+@dataclass(frozen=True)
+class _Drawn:
+    """A question drawn for a new attempt: what its answer row is made of."""
+
+    question_id: int
+    data: dict[str, object]
+    version: int
+    mark: float
+
+
+def _draw(session: DbSession, quiz: Quiz, seed: str) -> list[_Drawn]:
+    """The questions of a new attempt, slot by slot: random slots draw distinct questions not otherwise used. Read
+    as SQLAlchemy Core rows (a whole class starts the same exam in the same second): the slots with their fixed
+    questions in one statement, and a statement per random slot."""
+    slots = session.execute(_DRAW_SLOTS, {"quiz": quiz.id}).all()
+    used: set[int] = {slot.question_id for slot in slots if slot.question_id is not None}
+    drawn: list[_Drawn] = []
+    for slot in slots:
+        if slot.fixed_id is not None:
+            if slot.question_id is not None:  # else deleted meanwhile (its slot goes with it)
+                drawn.append(_Drawn(slot.question_id, slot.data, slot.version, slot.mark))
             continue
-        pool = list(
-            session.scalars(
-                select(BankQuestion)
-                .where(BankQuestion.category_id == slot.category_id, BankQuestion.type != QuestionType.DESCRIPTION)
-                .order_by(BankQuestion.id)
-            )
-        )
-        pool = [q for q in pool if q.id not in used]
+        pool = [q for q in session.execute(_DRAW_POOL, {"category": slot.category_id}) if q.id not in used]
         if not pool:
             continue  # the category ran dry: the attempt has fewer questions (the quiz page warns the editor)
         pick = pool[quiz_grading.permutation(len(pool), seed, f"slot{slot.id}").order[0]]
         used.add(pick.id)
-        drawn.append((slot, pick))
+        drawn.append(_Drawn(pick.id, pick.data, pick.version, slot.mark))
     if quiz.shuffle_questions:
         drawn = quiz_grading.permutation(len(drawn), seed, "questions").apply(drawn)
     return drawn
+
+
+_DRAW_SLOTS = (
+    select(
+        _slot.c.id,
+        _slot.c.category_id,
+        _slot.c.mark,
+        _slot.c.question_id.label("fixed_id"),
+        _question.c.id.label("question_id"),
+        _question.c.data,
+        _question.c.version,
+    )
+    .select_from(_slot.outerjoin(_question, _question.c.id == _slot.c.question_id))
+    .where(_slot.c.quiz_id == bindparam("quiz"))
+    .order_by(_slot.c.position, _slot.c.id)
+)
+_DRAW_POOL = (
+    select(_question.c.id, _question.c.data, _question.c.version)
+    .where(_question.c.category_id == bindparam("category"), _question.c.type != QuestionType.DESCRIPTION)
+    .order_by(_question.c.id)
+)
 
 
 def start(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Attempt:
@@ -215,7 +241,7 @@ def begin(session: DbSession, quiz: Quiz, user: User, now: datetime, enrolled: b
     if current_id is not None:
         return int(current_id)
     settings = attempt_settings.settings_for(session, quiz, user.id)
-    reason = refusal(session, quiz, user, now, settings, used=used, enrolled=enrolled)
+    reason = refusal(session, quiz, user, now, settings, used=used, enrolled=enrolled, check_questions=False)
     if reason is not None:
         raise Forbidden(reason)
     number = (last or 0) + 1
@@ -233,15 +259,15 @@ def begin(session: DbSession, quiz: Quiz, user: User, now: datetime, enrolled: b
                 "state": AttemptState.IN_PROGRESS,
                 "started_at": now,
                 "deadline": min(deadlines) if deadlines else None,
-                "max_mark": math.fsum(slot.mark for slot, _ in drawn),
+                "max_mark": math.fsum(question.mark for question in drawn),
             },
         ).scalar_one()
         session.execute(
             insert(_answer),
             [
-                {"attempt_id": attempt_id, "position": i, "question_id": q.id, "question_data": q.data,
-                 "version": q.version, "max_mark": slot.mark}
-                for i, (slot, q) in enumerate(drawn)
+                {"attempt_id": attempt_id, "position": i, "question_id": q.question_id, "question_data": q.data,
+                 "version": q.version, "max_mark": q.mark}
+                for i, q in enumerate(drawn)
             ],
         )  # fmt: skip
         session.commit()

@@ -157,6 +157,22 @@ def test_the_quiz_page_and_the_start_read_the_enrolment_once(app: Any, client: A
     assert sum(" FROM enrolment " in s for s in seen) == 1
 
 
+def test_a_start_reads_the_quiz_s_slots_with_their_questions_in_one_statement(
+    app: Any, client: Any, world: dict[str, Any]
+) -> None:
+    # A whole class presses Start in the same second: the fixed questions come joined to their slots.
+    client.login(world["cadet"].username)
+    urls = _urls(world)
+    token = client.csrf_token(urls["quiz"])
+    with statements(app) as seen:
+        assert client.post(urls["start"], data={"csrf_token": token}).status_code == 302
+    reads = [s for s in seen if s.startswith("SELECT") and re.search(r"\bquiz_(slot|question)\b", s)]
+    assert len(reads) == 1 and re.search(r"FROM quiz_slot LEFT OUTER JOIN quiz_question\b", reads[0])
+    with app.app_context():
+        answers = db.session.scalars(select(AttemptAnswer).order_by(AttemptAnswer.position)).all()
+        assert [a.question_id for a in answers] == world["ids"] and all(a.question_data for a in answers)
+
+
 def test_a_submit_reads_the_quiz_once(app: Any, client: Any, world: dict[str, Any]) -> None:
     # On exam day everyone submits in the same seconds: the quiz read with the attempt serves the grading too.
     client.login(world["cadet"].username)
