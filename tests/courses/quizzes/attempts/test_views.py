@@ -173,14 +173,18 @@ def test_a_start_reads_the_quiz_s_slots_with_their_questions_in_one_statement(
         assert [a.question_id for a in answers] == world["ids"] and all(a.question_data for a in answers)
 
 
-def test_a_submit_reads_the_quiz_once(app: Any, client: Any, world: dict[str, Any]) -> None:
-    # On exam day everyone submits in the same seconds: the quiz read with the attempt serves the grading too.
+def _one_answer_saved(client: Any, world: dict[str, Any]) -> tuple[int, str, str]:
+    """The cadet signed in, an attempt started and its first answer saved: (attempt id, its page, a CSRF token)."""
     client.login(world["cadet"].username)
-    urls = _urls(world)
     attempt_id = _start(client, world)
     assert _save(client, world, attempt_id, 0, 0).status_code == 200
-    page = f"{urls['attempts']}/{attempt_id}"
-    token = client.csrf_token(page)
+    page = f"{_urls(world)['attempts']}/{attempt_id}"
+    return attempt_id, page, client.csrf_token(page)
+
+
+def test_a_submit_reads_the_quiz_once(app: Any, client: Any, world: dict[str, Any]) -> None:
+    # On exam day everyone submits in the same seconds: the quiz read with the attempt serves the grading too.
+    attempt_id, page, token = _one_answer_saved(client, world)
     with statements(app) as seen:
         assert client.post(f"{page}/submit", data={"csrf_token": token, "q0": "0"}).status_code == 302
     # The attempt comes with its quiz joined (FROM quiz_attempt ... JOIN quiz): no statement reads the quiz alone.
@@ -191,12 +195,7 @@ def test_a_submit_reads_the_quiz_once(app: Any, client: Any, world: dict[str, An
 
 def test_a_submit_reads_the_attempt_s_answers_once(app: Any, client: Any, world: dict[str, Any]) -> None:
     # The form's answers are compared with the saved ones where the grading reads them, under the attempt's claim.
-    client.login(world["cadet"].username)
-    urls = _urls(world)
-    attempt_id = _start(client, world)
-    assert _save(client, world, attempt_id, 0, 0).status_code == 200
-    page = f"{urls['attempts']}/{attempt_id}"
-    token = client.csrf_token(page)
+    attempt_id, page, token = _one_answer_saved(client, world)
     with statements(app) as seen:
         data = {"csrf_token": token, "q0": "0", "q2": "true", "q1": ["0", "9"], "q1-shown": "1"}
         assert client.post(f"{page}/submit", data=data).status_code == 302
