@@ -37,16 +37,9 @@ def listed_ids(user: User) -> frozenset[int]:
 
 
 def reachable_course(user: User, course_id: int) -> tuple[Course, bool]:
-    """The course if `user` may know it exists, and whether they are enrolled in it; else NotFound. The same rule
-    as `access.get_listed` (listed, or enrolled), with the listed courses from the cache and the enrolment read
-    once for the page that needs it too."""
-    course = db.session.get(Course, course_id)
-    if course is None:
-        raise NotFound(AccessReason.NO_COURSE)
-    enrolled = catalogue_services.is_enrolled(db.session, user.id, course.id)
-    if not (enrolled or course.id in listed_ids(user)):
-        raise NotFound(AccessReason.NO_COURSE)
-    return course, enrolled
+    """The course if `user` may know it exists, and whether they are enrolled in it; else NotFound
+    (`access.get_reachable`: one statement)."""
+    return access.get_reachable(db.session, user, course_id)
 
 
 def course_row(course_id: int) -> CourseRow | None:

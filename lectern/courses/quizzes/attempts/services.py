@@ -86,16 +86,31 @@ def quiz_of(session: DbSession, course: Course, quiz_id: int) -> Quiz:
     return quiz
 
 
-def quiz_for(session: DbSession, user: User, course: Course, quiz_id: int) -> tuple[Quiz, bool]:
-    """The course's quiz as `user` may open it, and whether they teach the course: teachers see every quiz, others
-    the published ones (NotFound otherwise) of courses they are enrolled in (Forbidden otherwise)."""
-    quiz = quiz_of(session, course, quiz_id)
+def quiz_for(session: DbSession, user: User, course_id: int, quiz_id: int) -> tuple[Course, Quiz, bool, bool]:
+    """The course and its quiz as `user` may open them, whether they teach the course and whether they are enrolled
+    in it, read in one statement: the course as `access.get_listed` lets them reach it (NotFound), then teachers
+    see every quiz, others the published ones (NotFound otherwise) of courses they are enrolled in (Forbidden
+    otherwise)."""
+    row = session.execute(
+        access.reachable(user)
+        .add_columns(Quiz)
+        .outerjoin(Quiz, (Quiz.id == quiz_id) & (Quiz.course_id == Course.id))
+        .where(Course.id == course_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(access.AccessReason.NO_COURSE)
+    enrolled = bool(row.enrolled)
+    course = access.check_reachable(row.Course, bool(row.listed), enrolled)
+    quiz = row.Quiz
+    if quiz is None:
+        raise NotFound(AttemptReason.NO_QUIZ)
     teaching = access.can_teach(session, user, course)
     if not teaching:
         if not quiz.published:
             raise NotFound(AttemptReason.NO_QUIZ)
-        access.check_enrolled(session, user, course)
-    return quiz, teaching
+        if not enrolled:
+            raise Forbidden(access.AccessReason.NOT_ENROLLED)
+    return course, quiz, teaching, enrolled
 
 
 def attempts_of(session: DbSession, quiz: Quiz, user_id: int) -> list[Attempt]:
@@ -116,10 +131,11 @@ def access_refusal(session: DbSession, quiz: Quiz, user: User, enrolled: bool | 
     return None
 
 
-def check_access(session: DbSession, attempt: Attempt, user: User) -> None:
+def check_access(session: DbSession, attempt: Attempt, user: User, enrolled: bool | None = None) -> None:
     """Forbidden (a `Refusal`) unless `user` may see and continue the attempt now (see the module's docstring).
-    Rolls the session back first when refusing, so that a lock taken for the attempt is released."""
-    reason = access_refusal(session, attempt.quiz, user)
+    Rolls the session back first when refusing, so that a lock taken for the attempt is released. `enrolled`:
+    whether the user is enrolled in its course, when the caller has just read it."""
+    reason = access_refusal(session, attempt.quiz, user, enrolled)
     if reason is not None:
         session.rollback()
         raise Forbidden(reason)
@@ -303,13 +319,27 @@ def shuffle_seed(attempt: Attempt, position: int) -> str:
 def own_attempt(session: DbSession, user: User, attempt_id: int, course_id: int | None = None) -> Attempt:
     """The user's own attempt (at a quiz of the course `course_id`, if given), else NotFound: another cadet's
     attempt does not exist for them."""
+    return own_attempt_enrolled(session, user, attempt_id, course_id)[0]
+
+
+def own_attempt_enrolled(
+    session: DbSession, user: User, attempt_id: int, course_id: int | None = None
+) -> tuple[Attempt, bool]:
+    """`own_attempt`, and whether the user is enrolled in its course, in the same statement (`check_access` asks)."""
     # With its quiz and course in the same statement: every page of an attempt shows them or checks access by them.
-    attempt = session.get(Attempt, attempt_id, options=[joinedload(Attempt.quiz).joinedload(Quiz.course)])
-    if attempt is None or attempt.user_id != user.id:
+    enrolled = select(Enrolment.id).where(Enrolment.course_id == Quiz.course_id, Enrolment.user_id == user.id).exists()
+    row = session.execute(
+        select(Attempt, enrolled.label("enrolled"))
+        .join(Attempt.quiz)
+        .options(joinedload(Attempt.quiz).joinedload(Quiz.course))
+        .where(Attempt.id == attempt_id)
+    ).one_or_none()
+    if row is None or row.Attempt.user_id != user.id:
         raise NotFound(AttemptReason.NO_ATTEMPT)
+    attempt = row.Attempt
     if course_id is not None and attempt.quiz.course_id != course_id:
         raise NotFound(AttemptReason.NO_ATTEMPT)
-    return attempt
+    return attempt, bool(row.enrolled)
 
 
 def _overdue(attempt: Attempt, now: datetime) -> bool:

@@ -24,7 +24,6 @@ from lectern.courses.quizzes.attempts.services import Refusal
 from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz
 from lectern.courses.quizzes.questions import Question, QuestionType
 from lectern.courses.quizzes.responses import InvalidResponse
-from lectern.courses.requested import listed_course
 from lectern.domain import Conflict, Forbidden
 from lectern.extensions import db
 from lectern.i18n import gettext as _
@@ -63,28 +62,22 @@ UNREVIEWABLE = {
 }
 
 
-def _quiz(course_id: int, quiz_id: int) -> tuple[Course, Quiz, bool]:
-    """The quiz and whether the user teaches the course; cadets see published quizzes of courses they follow (so
-    for someone who does not teach it, the enrolment is checked already: see `_enrolled`)."""
-    course = listed_course(course_id)
-    quiz, teaching = quiz_attempts.quiz_for(db.session, signed_in_user(), course, quiz_id)
-    return course, quiz, teaching
+def _quiz(course_id: int, quiz_id: int) -> tuple[Course, Quiz, bool, bool]:
+    """The course, its quiz, whether the user teaches the course and whether they are enrolled in it; cadets see
+    published quizzes of courses they follow."""
+    return quiz_attempts.quiz_for(db.session, signed_in_user(), course_id, quiz_id)
 
 
-def _enrolled(teaching: bool) -> bool | None:
-    """Whether the user is enrolled in the course `_quiz` let them into: yes unless they teach it (then unknown)."""
-    return None if teaching else True
+def _attempt(course_id: int, attempt_id: int) -> tuple[Attempt, bool]:
+    """The signed-in user's own attempt at a quiz of this course (anyone else's is 404), and whether they are
+    enrolled in the course."""
+    return quiz_attempts.own_attempt_enrolled(db.session, signed_in_user(), attempt_id, course_id)
 
 
-def _attempt(course_id: int, attempt_id: int) -> Attempt:
-    """The signed-in user's own attempt at a quiz of this course; anyone else's is 404."""
-    return quiz_attempts.own_attempt(db.session, signed_in_user(), attempt_id, course_id)
-
-
-def _may_continue(attempt: Attempt) -> None:
+def _may_continue(attempt: Attempt, enrolled: bool) -> None:
     """A 403 page that says why, unless the user may go on with the attempt now."""
     try:
-        quiz_attempts.check_access(db.session, attempt, signed_in_user())
+        quiz_attempts.check_access(db.session, attempt, signed_in_user(), enrolled)
     except Forbidden as refused:
         raise Forbidden(refused.reason, str(PAUSED[Refusal(refused.reason)])) from None
 
@@ -92,7 +85,7 @@ def _may_continue(attempt: Attempt) -> None:
 @bp.route("/<id:course_id>/quizzes/<id:quiz_id>")
 @login_required
 def quiz(course_id: int, quiz_id: int) -> ResponseReturnValue:
-    course, item, teaching = _quiz(course_id, quiz_id)
+    course, item, teaching, enrolled = _quiz(course_id, quiz_id)
     user = signed_in_user()
     now = utcnow()
     # The deadline is the server's: attempts whose time ran out are finished (and committed) by whoever looks.
@@ -100,7 +93,7 @@ def quiz(course_id: int, quiz_id: int) -> ResponseReturnValue:
     attempts = quiz_attempts.attempts_of(db.session, item, user.id)
     current = next((a for a in attempts if a.state is AttemptState.IN_PROGRESS), None)
     settings = attempt_settings.settings_for(db.session, item, user.id)
-    refusal = None if current else quiz_attempts.refusal(db.session, item, user, now, enrolled=_enrolled(teaching))
+    refusal = None if current else quiz_attempts.refusal(db.session, item, user, now, enrolled=enrolled)
     grade = marking.quiz_grades(db.session, item, [user.id]).get(user.id)
     return render_template(
         "courses/quizzes/quiz.html",
@@ -122,9 +115,9 @@ def quiz(course_id: int, quiz_id: int) -> ResponseReturnValue:
 @bp.route("/<id:course_id>/quizzes/<id:quiz_id>/start", methods=["POST"])
 @login_required
 def start(course_id: int, quiz_id: int) -> ResponseReturnValue:
-    _, item, teaching = _quiz(course_id, quiz_id)
+    _, item, _, enrolled = _quiz(course_id, quiz_id)
     try:
-        attempt_id = quiz_attempts.begin(db.session, item, signed_in_user(), utcnow(), enrolled=_enrolled(teaching))
+        attempt_id = quiz_attempts.begin(db.session, item, signed_in_user(), utcnow(), enrolled=enrolled)
     except Forbidden as refused:
         flash(str(REFUSALS[Refusal(refused.reason)]), "error")
         return redirect(url_for(".quiz", course_id=course_id, quiz_id=quiz_id))
@@ -146,14 +139,14 @@ def option_order(attempt: Attempt, answer: AttemptAnswer) -> quiz_grading.Order:
 @bp.route("/<id:course_id>/quizzes/attempts/<id:attempt_id>")
 @login_required
 def attempt(course_id: int, attempt_id: int) -> ResponseReturnValue:
-    item = _attempt(course_id, attempt_id)
+    item, enrolled = _attempt(course_id, attempt_id)
     now = utcnow()
     if item.state is AttemptState.IN_PROGRESS and item.deadline and now > item.deadline + quiz_attempts.GRACE:
         quiz_attempts.finish(db.session, item, now)
         flash(_("Time is up: your attempt was submitted with the answers saved before the deadline."), "warning")
     if item.state is AttemptState.FINISHED:
         return redirect(url_for(".review", course_id=course_id, attempt_id=item.id))
-    _may_continue(item)
+    _may_continue(item, enrolled)
     return render_template(
         "courses/quizzes/attempt.html",
         course=item.quiz.course,
@@ -257,11 +250,11 @@ def _form_response(question: Question, position: int, form: MultiDict[str, str])
 def submit(course_id: int, attempt_id: int) -> ResponseReturnValue:
     """Finish the attempt. The form carries every answer too, so a browser without JavaScript loses nothing;
     an answer the form does not carry keeps its saved value. Submitting twice is harmless."""
-    item = _attempt(course_id, attempt_id)
+    item, enrolled = _attempt(course_id, attempt_id)
     now = utcnow()
     given: quiz_attempts.Given | None = None
     if item.state is AttemptState.IN_PROGRESS and not (item.deadline and now > item.deadline + quiz_attempts.GRACE):
-        _may_continue(item)
+        _may_continue(item, enrolled)
         given = partial(_form_response, form=request.form)
     submitted = _("Your attempt is submitted.")  # worded before the commit, which would make the reader read again
     # The form carries every answer on the page: most were saved as they were given, and finish() keeps the others.
@@ -273,13 +266,13 @@ def submit(course_id: int, attempt_id: int) -> ResponseReturnValue:
 @bp.route("/<id:course_id>/quizzes/attempts/<id:attempt_id>/review")
 @login_required
 def review(course_id: int, attempt_id: int) -> ResponseReturnValue:
-    item = _attempt(course_id, attempt_id)
+    item, enrolled = _attempt(course_id, attempt_id)
     now = utcnow()
     if item.state is AttemptState.IN_PROGRESS:
         if not (item.deadline and now > item.deadline + quiz_attempts.GRACE):
             return redirect(url_for(".attempt", course_id=course_id, attempt_id=item.id))
         quiz_attempts.finish(db.session, item, now)  # committed: the deadline is kept whatever the access
-    if (refused := quiz_attempts.access_refusal(db.session, item.quiz, signed_in_user())) is not None:
+    if (refused := quiz_attempts.access_refusal(db.session, item.quiz, signed_in_user(), enrolled)) is not None:
         raise Forbidden(refused, str(UNREVIEWABLE[refused]))
     options = attempt_review.review_options(db.session, item, now)
     return render_template(
