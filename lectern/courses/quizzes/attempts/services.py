@@ -41,6 +41,7 @@ from lectern.courses.quizzes.models import (
     AttemptState,
     BankQuestion,
     Quiz,
+    QuizOverride,
     QuizPass,
     QuizSlot,
 )
@@ -86,15 +87,27 @@ def quiz_of(session: DbSession, course: Course, quiz_id: int) -> Quiz:
     return quiz
 
 
-def quiz_for(session: DbSession, user: User, course_id: int, quiz_id: int) -> tuple[Course, Quiz, bool, bool]:
-    """The course and its quiz as `user` may open them, whether they teach the course and whether they are enrolled
-    in it, read in one statement: the course as `access.get_listed` lets them reach it (NotFound), then teachers
-    see every quiz, others the published ones (NotFound otherwise) of courses they are enrolled in (Forbidden
-    otherwise)."""
+@dataclass(frozen=True)
+class OpenedQuiz:
+    """A quiz as a user opens it (`quiz_for`)."""
+
+    course: Course
+    quiz: Quiz
+    teaching: bool  # the user teaches the course
+    enrolled: bool  # the user is enrolled in the course
+    settings: attempt_settings.Settings  # the quiz's settings for the user, their override applied
+
+
+def quiz_for(session: DbSession, user: User, course_id: int, quiz_id: int) -> OpenedQuiz:
+    """The course and its quiz as `user` may open them, read in one statement with whether they are enrolled and
+    their override of the quiz's settings: the course as `access.get_listed` lets them reach it (NotFound), then
+    teachers see every quiz, others the published ones (NotFound otherwise) of courses they are enrolled in
+    (Forbidden otherwise)."""
     row = session.execute(
         access.reachable(user)
-        .add_columns(Quiz)
+        .add_columns(Quiz, QuizOverride)
         .outerjoin(Quiz, (Quiz.id == quiz_id) & (Quiz.course_id == Course.id))
+        .outerjoin(QuizOverride, (QuizOverride.quiz_id == Quiz.id) & (QuizOverride.user_id == user.id))
         .where(Course.id == course_id)
     ).one_or_none()
     if row is None:
@@ -110,7 +123,7 @@ def quiz_for(session: DbSession, user: User, course_id: int, quiz_id: int) -> tu
             raise NotFound(AttemptReason.NO_QUIZ)
         if not enrolled:
             raise Forbidden(access.AccessReason.NOT_ENROLLED)
-    return course, quiz, teaching, enrolled
+    return OpenedQuiz(course, quiz, teaching, enrolled, attempt_settings.settings_of(quiz, row.QuizOverride))
 
 
 def attempts_of(session: DbSession, quiz: Quiz, user_id: int) -> list[Attempt]:
@@ -239,10 +252,18 @@ def start(session: DbSession, quiz: Quiz, user: User, now: datetime) -> Attempt:
     return attempt
 
 
-def begin(session: DbSession, quiz: Quiz, user: User, now: datetime, enrolled: bool | None = None) -> int:
+def begin(
+    session: DbSession,
+    quiz: Quiz,
+    user: User,
+    now: datetime,
+    enrolled: bool | None = None,
+    settings: attempt_settings.Settings | None = None,
+) -> int:
     """`start`, giving the attempt's id: the Start button of a whole class at the same second needs no more. The
-    attempt and its answers are written as SQLAlchemy Core rows, not ORM objects. `enrolled`: whether the user is
-    enrolled in the quiz's course, when the caller has just read it (else it is read here)."""
+    attempt and its answers are written as SQLAlchemy Core rows, not ORM objects. `enrolled`, `settings`: whether
+    the user is enrolled in the quiz's course and their settings of the quiz, when the caller has just read them
+    (else they are read here)."""
     # One statement, so one snapshot: the attempt in progress, how many were used, the last number, and whether
     # one is overdue (finished first, then read again). A tab that does not see another tab's new attempt computes
     # its number too, and the unique number makes it use that one.
@@ -256,7 +277,7 @@ def begin(session: DbSession, quiz: Quiz, user: User, now: datetime, enrolled: b
         ).one()
     if current_id is not None:
         return int(current_id)
-    settings = attempt_settings.settings_for(session, quiz, user.id)
+    settings = settings or attempt_settings.settings_for(session, quiz, user.id)
     reason = refusal(session, quiz, user, now, settings, used=used, enrolled=enrolled, check_questions=False)
     if reason is not None:
         raise Forbidden(reason)

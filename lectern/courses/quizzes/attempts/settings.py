@@ -27,7 +27,11 @@ class Settings:
 
 
 def settings_for(session: DbSession, quiz: Quiz, user_id: int) -> Settings:
-    override = session.get(QuizOverride, (quiz.id, user_id))
+    return settings_of(quiz, session.get(QuizOverride, (quiz.id, user_id)))
+
+
+def settings_of(quiz: Quiz, override: QuizOverride | None) -> Settings:
+    """The quiz's settings with the cadet's override (None: they have none) applied."""
     closes_at = quiz.closes_at
     minutes = quiz.time_limit_minutes
     allowed = quiz.attempts_allowed

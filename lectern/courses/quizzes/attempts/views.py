@@ -14,14 +14,12 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from lectern.courses import access
-from lectern.courses.models import Course
 from lectern.courses.quizzes import grading as quiz_grading
 from lectern.courses.quizzes.attempts import marking
 from lectern.courses.quizzes.attempts import review as attempt_review
 from lectern.courses.quizzes.attempts import services as quiz_attempts
-from lectern.courses.quizzes.attempts import settings as attempt_settings
 from lectern.courses.quizzes.attempts.services import Refusal
-from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz
+from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState
 from lectern.courses.quizzes.questions import Question, QuestionType
 from lectern.courses.quizzes.responses import InvalidResponse
 from lectern.domain import Conflict, Forbidden
@@ -62,9 +60,8 @@ UNREVIEWABLE = {
 }
 
 
-def _quiz(course_id: int, quiz_id: int) -> tuple[Course, Quiz, bool, bool]:
-    """The course, its quiz, whether the user teaches the course and whether they are enrolled in it; cadets see
-    published quizzes of courses they follow."""
+def _quiz(course_id: int, quiz_id: int) -> quiz_attempts.OpenedQuiz:
+    """The quiz as the user opens it: cadets see published quizzes of courses they follow."""
     return quiz_attempts.quiz_for(db.session, signed_in_user(), course_id, quiz_id)
 
 
@@ -85,15 +82,17 @@ def _may_continue(attempt: Attempt, enrolled: bool) -> None:
 @bp.route("/<id:course_id>/quizzes/<id:quiz_id>")
 @login_required
 def quiz(course_id: int, quiz_id: int) -> ResponseReturnValue:
-    course, item, teaching, enrolled = _quiz(course_id, quiz_id)
+    opened = _quiz(course_id, quiz_id)
+    course, item, teaching, settings = opened.course, opened.quiz, opened.teaching, opened.settings
     user = signed_in_user()
     now = utcnow()
     # The deadline is the server's: attempts whose time ran out are finished (and committed) by whoever looks.
     quiz_attempts.finish_overdue(db.session, item, now, user_id=user.id)
     attempts = quiz_attempts.attempts_of(db.session, item, user.id)
     current = next((a for a in attempts if a.state is AttemptState.IN_PROGRESS), None)
-    settings = attempt_settings.settings_for(db.session, item, user.id)
-    refusal = None if current else quiz_attempts.refusal(db.session, item, user, now, enrolled=enrolled)
+    refusal = (
+        None if current else quiz_attempts.refusal(db.session, item, user, now, settings, enrolled=opened.enrolled)
+    )
     grade = marking.quiz_grades(db.session, item, [user.id]).get(user.id)
     return render_template(
         "courses/quizzes/quiz.html",
@@ -115,9 +114,11 @@ def quiz(course_id: int, quiz_id: int) -> ResponseReturnValue:
 @bp.route("/<id:course_id>/quizzes/<id:quiz_id>/start", methods=["POST"])
 @login_required
 def start(course_id: int, quiz_id: int) -> ResponseReturnValue:
-    _, item, _, enrolled = _quiz(course_id, quiz_id)
+    opened = _quiz(course_id, quiz_id)
     try:
-        attempt_id = quiz_attempts.begin(db.session, item, signed_in_user(), utcnow(), enrolled=enrolled)
+        attempt_id = quiz_attempts.begin(
+            db.session, opened.quiz, signed_in_user(), utcnow(), enrolled=opened.enrolled, settings=opened.settings
+        )
     except Forbidden as refused:
         flash(str(REFUSALS[Refusal(refused.reason)]), "error")
         return redirect(url_for(".quiz", course_id=course_id, quiz_id=quiz_id))

@@ -176,8 +176,9 @@ def test_a_start_reads_the_quiz_s_slots_with_their_questions_in_one_statement(
 def test_a_start_and_its_page_read_the_course_the_quiz_and_the_enrolment_together(
     app: Any, client: Any, world: dict[str, Any]
 ) -> None:
-    # The Start button reads the course with whether the cadet may find it and is enrolled, and the quiz, in one
-    # statement (access.reachable); the attempt's page reads the enrolment with the attempt.
+    # The Start button reads the course with whether the cadet may find it and is enrolled, the quiz and the cadet's
+    # override of its settings in one statement (access.reachable); the attempt's page reads the enrolment with the
+    # attempt.
     client.login(world["cadet"].username)
     urls = _urls(world)
     token = client.csrf_token(urls["quiz"])
@@ -187,7 +188,8 @@ def test_a_start_and_its_page_read_the_course_the_quiz_and_the_enrolment_togethe
         assert client.get(started.headers["Location"]).status_code == 200
     reads = [s for s in seen if s.startswith("SELECT") and re.search(r"\b(course|quiz|enrolment)\b", s)]
     joined = [s for s in reads if re.search(r"FROM course\b.*\bquiz\b", s, re.S) and "enrolment" in s]
-    assert len(joined) == 1  # the start's
+    assert len(joined) == 1 and "quiz_override" in joined[0]  # the start's
+    assert not [s for s in seen if re.search(r"^SELECT quiz_override\.\w+.*\s+FROM quiz_override\s+WHERE", s, re.S)]
     assert not [s for s in reads if re.search(r"^SELECT enrolment\.id\s+FROM enrolment\s+WHERE", s)]
     assert not [s for s in reads if re.search(r"\bFROM course\s+WHERE course\.id = \S+\s*$", s)]  # no course alone
     assert len([s for s in reads if re.search(r"\bFROM quiz_attempt JOIN quiz\b", s) and "enrolment" in s]) == 1
