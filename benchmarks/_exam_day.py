@@ -267,3 +267,32 @@ def opening_floor(ports: Sequence[int], plan: Plan, cadets: list[Cadet]) -> dict
         "floor p99": 1000 * percentile(values, 0.99),
         "floor errors": sum(len(c.errors["floor"]) for c in cadets),
     }
+
+
+def bare_cpu(ports: Sequence[int], cadets: list[Cadet], seconds: float = 20.0) -> dict[str, float]:
+    """The machine's own limit for CPU per save: the web tier's CPU per bare request (/healthz: one database round
+    trip, no sign-in, no template) at about the pace the cadets saved at, each on a fresh connection as a save after
+    thinking is, sent where each cadet's saves went. No save can cost less."""
+    began = time.monotonic() + 1.0
+    done = [0]
+    lock = threading.Lock()
+
+    def one(cadet: Cadet) -> None:
+        time.sleep(max(0.0, began + cadet.rng.uniform(0, seconds) - time.monotonic()))
+        browser = cadet.answers or cadet.browser
+        browser.conn.close()
+        try:
+            ok = browser.request("GET", "/healthz")[0] == 200
+        except (OSError, http.client.HTTPException):
+            ok = False
+        with lock:
+            done[0] += ok
+
+    cpu0 = sum(cpu_of_port(p) for p in ports)
+    threads = [threading.Thread(target=one, args=(c,), daemon=True) for c in cadets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    cpu1 = sum(cpu_of_port(p) for p in ports)
+    return {"bare cpu ms": 1000 * (cpu1 - cpu0) / done[0] if done[0] else float("nan")}

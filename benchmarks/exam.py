@@ -259,6 +259,7 @@ def exam_day(url: str, root: Path, tmp: Path, args: argparse.Namespace, instance
         cadets = _exam_day.prepare(ports, plan, usernames, answer_ports)
         result = _exam_day.play(every, plan, cadets, lambda seconds: set_closing(url, quiz, seconds))
         result.update(_exam_day.opening_floor(ports, plan, cadets))
+        result.update(_exam_day.bare_cpu(every, cadets))
     result["answer instances"] = answers
     lost, unfinished = lost_answers(url, {c.attempt: c.acknowledged for c in cadets if c.attempt})
     return {**result, "lost": lost, "unfinished": unfinished}
@@ -317,11 +318,15 @@ def main() -> None:
               f"{r['cpu ms/save']:>11.2f} {r['lost']:>4.0f} {r['unfinished']:>10.0f}")  # fmt: skip
     print("\nThe opening's floor on this machine, measured after each day on the same web tier: every cadet makes two "
           "bare requests (/healthz: one database round trip, no template) within the same 2 s, where a start makes "
-          "its POST and its page")  # fmt: skip
-    print(f"{'database':<11} {'code':<7} {'inst':>4} {'floor p50':>9} {'p99':>7} {'err':>4}")
+          "its POST and its page; and the web tier's CPU per bare request, sent at the saves' pace where the saves "
+          "went, each on a fresh connection: the least a save could cost")  # fmt: skip
+    print(f"{'database':<11} {'code':<7} {'inst':>4} {'floor p50':>9} {'p99':>7} {'err':>4} {'CPU ms/bare':>11} "
+          f"{'save/bare':>9}")  # fmt: skip
     for backend, label, instances, r in days:
-        print(f"{backend:<11} {label:<7} {instances:>4} {r['floor p50']:>9.0f} {r['floor p99']:>7.0f} "
-              f"{r['floor errors']:>4.0f}")  # fmt: skip
+        tier = tier_name(instances, int(r["answer instances"]))
+        print(f"{backend:<11} {label:<7} {tier:>4} {r['floor p50']:>9.0f} {r['floor p99']:>7.0f} "
+              f"{r['floor errors']:>4.0f} {r['bare cpu ms']:>11.2f} "
+              f"{r['cpu ms/save'] / r['bare cpu ms']:>9.2f}")  # fmt: skip
     print(f"\nStress: {args.storm_cadets} cadets save {QUESTIONS} answers back to back, then submit")
     print(f"{'database':<11} {'code':<7} {'inst':>4} {'p50 ms':>8} {'p99 ms':>8} {'saves/s':>8} {'errors':>7} "
           f"{'lost':>5} {'x before':>8} {'CPU ms/save':>11}")  # fmt: skip
