@@ -148,13 +148,14 @@ def attempt(course_id: int, attempt_id: int) -> ResponseReturnValue:
     if item.state is AttemptState.FINISHED:
         return redirect(url_for(".review", course_id=course_id, attempt_id=item.id))
     _may_continue(item, enrolled)
+    locale = str(get_locale() or "")  # the page's language, looked up once for its questions
     return render_template(
         "courses/quizzes/attempt.html",
         course=item.quiz.course,
         quiz=item.quiz,
         attempt=item,
         now=now,
-        questions=[question_html(item, answer, number) for number, answer in enumerate(item.answers, 1)],
+        questions=[question_html(item, answer, number, locale) for number, answer in enumerate(item.answers, 1)],
     )
 
 
@@ -164,16 +165,16 @@ def attempt(course_id: int, attempt_id: int) -> ResponseReturnValue:
 _RENDERED = Lru(size=4096, max_age=float("inf"))
 
 
-def question_html(attempt: Attempt, answer: AttemptAnswer, number: int) -> Markup:
+def question_html(attempt: Attempt, answer: AttemptAnswer, number: int, locale: str) -> Markup:
     """One question of the attempt page (templates/courses/quizzes/_attempt_question.html), rendered once for the
-    same question, language, place, choice order, response and save state."""
+    same question, language (`locale`, the page's), place, choice order, response and save state."""
     question = answer.question
     kind = question.type
     order = choice_order(attempt, answer).order if kind in _ORDERED else ()
     options = option_order(attempt, answer).order if kind is QuestionType.MATCHING else ()
     response = attempt_review.response_for_display(answer)
     key = (
-        str(get_locale() or ""),
+        locale,
         json.dumps(answer.question_data, sort_keys=True),
         answer.position,
         number,
