@@ -157,15 +157,24 @@ def test_the_quiz_page_and_the_start_read_the_enrolment_once(app: Any, client: A
     assert sum(" FROM enrolment " in s for s in seen) == 1
 
 
-def test_a_start_reads_the_quiz_s_slots_with_their_questions_in_one_statement(
-    app: Any, client: Any, world: dict[str, Any]
-) -> None:
-    # A whole class presses Start in the same second: the fixed questions come joined to their slots.
+def _statements_of_start(app: Any, client: Any, world: dict[str, Any], page: bool = False) -> list[str]:
+    """The statements of the cadet's Start button (and, with `page`, of the attempt page it leads to)."""
     client.login(world["cadet"].username)
     urls = _urls(world)
     token = client.csrf_token(urls["quiz"])
     with statements(app) as seen:
-        assert client.post(urls["start"], data={"csrf_token": token}).status_code == 302
+        started = client.post(urls["start"], data={"csrf_token": token})
+        assert started.status_code == 302
+        if page:
+            assert client.get(started.headers["Location"]).status_code == 200
+    return seen
+
+
+def test_a_start_reads_the_quiz_s_slots_with_their_questions_in_one_statement(
+    app: Any, client: Any, world: dict[str, Any]
+) -> None:
+    # A whole class presses Start in the same second: the fixed questions come joined to their slots.
+    seen = _statements_of_start(app, client, world)
     reads = [s for s in seen if s.startswith("SELECT") and re.search(r"\bquiz_(slot|question)\b", s)]
     assert len(reads) == 1 and re.search(r"FROM quiz_slot LEFT OUTER JOIN quiz_question\b", reads[0])
     with app.app_context():
@@ -179,13 +188,7 @@ def test_a_start_and_its_page_read_the_course_the_quiz_and_the_enrolment_togethe
     # The Start button reads the course with whether the cadet may find it and is enrolled, the quiz and the cadet's
     # override of its settings in one statement (access.reachable); the attempt's page reads the enrolment with the
     # attempt.
-    client.login(world["cadet"].username)
-    urls = _urls(world)
-    token = client.csrf_token(urls["quiz"])
-    with statements(app) as seen:
-        started = client.post(urls["start"], data={"csrf_token": token})
-        assert started.status_code == 302
-        assert client.get(started.headers["Location"]).status_code == 200
+    seen = _statements_of_start(app, client, world, page=True)
     reads = [s for s in seen if s.startswith("SELECT") and re.search(r"\b(course|quiz|enrolment)\b", s)]
     joined = [s for s in reads if re.search(r"FROM course\b.*\bquiz\b", s, re.S) and "enrolment" in s]
     assert len(joined) == 1 and "quiz_override" in joined[0]  # the start's
