@@ -80,10 +80,6 @@ def staff_role(session: DbSession, user: User, course: Course) -> CourseRole | N
     )
 
 
-def is_listed(session: DbSession, user: User, course: Course) -> bool:
-    return bool(session.scalar(select(Course.id).where(Course.id == course.id, listed_condition(user))))
-
-
 def _administers(user: User, course: Course) -> bool:
     return administers(user, course.academy_id)
 
@@ -176,9 +172,3 @@ def check_editor(session: DbSession, user: User, course: Course) -> None:
     """Forbidden unless `user` may edit the course."""
     if not can_edit(session, user, course):
         raise Forbidden(AccessReason.NOT_EDITOR)
-
-
-def check_enrolled(session: DbSession, user: User, course: Course) -> None:
-    """Forbidden unless `user` is enrolled in the course."""
-    if not is_enrolled(session, user, course):
-        raise Forbidden(AccessReason.NOT_ENROLLED)

@@ -199,17 +199,8 @@ def catalogue(session: DbSession, user: User, query: CatalogueQuery, page: int, 
     return CataloguePage(courses, total)
 
 
-# Built once, and run without the ORM: each page of the catalogue and of a course runs one of them.
+# Built once, and run without the ORM: each page of the catalogue runs it.
 _ENROLLED = select(Enrolment.course_id).where(Enrolment.user_id == bindparam("user_id"))
-_ENROLMENT = select(Enrolment.id).where(
-    Enrolment.course_id == bindparam("course_id"), Enrolment.user_id == bindparam("user_id")
-)
-
-
-def is_enrolled(session: DbSession, user_id: int, course_id: int) -> bool:
-    """`access.is_enrolled`, from a statement built once (a course's page and each of its lessons ask)."""
-    found = session.connection().execute(_ENROLMENT, {"course_id": course_id, "user_id": user_id}).first()
-    return found is not None
 
 
 def enrolled_among(session: DbSession, user_id: int, course_ids: Sequence[int]) -> set[int]:

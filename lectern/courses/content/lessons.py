@@ -135,7 +135,7 @@ def mark(course_id: int, lesson_id: int) -> ResponseReturnValue:
     course, item, enrolled = _lesson(course_id, lesson_id)
     user = signed_in_user()
     if not enrolled:
-        raise Forbidden(AccessReason.NOT_ENROLLED)  # access.check_enrolled, enrolment read once
+        raise Forbidden(AccessReason.NOT_ENROLLED)  # only its cadets mark lessons done; enrolment read once
     completed = False
     if request.form.get("done", "1") == "1":
         if item.kind is LessonKind.VIDEO:  # a video is done by playing it (played below), not by saying so

@@ -22,7 +22,7 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from lectern.courses import access
 from lectern.courses.models import Course, Enrolment
@@ -352,7 +352,7 @@ def own_attempt_enrolled(
     row = session.execute(
         select(Attempt, enrolled.label("enrolled"))
         .join(Attempt.quiz)
-        .options(joinedload(Attempt.quiz).joinedload(Quiz.course))
+        .options(contains_eager(Attempt.quiz).joinedload(Quiz.course))
         .where(Attempt.id == attempt_id)
     ).one_or_none()
     if row is None or row.Attempt.user_id != user.id:
