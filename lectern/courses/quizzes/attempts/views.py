@@ -90,9 +90,10 @@ def quiz(course_id: int, quiz_id: int) -> ResponseReturnValue:
     quiz_attempts.finish_overdue(db.session, item, now, user_id=user.id)
     attempts = quiz_attempts.attempts_of(db.session, item, user.id)
     current = next((a for a in attempts if a.state is AttemptState.IN_PROGRESS), None)
-    refusal = (
-        None if current else quiz_attempts.refusal(db.session, item, user, now, settings, enrolled=opened.enrolled)
-    )
+    refusal = None
+    if current is None:
+        used = len(attempts)  # the attempts listed are all the cadet's at this quiz: no count of them again
+        refusal = quiz_attempts.refusal(db.session, item, user, now, settings, used=used, enrolled=opened.enrolled)
     grade = marking.quiz_grades(db.session, item, [user.id]).get(user.id)
     return render_template(
         "courses/quizzes/quiz.html",

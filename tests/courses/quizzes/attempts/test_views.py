@@ -157,6 +157,17 @@ def test_the_quiz_page_and_the_start_read_the_enrolment_once(app: Any, client: A
     assert sum(" FROM enrolment " in s for s in seen) == 1
 
 
+def test_the_quiz_page_counts_the_used_attempts_from_its_list(app: Any, client: Any, world: dict[str, Any]) -> None:
+    # The page lists the cadet's attempts, and the refusal to start counts what was used from that list.
+    client.login(world["cadet"].username)
+    urls = _urls(world)
+    attempt = f"{urls['attempts']}/{_start(client, world)}"
+    assert client.submit(f"{attempt}/submit", page=attempt).status_code == 302  # finished: the page may offer another
+    with statements(app) as seen:
+        assert client.get(urls["quiz"]).status_code == 200
+    assert not [s for s in seen if re.search(r"^SELECT count\(\*\).*\bFROM quiz_attempt\b", s, re.S)]
+
+
 def _statements_of_start(app: Any, client: Any, world: dict[str, Any], page: bool = False) -> list[str]:
     """The statements of the cadet's Start button (and, with `page`, of the attempt page it leads to)."""
     client.login(world["cadet"].username)
