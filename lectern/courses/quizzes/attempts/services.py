@@ -49,6 +49,7 @@ from lectern.courses.quizzes.questions import Question, QuestionType, from_data
 from lectern.courses.quizzes.responses import InvalidResponse
 from lectern.domain import Conflict, Forbidden, NotFound
 from lectern.extensions import DbSession
+from lectern.platform.accounts import sessions
 from lectern.platform.models import User
 
 # Answers that reach the server this long after the deadline still count: the request left the browser in time.
@@ -376,7 +377,9 @@ class Saved:
 
 # A save's two statements, built once (as SQLAlchemy Core: no ORM objects are made): what save_answer reads, with the
 # attempt's row locked, and its write, which changes only an answer older than the one sent, of an attempt still in
-# progress (SQLite has no row lock: this is what keeps a save out of an attempt finished meanwhile there).
+# progress (SQLite has no row lock: this is what keeps a save out of an attempt finished meanwhile there). The read
+# also tells whether a sign-in (its digest) is open for the attempt's owner: a save sent with the request's sign-in
+# (`sessions.SignIn`) is checked there, and the user is not loaded first.
 _SAVE_READ = (
     select(
         _attempt.c.user_id,
@@ -385,9 +388,10 @@ _SAVE_READ = (
         _quiz.c.course_id,
         _quiz.c.published,
         select(_enrolment.c.id)
-        .where(_enrolment.c.course_id == _quiz.c.course_id, _enrolment.c.user_id == bindparam("reader"))
+        .where(_enrolment.c.course_id == _quiz.c.course_id, _enrolment.c.user_id == _attempt.c.user_id)
         .exists()
         .label("enrolled"),
+        sessions.is_open_for(_attempt.c.user_id).label("signed_in"),
         _answer.c.question_data,
     )
     .select_from(
@@ -419,7 +423,7 @@ _SAVE_WRITE = (
 def save_answer(
     session: DbSession,
     attempt_id: int,
-    user: User,
+    user: User | sessions.SignIn,
     position: int,
     raw: object,
     seq: int,
@@ -428,14 +432,22 @@ def save_answer(
 ) -> Saved:
     """Save one answer and commit. An older `seq` than the one stored is acknowledged but changes nothing, so a
     queue replayed out of order cannot overwrite a newer answer. With `course_id`, an attempt at a quiz of another
-    course is not found. Raises NotFound, Conflict (FINISHED), Forbidden (a `Refusal`: no access now), and
-    InvalidResponse for a response of the wrong shape."""
+    course is not found. `user`: the cadet, or the request's sign-in, which must be open and the attempt's owner's
+    (else the attempt is not found: a caller may then look the user up the usual way). Raises NotFound, Conflict
+    (FINISHED), Forbidden (a `Refusal`: no access now), and InvalidResponse for a response of the wrong shape."""
     # The hot path of an exam: one locking read gives the attempt's state, the quiz's, the cadet's enrolment and the
     # answer's question; then one conditional update, and the commit. The attempt's row stays locked until the
     # commit, so a submit (finish() claims it too) grades either before this save or after it, never in between.
-    where = {"attempt": attempt_id, "at": position, "reader": user.id}
-    row = session.execute(_SAVE_READ, where).one_or_none()
-    if row is None or row.user_id != user.id or (course_id is not None and row.course_id != course_id):
+    # A user: the attempt must be theirs. A sign-in: it must be open, and the attempt its user's.
+    owner, digest = (None, user.digest) if isinstance(user, sessions.SignIn) else (user.id, "")
+    where = {"attempt": attempt_id, "at": position}
+    read = {**where, "digest": digest, "now": now}
+    row = session.execute(_SAVE_READ, read).one_or_none()
+    if (
+        row is None
+        or not (row.signed_in if owner is None else row.user_id == owner)
+        or (course_id is not None and row.course_id != course_id)
+    ):
         raise NotFound(AttemptReason.NO_ATTEMPT)
     if row.state is not AttemptState.IN_PROGRESS:
         raise Conflict(AttemptReason.FINISHED)

@@ -7,7 +7,17 @@ import json
 from functools import partial
 from typing import Any, TypeGuard
 
-from flask import Blueprint, flash, get_template_attribute, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from markupsafe import Markup
@@ -22,13 +32,14 @@ from lectern.courses.quizzes.attempts.services import Refusal
 from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState
 from lectern.courses.quizzes.questions import Question, QuestionType
 from lectern.courses.quizzes.responses import InvalidResponse
-from lectern.domain import Conflict, Forbidden
+from lectern.domain import Conflict, Forbidden, NotFound
 from lectern.extensions import db
 from lectern.i18n import gettext as _
 from lectern.i18n import lazy_gettext as _l
 from lectern.i18n import render
+from lectern.platform.accounts import sessions
 from lectern.platform.cache import Lru
-from lectern.platform.models import utcnow
+from lectern.platform.models import User, utcnow
 from lectern.platform.roles import login_required, signed_in_user
 
 bp = Blueprint("quizzes", __name__, url_prefix="/courses")
@@ -207,11 +218,27 @@ def _counter(value: object) -> TypeGuard[int]:
 
 
 @bp.route("/<id:course_id>/quizzes/attempts/<id:attempt_id>/answers", methods=["POST"])
-@login_required
 def save(course_id: int, attempt_id: int) -> ResponseReturnValue:
     """Save one answer: JSON {"position", "response", "seq"}. 200 once it is committed, 409 when the attempt is
     closed, 403 when the cadet may not go on with it now (unenrolled, the quiz hidden: the attempt is kept), 400 for
-    a malformed request or a response of the wrong shape, 404 for someone else's attempt."""
+    a malformed request or a response of the wrong shape, 404 for someone else's attempt.
+
+    The busiest request of an exam, so who sends it is checked in the save's own read: the sign-in the session names
+    must be open and the attempt its user's (one statement fewer than loading the user first). Where it is not (no
+    sign-in in the session, a remember-me cookie, an ended sign-in, someone else's attempt), the request goes the
+    usual way: `login_required`'s answer, or the signed-in user's save."""
+    token = session.get("_user_id")  # where Flask-Login keeps the sign-in's token (User.get_id)
+    if not isinstance(token, str):
+        return _save_as_user(course_id, attempt_id)
+    return _save(course_id, attempt_id, sessions.SignIn(token))
+
+
+@login_required
+def _save_as_user(course_id: int, attempt_id: int) -> ResponseReturnValue:
+    return _save(course_id, attempt_id, signed_in_user())
+
+
+def _save(course_id: int, attempt_id: int, who: User | sessions.SignIn) -> ResponseReturnValue:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return _json_error(400, "bad_request", _("Send the answer as JSON."))
@@ -220,8 +247,13 @@ def save(course_id: int, attempt_id: int) -> ResponseReturnValue:
         return _json_error(400, "bad_request", _("The answer needs a position and a sequence number."))
     try:
         saved = quiz_attempts.save_answer(
-            db.session, attempt_id, signed_in_user(), position, data.get("response"), seq, utcnow(), course_id=course_id
+            db.session, attempt_id, who, position, data.get("response"), seq, utcnow(), course_id=course_id
         )
+    except NotFound:
+        if isinstance(who, User):
+            raise
+        db.session.rollback()  # the attempt's row, if it was read, is let go
+        return _save_as_user(course_id, attempt_id)
     except Conflict:  # quiz.js reads these codes: it stops sending, and says why
         return _json_error(409, "closed", _("This attempt is closed: the answer was not saved."))
     except Forbidden as refused:

@@ -10,12 +10,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select, update
 
 from lectern.courses.models import Course
 from lectern.courses.quizzes.models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizSlot
 from lectern.extensions import db
-from lectern.platform.models import Role, utcnow
+from lectern.platform.models import LoginSession, Role, User, utcnow
+from tests.factories import PASSWORD
 
 
 @pytest.fixture
@@ -299,6 +300,61 @@ def test_another_cadet_cannot_see_or_answer_an_attempt(app: Any, client: Any, wo
     assert client.submit(f"{urls['attempts']}/{attempt_id}/submit", page=urls["quiz"]).status_code == 404
     with app.app_context():
         assert db.session.get(Attempt, attempt_id).state is AttemptState.IN_PROGRESS
+
+
+def test_a_save_checks_the_sign_in_in_its_own_read(app: Any, client: Any, world: dict[str, Any]) -> None:
+    # The busiest request of an exam day: the sign-in the session names is checked in the save's one locking read
+    # (with the attempt, its quiz, the enrolment and the answer), not by loading the user first.
+    client.login(world["cadet"].username)
+    attempt_id = _start(client, world)
+    client.csrf_token(_urls(world)["quiz"])
+    with statements(app) as seen:
+        assert _save(client, world, attempt_id, 0, 0).status_code == 200
+    reads = [s for s in seen if s.startswith("SELECT")]
+    assert len(reads) == 1 and re.search(r"\bFROM quiz_attempt JOIN quiz\b", reads[0]), reads
+    assert "login_session" in reads[0] and "enrolment" in reads[0]
+    assert len([s for s in seen if s.startswith("UPDATE quiz_attempt_answer")]) == 1
+
+
+def _saved_seq(app: Any, attempt_id: int, position: int) -> int:
+    with app.app_context():
+        answer = db.session.scalars(
+            select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == position)
+        ).one()
+        return answer.seq
+
+
+@pytest.mark.parametrize("ended", ["signed out", "expired", "suspended"])
+def test_a_save_whose_sign_in_has_ended_is_sent_to_sign_in(
+    app: Any, client: Any, world: dict[str, Any], ended: str
+) -> None:
+    # The session still names the sign-in, which no longer holds: the save goes where any page would send it, and
+    # nothing is saved.
+    client.login(world["cadet"].username)
+    attempt_id = _start(client, world)
+    client.csrf_token(_urls(world)["quiz"])
+    with app.app_context():
+        if ended == "signed out":
+            db.session.execute(delete(LoginSession))
+        elif ended == "expired":
+            db.session.execute(update(LoginSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+        else:
+            db.session.execute(update(User).where(User.id == world["cadet"].id).values(active=False))
+        db.session.commit()
+    reply = _save(client, world, attempt_id, 0, 0)
+    assert reply.status_code == 302 and "/login" in reply.headers["Location"]
+    assert _saved_seq(app, attempt_id, 0) == 0
+
+
+def test_a_save_signed_in_by_the_remember_me_cookie_alone_is_saved(
+    app: Any, client: Any, world: dict[str, Any]
+) -> None:
+    # A new browser session: no sign-in in the session cookie, the remember-me cookie signs the cadet back in.
+    client.submit("/login", {"username": world["cadet"].username, "password": PASSWORD, "remember": "y"})
+    attempt_id = _start(client, world)
+    client.delete_cookie("lectern_session")
+    assert _save(client, world, attempt_id, 0, 0).status_code == 200
+    assert _saved_seq(app, attempt_id, 0) == 1
 
 
 def test_answers_after_the_deadline_are_refused(app: Any, client: Any, world: dict[str, Any]) -> None:
