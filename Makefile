@@ -32,7 +32,7 @@ $(VENV)/bin/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # requirements.lock pins every package to the versions the suite last passed with.
-$(VENV)/.installed: $(VENV)/bin/python pyproject.toml requirements.lock
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml setup.py requirements.lock lectern/webrtc/relay/_fanout.c
 	$(BIN)/pip install --quiet -c requirements.lock -e .
 	touch $@
 

@@ -128,7 +128,8 @@ def relay_main(conn: Connection, mode: str, profile: bool) -> None:
             text = ""
             if profiler is not None:
                 out = io.StringIO()
-                pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(22)
+                stats = pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "tottime"))
+                stats.print_stats(int(os.environ.get("PROFILE_LINES", "22")))
                 text = out.getvalue()
             if mode == "lectern":
                 client.shutdown()

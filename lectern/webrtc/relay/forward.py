@@ -44,6 +44,9 @@ _epochs = itertools.count(1)
 KEPT_KEYFRAME_MAX_AGE_S = 10.0
 KEPT_KEYFRAME_MAX_PACKETS = 400
 
+# The fan-out loop in C (_fanout.c) for every subscriber's track in steady forwarding; None: the Python loop alone.
+FAN_OUT: seams.FanOut | None = seams.compiled_fan_out()
+
 # Fire-and-forget RTCP sends: the loop keeps only weak references to tasks, so we hold them until done.
 _background: set[asyncio.Future[None]] = set()
 
@@ -154,15 +157,9 @@ class Source:
             self._keep(packet, keyframe, now)
         # Per subscriber header layout: the packet serialized once, and where its abs-send-time goes (-1: none).
         templates: dict[tuple[object, ...], tuple[bytes, int]] = {}
-        kind, seq, ts, epoch = self.kind, packet.sequence_number, packet.timestamp, self.epoch
-        for sub in self.subscribers:
-            out = sub.tracks.get(kind)
-            if out is None:
-                continue
-            if out.source is not self:  # another version, or nothing, feeds this subscriber
-                if out.pending is not self or not keyframe:
-                    continue
-                out.source, out.pending = self, None  # the switch to this version, at its keyframe
+
+        def template_for(out: OutTrack) -> tuple[str, bytes, int]:
+            """What `out` is sent of this packet: (MIME type, serialized packet, where its abs-send-time goes)."""
             sent_mime, inner = mime, 0
             key: tuple[object, ...] = out.template_key
             if mime == RED_CODEC:
@@ -171,8 +168,31 @@ class Source:
             template = templates.get(key)
             if template is None:
                 template = templates[key] = self._template(packet, out, sent_mime, inner)
-            if template[0]:
-                sub.enqueue(out, template[0], sent_mime, seq, ts, keyframe, epoch, template[1])
+            return sent_mime, template[0], template[1]
+
+        seq, ts, epoch = packet.sequence_number, packet.timestamp, self.epoch
+
+        def forward(sub: Subscriber, out: OutTrack) -> None:
+            """This packet to one subscriber's track, if this source feeds it: the reference path."""
+            if out.source is not self:  # another version, or nothing, feeds this subscriber
+                if out.pending is not self or not keyframe:
+                    return
+                out.source, out.pending = self, None  # the switch to this version, at its keyframe
+            if not sub.ready:
+                return
+            sent_mime, data, stamp_at = template_for(out)
+            if data:
+                sub.enqueue(out, data, sent_mime, seq, ts, keyframe, epoch, stamp_at)
+
+        if FAN_OUT is not None:  # the same, in C, for every steady track; the others through `forward`
+            red = mime == RED_CODEC
+            FAN_OUT(self, self.subscribers, self.kind, red, seq, ts, keyframe, epoch, template_for, forward)
+            return
+        kind = self.kind
+        for sub in self.subscribers:
+            out = sub.tracks.get(kind)
+            if out is not None:
+                forward(sub, out)
 
     def _keep(self, packet: RtpPacket, keyframe: bool, now: float) -> None:
         """Keep the packets of the newest keyframe as they arrive (a retransmission fills its gap)."""

@@ -24,8 +24,11 @@ from lectern.webrtc.relay.rtp import (
     unix_to_ntp,
 )
 
+# Header layouts seen so far (a few per deployment: mid and negotiated extensions), each kept once.
+_TEMPLATE_KEYS: dict[tuple[str, tuple[tuple[str, int], ...]], tuple[str, tuple[tuple[str, int], ...]]] = {}
 
-@dataclass
+
+@dataclass(slots=True)  # the compiled fan-out (_fanout.c) reads and writes these slots directly
 class OutTrack:
     """One subscriber's outgoing track: header rewriting, keyframe gate, NACK history and Sender Report state."""
 
@@ -80,7 +83,9 @@ class OutTrack:
     template_key: tuple[str, tuple[tuple[str, int], ...]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.template_key = (self.mid, self.ext_key)
+        # One object per distinct key: the compiled fan-out compares keys by identity.
+        key = (self.mid, self.ext_key)
+        self.template_key = _TEMPLATE_KEYS.setdefault(key, key)
 
     @classmethod
     def create(cls, transceiver: RTCRtpTransceiver, history_size: int) -> OutTrack:

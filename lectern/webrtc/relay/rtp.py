@@ -62,7 +62,7 @@ def vp8_is_keyframe_start(payload: bytes) -> bool:
     return not payload[pos] & 0x01
 
 
-@dataclass
+@dataclass(slots=True)  # the compiled fan-out (_fanout.c) reads and writes these slots directly
 class StreamRewriter:
     """One outgoing stream's SSRC, sequence number and timestamp state.
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import logging
+import os
 import queue
 import random
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -47,6 +49,14 @@ except ImportError as exc:
     _import_problem: str | None = f"cannot import {exc.name}: {exc}"
 else:
     _import_problem = None
+
+try:  # the fan-out loop in C (_fanout.c, built by `pip install -e .`); without it, the Python loop does it all
+    from lectern.webrtc.relay import _fanout
+except ImportError as exc:
+    _fanout = None  # type: ignore[assignment]
+    _fanout_problem: str | None = f"the compiled fan-out is not built ({exc}): run `make install`"
+else:
+    _fanout_problem = None
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +95,33 @@ def direct_path_problem() -> str | None:
         return "pylibsrtp's srtp_protect or aioice's StunProtocol.send_data is missing"
     return None
 
+
+FanOut = Callable[..., None]
+
+
+def compiled_fan_out() -> FanOut | None:
+    """The fan-out loop in C (`_fanout.fan_out`, forward.py's FAN_OUT) bound to pylibsrtp's `srtp_protect`, or None
+    (with a warning saying why) when it is not built or the direct path's internals are not the pinned ones: then
+    the Python loop forwards every packet, as fast as before it existed. `LECTERN_RELAY_FAN_OUT=python` asks for the
+    Python loop (benchmarks/relay.py compares the two that way)."""
+    if os.environ.get("LECTERN_RELAY_FAN_OUT", "").lower() == "python":
+        return None
+    problem = _fanout_problem or direct_path_problem()
+    if problem is None and srtp_ffi.typeof(srtp_lib.srtp_protect).cname != _PROTECT_TYPE:
+        problem = f"pylibsrtp's srtp_protect is {srtp_ffi.typeof(srtp_lib.srtp_protect).cname}, not {_PROTECT_TYPE}"
+    if problem is not None or _fanout is None:
+        logger.warning("forwarding with the Python fan-out loop: %s", problem)
+        return None
+    _fanout.bind(
+        int(srtp_ffi.cast("uintptr_t", srtp_ffi.addressof(srtp_lib, "srtp_protect"))),
+        DtlsState.CONNECTED,
+        DIRECT_MAX_PACKET,
+    )
+    return _fanout.fan_out
+
+
+# libsrtp 2's srtp_protect as pylibsrtp 1.0 declares it: what _fanout.c calls.
+_PROTECT_TYPE = "srtp_err_status_t(*)(struct srtp_ctx_t_ *, void *, int *)"
 
 RtpHandler = Callable[[RtpPacket, int], Awaitable[None]]
 RtcpHandler = Callable[[AnyRtcpPacket], Awaitable[None]]
@@ -240,6 +277,11 @@ async def send_rtp(sender: RTCRtpSender, data: bytes) -> None:
     await sender.transport._send_rtp(data)
 
 
+# asyncio's datagram transport's `get_write_buffer_size` (`return self._buffer_size`, tests/webrtc/relay/test_seams.py).
+_DATAGRAM_BUFFER_SIZE = getattr(
+    getattr(asyncio.selector_events, "_SelectorDatagramTransport", None), "get_write_buffer_size", None
+)
+
 # The largest RTP packet the direct path takes (the rest go through aiortc), and the room libsrtp may append.
 DIRECT_MAX_PACKET = 1500
 SRTP_MAX_TRAILER = 16 + 128  # pylibsrtp's SRTP_MAX_TRAILER_LEN: auth tag plus the largest MKI
@@ -267,6 +309,28 @@ class DirectRtpSender:
     addr)`.
     """
 
+    # Slots: the compiled fan-out (_fanout.c) reads them straight from the object.
+    __slots__ = (
+        "_addr",
+        "_attrs",
+        "_buffer_fields",
+        "_buffered",
+        "_cdata",
+        "_dtls",
+        "_handle",
+        "_handle_lost",
+        "_len",
+        "_nominated",
+        "_pair",
+        "_sockaddr",
+        "_socket",
+        "_srtp",
+        "_srtp_handle",
+        "_udp",
+        "_view",
+        "errors",
+    )  # fmt: skip
+
     def __init__(self, dtls: RTCDtlsTransport) -> None:
         self._dtls = dtls
         # The instance dict: where an override of `_send_rtp` would sit, and aiortc's name-mangled counters.
@@ -284,6 +348,14 @@ class DirectRtpSender:
         self._len = srtp_ffi.new("int *")
         self._handle_lost = False
         self.errors = 0
+        # What the compiled fan-out (forward.FAN_OUT) sends with: the pair's socket, its remote address as a struct
+        # sockaddr, and the SRTP session's C handle as an address; set with `_udp`.
+        self._socket: socket.socket | None = None
+        self._sockaddr = b""
+        self._srtp_handle = 0
+        # asyncio's own datagram transport's fields, where `_buffer_size` is what `get_write_buffer_size` returns
+        # (the compiled fan-out reads it there); None for any other transport.
+        self._buffer_fields: dict[str, Any] | None = None
 
     def writable(self, size: int) -> bool:
         """Whether a packet of `size` bytes can be sent synchronously now (see the class docstring)."""
@@ -298,7 +370,7 @@ class DirectRtpSender:
         dtls = self._dtls
         pair = self._pair = self._nominated.get(1)
         self._srtp = dtls._tx_srtp
-        self._udp = None
+        self._udp = self._socket = self._buffer_fields = None
         try:
             self._handle = None if self._srtp is None else self._srtp._srtp[0]
         except (AttributeError, TypeError, IndexError):  # pylibsrtp moved its handle: aiortc's path, said once
@@ -315,9 +387,23 @@ class DirectRtpSender:
             # transports but asyncio's and uvloop's have it; without it a backed-up socket would go unnoticed, so
             # then we do not send directly at all.
             buffered = getattr(transport, "get_write_buffer_size", None)
-            if isinstance(transport, asyncio.BaseTransport) and buffered is not None and not transport.is_closing():
+            sock = getattr(transport, "_sock", None)  # asyncio's selector transports keep their socket here
+            if (
+                isinstance(transport, asyncio.BaseTransport)
+                and buffered is not None
+                and not transport.is_closing()
+                and isinstance(sock, socket.socket)
+            ):
                 self._udp, self._buffered = transport, buffered
                 self._addr = pair.remote_addr
+                self._socket = sock
+                asyncio_own = type(transport).get_write_buffer_size is _DATAGRAM_BUFFER_SIZE  # type: ignore[attr-defined]
+                self._buffer_fields = vars(transport) if asyncio_own else None
+                self._srtp_handle = int(srtp_ffi.cast("uintptr_t", self._handle))
+                try:
+                    self._sockaddr = _fanout.sockaddr(*self._addr) if _fanout is not None else b""
+                except ValueError:  # not a numeric address: the fan-out's Python path sends through `_udp`
+                    self._sockaddr = b""
 
     def send(self, data: bytes, payload_type: int, seq: int, ts: int, ssrc: int, stamp_at: int = -1) -> bool:
         """Rewrite `data`'s header, SRTP-protect and send it; call only right after `writable()` said yes.

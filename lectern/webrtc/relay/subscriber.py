@@ -52,7 +52,7 @@ PROBE_TICK_S = 0.02
 PROBE_PACKETS = 32  # probes repeat the video's last packets
 
 
-@dataclass
+@dataclass(slots=True)  # the compiled fan-out (_fanout.c) reads and writes these slots directly
 class Subscriber:
     """A subscriber's peer connection, its tracks and its bounded queue with one writer task."""
 

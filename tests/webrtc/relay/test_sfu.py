@@ -363,10 +363,13 @@ def test_direct_path_and_queue_path_interleave_in_order(
         assert received and queued_sends == []  # everything so far went the direct way
         frames = len(sub.frames["video"])
 
-        direct.writable = lambda size: False  # type: ignore[method-assign]
+        # An instance override of the DTLS transport's `_send_rtp` (as instrumentation would set) turns the direct
+        # path off, in the compiled fan-out and in DirectRtpSender.writable alike.
+        dtls = relay_sub.tracks["video"].sender.transport
+        dtls._send_rtp = dtls._send_rtp  # type: ignore[method-assign]
         await asyncio.sleep(0.7)
         assert len(queued_sends) > 20  # the writer task carried the stream meanwhile
-        del direct.writable
+        del dtls._send_rtp
         through_queue = len(queued_sends)
         await asyncio.sleep(0.7)
         assert len(queued_sends) == through_queue  # and the fan-out took over again
