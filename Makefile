@@ -8,7 +8,7 @@ export FLASK_APP := wsgi.py
 PO_FILES := $(wildcard lectern/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install install-test migrate demo-data messages browser-deps turn-deps media-deps js-deps lint-js lock clean
+.PHONY: run test install install-test migrate demo-data messages cc-deps browser-deps turn-deps media-deps js-deps lint-js lock clean
 
 # gunicorn (deploy/gunicorn.conf.py) starts a relay process and a job worker beside the web app, and stops them with
 # it on Ctrl-C.
@@ -33,6 +33,7 @@ $(VENV)/bin/python:
 
 # requirements.lock pins every package to the versions the suite last passed with.
 $(VENV)/.installed: $(VENV)/bin/python pyproject.toml setup.py requirements.lock lectern/webrtc/relay/_fanout.c
+	@$(MAKE) --no-print-directory cc-deps
 	$(BIN)/pip install --quiet -c requirements.lock -e .
 	touch $@
 
@@ -60,6 +61,14 @@ browser-deps:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core; }
+
+# The relay's fan-out loop is C (lectern/webrtc/relay/_fanout.c, setup.py): `pip install -e .` compiles it, with a C
+# compiler and the headers of the Python the virtualenv runs (Debian's python3-dev for Debian's python3).
+cc-deps:
+	@command -v cc >/dev/null 2>&1 && [ -f "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ] || { \
+	  echo "Installing Debian's gcc and python3-dev for the relay's compiled fan-out"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gcc python3-dev; }
 
 # The replays of recorded lectures are made by Debian's ffmpeg (5.1 or later: lectern/webrtc/recordings/ffmpeg.py),
 # run by the job worker that `make run` starts.

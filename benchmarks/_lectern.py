@@ -36,7 +36,11 @@ class LecternRelays:
     name = "lectern"
 
     def __init__(
-        self, processes: int = 1, capacity: int = 0, cpus: Callable[[int], set[int] | None] = lambda i: None
+        self,
+        processes: int = 1,
+        capacity: int = 0,
+        cpus: Callable[[int], set[int] | None] = lambda i: None,
+        fan_out: str = "",
     ) -> None:
         if processes > 1 and not can_pull():
             raise RelayError("RemoteRelayClient.pull is not in this checkout yet: no edges, only one relay process")
@@ -51,6 +55,7 @@ class LecternRelays:
             "LECTERN_RELAY_LOOPBACK": "1",
             "LECTERN_RELAY_SECRET": self.secret,
             "LECTERN_RELAY_CAPACITY": str(capacity),
+            "LECTERN_RELAY_FAN_OUT": fan_out,  # "python": the Python loop instead of the compiled one
         }
         for name in ("LECTERN_RELAYS", "LECTERN_RELAY_URL", "REDIS_URL"):
             self.env.pop(name, None)

@@ -293,7 +293,9 @@ def make_relay(kind: str, args: Any, processes: int = 1, capacity: int = 0) -> A
     plan, _, _ = cpu_plan(processes)
     if kind == "janus":
         return Janus(args.janus_event_loops, plan[0])
-    relays = LecternRelays(processes, capacity, lambda i: plan[i])
+    # "py-loop": the same relay forwarding with its Python loop (LECTERN_RELAY_FAN_OUT=python), the code before the
+    # compiled fan-out (lectern/webrtc/relay/_fanout.c).
+    relays = LecternRelays(processes, capacity, lambda i: plan[i], fan_out="python" if kind == "py-loop" else "")
     if kind == "recording":  # Lectern with the lecture recorded (issue 15)
         relays.record()
     return relays

@@ -7,7 +7,8 @@ drowning the relay on a small machine); the relay side is the real thing. Modes:
   compare    Lectern's relay against aiortc's MediaRelay, one audience size each (_compare.py).
   slope      Lectern (one relay process) against Janus (Debian's `janus`, VideoRoom, `event_loops = 1`): relay CPU
              over 8, 16 and 32 subscribers in interleaved runs, its slope as subscribers per core and microseconds
-             per forwarded packet; late joiners' time to video in the same runs.
+             per forwarded packet; late joiners' time to video in the same runs. `--python-loop` adds the same
+             relay forwarding with its Python loop (py-loop: the code before the compiled fan-out, _fanout.c).
   late       Late joiners only (one audience size per run).
   processes  N relay processes (an origin and N-1 edges pulling from it): the most subscribers each N carries at
              full frame rate, then admission beyond it (LECTERN_RELAY_CAPACITY).
@@ -88,6 +89,8 @@ def interleaved(
                 runs[kind].append(one_run(kind, args, counts, late))
         return runs
     relays = ["lectern"]
+    if getattr(args, "python_loop", False):
+        relays.append("py-loop")
     if args.janus:
         try:
             Janus.check()
@@ -165,6 +168,12 @@ def print_slope(runs: dict[str, list[dict[str, Any]]], counts: list[int], args: 
         print(
             f"{kind:<9}{pct(statistics.mean(r['idle'] for r in mine)):>9}{k * 100:>8.2f}%{summary[kind][0]:>10.0f}"
             f"{spread:>18}{us:>8.1f}{pct(base):>9}"
+        )
+    if "py-loop" in summary:
+        (ls, lu), (ps, pu) = summary["lectern"], summary["py-loop"]
+        print(
+            f"\nLectern / Lectern with its Python loop (py-loop: the code before the compiled fan-out): subscribers"
+            f" per core {ls / ps:.2f}x, CPU per forwarded packet {lu / pu:.2f}x"
         )
     if "janus" in summary:
         (ls, lu), (js, ju) = summary["lectern"], summary["janus"]
@@ -245,6 +254,11 @@ def main() -> None:
     issue.add_argument("--late-joins", type=int, default=3, help="late joiners per run")
     issue.add_argument("--kbps", type=int, default=1000, help="the publisher's VP8 rate, held whatever REMB says")
     issue.add_argument("--no-janus", dest="janus", action="store_false", help="Lectern alone")
+    issue.add_argument(
+        "--python-loop",
+        action="store_true",
+        help="also Lectern forwarding with its Python loop (LECTERN_RELAY_FAN_OUT=python): the code before _fanout.c",
+    )
     issue.add_argument("--janus-event-loops", type=int, default=1, help="0: Janus's default, a thread per handle")
     issue.add_argument(
         "--audience-processes", type=int, default=0, help="processes the subscribers are spread over (0: a core each)"
