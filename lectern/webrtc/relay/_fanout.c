@@ -144,8 +144,29 @@ static int set(PyObject *obj, Attr *attr, PyObject *value) {
     return PyObject_SetAttr(obj, attr->name, value);
 }
 
-/* An attribute as a C long; -1 with an exception set on failure (check PyErr_Occurred). */
+/* Where obj.<attr> is held when it is a slot with a value: read there without a reference (none of these reads runs
+ * Python code, so nothing can replace it meanwhile); NULL for the generic path. */
+static PyObject **slot_of(PyObject *obj, Attr *attr) {
+    if (Py_TYPE(obj) != attr->type) find(Py_TYPE(obj), attr);
+    if (attr->offset <= 0) return NULL;
+    PyObject **slot = (PyObject **)((char *)obj + attr->offset);
+    return *slot != NULL ? slot : NULL;
+}
+
+/* An attribute as a C long long; -1 with an exception set on failure (check PyErr_Occurred). */
+static long long attr_longlong(PyObject *obj, Attr *name) {
+    PyObject **slot = slot_of(obj, name);
+    if (slot != NULL) return PyLong_AsLongLong(*slot);
+    PyObject *value = get(obj, name);
+    if (value == NULL) return -1;
+    long long result = PyLong_AsLongLong(value);
+    Py_DECREF(value);
+    return result;
+}
+
 static long attr_long(PyObject *obj, Attr *name) {
+    PyObject **slot = slot_of(obj, name);
+    if (slot != NULL) return PyLong_AsLong(*slot);
     PyObject *value = get(obj, name);
     if (value == NULL) return -1;
     long result = PyLong_AsLong(value);
@@ -155,11 +176,28 @@ static long attr_long(PyObject *obj, Attr *name) {
 
 /* An attribute's truth: 1, 0, or -1 on error. */
 static int attr_true(PyObject *obj, Attr *name) {
+    PyObject **slot = slot_of(obj, name);
+    if (slot != NULL) {
+        PyObject *value = *slot;
+        if (value == Py_True) return 1;
+        if (value == Py_False || value == Py_None) return 0;
+        if (PyLong_CheckExact(value)) return PyObject_IsTrue(value); /* no Python code for an int */
+    }
     PyObject *value = get(obj, name);
     if (value == NULL) return -1;
     int result = PyObject_IsTrue(value);
     Py_DECREF(value);
     return result;
+}
+
+/* Whether obj.<attr> is `expected` (by identity): 1, 0, or -1 on error. */
+static int attr_is(PyObject *obj, Attr *name, PyObject *expected) {
+    PyObject **slot = slot_of(obj, name);
+    if (slot != NULL) return *slot == expected;
+    PyObject *value = get(obj, name);
+    if (value == NULL) return -1;
+    Py_DECREF(value);
+    return value == expected;
 }
 
 static int set_long(PyObject *obj, Attr *name, long long value) {
@@ -172,10 +210,7 @@ static int set_long(PyObject *obj, Attr *name, long long value) {
 
 /* obj.name += delta on an int attribute. */
 static int add_long(PyObject *obj, Attr *name, long long delta) {
-    PyObject *value = get(obj, name);
-    if (value == NULL) return -1;
-    long long current = PyLong_AsLongLong(value);
-    Py_DECREF(value);
+    long long current = attr_longlong(obj, name);
     if (current == -1 && PyErr_Occurred()) return -1;
     return set_long(obj, name, current + delta);
 }
@@ -255,8 +290,7 @@ static PyObject *template_of(PyObject *out, int red, PyObject *template_for, Tem
 static int writable_now(PyObject *direct, Py_ssize_t size) {
     if (size > max_packet) return 0;
     int result = -1;
-    PyObject *attrs = get(direct, &a_attrs), *srtp = NULL, *nominated = NULL, *pair = NULL, *udp = NULL,
-             *fields = NULL;
+    PyObject *attrs = get(direct, &a_attrs), *nominated = NULL, *fields = NULL;
     if (attrs == NULL) return -1;
     if (!PyDict_Check(attrs)) {
         PyErr_SetString(PyExc_TypeError, "DirectRtpSender._attrs must be a dict");
@@ -273,13 +307,13 @@ static int writable_now(PyObject *direct, Py_ssize_t size) {
     }
     PyObject *session = PyDict_GetItemWithError(attrs, a__tx_srtp.name);
     if (session == NULL && PyErr_Occurred()) goto done;
-    srtp = get(direct, &a__srtp);
     nominated = get(direct, &a__nominated);
-    pair = get(direct, &a__pair);
-    if (srtp == NULL || nominated == NULL || pair == NULL) goto done;
+    if (nominated == NULL) goto done;
     PyObject *now_pair = PyDict_Check(nominated) ? PyDict_GetItemWithError(nominated, one) : NULL;
     if (now_pair == NULL && PyErr_Occurred()) goto done;
-    if (now_pair != pair || session != srtp) { /* changed: the sender's own check resolves them again */
+    int same_pair = attr_is(direct, &a__pair, now_pair), same_srtp = attr_is(direct, &a__srtp, session);
+    if (same_pair < 0 || same_srtp < 0) goto done;
+    if (!same_pair || !same_srtp) { /* changed: the sender's own check resolves them again */
         PyObject *size_obj = PyLong_FromSsize_t(size);
         PyObject *answer = size_obj == NULL ? NULL : PyObject_CallMethodOneArg(direct, a_writable.name, size_obj);
         Py_XDECREF(size_obj);
@@ -287,10 +321,9 @@ static int writable_now(PyObject *direct, Py_ssize_t size) {
         Py_XDECREF(answer);
         goto done;
     }
-    udp = get(direct, &a_udp);
-    if (udp == NULL) goto done;
-    if (udp == Py_None) {
-        result = 0;
+    int no_udp = attr_is(direct, &a_udp, Py_None);
+    if (no_udp != 0) {
+        result = no_udp < 0 ? -1 : 0;
         goto done;
     }
     /* Nothing buffered by asyncio for the socket: its `_buffer_size` where the sender found asyncio's own
@@ -314,10 +347,7 @@ static int writable_now(PyObject *direct, Py_ssize_t size) {
     }
 done:
     Py_XDECREF(fields);
-    Py_XDECREF(udp);
-    Py_XDECREF(pair);
     Py_XDECREF(nominated);
-    Py_XDECREF(srtp);
     Py_DECREF(attrs);
     return result;
 }
@@ -411,10 +441,7 @@ static int forward_fast(PyObject *out, PyObject *direct, PyObject *data, long pt
     PyObject *history = NULL, *entry = NULL;
     long seq_offset = attr_long(rw, &a_seq_offset);
     if (seq_offset == -1 && PyErr_Occurred()) goto done;
-    PyObject *ts_offset_obj = get(rw, &a_ts_offset);
-    if (ts_offset_obj == NULL) goto done;
-    long long ts_offset = PyLong_AsLongLong(ts_offset_obj);
-    Py_DECREF(ts_offset_obj);
+    long long ts_offset = attr_longlong(rw, &a_ts_offset);
     if (ts_offset == -1 && PyErr_Occurred()) goto done;
     long ssrc_long = attr_long(rw, &a_ssrc);
     if (ssrc_long == -1 && PyErr_Occurred()) goto done;
@@ -519,14 +546,12 @@ static int fan_to(PyObject *sub, PyObject *source, PyObject *kind, int red, long
     }
     int status = -1, python = 0;
     PyObject *template = NULL, *direct = NULL;
-    PyObject *fed_by = get(out, &a_source);
-    if (fed_by == NULL) goto done;
-    Py_DECREF(fed_by); /* compared by identity only */
-    if (fed_by != source) {
-        PyObject *pending = get(out, &a_pending);
-        if (pending == NULL) goto done;
-        Py_DECREF(pending);
-        python = pending == source && keyframe; /* the switch to this version, at its keyframe */
+    int fed = attr_is(out, &a_source, source);
+    if (fed < 0) goto done;
+    if (!fed) {
+        int pending = attr_is(out, &a_pending, source);
+        if (pending < 0) goto done;
+        python = pending && keyframe; /* the switch to this version, at its keyframe */
         status = 0;
         goto done;
     }

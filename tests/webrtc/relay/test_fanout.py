@@ -317,6 +317,58 @@ def test_the_video_scenario_covers_each_case(compiled: None, monkeypatch: pytest
     assert state[6]["tracks"]["video"]["pending"] is False  # it moved to this source at the keyframe
 
 
+@pytest.mark.parametrize("reason", ["not connected", "send_rtp overridden", "socket backed up", "new pair"])
+def test_the_compiled_fan_out_sends_directly_only_where_direct_rtp_sender_would(compiled: None, reason: str) -> None:
+    """The fan-out reads DirectRtpSender.writable's conditions from the objects' fields: a DTLS transport not
+    connected, an override of its `_send_rtp` (instrumentation), a socket asyncio is still emptying: the packet goes
+    to the subscriber's queue (aiortc's path), not to the socket. A new nominated pair: sent there."""
+
+    async def run() -> tuple[int, int, int]:
+        seat = await _seat(0, "video", waiting_keyframe=False)
+        other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        other.bind(("127.0.0.1", 0))
+        other.setblocking(False)
+        source = _source("video", [seat])
+        out = seat.sub.tracks["video"]
+        out.source = source
+        source.on_rtp(_video(1, 100, key=True))  # steady from here
+        assert seat.dtls is not None and seat.udp is not None and out.direct is not None
+        fields = vars(seat.udp)
+        if reason == "not connected":
+            seat.dtls._state = State.CLOSED
+        elif reason == "send_rtp overridden":
+            setattr(seat.dtls, "_send_rtp", None)  # noqa: B010
+        elif reason == "socket backed up":
+            fields["_buffer_size"] += 1  # what asyncio counts while datagrams wait for the socket
+        else:
+            nominated = seat.dtls.transport._connection._nominated
+            remote = Candidate("1", 1, "udp", 1, "127.0.0.1", other.getsockname()[1], "host")
+            nominated[1] = CandidatePair(nominated[1].protocol, remote)
+        source.on_rtp(_video(2, 100, start=False))
+        if reason == "socket backed up":
+            fields["_buffer_size"] -= 1
+        await asyncio.sleep(0.05)
+        try:
+            moved = 0
+            while True:
+                try:
+                    other.recv(4096)
+                    moved += 1
+                except BlockingIOError:
+                    break
+            return len(_received(seat)), len(seat.sub.queue), moved
+        finally:
+            other.close()
+            seat.sink.close()
+            seat.udp.close()
+
+    sent, queued, moved = asyncio.run(run())
+    if reason == "new pair":
+        assert (sent, queued, moved) == (1, 0, 1)
+    else:
+        assert (sent, queued, moved) == (1, 1, 0)
+
+
 def test_a_datagram_the_socket_refuses_goes_through_asyncio(compiled: None) -> None:
     """When the pair's socket will not take the datagram, asyncio's own `sendto` gets it (it queues it, or tells
     the protocol), as it would on aiortc's path: here the address the fan-out holds is unusable, asyncio's works."""
