@@ -246,7 +246,11 @@ def main() -> None:
     compare_args = parser.add_argument_group("compare")
     compare_args.add_argument("--subscribers", type=int, default=20, help="subscribers for Lectern's relay")
     compare_args.add_argument("--mediarelay-subscribers", type=int, default=3, help="subscribers for MediaRelay")
-    compare_args.add_argument("--profile", action="store_true", help="cProfile Lectern's relay loop (distorts timings)")
+    compare_args.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile Lectern's relay loop (distorts timings; PROFILE_SORT and PROFILE_LINES: pstats order, lines)",
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="measurement window (compare, slope, late, link)")
     issue = parser.add_argument_group("slope, late, processes (--kbps, --audience-processes: link too)")
     issue.add_argument("--counts", type=counts_of, default=[8, 16, 32], help="audience sizes for the slope")

@@ -200,6 +200,16 @@ static int attr_is(PyObject *obj, Attr *name, PyObject *expected) {
     return value == expected;
 }
 
+/* obj.<attr>[key], a new reference; NULL with no exception set when the key is missing, with one on error. */
+static PyObject *item(PyObject *obj, Attr *attr, PyObject *key) {
+    PyObject *mapping = get(obj, attr);
+    if (mapping == NULL) return NULL;
+    PyObject *value = PyObject_GetItem(mapping, key);
+    Py_DECREF(mapping);
+    if (value == NULL && PyErr_ExceptionMatches(PyExc_KeyError)) PyErr_Clear();
+    return value;
+}
+
 static int set_long(PyObject *obj, Attr *name, long long value) {
     PyObject *number = PyLong_FromLongLong(value);
     if (number == NULL) return -1;
@@ -368,14 +378,10 @@ static int steady(PyObject *sub, PyObject *out, PyObject *direct, PyObject *sent
     if (direct == Py_None) return 0;
     int can = writable_now(direct, size);
     if (can <= 0) return can;
-    PyObject *pts = get(out, &a_pt_by_mime);
-    if (pts == NULL) return -1;
-    PyObject *pt = PyObject_GetItem(pts, sent_mime);
-    Py_DECREF(pts);
+    PyObject *pt = item(out, &a_pt_by_mime, sent_mime);
     if (pt == NULL) {
-        if (!PyErr_ExceptionMatches(PyExc_KeyError)) return -1;
-        PyErr_Clear();
-        *skip = 1;
+        if (PyErr_Occurred()) return -1;
+        *skip = 1; /* no payload type for it: nothing is sent (OutTrack.advance) */
         return 1;
     }
     *pt_out = PyLong_AsLong(pt);
@@ -535,15 +541,8 @@ done:
 static int fan_to(PyObject *sub, PyObject *source, PyObject *kind, int red, long seq, long long ts, int keyframe,
                   long epoch, PyObject *now, PyObject *template_for, PyObject *forward,
                   Template *cache, int *cached) {
-    PyObject *tracks = get(sub, &a_tracks);
-    if (tracks == NULL) return -1;
-    PyObject *out = PyObject_GetItem(tracks, kind);
-    Py_DECREF(tracks);
-    if (out == NULL) {
-        if (!PyErr_ExceptionMatches(PyExc_KeyError)) return -1;
-        PyErr_Clear();
-        return 0;
-    }
+    PyObject *out = item(sub, &a_tracks, kind);
+    if (out == NULL) return PyErr_Occurred() ? -1 : 0; /* no track of this kind */
     int status = -1, python = 0;
     PyObject *template = NULL, *direct = NULL;
     int fed = attr_is(out, &a_source, source);
