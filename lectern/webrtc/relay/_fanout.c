@@ -404,12 +404,17 @@ static int steady(PyObject *sub, PyObject *out, PyObject *direct, PyObject *sent
 static int send_packet(PyObject *direct, const unsigned char *buffer, int size) {
     PyObject *sock = get(direct, &a_socket);
     if (sock == NULL) return -1;
-    PyObject *fd_obj = PyObject_CallMethodNoArgs(sock, a_fileno.name);
-    Py_DECREF(sock);
-    if (fd_obj == NULL) return -1;
-    long fd = PyLong_AsLong(fd_obj);
-    Py_DECREF(fd_obj);
-    if (fd == -1 && PyErr_Occurred()) return -1;
+    long fd = -1; /* no socket of asyncio's own (None): the transport's sendto below */
+    if (sock != Py_None) {
+        PyObject *fd_obj = PyObject_CallMethodNoArgs(sock, a_fileno.name);
+        Py_DECREF(sock);
+        if (fd_obj == NULL) return -1;
+        fd = PyLong_AsLong(fd_obj);
+        Py_DECREF(fd_obj);
+        if (fd == -1 && PyErr_Occurred()) return -1;
+    } else {
+        Py_DECREF(sock);
+    }
     PyObject *sockaddr = get(direct, &a_sockaddr);
     if (sockaddr == NULL) return -1;
     if (!PyBytes_Check(sockaddr)) {

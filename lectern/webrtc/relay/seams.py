@@ -387,22 +387,19 @@ class DirectRtpSender:
             # transports but asyncio's and uvloop's have it; without it a backed-up socket would go unnoticed, so
             # then we do not send directly at all.
             buffered = getattr(transport, "get_write_buffer_size", None)
-            sock = getattr(transport, "_sock", None)  # asyncio's selector transports keep their socket here
-            if (
-                isinstance(transport, asyncio.BaseTransport)
-                and buffered is not None
-                and not transport.is_closing()
-                and isinstance(sock, socket.socket)
-            ):
+            if isinstance(transport, asyncio.BaseTransport) and buffered is not None and not transport.is_closing():
                 self._udp, self._buffered = transport, buffered
                 self._addr = pair.remote_addr
-                self._socket = sock
+                # For the compiled fan-out: the socket asyncio's selector transports keep (`_sock`; without it the
+                # fan-out sends through the transport's `sendto`), their `_buffer_size`, and the address.
+                sock = getattr(transport, "_sock", None)
+                self._socket = sock if isinstance(sock, socket.socket) else None
                 asyncio_own = type(transport).get_write_buffer_size is _DATAGRAM_BUFFER_SIZE  # type: ignore[attr-defined]
                 self._buffer_fields = vars(transport) if asyncio_own else None
                 self._srtp_handle = int(srtp_ffi.cast("uintptr_t", self._handle))
                 try:
                     self._sockaddr = _fanout.sockaddr(*self._addr) if _fanout is not None else b""
-                except ValueError:  # not a numeric address: the fan-out's Python path sends through `_udp`
+                except ValueError:  # not a numeric address: the fan-out sends through the transport's `sendto`
                     self._sockaddr = b""
 
     def send(self, data: bytes, payload_type: int, seq: int, ts: int, ssrc: int, stamp_at: int = -1) -> bool:

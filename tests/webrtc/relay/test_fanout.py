@@ -369,9 +369,11 @@ def test_the_compiled_fan_out_sends_directly_only_where_direct_rtp_sender_would(
         assert (sent, queued, moved) == (1, 1, 0)
 
 
-def test_a_datagram_the_socket_refuses_goes_through_asyncio(compiled: None) -> None:
+@pytest.mark.parametrize("case", ["address unusable", "no socket of asyncio's own"])
+def test_a_datagram_the_socket_refuses_goes_through_asyncio(compiled: None, case: str) -> None:
     """When the pair's socket will not take the datagram, asyncio's own `sendto` gets it (it queues it, or tells
-    the protocol), as it would on aiortc's path: here the address the fan-out holds is unusable, asyncio's works."""
+    the protocol), as it would on aiortc's path: here the address the fan-out holds is unusable, or the transport
+    has no socket the fan-out can use (another event loop's transport); asyncio's `sendto` works."""
 
     async def run() -> list[bytes]:
         seat = await _seat(0, "video", waiting_keyframe=False)
@@ -379,7 +381,10 @@ def test_a_datagram_the_socket_refuses_goes_through_asyncio(compiled: None) -> N
         seat.sub.tracks["video"].source = source
         direct = seat.sub.tracks["video"].direct
         assert direct is not None and direct.writable(100)
-        direct._sockaddr = b"\0" * 4  # too short for a struct sockaddr: sendto fails with EINVAL
+        if case == "address unusable":
+            direct._sockaddr = b"\0" * 4  # too short for a struct sockaddr: sendto fails with EINVAL
+        else:
+            direct._socket = None
         source.on_rtp(_video(1, 100, key=True))
         source.on_rtp(_video(2, 100, start=False))
         await asyncio.sleep(0.05)

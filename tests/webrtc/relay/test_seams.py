@@ -138,6 +138,13 @@ def test_direct_send_path_is_what_aiortc_does_for_udp() -> None:
     assert "func(self._srtp[0], self._cdata, len_p)" in _source(pylibsrtp.Session._Session__process)
     assert relay_seams.SRTP_MAX_TRAILER == pylibsrtp.SRTP_MAX_TRAILER_LEN
     assert relay_seams.srtp_lib.srtp_protect is pylibsrtp.lib.srtp_protect
+    # The compiled fan-out: asyncio's datagram transport keeps its socket in `_sock` and reports its buffer from
+    # `_buffer_size`, which the fan-out reads; pylibsrtp's srtp_protect has the C type _fanout.c calls.
+    datagram = asyncio.selector_events._SelectorDatagramTransport  # type: ignore[attr-defined]
+    assert _source(datagram.get_write_buffer_size).strip().splitlines()[-1].strip() == "return self._buffer_size"
+    assert relay_seams._DATAGRAM_BUFFER_SIZE is datagram.get_write_buffer_size
+    assert "self._sock = sock" in _source(asyncio.selector_events._SelectorTransport.__init__)  # type: ignore[attr-defined]
+    assert relay_seams.srtp_ffi.typeof(relay_seams.srtp_lib.srtp_protect).cname == relay_seams._PROTECT_TYPE
 
 
 class _FakeDtls:
@@ -174,6 +181,9 @@ def test_direct_rtp_sender_sends_what_aiortc_would() -> None:
         direct = relay_seams.DirectRtpSender(dtls)  # type: ignore[arg-type]
         assert direct.writable(len(data))
         assert not direct.writable(relay_seams.DIRECT_MAX_PACKET + 1)
+        # What the compiled fan-out sends with, found with the transport.
+        assert direct._socket is udp.get_extra_info("socket")._sock and direct._buffer_fields is vars(udp)
+        assert direct._sockaddr[2:4] == sink.getsockname()[1].to_bytes(2, "big")
         assert direct.send(data, 100, 1234, 5678, 42)
         wire = await asyncio.to_thread(sink.recv, 2048)
         plain = rewrite_header(data, 100, 1234, 5678, 42)
