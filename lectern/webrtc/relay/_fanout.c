@@ -74,12 +74,6 @@ static Attr a_waiting_keyframe = {"waiting_keyframe", NULL, NULL, 0};
 static Attr a_epoch = {"epoch", NULL, NULL, 0};
 static Attr a_need_resync = {"need_resync", NULL, NULL, 0};
 static Attr a_rewriter = {"rewriter", NULL, NULL, 0};
-static Attr a_seq_offset = {"seq_offset", NULL, NULL, 0};
-static Attr a_ts_offset = {"ts_offset", NULL, NULL, 0};
-static Attr a_next_seq = {"next_seq", NULL, NULL, 0};
-static Attr a_last_in_ts = {"last_in_ts", NULL, NULL, 0};
-static Attr a_last_out_ts = {"last_out_ts", NULL, NULL, 0};
-static Attr a_ssrc = {"ssrc", NULL, NULL, 0};
 static Attr a_history = {"history", NULL, NULL, 0};
 static Attr a_packets = {"packets", NULL, NULL, 0};
 static Attr a_octets = {"octets", NULL, NULL, 0};
@@ -104,6 +98,192 @@ typedef struct {
     long inner;         /* the RED form's inner payload type */
     PyObject *result;   /* (sent_mime, data, stamp_at) */
 } Template;
+
+/* OutTrack.history where the fan-out is compiled (forward.packet_history): per output sequence number modulo its
+ * size, (sequence number, template, payload type, timestamp, where its abs-send-time is or -1), or None, as the
+ * Python list held it; kept in C so that recording a packet builds no tuple. Python reads an entry as that tuple
+ * and may write one (the Python path does, `OutTrack.advance`); the fan-out writes the fields. */
+typedef struct {
+    PyObject *data; /* the template (bytes); NULL: an empty entry */
+    long long stamp_at;
+    unsigned long ts;
+    long seq;
+    long pt;
+} Entry;
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t size;
+    Entry *entries;
+} History;
+
+static PyTypeObject HistoryType;
+
+static PyObject *history_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    Py_ssize_t size;
+    static char *names[] = {"size", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n", names, &size)) return NULL;
+    if (size <= 0 || size > 65536) {
+        PyErr_Format(PyExc_ValueError, "history size %zd out of range (1 to 65536)", size);
+        return NULL;
+    }
+    History *self = (History *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->entries = PyMem_Calloc((size_t)size, sizeof(Entry));
+    if (self->entries == NULL) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    self->size = size;
+    return (PyObject *)self;
+}
+
+static void history_dealloc(History *self) {
+    if (self->entries != NULL) {
+        for (Py_ssize_t i = 0; i < self->size; i++) Py_XDECREF(self->entries[i].data);
+        PyMem_Free(self->entries);
+    }
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static Py_ssize_t history_length(History *self) { return self->size; }
+
+static PyObject *history_item(History *self, Py_ssize_t index) {
+    if (index < 0 || index >= self->size) {
+        PyErr_SetString(PyExc_IndexError, "history index out of range");
+        return NULL;
+    }
+    Entry *entry = &self->entries[index];
+    if (entry->data == NULL) Py_RETURN_NONE;
+    return Py_BuildValue("(lOlkL)", entry->seq, entry->data, entry->pt, entry->ts, entry->stamp_at);
+}
+
+/* Record a packet (the fan-out's own write). */
+static void history_put(History *self, long seq, PyObject *data, long pt, unsigned long ts, long long stamp_at) {
+    Entry *entry = &self->entries[seq % self->size];
+    PyObject *old = entry->data;
+    Py_INCREF(data);
+    entry->data = data;
+    entry->seq = seq;
+    entry->pt = pt;
+    entry->ts = ts;
+    entry->stamp_at = stamp_at;
+    Py_XDECREF(old);
+}
+
+static int history_ass_item(History *self, Py_ssize_t index, PyObject *value) {
+    if (index < 0 || index >= self->size) {
+        PyErr_SetString(PyExc_IndexError, "history assignment index out of range");
+        return -1;
+    }
+    if (value == NULL) {
+        PyErr_SetString(PyExc_TypeError, "history entries cannot be deleted; assign None");
+        return -1;
+    }
+    if (value == Py_None) {
+        Py_CLEAR(self->entries[index].data);
+        return 0;
+    }
+    long seq, pt;
+    unsigned long ts;
+    long long stamp_at;
+    PyObject *data;
+    if (!PyTuple_Check(value) ||
+        !PyArg_ParseTuple(value, "lSlkL;a history entry is (seq, bytes, payload type, timestamp, stamp_at)", &seq,
+                          &data, &pt, &ts, &stamp_at))
+        return PyTuple_Check(value) ? -1 : (PyErr_SetString(PyExc_TypeError, "a history entry is a tuple or None"), -1);
+    if (seq < 0 || seq > 0xFFFF || seq % self->size != index) {
+        PyErr_Format(PyExc_ValueError, "sequence number %ld does not belong at index %zd", seq, index);
+        return -1;
+    }
+    history_put(self, seq, data, pt, ts, stamp_at);
+    return 0;
+}
+
+static PySequenceMethods history_sequence = {
+    .sq_length = (lenfunc)history_length,
+    .sq_item = (ssizeargfunc)history_item,
+    .sq_ass_item = (ssizeobjargproc)history_ass_item,
+};
+
+static PyTypeObject HistoryType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "lectern.webrtc.relay._fanout.History",
+    .tp_basicsize = sizeof(History),
+    .tp_dealloc = (destructor)history_dealloc,
+    .tp_as_sequence = &history_sequence,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = PyDoc_STR("History(size): a track's NACK history, as a fixed-size list of (seq, template, payload "
+                        "type, timestamp, stamp_at) or None, kept in C (see _fanout.c)."),
+    .tp_new = history_new,
+};
+
+/* The fields of rtp.py's StreamRewriter, kept in C: its base class where the extension is built. The fan-out maps
+ * and advances them without a Python int per value; Python reads and writes them as ints as before (the offsets
+ * may be None: before the first resync). */
+typedef struct {
+    PyObject_HEAD
+    long long ssrc, next_seq, next_ts, clock_rate, last_in_ts, last_out_ts, seq_offset, ts_offset;
+    char has_seq_offset, has_ts_offset;
+} Rewriter;
+
+static PyMemberDef rewriter_members[] = {
+    {"ssrc", T_LONGLONG, offsetof(Rewriter, ssrc), 0, NULL},
+    {"next_seq", T_LONGLONG, offsetof(Rewriter, next_seq), 0, NULL},
+    {"next_ts", T_LONGLONG, offsetof(Rewriter, next_ts), 0, NULL},
+    {"clock_rate", T_LONGLONG, offsetof(Rewriter, clock_rate), 0, NULL},
+    {"last_in_ts", T_LONGLONG, offsetof(Rewriter, last_in_ts), 0, NULL},
+    {"last_out_ts", T_LONGLONG, offsetof(Rewriter, last_out_ts), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+/* An offset: an int, or None before the first resync. `closure` says which. */
+static PyObject *rewriter_get_offset(Rewriter *self, void *closure) {
+    int ts = closure != NULL;
+    if (!(ts ? self->has_ts_offset : self->has_seq_offset)) Py_RETURN_NONE;
+    return PyLong_FromLongLong(ts ? self->ts_offset : self->seq_offset);
+}
+
+static int rewriter_set_offset(Rewriter *self, PyObject *value, void *closure) {
+    int ts = closure != NULL;
+    long long number = 0;
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "an offset cannot be deleted; assign None");
+        return -1;
+    }
+    if (value != Py_None) {
+        number = PyLong_AsLongLong(value);
+        if (number == -1 && PyErr_Occurred()) return -1;
+    }
+    if (ts) {
+        self->ts_offset = number;
+        self->has_ts_offset = value != Py_None;
+    } else {
+        self->seq_offset = number;
+        self->has_seq_offset = value != Py_None;
+    }
+    return 0;
+}
+
+static PyGetSetDef rewriter_getset[] = {
+    {"seq_offset", (getter)rewriter_get_offset, (setter)rewriter_set_offset, NULL, NULL},
+    {"ts_offset", (getter)rewriter_get_offset, (setter)rewriter_set_offset, NULL, (void *)1},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject RewriterType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "lectern.webrtc.relay._fanout.RewriterFields",
+    .tp_basicsize = sizeof(Rewriter),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = PyDoc_STR("StreamRewriter's fields (rtp.py), kept in C for the fan-out."),
+    .tp_members = rewriter_members,
+    .tp_getset = rewriter_getset,
+    .tp_new = PyType_GenericNew,
+};
+
+/* Where a socket object keeps its descriptor (CPython's PySocketSockObject: sock_fd right after the object head),
+ * checked by `bind` on a real socket; 0 when the check failed: then its fileno() is called. */
+static PyTypeObject *socket_type = NULL;
+static Py_ssize_t fd_offset = 0;
 
 static void find(PyTypeObject *type, Attr *attr) {
     Py_INCREF(type);
@@ -396,7 +576,13 @@ static int steady(PyObject *sub, PyObject *out, PyObject *direct, PyObject *sent
     if (track_epoch != epoch) return 0;
     flag = attr_true(out, &a_need_resync);
     if (flag != 0) return flag < 0 ? -1 : 0;
-    return 1;
+    /* Its rewriter's fields in C (rtp.py's StreamRewriter on RewriterFields), resynced: else the Python path. */
+    PyObject *rw = get(out, &a_rewriter);
+    if (rw == NULL) return -1;
+    int fields = PyObject_TypeCheck(rw, &RewriterType) && ((Rewriter *)rw)->has_seq_offset &&
+                 ((Rewriter *)rw)->has_ts_offset;
+    Py_DECREF(rw);
+    return fields;
 }
 
 /* Send the protected packet in `buffer` on the pair's socket; asyncio's own sendto when the socket will not take
@@ -405,7 +591,10 @@ static int send_packet(PyObject *direct, const unsigned char *buffer, int size) 
     PyObject *sock = get(direct, &a_socket);
     if (sock == NULL) return -1;
     long fd = -1; /* no socket of asyncio's own (None): the transport's sendto below */
-    if (sock != Py_None) {
+    if (fd_offset > 0 && PyObject_TypeCheck(sock, socket_type)) {
+        fd = *(int *)((char *)sock + fd_offset); /* -1 once closed: the transport's sendto, as for fileno() */
+        Py_DECREF(sock);
+    } else if (sock != Py_None) {
         PyObject *fd_obj = PyObject_CallMethodNoArgs(sock, a_fileno.name);
         Py_DECREF(sock);
         if (fd_obj == NULL) return -1;
@@ -446,39 +635,35 @@ static int send_packet(PyObject *direct, const unsigned char *buffer, int size) 
 /* The fast path for one subscriber's track: map, record, count, rewrite, stamp, protect, send. */
 static int forward_fast(PyObject *out, PyObject *direct, PyObject *data, long pt, long in_seq, long long in_ts,
                         long long stamp_at, PyObject *now) {
-    PyObject *rw = get(out, &a_rewriter);
+    Rewriter *rw = (Rewriter *)get(out, &a_rewriter); /* steady() checked its type and offsets */
     if (rw == NULL) return -1;
     int status = -1;
     PyObject *history = NULL, *entry = NULL;
-    long seq_offset = attr_long(rw, &a_seq_offset);
-    if (seq_offset == -1 && PyErr_Occurred()) goto done;
-    long long ts_offset = attr_longlong(rw, &a_ts_offset);
-    if (ts_offset == -1 && PyErr_Occurred()) goto done;
-    long ssrc_long = attr_long(rw, &a_ssrc);
-    if (ssrc_long == -1 && PyErr_Occurred()) goto done;
-    long next_seq = attr_long(rw, &a_next_seq);
-    if (next_seq == -1 && PyErr_Occurred()) goto done;
-
-    long out_seq = (in_seq + seq_offset) & 0xFFFF;
-    unsigned long long out_ts = (unsigned long long)(in_ts + ts_offset) & 0xFFFFFFFFULL;
-    if (((out_seq - next_seq) & 0xFFFF) < 0x8000) { /* the same as, or newer than, the next expected */
-        if (set_long(rw, &a_next_seq, (out_seq + 1) & 0xFFFF) < 0 || set_long(rw, &a_last_in_ts, in_ts) < 0 ||
-            set_long(rw, &a_last_out_ts, (long long)out_ts) < 0)
-            goto done;
+    long out_seq = (long)((in_seq + rw->seq_offset) & 0xFFFF);
+    unsigned long long out_ts = (unsigned long long)(in_ts + rw->ts_offset) & 0xFFFFFFFFULL;
+    if (((out_seq - rw->next_seq) & 0xFFFF) < 0x8000) { /* the same as, or newer than, the next expected */
+        rw->next_seq = (out_seq + 1) & 0xFFFF;
+        rw->last_in_ts = in_ts;
+        rw->last_out_ts = (long long)out_ts;
     }
+    long ssrc_long = (long)rw->ssrc;
     history = get(out, &a_history);
     if (history == NULL) goto done;
-    if (!PyList_Check(history) || PyList_GET_SIZE(history) == 0) {
-        PyErr_SetString(PyExc_TypeError, "OutTrack.history must be a non-empty list");
-        goto done;
-    }
-    entry = Py_BuildValue("(lOlKL)", out_seq, data, pt, out_ts, stamp_at);
-    if (entry == NULL) goto done;
-    if (PyList_SetItem(history, out_seq % PyList_GET_SIZE(history), entry) < 0) { /* steals entry */
+    if (Py_IS_TYPE(history, &HistoryType)) {
+        history_put((History *)history, out_seq, data, pt, (unsigned long)out_ts, stamp_at);
+    } else {
+        if (!PyList_Check(history) || PyList_GET_SIZE(history) == 0) {
+            PyErr_SetString(PyExc_TypeError, "OutTrack.history must be a History or a non-empty list");
+            goto done;
+        }
+        entry = Py_BuildValue("(lOlKL)", out_seq, data, pt, out_ts, stamp_at);
+        if (entry == NULL) goto done;
+        if (PyList_SetItem(history, out_seq % PyList_GET_SIZE(history), entry) < 0) { /* steals entry */
+            entry = NULL;
+            goto done;
+        }
         entry = NULL;
-        goto done;
     }
-    entry = NULL;
     Py_ssize_t size = PyBytes_GET_SIZE(data);
     if (add_long(out, &a_packets, 1) < 0 || add_long(out, &a_octets, size - 12) < 0 ||
         set(out, &a_last_send, now) < 0)
@@ -653,15 +838,17 @@ static PyObject *fan_out(PyObject *module, PyObject *const *args, Py_ssize_t nar
 }
 
 PyDoc_STRVAR(bind_doc,
-             "bind(protect_address, connected, max_packet)\n\nWhat the loop needs from pylibsrtp and aiortc, given "
+             "bind(protect_address, connected, max_packet, probe)\n\nWhat the loop needs from pylibsrtp and aiortc, given "
              "once by seams.compiled_fan_out(): the address of libsrtp 2's srtp_protect(srtp_t, void *, int *), "
-             "aiortc's RTCDtlsTransport State.CONNECTED, and the largest packet the direct path takes.");
+             "aiortc's RTCDtlsTransport State.CONNECTED, the largest packet the direct path takes, and an open "
+             "socket, to find where socket objects keep their descriptor (else fileno() is called per packet). "
+             "Returns whether it was found there.");
 
 static PyObject *bind_loop(PyObject *module, PyObject *args) {
     (void)module;
-    PyObject *address, *state;
+    PyObject *address, *state, *probe;
     Py_ssize_t size;
-    if (!PyArg_ParseTuple(args, "OOn", &address, &state, &size)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOnO", &address, &state, &size, &probe)) return NULL;
     void *pointer = PyLong_AsVoidPtr(address);
     if (pointer == NULL) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a null srtp_protect");
@@ -671,11 +858,24 @@ static PyObject *bind_loop(PyObject *module, PyObject *args) {
         PyErr_Format(PyExc_ValueError, "max_packet %zd out of range", size);
         return NULL;
     }
+    /* The probe socket's descriptor where CPython keeps it: read there from then on, if it is where expected. */
+    PyObject *fileno = PyObject_CallMethodNoArgs(probe, a_fileno.name);
+    if (fileno == NULL) return NULL;
+    long expected = PyLong_AsLong(fileno);
+    Py_DECREF(fileno);
+    if (expected == -1 && PyErr_Occurred()) return NULL;
+    PyTypeObject *type = Py_TYPE(probe);
+    while (type->tp_base != NULL && type->tp_base != &PyBaseObject_Type) type = type->tp_base; /* _socket.socket */
+    int found = expected >= 0 && type->tp_basicsize >= (Py_ssize_t)(sizeof(PyObject) + sizeof(int)) &&
+                *(int *)((char *)probe + sizeof(PyObject)) == (int)expected;
+    Py_INCREF(type);
+    Py_XSETREF(socket_type, type);
+    fd_offset = found ? (Py_ssize_t)sizeof(PyObject) : 0;
     protect = (protect_fn)pointer;
     Py_INCREF(state);
     Py_XSETREF(connected, state);
     max_packet = size;
-    Py_RETURN_NONE;
+    return PyBool_FromLong(found);
 }
 
 PyDoc_STRVAR(sockaddr_doc,
@@ -719,7 +919,7 @@ static int intern_names(void) {
     one = PyLong_FromLong(1);
     if (one == NULL) return -1;
     Attr *attrs[] = {&a__state, &a__send_rtp, &a__tx_srtp, &a__srtp, &a__nominated, &a__pair, &a__buffer_fields,
-                     &a__buffer_size, &a__buffered, &a_tracks, &a_source, &a_pending, &a_ready, &a_template_key, &a_red_form, &a_queue, &a_writing, &a_direct, &a_writable, &a_pt_by_mime, &a_kept_epoch, &a_waiting_keyframe, &a_epoch, &a_need_resync, &a_rewriter, &a_seq_offset, &a_ts_offset, &a_next_seq, &a_last_in_ts, &a_last_out_ts, &a_ssrc, &a_history, &a_packets, &a_octets, &a_last_send, &a_srtp_errors, &a_errors, &a_socket, &a_sockaddr, &a_srtp_handle, &a_attrs, &a_udp, &a_addr, &a_sendto, &a_fileno, &a_tx_bytes, &a_tx_packets};
+                     &a__buffer_size, &a__buffered, &a_tracks, &a_source, &a_pending, &a_ready, &a_template_key, &a_red_form, &a_queue, &a_writing, &a_direct, &a_writable, &a_pt_by_mime, &a_kept_epoch, &a_waiting_keyframe, &a_epoch, &a_need_resync, &a_rewriter, &a_history, &a_packets, &a_octets, &a_last_send, &a_srtp_errors, &a_errors, &a_socket, &a_sockaddr, &a_srtp_handle, &a_attrs, &a_udp, &a_addr, &a_sendto, &a_fileno, &a_tx_bytes, &a_tx_packets};
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
         attrs[i]->name = PyUnicode_InternFromString(attrs[i]->text);
         if (attrs[i]->name == NULL) return -1;
@@ -732,6 +932,13 @@ static struct PyModuleDef module_def = {
 };
 
 PyMODINIT_FUNC PyInit__fanout(void) {
-    if (intern_names() < 0) return NULL;
-    return PyModule_Create(&module_def);
+    if (intern_names() < 0 || PyType_Ready(&HistoryType) < 0 || PyType_Ready(&RewriterType) < 0) return NULL;
+    PyObject *module = PyModule_Create(&module_def);
+    if (module == NULL) return NULL;
+    if (PyModule_AddObjectRef(module, "History", (PyObject *)&HistoryType) < 0 ||
+        PyModule_AddObjectRef(module, "RewriterFields", (PyObject *)&RewriterType) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
 }

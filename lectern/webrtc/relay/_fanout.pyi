@@ -1,5 +1,6 @@
 """The relay's fan-out loop in C (_fanout.c): the types its callers see."""
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -16,5 +17,25 @@ def fan_out(
     forward: Callable[[Any, Any], None],
     /,
 ) -> None: ...
-def bind(protect_address: int, connected: object, max_packet: int, /) -> None: ...
+def bind(protect_address: int, connected: object, max_packet: int, probe: socket.socket, /) -> bool: ...
 def sockaddr(host: str, port: int, /) -> bytes: ...
+
+class History:
+    """A track's NACK history: a fixed-size list of (seq, template, payload type, timestamp, stamp_at) or None."""
+
+    def __init__(self, size: int) -> None: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int, /) -> tuple[int, bytes, int, int, int] | None: ...
+    def __setitem__(self, index: int, value: tuple[int, bytes, int, int, int] | None, /) -> None: ...
+
+class RewriterFields:
+    """rtp.py's StreamRewriter's fields, kept in C (its base class where the extension is built)."""
+
+    ssrc: int
+    next_seq: int
+    next_ts: int
+    clock_rate: int
+    seq_offset: int | None
+    ts_offset: int | None
+    last_in_ts: int
+    last_out_ts: int

@@ -13,7 +13,7 @@ from aiortc import RTCRtpSender, RTCRtpTransceiver
 from aiortc.rtp import AnyRtcpPacket, HeaderExtensionsMap, RtcpSenderInfo, RtcpSrPacket
 
 from lectern.webrtc.relay import seams
-from lectern.webrtc.relay.forward import ALLOWED_CODECS, AUDIO_CODEC, RED_CODEC, Source
+from lectern.webrtc.relay.forward import ALLOWED_CODECS, AUDIO_CODEC, RED_CODEC, Source, packet_history
 from lectern.webrtc.relay.rtp import (
     ABS_SEND_TIME_URI,
     StreamRewriter,
@@ -41,7 +41,8 @@ class OutTrack:
     rewriter: StreamRewriter
     # Per output sequence number modulo the size: (sequence number, template, payload type, timestamp, where its
     # abs-send-time is or -1). The packet is rebuilt only if a NACK or a probe asks for it, so a send keeps no copy.
-    history: list[tuple[int, bytes, int, int, int] | None]
+    # Kept in C with the compiled fan-out (forward.packet_history).
+    history: seams.PacketHistory
     # RFC 4588 retransmission stream, when the subscriber negotiated one.
     rtx_pt: int | None = None
     rtx_ssrc: int = 0
@@ -115,7 +116,7 @@ class OutTrack:
                 next_ts=secrets.randbelow(1 << 32),
                 clock_rate=clock_rate,
             ),
-            history=[None] * history_size,
+            history=packet_history(history_size),
             waiting_keyframe=transceiver.kind == "video",
             rtx_pt=rtx_pts[0] if rtx_pts else None,
             rtx_ssrc=seams.sender_rtx_ssrc(sender),

@@ -6,7 +6,6 @@ Nothing here does I/O or imports aiortc, so every function is unit-tested on pla
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 
 SEQ_MOD = 1 << 16
 TS_MOD = 1 << 32
@@ -62,8 +61,30 @@ def vp8_is_keyframe_start(payload: bytes) -> bool:
     return not payload[pos] & 0x01
 
 
-@dataclass(slots=True)  # the compiled fan-out (_fanout.c) reads and writes these slots directly
-class StreamRewriter:
+class _RewriterFields:
+    """StreamRewriter's fields where the compiled fan-out is not built (else `_fanout.RewriterFields`, the same
+    fields in C, which the fan-out maps and advances without a Python int per value)."""
+
+    __slots__ = ("clock_rate", "last_in_ts", "last_out_ts", "next_seq", "next_ts", "seq_offset", "ssrc", "ts_offset")
+    ssrc: int
+    next_seq: int
+    next_ts: int
+    clock_rate: int
+    seq_offset: int | None
+    ts_offset: int | None
+    last_in_ts: int
+    last_out_ts: int
+
+
+try:
+    from lectern.webrtc.relay import _fanout
+except ImportError:
+    _Fields = _RewriterFields
+else:
+    _Fields = _fanout.RewriterFields  # type: ignore[assignment,misc]
+
+
+class StreamRewriter(_Fields):
     """One outgoing stream's SSRC, sequence number and timestamp state.
 
     The output is the input shifted by two offsets. Shifting (rather than numbering packets as they go out) maps a
@@ -73,14 +94,16 @@ class StreamRewriter:
     must not NACK packets it was never going to get.
     """
 
-    ssrc: int
-    next_seq: int
-    next_ts: int
-    clock_rate: int
-    seq_offset: int | None = None
-    ts_offset: int | None = None
-    last_in_ts: int = 0
-    last_out_ts: int = 0
+    __slots__ = ()
+
+    def __init__(self, ssrc: int, next_seq: int, next_ts: int, clock_rate: int) -> None:
+        self.ssrc, self.next_seq, self.next_ts, self.clock_rate = ssrc, next_seq, next_ts, clock_rate
+        self.seq_offset = self.ts_offset = None
+        self.last_in_ts = self.last_out_ts = 0
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _RewriterFields.__slots__)
+        return f"StreamRewriter({fields})"
 
     def resync(self, in_seq: int, in_ts: int, elapsed: float | None = None) -> None:
         """Start a continuous run at input packet (`in_seq`, `in_ts`).

@@ -21,7 +21,7 @@ import random
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from aioice import stun
 from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
@@ -97,6 +97,26 @@ def direct_path_problem() -> str | None:
 
 
 FanOut = Callable[..., None]
+# One packet in a track's NACK history: (sequence number, template, payload type, timestamp, where its abs-send-time
+# is or -1); out_track.py's OutTrack.history.
+HistoryEntry = tuple[int, bytes, int, int, int]
+
+
+class PacketHistory(Protocol):
+    """A fixed-size list of history entries (or None), indexed by output sequence number modulo its length."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int, /) -> HistoryEntry | None: ...
+    def __setitem__(self, index: int, value: HistoryEntry | None, /) -> None: ...
+
+
+def packet_history(size: int, compiled: bool) -> PacketHistory:
+    """A track's NACK history of `size` entries: with the compiled fan-out (`compiled`), kept in C
+    (`_fanout.History`), where the fan-out records a packet without building a tuple; else a plain list."""
+    if compiled and _fanout is not None:
+        return _fanout.History(size)
+    entries: list[HistoryEntry | None] = [None] * size
+    return entries
 
 
 def compiled_fan_out() -> FanOut | None:
@@ -112,11 +132,15 @@ def compiled_fan_out() -> FanOut | None:
     if problem is not None or _fanout is None:
         logger.warning("forwarding with the Python fan-out loop: %s", problem)
         return None
-    _fanout.bind(
-        int(srtp_ffi.cast("uintptr_t", srtp_ffi.addressof(srtp_lib, "srtp_protect"))),
-        DtlsState.CONNECTED,
-        DIRECT_MAX_PACKET,
-    )
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        in_place = _fanout.bind(
+            int(srtp_ffi.cast("uintptr_t", srtp_ffi.addressof(srtp_lib, "srtp_protect"))),
+            DtlsState.CONNECTED,
+            DIRECT_MAX_PACKET,
+            probe,
+        )
+    if not in_place:
+        logger.warning("socket objects keep their descriptor elsewhere: the fan-out asks each for its fileno()")
     return _fanout.fan_out
 
 

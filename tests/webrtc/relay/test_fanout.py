@@ -11,6 +11,7 @@ mapping, NACK history, counters, queues, keyframe gates.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import struct
 import time
@@ -27,7 +28,7 @@ from aiortc.rtcdtlstransport import State
 from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket
 
-from lectern.webrtc.relay import forward, seams
+from lectern.webrtc.relay import _fanout, forward, seams
 from lectern.webrtc.relay.forward import AUDIO_CODEC, RED_CODEC, VIDEO_CODEC, Source
 from lectern.webrtc.relay.out_track import OutTrack
 from lectern.webrtc.relay.rtp import ABS_SEND_TIME_URI, StreamRewriter, extension_offset
@@ -79,7 +80,7 @@ def _track(kind: str, index: int, with_abs: bool, pts: dict[str, int]) -> OutTra
         # A clock of 1 Hz: the time since a track's last packet, which moves its clock on at a new publisher and
         # differs between the runs by microseconds, rounds to nothing.
         rewriter=StreamRewriter(ssrc=1000 + index, next_seq=100 * index, next_ts=7 * index, clock_rate=1),
-        history=[None] * 64,
+        history=forward.packet_history(64),
         waiting_keyframe=kind == "video",
         abs_id=3 if with_abs else None,
         rtx_pt=97,
@@ -369,7 +370,7 @@ def test_the_compiled_fan_out_sends_directly_only_where_direct_rtp_sender_would(
         assert (sent, queued, moved) == (1, 1, 0)
 
 
-@pytest.mark.parametrize("case", ["address unusable", "no socket of asyncio's own"])
+@pytest.mark.parametrize("case", ["address unusable", "no socket of asyncio's own", "socket closed"])
 def test_a_datagram_the_socket_refuses_goes_through_asyncio(compiled: None, case: str) -> None:
     """When the pair's socket will not take the datagram, asyncio's own `sendto` gets it (it queues it, or tells
     the protocol), as it would on aiortc's path: here the address the fan-out holds is unusable, or the transport
@@ -383,6 +384,10 @@ def test_a_datagram_the_socket_refuses_goes_through_asyncio(compiled: None, case
         assert direct is not None and direct.writable(100)
         if case == "address unusable":
             direct._sockaddr = b"\0" * 4  # too short for a struct sockaddr: sendto fails with EINVAL
+        elif case == "socket closed":  # its descriptor, read from the object, is -1
+            closed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            closed.close()
+            direct._socket = closed
         else:
             direct._socket = None
         source.on_rtp(_video(1, 100, key=True))
@@ -432,7 +437,50 @@ def test_sockaddr_is_what_the_socket_module_sends_to() -> None:
     sink.close()
 
 
-def test_the_relay_uses_the_compiled_fan_out_when_it_is_built() -> None:
-    """`make install` builds it; a checkout without it would forward at the Python loop's speed."""
+def test_the_history_in_c_is_the_list_it_stands_for(compiled: None) -> None:
+    """OutTrack.history kept in C (forward.packet_history): what Python reads and writes is what a list of
+    (seq, template, payload type, timestamp, stamp_at) or None would hold; bad entries are refused."""
+    history = forward.packet_history(8)
+    assert isinstance(history, _fanout.History)
+    plain: list[Any] = [None] * 8
+    for entries in (history, plain):
+        for entry in [(9, b"x" * 20, 96, (1 << 32) - 1, -1), (10, b"y", 111, 0, 17), (23, b"z", 96, 5, 3)]:
+            entries[entry[0] % 8] = entry
+        entries[2] = None
+    assert list(history) == plain and len(history) == 8 and history[-1] == plain[-1]
+    with pytest.raises(ValueError, match="does not belong"):
+        history[3] = (4, b"", 96, 0, -1)
+    with pytest.raises(TypeError):
+        history[1] = (9, "not bytes", 96, 0, -1)
+    with pytest.raises(TypeError):
+        history[1] = [9, b"", 96, 0, -1]
+    with pytest.raises(IndexError):
+        history[8]
+    with pytest.raises(TypeError):
+        del history[0]
+    with pytest.raises(ValueError):
+        _fanout.History(0)
+    assert seams.packet_history(4, compiled=False) == [None] * 4
+
+
+def test_the_rewriter_fields_in_c_read_and_write_as_python_ints(compiled: None) -> None:
+    rw = StreamRewriter(ssrc=(1 << 32) - 1, next_seq=65535, next_ts=(1 << 32) - 1, clock_rate=90000)
+    assert isinstance(rw, _fanout.RewriterFields)
+    assert (rw.seq_offset, rw.ts_offset, rw.last_in_ts, rw.last_out_ts) == (None, None, 0, 0)
+    rw.resync(10, 20)
+    assert (rw.seq_offset, rw.ts_offset) == (65525, (1 << 32) - 21)
+    assert rw.rewrite(11, 21) == (0, 0) and (rw.next_seq, rw.last_in_ts, rw.last_out_ts) == (1, 21, 0)
+    assert "ssrc=4294967295" in repr(rw)
+    rw.seq_offset = None
+    assert rw.seq_offset is None
+    with pytest.raises(TypeError):
+        rw.next_seq = "1"  # type: ignore[assignment]
+
+
+def test_the_relay_uses_the_compiled_fan_out_when_it_is_built(caplog: pytest.LogCaptureFixture) -> None:
+    """`make install` builds it; a checkout without it would forward at the Python loop's speed. It reads a
+    socket's descriptor from the object (found where `bind`'s probe socket has it), not through fileno()."""
     assert forward.FAN_OUT is not None
-    assert seams.compiled_fan_out() is forward.FAN_OUT
+    with caplog.at_level(logging.WARNING):
+        assert seams.compiled_fan_out() is forward.FAN_OUT
+    assert not caplog.records, caplog.text
