@@ -69,16 +69,10 @@ static Attr a_writing = {"writing", NULL, NULL, 0};
 static Attr a_direct = {"direct", NULL, NULL, 0};
 static Attr a_writable = {"writable", NULL, NULL, 0};
 static Attr a_pt_by_mime = {"pt_by_mime", NULL, NULL, 0};
-static Attr a_kept_epoch = {"kept_epoch", NULL, NULL, 0};
 static Attr a_waiting_keyframe = {"waiting_keyframe", NULL, NULL, 0};
-static Attr a_epoch = {"epoch", NULL, NULL, 0};
 static Attr a_need_resync = {"need_resync", NULL, NULL, 0};
 static Attr a_rewriter = {"rewriter", NULL, NULL, 0};
 static Attr a_history = {"history", NULL, NULL, 0};
-static Attr a_packets = {"packets", NULL, NULL, 0};
-static Attr a_octets = {"octets", NULL, NULL, 0};
-static Attr a_last_send = {"last_send", NULL, NULL, 0};
-static Attr a_srtp_errors = {"srtp_errors", NULL, NULL, 0};
 static Attr a_errors = {"errors", NULL, NULL, 0};
 static Attr a_socket = {"_socket", NULL, NULL, 0};
 static Attr a_sockaddr = {"_sockaddr", NULL, NULL, 0};
@@ -280,6 +274,42 @@ static PyTypeObject RewriterType = {
     .tp_new = PyType_GenericNew,
 };
 
+/* OutTrack's counters and stream epochs (out_track.py), kept in C: its base class where the extension is built, so
+ * the fan-out reads the epochs and counts a packet without a Python int per value. Python reads and writes them as
+ * before. */
+typedef struct {
+    PyObject_HEAD
+    long long packets, octets, epoch, kept_epoch, srtp_errors;
+    double last_send;
+} Track;
+
+static PyMemberDef track_members[] = {
+    {"packets", T_LONGLONG, offsetof(Track, packets), 0, NULL},
+    {"octets", T_LONGLONG, offsetof(Track, octets), 0, NULL},
+    {"epoch", T_LONGLONG, offsetof(Track, epoch), 0, NULL},
+    {"kept_epoch", T_LONGLONG, offsetof(Track, kept_epoch), 0, NULL},
+    {"srtp_errors", T_LONGLONG, offsetof(Track, srtp_errors), 0, NULL},
+    {"last_send", T_DOUBLE, offsetof(Track, last_send), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyObject *track_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    (void)args;
+    (void)kwargs;
+    Track *self = (Track *)type->tp_alloc(type, 0); /* zeroed: no packets, no kept keyframe */
+    if (self != NULL) self->epoch = -1;             /* no stream yet */
+    return (PyObject *)self;
+}
+
+static PyTypeObject TrackType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "lectern.webrtc.relay._fanout.TrackFields",
+    .tp_basicsize = sizeof(Track),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = PyDoc_STR("OutTrack's counters and stream epochs (out_track.py), kept in C for the fan-out."),
+    .tp_members = track_members,
+    .tp_new = track_new,
+};
+
 /* Where a socket object keeps its descriptor (CPython's PySocketSockObject: sock_fd right after the object head),
  * checked by `bind` on a real socket; 0 when the check failed: then its fileno() is called. */
 static PyTypeObject *socket_type = NULL;
@@ -340,16 +370,6 @@ static long long attr_longlong(PyObject *obj, Attr *name) {
     PyObject *value = get(obj, name);
     if (value == NULL) return -1;
     long long result = PyLong_AsLongLong(value);
-    Py_DECREF(value);
-    return result;
-}
-
-static long attr_long(PyObject *obj, Attr *name) {
-    PyObject **slot = slot_of(obj, name);
-    if (slot != NULL) return PyLong_AsLong(*slot);
-    PyObject *value = get(obj, name);
-    if (value == NULL) return -1;
-    long result = PyLong_AsLong(value);
     Py_DECREF(value);
     return result;
 }
@@ -567,13 +587,12 @@ static int steady(PyObject *sub, PyObject *out, PyObject *direct, PyObject *sent
     *pt_out = PyLong_AsLong(pt);
     Py_DECREF(pt);
     if (*pt_out == -1 && PyErr_Occurred()) return -1;
-    int flag = attr_true(out, &a_kept_epoch);
+    /* Its counters and epochs in C (out_track.py's OutTrack on TrackFields): else the Python path. */
+    if (!PyObject_TypeCheck(out, &TrackType)) return 0;
+    Track *track = (Track *)out;
+    if (track->kept_epoch != 0 || track->epoch != epoch) return 0;
+    int flag = attr_true(out, &a_waiting_keyframe);
     if (flag != 0) return flag < 0 ? -1 : 0;
-    flag = attr_true(out, &a_waiting_keyframe);
-    if (flag != 0) return flag < 0 ? -1 : 0;
-    long track_epoch = attr_long(out, &a_epoch);
-    if (track_epoch == -1 && PyErr_Occurred()) return -1;
-    if (track_epoch != epoch) return 0;
     flag = attr_true(out, &a_need_resync);
     if (flag != 0) return flag < 0 ? -1 : 0;
     /* Its rewriter's fields in C (rtp.py's StreamRewriter on RewriterFields), resynced: else the Python path. */
@@ -634,7 +653,7 @@ static int send_packet(PyObject *direct, const unsigned char *buffer, int size) 
 
 /* The fast path for one subscriber's track: map, record, count, rewrite, stamp, protect, send. */
 static int forward_fast(PyObject *out, PyObject *direct, PyObject *data, long pt, long in_seq, long long in_ts,
-                        long long stamp_at, PyObject *now) {
+                        long long stamp_at, double now) {
     Rewriter *rw = (Rewriter *)get(out, &a_rewriter); /* steady() checked its type and offsets */
     if (rw == NULL) return -1;
     int status = -1;
@@ -665,9 +684,10 @@ static int forward_fast(PyObject *out, PyObject *direct, PyObject *data, long pt
         entry = NULL;
     }
     Py_ssize_t size = PyBytes_GET_SIZE(data);
-    if (add_long(out, &a_packets, 1) < 0 || add_long(out, &a_octets, size - 12) < 0 ||
-        set(out, &a_last_send, now) < 0)
-        goto done;
+    Track *track = (Track *)out; /* steady() checked its type */
+    track->packets += 1;
+    track->octets += size - 12;
+    track->last_send = now;
 
     /* The packet: its header rewritten, the send time stamped, SRTP-protected in place. */
     if (size + TRAILER_ROOM > BUFFER_SIZE || size < 12) {
@@ -709,7 +729,8 @@ static int forward_fast(PyObject *out, PyObject *direct, PyObject *data, long pt
     }
     int length = (int)size;
     if (protect(handle, buffer, &length) != 0) { /* refused (e.g. a sequence number already protected): counted */
-        status = (add_long(direct, &a_errors, 1) < 0 || add_long(out, &a_srtp_errors, 1) < 0) ? -1 : 0;
+        track->srtp_errors += 1;
+        status = add_long(direct, &a_errors, 1) < 0 ? -1 : 0;
         goto done;
     }
     if (send_packet(direct, buffer, length) < 0) goto done;
@@ -729,7 +750,7 @@ done:
 
 /* One subscriber: the fast path when its track is steady, else the Python path. 0, or -1 on error. */
 static int fan_to(PyObject *sub, PyObject *source, PyObject *kind, int red, long seq, long long ts, int keyframe,
-                  long epoch, PyObject *now, PyObject *template_for, PyObject *forward,
+                  long epoch, double now, PyObject *template_for, PyObject *forward,
                   Template *cache, int *cached) {
     PyObject *out = item(sub, &a_tracks, kind);
     if (out == NULL) return PyErr_Occurred() ? -1 : 0; /* no track of this kind */
@@ -814,9 +835,8 @@ static PyObject *fan_out(PyObject *module, PyObject *const *args, Py_ssize_t nar
         return NULL;
     }
     struct timespec clock;
-    clock_gettime(CLOCK_MONOTONIC, &clock);
-    PyObject *now = PyFloat_FromDouble((double)clock.tv_sec + (double)clock.tv_nsec * 1e-9);
-    if (now == NULL) return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &clock); /* time.monotonic() */
+    double now = (double)clock.tv_sec + (double)clock.tv_nsec * 1e-9;
     Template cache[TEMPLATE_CACHE];
     int cached = 0, status = 0;
     /* By index, as a Python for loop does: the Python path may add or remove subscribers. */
@@ -832,7 +852,6 @@ static PyObject *fan_out(PyObject *module, PyObject *const *args, Py_ssize_t nar
         Py_DECREF(cache[i].form);
         Py_DECREF(cache[i].result);
     }
-    Py_DECREF(now);
     if (status < 0) return NULL;
     Py_RETURN_NONE;
 }
@@ -919,7 +938,7 @@ static int intern_names(void) {
     one = PyLong_FromLong(1);
     if (one == NULL) return -1;
     Attr *attrs[] = {&a__state, &a__send_rtp, &a__tx_srtp, &a__srtp, &a__nominated, &a__pair, &a__buffer_fields,
-                     &a__buffer_size, &a__buffered, &a_tracks, &a_source, &a_pending, &a_ready, &a_template_key, &a_red_form, &a_queue, &a_writing, &a_direct, &a_writable, &a_pt_by_mime, &a_kept_epoch, &a_waiting_keyframe, &a_epoch, &a_need_resync, &a_rewriter, &a_history, &a_packets, &a_octets, &a_last_send, &a_srtp_errors, &a_errors, &a_socket, &a_sockaddr, &a_srtp_handle, &a_attrs, &a_udp, &a_addr, &a_sendto, &a_fileno, &a_tx_bytes, &a_tx_packets};
+                     &a__buffer_size, &a__buffered, &a_tracks, &a_source, &a_pending, &a_ready, &a_template_key, &a_red_form, &a_queue, &a_writing, &a_direct, &a_writable, &a_pt_by_mime, &a_waiting_keyframe, &a_need_resync, &a_rewriter, &a_history, &a_errors, &a_socket, &a_sockaddr, &a_srtp_handle, &a_attrs, &a_udp, &a_addr, &a_sendto, &a_fileno, &a_tx_bytes, &a_tx_packets};
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
         attrs[i]->name = PyUnicode_InternFromString(attrs[i]->text);
         if (attrs[i]->name == NULL) return -1;
@@ -932,11 +951,14 @@ static struct PyModuleDef module_def = {
 };
 
 PyMODINIT_FUNC PyInit__fanout(void) {
-    if (intern_names() < 0 || PyType_Ready(&HistoryType) < 0 || PyType_Ready(&RewriterType) < 0) return NULL;
+    if (intern_names() < 0 || PyType_Ready(&HistoryType) < 0 || PyType_Ready(&RewriterType) < 0 ||
+        PyType_Ready(&TrackType) < 0)
+        return NULL;
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL) return NULL;
     if (PyModule_AddObjectRef(module, "History", (PyObject *)&HistoryType) < 0 ||
-        PyModule_AddObjectRef(module, "RewriterFields", (PyObject *)&RewriterType) < 0) {
+        PyModule_AddObjectRef(module, "RewriterFields", (PyObject *)&RewriterType) < 0 ||
+        PyModule_AddObjectRef(module, "TrackFields", (PyObject *)&TrackType) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -39,3 +39,13 @@ class RewriterFields:
     ts_offset: int | None
     last_in_ts: int
     last_out_ts: int
+
+class TrackFields:
+    """out_track.py's OutTrack's counters and stream epochs, kept in C (its base class where the extension is built)."""
+
+    packets: int
+    octets: int
+    epoch: int
+    kept_epoch: int
+    srtp_errors: int
+    last_send: float

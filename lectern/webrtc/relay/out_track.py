@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiortc import RTCRtpSender, RTCRtpTransceiver
 from aiortc.rtp import AnyRtcpPacket, HeaderExtensionsMap, RtcpSenderInfo, RtcpSrPacket
@@ -28,9 +29,45 @@ from lectern.webrtc.relay.rtp import (
 _TEMPLATE_KEYS: dict[tuple[str, tuple[tuple[str, int], ...]], tuple[str, tuple[tuple[str, int], ...]]] = {}
 
 
+class _TrackFields:
+    """OutTrack's counters and stream epochs where the compiled fan-out is not built (else `_fanout.TrackFields`,
+    the same fields in C, which the fan-out reads and counts without a Python int per value)."""
+
+    __slots__ = ("epoch", "kept_epoch", "last_send", "octets", "packets", "srtp_errors")
+    # The stream epoch of the last packet sent (-1: none yet, or nothing feeds the track).
+    epoch: int
+    # The epoch of a kept keyframe shown to this track on joining (Source.show_kept_keyframe), 0 for none: after it,
+    # the track waits for the source's next keyframe.
+    kept_epoch: int
+    packets: int
+    octets: int
+    last_send: float
+    # Packets libsrtp refused on the direct path (see `DirectRtpSender.send`): dropped, never retried.
+    srtp_errors: int
+
+    if TYPE_CHECKING:  # OutTrack is a dataclass with slots: mypy checks its assignments against its own fields only
+
+        def __setattr__(self, name: str, value: object, /) -> None: ...
+
+    def __new__(cls, *args: object, **kwargs: object) -> _TrackFields:
+        self = super().__new__(cls)
+        self.epoch, self.kept_epoch, self.packets, self.octets, self.last_send, self.srtp_errors = -1, 0, 0, 0, 0.0, 0
+        return self
+
+
+try:
+    from lectern.webrtc.relay import _fanout
+except ImportError:
+    _Fields = _TrackFields
+else:
+    _Fields = _fanout.TrackFields  # type: ignore[assignment,misc]
+
+
 @dataclass(slots=True)  # the compiled fan-out (_fanout.c) reads and writes these slots directly
-class OutTrack:
-    """One subscriber's outgoing track: header rewriting, keyframe gate, NACK history and Sender Report state."""
+class OutTrack(_Fields):
+    """One subscriber's outgoing track: header rewriting, keyframe gate, NACK history and Sender Report state.
+    Its counters and stream epochs (`packets`, `octets`, `last_send`, `epoch`, `kept_epoch`, `srtp_errors`) are
+    its base class's fields."""
 
     kind: str
     sender: RTCRtpSender
@@ -54,21 +91,12 @@ class OutTrack:
     # The publisher's versions of this kind by name ("main" for audio; "low", "high" for video).
     versions: dict[str, Source] = field(default_factory=dict)
     waiting_keyframe: bool = True
-    # The epoch of a kept keyframe shown to this track on joining (Source.show_kept_keyframe), 0 for none: after it,
-    # the track waits for the source's next keyframe.
-    kept_epoch: int = 0
     need_resync: bool = True
-    epoch: int = -1
-    packets: int = 0
     reported_packets: int = 0  # `packets` at the subscriber's last receiver report about this track
-    octets: int = 0
-    last_send: float = 0.0
     skipped_for_keyframe: int = 0
     nacks_answered: int = 0
     plis_received: int = 0
     plis_forwarded: int = 0
-    # Packets libsrtp refused on the direct path (see `DirectRtpSender.send`): dropped, never retried.
-    srtp_errors: int = 0
     # Where the fan-out sends this track's packets synchronously; set by `Subscriber.start`.
     direct: seams.DirectRtpSender | None = None
     # The negotiated id of the abs-send-time header extension: the relay stamps its own send time there (the

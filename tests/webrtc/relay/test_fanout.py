@@ -28,7 +28,7 @@ from aiortc.rtcdtlstransport import State
 from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket
 
-from lectern.webrtc.relay import _fanout, forward, seams
+from lectern.webrtc.relay import _fanout, forward, out_track, seams
 from lectern.webrtc.relay.forward import AUDIO_CODEC, RED_CODEC, VIDEO_CODEC, Source
 from lectern.webrtc.relay.out_track import OutTrack
 from lectern.webrtc.relay.rtp import ABS_SEND_TIME_URI, StreamRewriter, extension_offset
@@ -475,6 +475,21 @@ def test_the_rewriter_fields_in_c_read_and_write_as_python_ints(compiled: None) 
     assert rw.seq_offset is None
     with pytest.raises(TypeError):
         rw.next_seq = "1"  # type: ignore[assignment]
+
+
+def test_the_track_fields_in_c_start_and_count_as_the_python_ones(compiled: None) -> None:
+    """OutTrack's counters and epochs (`_fanout.TrackFields`, or out_track.py's `_TrackFields` without the
+    extension), and StreamRewriter's fields: both bases start a track and a stream the same way."""
+    names = out_track._TrackFields.__slots__
+    in_c, in_python = _fanout.TrackFields(), out_track._TrackFields()
+    assert [getattr(in_c, n) for n in names] == [getattr(in_python, n) for n in names] == [-1, 0, 0.0, 0, 0, 0]
+    track = _track("video", 0, False, {VIDEO_CODEC: 96})
+    assert isinstance(track, _fanout.TrackFields) and track.epoch == -1
+    track.packets += 2**40  # beyond 32 bits, as a Python int would
+    track.last_send = 1.5
+    assert (track.packets, track.last_send) == (2**40, 1.5)
+    with pytest.raises(TypeError):
+        track.octets = None  # type: ignore[assignment]
 
 
 def test_the_relay_uses_the_compiled_fan_out_when_it_is_built(caplog: pytest.LogCaptureFixture) -> None:
