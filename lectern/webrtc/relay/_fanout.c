@@ -13,12 +13,19 @@
  *
  * What it saves is the interpreter's per-subscriber work, not the system call or the encryption, which Python
  * already spent in C: benchmarks/relay.py --mode slope --python-loop measures the two loops side by side.
+ *
+ * The fields it touches for every packet are kept in C, as the base classes of the Python objects that own them
+ * (below: `TrackFields` under OutTrack, `RewriterFields` under StreamRewriter, `SenderFields` under
+ * DirectRtpSender, and `History`, OutTrack.history): Python reads and writes them as attributes as before, and the
+ * loop reads and counts them without a Python int, a tuple or a dict entry per packet. Without the extension those
+ * classes have pure-Python bases with the same fields.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <netdb.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -73,17 +80,13 @@ static Attr a_waiting_keyframe = {"waiting_keyframe", NULL, NULL, 0};
 static Attr a_need_resync = {"need_resync", NULL, NULL, 0};
 static Attr a_rewriter = {"rewriter", NULL, NULL, 0};
 static Attr a_history = {"history", NULL, NULL, 0};
-static Attr a_errors = {"errors", NULL, NULL, 0};
 static Attr a_socket = {"_socket", NULL, NULL, 0};
 static Attr a_sockaddr = {"_sockaddr", NULL, NULL, 0};
-static Attr a_srtp_handle = {"_srtp_handle", NULL, NULL, 0};
 static Attr a_attrs = {"_attrs", NULL, NULL, 0};
 static Attr a_udp = {"_udp", NULL, NULL, 0};
 static Attr a_addr = {"_addr", NULL, NULL, 0};
 static Attr a_sendto = {"sendto", NULL, NULL, 0};
 static Attr a_fileno = {"fileno", NULL, NULL, 0};
-static Attr a_tx_bytes = {"_RTCDtlsTransport__tx_bytes", NULL, NULL, 0};
-static Attr a_tx_packets = {"_RTCDtlsTransport__tx_packets", NULL, NULL, 0};
 
 /* A template: what Python's `template_for(out)` gave for a header layout (and RED form). */
 typedef struct {
@@ -310,6 +313,33 @@ static PyTypeObject TrackType = {
     .tp_new = track_new,
 };
 
+/* seams.py's DirectRtpSender's fields the fan-out uses per packet, kept in C (its base class where the extension is
+ * built): the SRTP session's C handle (an address, set in Python when the sender resolves its pair), the packets
+ * libsrtp refused, and what the fan-out sent that the DTLS transport's counters do not show yet (`settle` adds it
+ * there, before aiortc's getStats reads them). */
+typedef struct {
+    PyObject_HEAD
+    unsigned long long srtp_handle;
+    long long errors, unsent_bytes, unsent_packets;
+} Sender;
+
+static PyMemberDef sender_members[] = {
+    {"srtp_handle", T_ULONGLONG, offsetof(Sender, srtp_handle), 0, NULL},
+    {"errors", T_LONGLONG, offsetof(Sender, errors), 0, NULL},
+    {"unsent_bytes", T_LONGLONG, offsetof(Sender, unsent_bytes), 0, NULL},
+    {"unsent_packets", T_LONGLONG, offsetof(Sender, unsent_packets), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyTypeObject SenderType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "lectern.webrtc.relay._fanout.SenderFields",
+    .tp_basicsize = sizeof(Sender),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = PyDoc_STR("DirectRtpSender's per-packet fields (seams.py), kept in C for the fan-out."),
+    .tp_members = sender_members,
+    .tp_new = PyType_GenericNew,
+};
+
 /* Where a socket object keeps its descriptor (CPython's PySocketSockObject: sock_fd right after the object head),
  * checked by `bind` on a real socket; 0 when the check failed: then its fileno() is called. */
 static PyTypeObject *socket_type = NULL;
@@ -340,20 +370,6 @@ static PyObject *get(PyObject *obj, Attr *attr) {
     return PyObject_GetAttr(obj, attr->name);
 }
 
-/* obj.<attr> = value (borrowed); 0, or -1 with an exception. */
-static int set(PyObject *obj, Attr *attr, PyObject *value) {
-    if (Py_TYPE(obj) != attr->type) find(Py_TYPE(obj), attr);
-    if (attr->offset > 0) {
-        PyObject **slot = (PyObject **)((char *)obj + attr->offset);
-        PyObject *old = *slot;
-        Py_INCREF(value);
-        *slot = value;
-        Py_XDECREF(old);
-        return 0;
-    }
-    return PyObject_SetAttr(obj, attr->name, value);
-}
-
 /* Where obj.<attr> is held when it is a slot with a value: read there without a reference (none of these reads runs
  * Python code, so nothing can replace it meanwhile); NULL for the generic path. */
 static PyObject **slot_of(PyObject *obj, Attr *attr) {
@@ -361,17 +377,6 @@ static PyObject **slot_of(PyObject *obj, Attr *attr) {
     if (attr->offset <= 0) return NULL;
     PyObject **slot = (PyObject **)((char *)obj + attr->offset);
     return *slot != NULL ? slot : NULL;
-}
-
-/* An attribute as a C long long; -1 with an exception set on failure (check PyErr_Occurred). */
-static long long attr_longlong(PyObject *obj, Attr *name) {
-    PyObject **slot = slot_of(obj, name);
-    if (slot != NULL) return PyLong_AsLongLong(*slot);
-    PyObject *value = get(obj, name);
-    if (value == NULL) return -1;
-    long long result = PyLong_AsLongLong(value);
-    Py_DECREF(value);
-    return result;
 }
 
 /* An attribute's truth: 1, 0, or -1 on error. */
@@ -410,36 +415,7 @@ static PyObject *item(PyObject *obj, Attr *attr, PyObject *key) {
     return value;
 }
 
-static int set_long(PyObject *obj, Attr *name, long long value) {
-    PyObject *number = PyLong_FromLongLong(value);
-    if (number == NULL) return -1;
-    int result = set(obj, name, number);
-    Py_DECREF(number);
-    return result;
-}
 
-/* obj.name += delta on an int attribute. */
-static int add_long(PyObject *obj, Attr *name, long long delta) {
-    long long current = attr_longlong(obj, name);
-    if (current == -1 && PyErr_Occurred()) return -1;
-    return set_long(obj, name, current + delta);
-}
-
-/* mapping[key] += delta on an int item. */
-static int add_item(PyObject *mapping, PyObject *key, long long delta) {
-    PyObject *value = PyDict_GetItemWithError(mapping, key);
-    if (value == NULL) {
-        if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, key);
-        return -1;
-    }
-    long long current = PyLong_AsLongLong(value);
-    if (current == -1 && PyErr_Occurred()) return -1;
-    PyObject *number = PyLong_FromLongLong(current + delta);
-    if (number == NULL) return -1;
-    int result = PyDict_SetItem(mapping, key, number);
-    Py_DECREF(number);
-    return result;
-}
 
 /* The template for `out`: from this packet's cache, else from Python (and kept). New reference, or NULL. */
 static PyObject *template_of(PyObject *out, int red, PyObject *template_for, Template *cache, int *cached) {
@@ -575,7 +551,7 @@ static int steady(PyObject *sub, PyObject *out, PyObject *direct, PyObject *sent
     if (queued > 0) return 0;
     int writing = attr_true(sub, &a_writing);
     if (writing != 0) return writing < 0 ? -1 : 0;
-    if (direct == Py_None) return 0;
+    if (!PyObject_TypeCheck(direct, &SenderType)) return 0; /* None, or not on SenderFields: the Python path */
     int can = writable_now(direct, size);
     if (can <= 0) return can;
     PyObject *pt = item(out, &a_pt_by_mime, sent_mime);
@@ -694,12 +670,10 @@ static int forward_fast(PyObject *out, PyObject *direct, PyObject *data, long pt
         PyErr_SetString(PyExc_ValueError, "packet size out of range for the fan-out");
         goto done;
     }
-    PyObject *handle_obj = get(direct, &a_srtp_handle);
-    if (handle_obj == NULL) goto done;
-    void *handle = PyLong_AsVoidPtr(handle_obj);
-    Py_DECREF(handle_obj);
+    Sender *sender = (Sender *)direct; /* steady() checked its type */
+    void *handle = (void *)(uintptr_t)sender->srtp_handle;
     if (handle == NULL) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "no SRTP session");
+        PyErr_SetString(PyExc_ValueError, "no SRTP session");
         goto done;
     }
     /* On the stack: no Python runs between filling it and sending it. */
@@ -730,17 +704,14 @@ static int forward_fast(PyObject *out, PyObject *direct, PyObject *data, long pt
     int length = (int)size;
     if (protect(handle, buffer, &length) != 0) { /* refused (e.g. a sequence number already protected): counted */
         track->srtp_errors += 1;
-        status = add_long(direct, &a_errors, 1) < 0 ? -1 : 0;
+        sender->errors += 1;
+        status = 0;
         goto done;
     }
     if (send_packet(direct, buffer, length) < 0) goto done;
-    PyObject *attrs = get(direct, &a_attrs);
-    if (attrs == NULL) goto done;
-    status = (PyDict_Check(attrs) && add_item(attrs, a_tx_bytes.name, length) == 0 && add_item(attrs, a_tx_packets.name, 1) == 0)
-                 ? 0
-                 : -1;
-    if (status < 0 && !PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "DirectRtpSender._attrs must be a dict");
-    Py_DECREF(attrs);
+    sender->unsent_bytes += length; /* the transport's counters, at the next settle() */
+    sender->unsent_packets += 1;
+    status = 0;
 done:
     Py_XDECREF(entry);
     Py_XDECREF(history);
@@ -938,7 +909,7 @@ static int intern_names(void) {
     one = PyLong_FromLong(1);
     if (one == NULL) return -1;
     Attr *attrs[] = {&a__state, &a__send_rtp, &a__tx_srtp, &a__srtp, &a__nominated, &a__pair, &a__buffer_fields,
-                     &a__buffer_size, &a__buffered, &a_tracks, &a_source, &a_pending, &a_ready, &a_template_key, &a_red_form, &a_queue, &a_writing, &a_direct, &a_writable, &a_pt_by_mime, &a_waiting_keyframe, &a_need_resync, &a_rewriter, &a_history, &a_errors, &a_socket, &a_sockaddr, &a_srtp_handle, &a_attrs, &a_udp, &a_addr, &a_sendto, &a_fileno, &a_tx_bytes, &a_tx_packets};
+                     &a__buffer_size, &a__buffered, &a_tracks, &a_source, &a_pending, &a_ready, &a_template_key, &a_red_form, &a_queue, &a_writing, &a_direct, &a_writable, &a_pt_by_mime, &a_waiting_keyframe, &a_need_resync, &a_rewriter, &a_history, &a_socket, &a_sockaddr, &a_attrs, &a_udp, &a_addr, &a_sendto, &a_fileno};
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
         attrs[i]->name = PyUnicode_InternFromString(attrs[i]->text);
         if (attrs[i]->name == NULL) return -1;
@@ -952,13 +923,14 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit__fanout(void) {
     if (intern_names() < 0 || PyType_Ready(&HistoryType) < 0 || PyType_Ready(&RewriterType) < 0 ||
-        PyType_Ready(&TrackType) < 0)
+        PyType_Ready(&TrackType) < 0 || PyType_Ready(&SenderType) < 0)
         return NULL;
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL) return NULL;
     if (PyModule_AddObjectRef(module, "History", (PyObject *)&HistoryType) < 0 ||
         PyModule_AddObjectRef(module, "RewriterFields", (PyObject *)&RewriterType) < 0 ||
-        PyModule_AddObjectRef(module, "TrackFields", (PyObject *)&TrackType) < 0) {
+        PyModule_AddObjectRef(module, "TrackFields", (PyObject *)&TrackType) < 0 ||
+        PyModule_AddObjectRef(module, "SenderFields", (PyObject *)&SenderType) < 0) {
         Py_DECREF(module);
         return NULL;
     }

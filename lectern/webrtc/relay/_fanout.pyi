@@ -49,3 +49,11 @@ class TrackFields:
     kept_epoch: int
     srtp_errors: int
     last_send: float
+
+class SenderFields:
+    """seams.py's DirectRtpSender's per-packet fields, kept in C (its base class where the extension is built)."""
+
+    srtp_handle: int
+    errors: int
+    unsent_bytes: int
+    unsent_packets: int

@@ -21,10 +21,17 @@ import random
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aioice import stun
-from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from aiortc import (
+    RTCDtlsTransport,
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+    RTCStatsReport,
+)
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpParameters
 from aiortc.rtp import (
@@ -311,7 +318,34 @@ DIRECT_MAX_PACKET = 1500
 SRTP_MAX_TRAILER = 16 + 128  # pylibsrtp's SRTP_MAX_TRAILER_LEN: auth tag plus the largest MKI
 
 
-class DirectRtpSender:
+class _SenderFields:
+    """DirectRtpSender's per-packet fields where the compiled fan-out is not built (else `_fanout.SenderFields`, the
+    same fields in C): the SRTP session's C handle as an address, the packets libsrtp refused, and what the fan-out
+    sent that the DTLS transport's counters do not show yet."""
+
+    __slots__ = ("errors", "srtp_handle", "unsent_bytes", "unsent_packets")
+    srtp_handle: int
+    errors: int
+    unsent_bytes: int
+    unsent_packets: int
+
+    if TYPE_CHECKING:  # mypy checks a subclass's assignments against its own __slots__ only
+
+        def __setattr__(self, name: str, value: object, /) -> None: ...
+
+    def __new__(cls, *args: object, **kwargs: object) -> _SenderFields:
+        self = super().__new__(cls)
+        self.srtp_handle = self.errors = self.unsent_bytes = self.unsent_packets = 0
+        return self
+
+
+if TYPE_CHECKING:
+    _SenderBase = _SenderFields
+else:
+    _SenderBase = _SenderFields if _fanout is None else _fanout.SenderFields
+
+
+class DirectRtpSender(_SenderBase):
     """A synchronous `RTCDtlsTransport._send_rtp` for forwarded RTP over a plain UDP candidate pair.
 
     aiortc's path is three coroutines deep (`_send_rtp` -> `aioice.Connection.sendto` -> `StunProtocol.send_data`)
@@ -328,9 +362,9 @@ class DirectRtpSender:
     Seams, all checked in tests/webrtc/relay/test_seams.py: `RTCDtlsTransport._state` / `State.CONNECTED`,
     `RTCDtlsTransport._tx_srtp` (a `pylibsrtp.Session`), its C handle `Session._srtp` and
     `pylibsrtp._binding.lib.srtp_protect`, the byte counters `_RTCDtlsTransport__tx_bytes` / `__tx_packets`
-    (getStats), `RTCIceTransport._connection._nominated` (component -> `aioice.ice.CandidatePair`),
-    `CandidatePair.protocol` / `.remote_addr`, and `StunProtocol.send_data` being `self.transport.sendto(data,
-    addr)`.
+    (getStats, through `RTCDtlsTransport._get_stats`), `RTCIceTransport._connection._nominated` (component ->
+    `aioice.ice.CandidatePair`), `CandidatePair.protocol` / `.remote_addr`, and `StunProtocol.send_data` being
+    `self.transport.sendto(data, addr)`.
     """
 
     # Slots: the compiled fan-out (_fanout.c) reads them straight from the object.
@@ -349,10 +383,8 @@ class DirectRtpSender:
         "_sockaddr",
         "_socket",
         "_srtp",
-        "_srtp_handle",
         "_udp",
         "_view",
-        "errors",
     )  # fmt: skip
 
     def __init__(self, dtls: RTCDtlsTransport) -> None:
@@ -371,15 +403,30 @@ class DirectRtpSender:
         self._view = memoryview(srtp_ffi.buffer(self._cdata))
         self._len = srtp_ffi.new("int *")
         self._handle_lost = False
-        self.errors = 0
         # What the compiled fan-out (forward.FAN_OUT) sends with: the pair's socket, its remote address as a struct
         # sockaddr, and the SRTP session's C handle as an address; set with `_udp`.
         self._socket: socket.socket | None = None
         self._sockaddr = b""
-        self._srtp_handle = 0
         # asyncio's own datagram transport's fields, where `_buffer_size` is what `get_write_buffer_size` returns
         # (the compiled fan-out reads it there); None for any other transport.
         self._buffer_fields: dict[str, Any] | None = None
+        # The compiled fan-out counts what it sends here (`unsent_bytes`, `unsent_packets`), not in the transport's
+        # dict: getStats, which reads the transport's counters through `_get_stats`, settles them first.
+        stats = dtls._get_stats
+
+        def settled_stats() -> RTCStatsReport:
+            self.settle()
+            return stats()
+
+        dtls._get_stats = settled_stats  # type: ignore[method-assign]
+
+    def settle(self) -> None:
+        """Add what the compiled fan-out sent since the last call to the DTLS transport's counters."""
+        if self.unsent_packets:
+            attrs = self._attrs
+            attrs["_RTCDtlsTransport__tx_bytes"] += self.unsent_bytes
+            attrs["_RTCDtlsTransport__tx_packets"] += self.unsent_packets
+            self.unsent_bytes = self.unsent_packets = 0
 
     def writable(self, size: int) -> bool:
         """Whether a packet of `size` bytes can be sent synchronously now (see the class docstring)."""
@@ -395,6 +442,7 @@ class DirectRtpSender:
         pair = self._pair = self._nominated.get(1)
         self._srtp = dtls._tx_srtp
         self._udp = self._socket = self._buffer_fields = None
+        self.srtp_handle = 0
         try:
             self._handle = None if self._srtp is None else self._srtp._srtp[0]
         except (AttributeError, TypeError, IndexError):  # pylibsrtp moved its handle: aiortc's path, said once
@@ -420,7 +468,7 @@ class DirectRtpSender:
                 self._socket = sock if isinstance(sock, socket.socket) else None
                 asyncio_own = type(transport).get_write_buffer_size is _DATAGRAM_BUFFER_SIZE  # type: ignore[attr-defined]
                 self._buffer_fields = vars(transport) if asyncio_own else None
-                self._srtp_handle = int(srtp_ffi.cast("uintptr_t", self._handle))
+                self.srtp_handle = int(srtp_ffi.cast("uintptr_t", self._handle))
                 try:
                     self._sockaddr = _fanout.sockaddr(*self._addr) if _fanout is not None else b""
                 except ValueError:  # not a numeric address: the fan-out sends through the transport's `sendto`

@@ -48,6 +48,13 @@ class _FakeDtls:
         setattr(self, "_RTCDtlsTransport__tx_bytes", 0)  # noqa: B010
         setattr(self, "_RTCDtlsTransport__tx_packets", 0)  # noqa: B010
 
+    def _get_stats(self) -> dict[str, int]:
+        """What aiortc's getStats reads: the byte and packet counters."""
+        return {
+            "packets": vars(self)["_RTCDtlsTransport__tx_packets"],
+            "bytes": vars(self)["_RTCDtlsTransport__tx_bytes"],
+        }
+
 
 @dataclass
 class Seat:
@@ -185,13 +192,13 @@ def _state(seats: list[Seat], first_epoch: int) -> list[dict[str, Any]]:
                 "direct errors": None if out.direct is None else out.direct.errors,
                 "sent": out.last_send > 0,
             }
-        dtls = {} if seat.dtls is None else vars(seat.dtls)
+        dtls = {} if seat.dtls is None else seat.dtls._get_stats()  # what getStats sees (the fan-out settles it)
         states.append(
             {
                 "tracks": tracks,
                 "queue": [(*entry[1:6], epoch(entry[6]), entry[7]) for entry in sub.queue],
                 "dropped": (sub.dropped, sub.overflows),
-                "tx": (dtls.get("_RTCDtlsTransport__tx_packets"), dtls.get("_RTCDtlsTransport__tx_bytes")),
+                "tx": (dtls.get("packets"), dtls.get("bytes")),
             }
         )
     return states

@@ -158,6 +158,13 @@ class _FakeDtls:
         setattr(self, "_RTCDtlsTransport__tx_bytes", 0)  # noqa: B010
         setattr(self, "_RTCDtlsTransport__tx_packets", 0)  # noqa: B010
 
+    def _get_stats(self) -> dict[str, int]:
+        """What aiortc's getStats reads: the byte and packet counters."""
+        return {
+            "packets": vars(self)["_RTCDtlsTransport__tx_packets"],
+            "bytes": vars(self)["_RTCDtlsTransport__tx_bytes"],
+        }
+
 
 def test_direct_rtp_sender_sends_what_aiortc_would() -> None:
     key = os.urandom(30)
@@ -242,7 +249,14 @@ def test_instance_attributes() -> None:
         assert vars(dtls)["_RTCDtlsTransport__tx_bytes"] == 0 and vars(dtls)["_RTCDtlsTransport__tx_packets"] == 0
         assert "_send_rtp" not in vars(dtls)
         assert dtls.transport._connection._nominated == {}
-        assert relay_seams.DirectRtpSender(dtls).writable(100) is False
+        direct = relay_seams.DirectRtpSender(dtls)
+        assert direct.writable(100) is False
+        # What the compiled fan-out counts in the sender reaches getStats, which reads the transport's counters
+        # through `_get_stats`.
+        direct.unsent_bytes, direct.unsent_packets = 1200, 2
+        transport_stats = [s for s in (await sender.getStats()).values() if s.type == "transport"]
+        assert [(s.packetsSent, s.bytesSent) for s in transport_stats] == [(2, 1200)]
+        assert (direct.unsent_bytes, direct.unsent_packets) == (0, 0)
         assert isinstance(receiver._RTCRtpReceiver__decoder_queue, queue.Queue)
         assert isinstance(transceiver._codecs, list) and isinstance(transceiver._headerExtensions, list)
         gatherer = sender.transport.transport.iceGatherer
