@@ -48,11 +48,6 @@ KEPT_KEYFRAME_MAX_PACKETS = 400
 FAN_OUT: seams.FanOut | None = seams.compiled_fan_out()
 
 
-def packet_history(size: int) -> seams.PacketHistory:
-    """A subscriber track's NACK history (OutTrack.history): kept in C where the fan-out loop is."""
-    return seams.packet_history(size, FAN_OUT is not None)
-
-
 # Fire-and-forget RTCP sends: the loop keeps only weak references to tasks, so we hold them until done.
 _background: set[asyncio.Future[None]] = set()
 

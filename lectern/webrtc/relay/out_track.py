@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from aiortc import RTCRtpSender, RTCRtpTransceiver
 from aiortc.rtp import AnyRtcpPacket, HeaderExtensionsMap, RtcpSenderInfo, RtcpSrPacket
 
-from lectern.webrtc.relay import seams
-from lectern.webrtc.relay.forward import ALLOWED_CODECS, AUDIO_CODEC, RED_CODEC, Source, packet_history
+from lectern.webrtc.relay import compiled, seams
+from lectern.webrtc.relay.forward import ALLOWED_CODECS, AUDIO_CODEC, RED_CODEC, Source
 from lectern.webrtc.relay.rtp import (
     ABS_SEND_TIME_URI,
     StreamRewriter,
@@ -55,12 +55,10 @@ class _TrackFields:
         return self
 
 
-try:
-    from lectern.webrtc.relay import _fanout
-except ImportError:
+if TYPE_CHECKING:
     _Fields = _TrackFields
 else:
-    _Fields = _fanout.TrackFields  # type: ignore[assignment,misc]
+    _Fields = _TrackFields if compiled.fanout is None else compiled.fanout.TrackFields
 
 
 @dataclass(slots=True)  # the compiled fan-out (_fanout.c) reads and writes these slots directly
@@ -78,7 +76,7 @@ class OutTrack(_Fields):
     rewriter: StreamRewriter
     # Per output sequence number modulo the size: (sequence number, template, payload type, timestamp, where its
     # abs-send-time is or -1). The packet is rebuilt only if a NACK or a probe asks for it, so a send keeps no copy.
-    # Kept in C with the compiled fan-out (forward.packet_history).
+    # Kept in C with the compiled fan-out (seams.packet_history).
     history: seams.PacketHistory
     # RFC 4588 retransmission stream, when the subscriber negotiated one.
     rtx_pt: int | None = None
@@ -144,7 +142,7 @@ class OutTrack(_Fields):
                 next_ts=secrets.randbelow(1 << 32),
                 clock_rate=clock_rate,
             ),
-            history=packet_history(history_size),
+            history=seams.packet_history(history_size),
             waiting_keyframe=transceiver.kind == "video",
             rtx_pt=rtx_pts[0] if rtx_pts else None,
             rtx_ssrc=seams.sender_rtx_ssrc(sender),

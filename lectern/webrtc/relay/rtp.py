@@ -6,6 +6,9 @@ Nothing here does I/O or imports aiortc, so every function is unit-tested on pla
 from __future__ import annotations
 
 import struct
+from typing import TYPE_CHECKING
+
+from lectern.webrtc.relay import compiled
 
 SEQ_MOD = 1 << 16
 TS_MOD = 1 << 32
@@ -76,12 +79,10 @@ class _RewriterFields:
     last_out_ts: int
 
 
-try:
-    from lectern.webrtc.relay import _fanout
-except ImportError:
+if TYPE_CHECKING:
     _Fields = _RewriterFields
 else:
-    _Fields = _fanout.RewriterFields  # type: ignore[assignment,misc]
+    _Fields = _RewriterFields if compiled.fanout is None else compiled.fanout.RewriterFields
 
 
 class StreamRewriter(_Fields):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import logging
-import os
 import queue
 import random
 import socket
@@ -46,6 +45,7 @@ from aiortc.rtp import (
 )
 from pylibsrtp import Session as SrtpSession
 
+from lectern.webrtc.relay import compiled
 from lectern.webrtc.relay.rtp import abs_send_time, rewrite_header_into
 
 try:  # the direct send path's internals; without them it is off (see direct_path_problem)
@@ -57,13 +57,8 @@ except ImportError as exc:
 else:
     _import_problem = None
 
-try:  # the fan-out loop in C (_fanout.c, built by `pip install -e .`); without it, the Python loop does it all
-    from lectern.webrtc.relay import _fanout
-except ImportError as exc:
-    _fanout = None  # type: ignore[assignment]
-    _fanout_problem: str | None = f"the compiled fan-out is not built ({exc}): run `make install`"
-else:
-    _fanout_problem = None
+# The fan-out loop in C (compiled.py); without it, the Python loop does it all.
+_fanout = compiled.fanout
 
 logger = logging.getLogger(__name__)
 
@@ -117,11 +112,12 @@ class PacketHistory(Protocol):
     def __setitem__(self, index: int, value: HistoryEntry | None, /) -> None: ...
 
 
-def packet_history(size: int, compiled: bool) -> PacketHistory:
-    """A track's NACK history of `size` entries: with the compiled fan-out (`compiled`), kept in C
-    (`_fanout.History`), where the fan-out records a packet without building a tuple; else a plain list."""
-    if compiled and _fanout is not None:
-        return _fanout.History(size)
+def packet_history(size: int) -> PacketHistory:
+    """A track's NACK history of `size` entries: kept in C where the relay uses its compiled part (`_fanout.History`,
+    where the fan-out records a packet without building a tuple), else a plain list."""
+    if _fanout is not None:
+        history: PacketHistory = _fanout.History(size)
+        return history
     entries: list[HistoryEntry | None] = [None] * size
     return entries
 
@@ -131,9 +127,9 @@ def compiled_fan_out() -> FanOut | None:
     (with a warning saying why) when it is not built or the direct path's internals are not the pinned ones: then
     the Python loop forwards every packet, as fast as before it existed. `LECTERN_RELAY_FAN_OUT=python` asks for the
     Python loop (benchmarks/relay.py compares the two that way)."""
-    if os.environ.get("LECTERN_RELAY_FAN_OUT", "").lower() == "python":
+    if compiled.PYTHON_ONLY:
         return None
-    problem = _fanout_problem or direct_path_problem()
+    problem = compiled.PROBLEM or direct_path_problem()
     if problem is None and srtp_ffi.typeof(srtp_lib.srtp_protect).cname != _PROTECT_TYPE:
         problem = f"pylibsrtp's srtp_protect is {srtp_ffi.typeof(srtp_lib.srtp_protect).cname}, not {_PROTECT_TYPE}"
     if problem is not None or _fanout is None:
@@ -148,7 +144,8 @@ def compiled_fan_out() -> FanOut | None:
         )
     if not in_place:
         logger.warning("socket objects keep their descriptor elsewhere: the fan-out asks each for its fileno()")
-    return _fanout.fan_out
+    fan_out: FanOut = _fanout.fan_out
+    return fan_out
 
 
 # libsrtp 2's srtp_protect as pylibsrtp 1.0 declares it: what _fanout.c calls.

@@ -11,9 +11,14 @@ mapping, NACK history, counters, queues, keyframe gates.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
+import os
+import pickle
 import socket
 import struct
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -87,7 +92,7 @@ def _track(kind: str, index: int, with_abs: bool, pts: dict[str, int]) -> OutTra
         # A clock of 1 Hz: the time since a track's last packet, which moves its clock on at a new publisher and
         # differs between the runs by microseconds, rounds to nothing.
         rewriter=StreamRewriter(ssrc=1000 + index, next_seq=100 * index, next_ts=7 * index, clock_rate=1),
-        history=forward.packet_history(64),
+        history=seams.packet_history(64),
         waiting_keyframe=kind == "video",
         abs_id=3 if with_abs else None,
         rtx_pt=97,
@@ -309,6 +314,39 @@ def test_the_compiled_fan_out_sends_and_records_what_the_python_path_does(
     assert fast_sends < slow_sends / 2, (fast_sends, slow_sends)
 
 
+_PYTHON_ONLY_RUN = """
+import base64, pickle, sys
+import pytest
+from lectern.webrtc.relay import compiled, forward, out_track, rtp, seams
+from tests.webrtc.relay import test_fanout as t
+assert compiled.fanout is None and forward.FAN_OUT is None
+bases = (rtp.StreamRewriter.__mro__[1], out_track.OutTrack.__mro__[1], seams.DirectRtpSender.__mro__[1])
+assert bases == (rtp._RewriterFields, out_track._TrackFields, seams._SenderFields), bases
+assert type(seams.packet_history(4)) is list
+scenario = t._video_lecture if sys.argv[1] == "video" else t._red_lecture
+received, state, _sends = t._play(scenario, False, pytest.MonkeyPatch())
+sys.stdout.write(base64.b64encode(pickle.dumps((received, state))).decode())
+"""
+
+
+@pytest.mark.parametrize("scenario", [_video_lecture, _red_lecture], ids=["video", "red audio"])
+def test_the_relay_without_its_compiled_part_sends_and_records_the_same(
+    compiled: None, scenario: Callable[[], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`LECTERN_RELAY_FAN_OUT=python` (or no extension built): the Python loop on objects whose fields are Python
+    slots and whose history is a list, in a process of its own, gives what the compiled relay gives."""
+    kind = "video" if scenario is _video_lecture else "red"
+    env = {**os.environ, "LECTERN_RELAY_FAN_OUT": "python"}
+    command = [sys.executable, "-c", _PYTHON_ONLY_RUN, kind]
+    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    python_received, python_state = pickle.loads(base64.b64decode(run.stdout))  # noqa: S301  # our own child's
+    fast_received, fast_state, _sends = _play(scenario, True, monkeypatch)
+    assert any(fast_received)
+    assert fast_received == python_received
+    assert fast_state == python_state
+
+
 def test_the_video_scenario_covers_each_case(compiled: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """The cases `_video_lecture` sets up really happen (so the comparison above is about something)."""
     received, state, _sends = _play(_video_lecture, True, monkeypatch)
@@ -445,9 +483,9 @@ def test_sockaddr_is_what_the_socket_module_sends_to() -> None:
 
 
 def test_the_history_in_c_is_the_list_it_stands_for(compiled: None) -> None:
-    """OutTrack.history kept in C (forward.packet_history): what Python reads and writes is what a list of
+    """OutTrack.history kept in C (seams.packet_history): what Python reads and writes is what a list of
     (seq, template, payload type, timestamp, stamp_at) or None would hold; bad entries are refused."""
-    history = forward.packet_history(8)
+    history = seams.packet_history(8)
     assert isinstance(history, _fanout.History)
     plain: list[Any] = [None] * 8
     for entries in (history, plain):
@@ -467,7 +505,6 @@ def test_the_history_in_c_is_the_list_it_stands_for(compiled: None) -> None:
         del history[0]
     with pytest.raises(ValueError):
         _fanout.History(0)
-    assert seams.packet_history(4, compiled=False) == [None] * 4
 
 
 def test_the_rewriter_fields_in_c_read_and_write_as_python_ints(compiled: None) -> None:
