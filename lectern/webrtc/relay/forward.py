@@ -47,7 +47,6 @@ KEPT_KEYFRAME_MAX_PACKETS = 400
 # The fan-out loop in C (_fanout.c) for every subscriber's track in steady forwarding; None: the Python loop alone.
 FAN_OUT: seams.FanOut | None = seams.compiled_fan_out()
 
-
 # Fire-and-forget RTCP sends: the loop keeps only weak references to tasks, so we hold them until done.
 _background: set[asyncio.Future[None]] = set()
 
