@@ -185,10 +185,13 @@ static int history_ass_item(History *self, Py_ssize_t index, PyObject *value) {
     unsigned long ts;
     long long stamp_at;
     PyObject *data;
-    if (!PyTuple_Check(value) ||
-        !PyArg_ParseTuple(value, "lSlkL;a history entry is (seq, bytes, payload type, timestamp, stamp_at)", &seq,
+    if (!PyTuple_Check(value)) {
+        PyErr_SetString(PyExc_TypeError, "a history entry is a tuple or None");
+        return -1;
+    }
+    if (!PyArg_ParseTuple(value, "lSlkL;a history entry is (seq, bytes, payload type, timestamp, stamp_at)", &seq,
                           &data, &pt, &ts, &stamp_at))
-        return PyTuple_Check(value) ? -1 : (PyErr_SetString(PyExc_TypeError, "a history entry is a tuple or None"), -1);
+        return -1;
     if (seq < 0 || seq > 0xFFFF || seq % self->size != index) {
         PyErr_Format(PyExc_ValueError, "sequence number %ld does not belong at index %zd", seq, index);
         return -1;
